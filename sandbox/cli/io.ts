@@ -1,0 +1,25 @@
+/** Where the command line writes: real streams in the binary, buffers in tests. */
+export interface CliIo {
+  cwd: string;
+  out(line: string): void;
+  err(line: string): void;
+  /** Reports bad usage on stderr and returns exit status 2. */
+  usage(message: string): number;
+}
+
+export const USAGE = `usage:
+  pvlab check FILE|DIR… [--json]
+  pvlab run SYSTEM_FILE [--system NAME] [--json] [--max-cycles N] [--patch-pvops]
+            [--profile OUT.cpuprofile] [--trace OUT.json]`;
+
+export function processIo(): CliIo {
+  return {
+    cwd: process.cwd(),
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+    usage(message) {
+      process.stderr.write(`pvlab: ${message}\n${USAGE}\n`);
+      return 2;
+    },
+  };
+}

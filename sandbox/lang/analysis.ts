@@ -1,0 +1,81 @@
+import type { BootContext } from './bootContext.js';
+import { bootContexts } from './context.js';
+import { checkFile } from './check.js';
+import type { Diagnostic } from './diagnostics.js';
+import type { ParsedFile, Workspace } from './program.js';
+import { readSystem, type SystemReadResult } from './systems.js';
+
+export interface Analysis {
+  /** Every file checked, in a stable order: the roots, their imports, then booted kernels and theirs. */
+  files: string[];
+  /** Diagnostics per file, sorted by position. */
+  diagnostics: Map<string, Diagnostic[]>;
+  /** Every system found in the checked files, in file order. */
+  systems: SystemReadResult[];
+  /** The boot contexts of each file some system boots. */
+  contexts: Map<string, BootContext[]>;
+}
+
+/**
+ * Checks a set of files as one project: the roots, everything they import, the
+ * kernels their systems boot, and those kernels' imports. System context comes
+ * from the systems among them.
+ */
+export function analyze(ws: Workspace, roots: readonly string[]): Analysis {
+  const order: string[] = [];
+  const seen = new Set<string>();
+  const add = (file: ParsedFile): void => {
+    if (!seen.has(file.source.path)) {
+      seen.add(file.source.path);
+      order.push(file.source.path);
+    }
+  };
+  for (const root of roots) for (const f of ws.closure(root)) add(f);
+
+  const systems: SystemReadResult[] = [];
+  for (let i = 0; i < order.length; i++) {
+    const parsed = ws.file(order[i]);
+    if (!parsed) continue;
+    for (const item of parsed.ast.items) {
+      if (item.kind !== 'system') continue;
+      const result = readSystem(item, ws);
+      systems.push(result);
+      for (const d of result.config.domains) for (const f of ws.closure(d.kernel)) add(f);
+    }
+  }
+
+  const contexts = bootContexts(ws, systems.map((s) => s.config));
+  const diagnostics = new Map<string, Diagnostic[]>();
+  for (const file of order) diagnostics.set(file, []);
+  const push = (d: Diagnostic): void => {
+    const list = diagnostics.get(d.file);
+    if (list) list.push(d);
+  };
+  for (const s of systems) s.diagnostics.forEach(push);
+  duplicateSystems(systems).forEach(push);
+  for (const file of order) {
+    const closure = ws.closure(file);
+    const parsed = closure[0];
+    if (!parsed) continue;
+    parsed.syntaxDiagnostics.forEach(push);
+    ws.importDiagnostics(parsed).forEach(push);
+    checkFile(closure, { contexts: contexts.get(file) ?? [] }).forEach(push);
+  }
+  for (const list of diagnostics.values()) list.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.code.localeCompare(b.code));
+  return { files: order, diagnostics, systems, contexts };
+}
+
+function duplicateSystems(systems: readonly SystemReadResult[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const byFile = new Map<string, Set<string>>();
+  for (const s of systems) {
+    const names = byFile.get(s.config.file) ?? new Set<string>();
+    const item = s.config.item;
+    if (names.has(item.name.name)) {
+      out.push({ file: item.file, span: item.name.span, code: 'PVK007', severity: 'error', message: `system '${item.name.name}' is already defined in this file` });
+    }
+    names.add(item.name.name);
+    byFile.set(s.config.file, names);
+  }
+  return out;
+}

@@ -1,0 +1,728 @@
+import { builtinAbi, compareVersions, type HypercallTable } from './abi.js';
+import type * as A from './ast.js';
+import { describeContext, joinList, type BootContext } from './bootContext.js';
+import { evalConst, NotConstant } from './constEval.js';
+import { makeDiagnostic, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
+import { INTRINSICS, isIntrinsic } from './intrinsics.js';
+import { buildItemTable, type ItemTable } from './items.js';
+import type { ParsedFile } from './program.js';
+import type { Span } from './source.js';
+import { suggest } from './suggest.js';
+
+type Ty = A.TypeName | 'void' | 'string' | undefined;
+type IntTy = 'u32' | 'i32';
+type Binding = A.NameRef;
+
+const RANGES: Record<IntTy, [number, number]> = {
+  u32: [0, 0xffffffff],
+  i32: [-0x80000000, 0x7fffffff],
+};
+const isInt = (t: Ty): t is IntTy => t === 'u32' || t === 'i32';
+const fits = (v: number, t: IntTy): boolean => v >= RANGES[t][0] && v <= RANGES[t][1];
+const show = (t: Ty): string => (t === 'void' ? 'nothing' : t === 'string' ? 'a string' : (t ?? '?'));
+
+export interface CheckOptions {
+  /** The systems that boot this file (through its kernel's imports); empty: no context. */
+  contexts: readonly BootContext[];
+  abi?: HypercallTable;
+}
+
+/**
+ * Resolves names and checks types in one file, seeing the items of its whole
+ * import closure; annotates the file's AST (types, references) for the
+ * machine; reports the diagnostics that belong to this file, including the
+ * context-dependent ones (PVK011, PVK012, PVK021).
+ */
+export function checkFile(closure: readonly ParsedFile[], options: CheckOptions): Diagnostic[] {
+  return new Checker(closure, options).run();
+}
+
+class Checker {
+  private readonly diags: Diagnostic[] = [];
+  private readonly file: ParsedFile;
+  private readonly table: ItemTable;
+  private readonly abi: HypercallTable;
+  private scopes: Map<string, Binding>[] = [];
+  private fn: A.FnItem | undefined;
+  private loopDepth = 0;
+  private readonly evaluating = new Set<A.ConstItem>();
+
+  constructor(
+    closure: readonly ParsedFile[],
+    private readonly options: CheckOptions,
+  ) {
+    this.file = closure[0];
+    this.table = buildItemTable(closure);
+    this.abi = options.abi ?? builtinAbi();
+  }
+
+  private report(span: Span, code: DiagnosticCode, message: string): void {
+    this.diags.push(makeDiagnostic(this.file.source.path, span, code, message));
+  }
+
+  private where(item: { file: string; span: Span }): string {
+    const base = item.file.split(/[\\/]/).pop();
+    return item.file === this.file.source.path ? `line ${this.lineOf(item.span)}` : `${base}`;
+  }
+  private lineOf(span: Span): number {
+    return this.file.source.lineOf(span.start);
+  }
+
+  run(): Diagnostic[] {
+    this.reportDuplicates();
+    for (const item of this.file.ast.items) {
+      switch (item.kind) {
+        case 'const':
+          this.constValue(item);
+          break;
+        case 'var':
+          this.checkGlobal(item);
+          break;
+        case 'fn':
+          this.checkFnItem(item);
+          break;
+        case 'pvops':
+          this.checkPvops(item);
+          break;
+        case 'impl':
+          this.checkImpl(item);
+          break;
+        case 'abi':
+          this.report(item.name.span, 'PVK015', `abi blocks belong to the built-in hypercall table (sandbox/abi/xen.pvk); user files call hypercalls by name`);
+          break;
+        default:
+          break;
+      }
+    }
+    return this.diags;
+  }
+
+  // ------------------------------------------------------------ items
+
+  private reportDuplicates(): void {
+    const here = this.file.source.path;
+    for (const d of this.table.duplicates) {
+      const nameSpan = (i: typeof d.first) => (i.kind === 'impl' ? i.group.span : i.name.span);
+      if (d.second.file === here) {
+        this.report(nameSpan(d.second), 'PVK007', `'${d.name}' is already defined (${this.where(d.first)})`);
+      } else if (d.first.file === here) {
+        this.report(nameSpan(d.first), 'PVK007', `'${d.name}' is also defined in imported file ${this.where(d.second)}`);
+      }
+    }
+    for (const item of this.file.ast.items) {
+      if (item.kind === 'fn' && isIntrinsic(item.name.name)) {
+        this.report(item.name.span, 'PVK007', `'${item.name.name}' is an intrinsic (a machine instruction); give the function another name`);
+      }
+    }
+  }
+
+  private constValue(item: A.ConstItem): number | boolean | undefined {
+    if (item.value !== undefined) return item.value;
+    if (this.evaluating.has(item)) return undefined;
+    this.evaluating.add(item);
+    try {
+      const own = item.file === this.file.source.path;
+      const want = item.declared?.name;
+      if (own) this.expect(item.init, want);
+      let value: number | boolean;
+      try {
+        value = evalConst(item.init, (name, e) => this.constLookup(name, e));
+      } catch (e) {
+        if (!(e instanceof NotConstant)) throw e;
+        if (own) this.report(e.expr.span, 'PVK014', `the value of const '${item.name.name}' must be computed from literals and other constants`);
+        return undefined;
+      }
+      if (typeof value === 'number') {
+        const range = want === 'i32' ? RANGES.i32 : want === 'u32' ? RANGES.u32 : [RANGES.i32[0], RANGES.u32[1]];
+        if (value < range[0] || value > range[1]) {
+          if (own) this.report(item.init.span, 'PVK005', `const '${item.name.name}' = ${value} does not fit in ${want ?? '32 bits'}`);
+          return undefined;
+        }
+      }
+      item.value = value;
+      return value;
+    } finally {
+      this.evaluating.delete(item);
+    }
+  }
+
+  private constLookup(name: string, e: A.Expr): number | boolean {
+    const item = this.table.values.get(name);
+    if (item?.kind !== 'const') throw new NotConstant(e);
+    const v = this.constValue(item);
+    if (v === undefined) throw new NotConstant(e);
+    return v;
+  }
+
+  private checkGlobal(item: A.VarItem): void {
+    if (item.declared) this.expect(item.init, item.declared.name);
+    else {
+      const t = this.inferLocal(item.init);
+      if (t) item.declared = { name: t, span: item.name.span };
+    }
+    try {
+      const v = evalConst(item.init, (name, e) => this.constLookup(name, e));
+      item.initialValue = typeof v === 'boolean' ? (v ? 1 : 0) : v >>> 0;
+    } catch (e) {
+      if (!(e instanceof NotConstant)) throw e;
+      this.report(e.expr.span, 'PVK014', `global '${item.name.name}' needs a constant initial value (literals and consts); set it in main() instead`);
+    }
+  }
+
+  private checkPvops(item: A.PvopsItem): void {
+    const seen = new Map<string, A.PvopSig>();
+    for (const op of item.ops) {
+      if (seen.has(op.name.name)) this.report(op.name.span, 'PVK007', `op '${op.name.name}' is declared twice in pvops ${item.name.name}`);
+      seen.set(op.name.name, op);
+      this.checkParamNames(op.params);
+    }
+  }
+
+  private checkImpl(item: A.ImplItem): void {
+    const group = this.table.values.get(item.group.name);
+    const platform = item.platform.name;
+    if (platform !== 'native' && platform !== 'xen') {
+      this.report(item.platform.span, 'PVK022', `unknown platform '${platform}': an impl is 'for native' (bare metal and hvm) or 'for xen' (pv)`);
+    }
+    if (!group || group.kind !== 'pvops') {
+      const hint = suggest(item.group.name, [...this.table.values.values()].filter((v) => v.kind === 'pvops').map((v) => v.name.name));
+      this.report(item.group.span, 'PVK002', `unknown pvops table '${item.group.name}'${hint}`);
+      for (const fn of item.fns) this.checkFnItem(fn);
+      return;
+    }
+    const ops = new Map(group.ops.map((o) => [o.name.name, o]));
+    const implemented = new Set<string>();
+    for (const fn of item.fns) {
+      const op = ops.get(fn.name.name);
+      if (!op) {
+        this.report(fn.name.span, 'PVK022', `pvops ${group.name.name} has no op '${fn.name.name}'; declare it in the pvops table or remove it${suggest(fn.name.name, [...ops.keys()])}`);
+      } else if (implemented.has(fn.name.name)) {
+        this.report(fn.name.span, 'PVK007', `op '${fn.name.name}' is implemented twice in this impl`);
+      } else {
+        implemented.add(fn.name.name);
+        const want = signature(op.params, op.ret);
+        const got = signature(fn.params, fn.ret);
+        if (want !== got) {
+          this.report(fn.name.span, 'PVK022', `'${fn.name.name}' changes the signature declared in pvops ${group.name.name}: it must be ${fn.name.name}${want}, not ${fn.name.name}${got}`);
+        }
+      }
+      this.checkFnItem(fn);
+    }
+    const missing = group.ops.filter((o) => !implemented.has(o.name.name)).map((o) => o.name.name);
+    if (missing.length > 0) {
+      this.report(item.group.span, 'PVK022', `impl ${group.name.name} for ${platform} misses ${missing.length === 1 ? 'op' : 'ops'} ${joinList(missing)}`);
+    }
+  }
+
+  private checkParamNames(params: readonly A.Param[]): void {
+    const seen = new Set<string>();
+    for (const p of params) {
+      if (seen.has(p.name.name)) this.report(p.name.span, 'PVK007', `parameter '${p.name.name}' is declared twice`);
+      seen.add(p.name.name);
+    }
+  }
+
+  private checkFnItem(fn: A.FnItem): void {
+    this.checkParamNames(fn.params);
+    if (!fn.impl && fn.name.name === 'main' && (fn.params.length > 0 || (fn.ret && fn.ret.name !== 'u32'))) {
+      this.report(fn.name.span, 'PVK003', `main must be 'fn main() -> u32' or 'fn main()': it takes no arguments and returns the exit code`);
+    }
+    if (!fn.impl && fn.name.name === 'on_event' && (fn.params.length !== 1 || fn.params[0].type.name !== 'u32' || fn.ret)) {
+      this.report(fn.name.span, 'PVK003', `the event handler must be 'fn on_event(port: u32)'`);
+    }
+    this.fn = fn;
+    this.loopDepth = 0;
+    const params = new Map<string, Binding>();
+    for (const p of fn.params) params.set(p.name.name, { kind: 'local', decl: p });
+    this.scopes = [params];
+    this.block(fn.body);
+    if (fn.ret && !terminates(fn.body)) {
+      this.report(fn.name.span, 'PVK009', `fn ${fn.name.name} can reach its end without 'return'; it returns 0 there`);
+    }
+    this.scopes = [];
+    this.fn = undefined;
+  }
+
+  // ------------------------------------------------------------ statements
+
+  private block(b: A.Block): void {
+    this.scopes.push(new Map());
+    for (const s of b.stmts) this.stmt(s);
+    this.scopes.pop();
+  }
+
+  private declare(name: A.Ident, binding: Binding): void {
+    const scope = this.scopes[this.scopes.length - 1];
+    if (scope.has(name.name) && this.scopes.length > 1) {
+      this.report(name.span, 'PVK007', `'${name.name}' is already declared in this block; use another name or assign to it`);
+    }
+    scope.set(name.name, binding);
+  }
+
+  private stmt(s: A.Stmt): void {
+    switch (s.kind) {
+      case 'let': {
+        const t = s.declared ? this.expect(s.init, s.declared.name) : this.inferLocal(s.init);
+        s.varType = s.declared?.name ?? (t === 'void' || t === 'string' ? undefined : t);
+        this.declare(s.name, { kind: 'local', decl: s });
+        break;
+      }
+      case 'assign':
+        this.assign(s);
+        break;
+      case 'expr':
+        this.expr(s.expr, undefined, true);
+        break;
+      case 'if':
+        this.expect(s.cond, 'bool');
+        this.block(s.then);
+        if (s.else?.kind === 'block') this.block(s.else);
+        else if (s.else) this.stmt(s.else);
+        break;
+      case 'while':
+        this.expect(s.cond, 'bool');
+        this.loopDepth++;
+        this.block(s.body);
+        this.loopDepth--;
+        break;
+      case 'for': {
+        this.expect(s.lo, 'u32');
+        this.expect(s.hi, 'u32');
+        this.scopes.push(new Map([[s.name.name, { kind: 'local', decl: s } as Binding]]));
+        this.loopDepth++;
+        this.block(s.body);
+        this.loopDepth--;
+        this.scopes.pop();
+        break;
+      }
+      case 'return': {
+        const want = this.fn?.ret?.name;
+        if (s.value && !want) {
+          this.expr(s.value, undefined);
+          this.report(s.value.span, 'PVK003', `fn ${this.fn?.name.name ?? ''} returns nothing; add '-> ${show(s.value.type) === 'nothing' ? 'u32' : show(s.value.type)}' to its signature or drop the value`);
+        } else if (s.value && want) this.expect(s.value, want);
+        else if (!s.value && want) this.report(s.span, 'PVK003', `fn ${this.fn?.name.name ?? ''} returns ${want}; write 'return <value>;'`);
+        break;
+      }
+      case 'break':
+      case 'continue':
+        if (this.loopDepth === 0) this.report(s.span, 'PVK008', `'${s.kind}' can only be used inside a while or for loop`);
+        break;
+      case 'block':
+        this.block(s);
+        break;
+    }
+  }
+
+  private assign(s: A.AssignStmt): void {
+    let targetType: A.TypeName | undefined;
+    if (s.target.kind === 'mem') {
+      this.expect(s.target.address, 'u32');
+      s.target.type = 'u32';
+      if (s.op === '=') {
+        // A store takes a u32 or i32 value; a negative literal is taken as i32.
+        const t = this.expr(s.value, isNegativeUntyped(s.value, this) ? 'i32' : 'u32');
+        if (t !== undefined && !isInt(t)) this.report(s.value.span, 'PVK003', `memory stores take a u32 or i32 value, found ${show(t)}`);
+        return;
+      }
+      targetType = 'u32';
+    } else {
+      const b = this.lookup(s.target.name);
+      if (!b) {
+        this.unknownName(s.target);
+        this.expr(s.value, undefined);
+        return;
+      }
+      s.target.ref = b;
+      if (b.kind === 'const' || (b.kind === 'local' && b.decl.kind === 'for')) {
+        const what = b.kind === 'const' ? 'a constant' : 'a for-loop variable';
+        this.report(s.target.span, 'PVK006', `'${s.target.name}' is ${what} and cannot be assigned${b.kind === 'local' ? '; copy it into a let variable first' : ''}`);
+      }
+      targetType = bindingType(b);
+      s.target.type = targetType;
+    }
+    if (s.op === '=') {
+      this.expect(s.value, targetType);
+      return;
+    }
+    if (s.op === '<<=' || s.op === '>>=') {
+      const t = this.expr(s.value, undefined);
+      if (t !== undefined && !isInt(t)) this.report(s.value.span, 'PVK003', `shift count must be u32 or i32, found ${show(t)}`);
+    } else {
+      this.expect(s.value, targetType);
+    }
+    if (targetType !== undefined && !isInt(targetType)) {
+      this.report(s.opSpan, 'PVK003', `'${s.op}' needs an integer target, but '${s.target.kind === 'name' ? s.target.name : 'memory'}' is ${show(targetType)}`);
+    }
+  }
+
+  // ------------------------------------------------------------ expressions
+
+  /** Checks `e` where type `want` is required; reports PVK003 on a mismatch. */
+  private expect(e: A.Expr, want: A.TypeName | undefined): Ty {
+    const t = this.expr(e, want);
+    if (want && t !== undefined && t !== want) this.mismatch(e, want, t);
+    return t;
+  }
+
+  private mismatch(e: A.Expr, want: Ty, got: Ty): void {
+    let hint = '';
+    if (isInt(want) && isInt(got)) hint = `; convert with 'as ${want}'`;
+    else if (want === 'bool' && isInt(got)) hint = `; compare it, e.g. '… != 0'`;
+    else if (got === 'void') hint = ' (the call returns no value)';
+    this.report(e.span, 'PVK003', `expected ${show(want)}, found ${show(got)}${hint}`);
+  }
+
+  /** The type of a `let` without a declared type, reporting values that cannot be stored. */
+  private inferLocal(init: A.Expr): A.TypeName | undefined {
+    const t = this.expr(init, undefined);
+    if (t === 'void' || t === 'string') {
+      this.report(init.span, 'PVK003', `cannot store ${show(t)} in a variable`);
+      return undefined;
+    }
+    return t;
+  }
+
+  /** The untyped-or-typed const that `name` means here, unless a local shadows it. */
+  lookupConst(name: string): A.ConstItem | undefined {
+    const b = this.lookup(name);
+    if (b?.kind !== 'const') return undefined;
+    this.constValue(b.decl);
+    return b.decl;
+  }
+
+  private lookup(name: string): Binding | undefined {
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const b = this.scopes[i].get(name);
+      if (b) return b;
+    }
+    const item = this.table.values.get(name);
+    if (item?.kind === 'var') return { kind: 'global', decl: item };
+    if (item?.kind === 'const') return { kind: 'const', decl: item };
+    return undefined;
+  }
+
+  private unknownName(e: A.NameExpr): void {
+    const item = this.table.values.get(e.name);
+    if (item?.kind === 'fn' || isIntrinsic(e.name)) {
+      this.report(e.span, 'PVK003', `'${e.name}' is a function; call it with '${e.name}(…)'`);
+      return;
+    }
+    if (item?.kind === 'pvops') {
+      this.report(e.span, 'PVK003', `'${e.name}' is a pvops table; call an op with '${e.name}.op(…)'`);
+      return;
+    }
+    const names: string[] = [];
+    for (const s of this.scopes) names.push(...s.keys());
+    for (const v of this.table.values.values()) if (v.kind === 'var' || v.kind === 'const') names.push(v.name.name);
+    this.report(e.span, 'PVK002', `unknown name '${e.name}'${suggest(e.name, names)}`);
+  }
+
+  /** Types an expression with an optional type the context asks for, and annotates it. */
+  private expr(e: A.Expr, hint: A.TypeName | undefined, statement = false): Ty {
+    const t = this.exprInner(e, hint, statement);
+    e.type = t === 'string' ? undefined : t;
+    return t;
+  }
+
+  private literal(e: A.Expr, value: number, hint: A.TypeName | undefined, what: string): Ty {
+    const t: IntTy = isInt(hint) ? hint : 'u32';
+    if (!fits(value, t)) {
+      const tip = t === 'u32' && value < 0 ? ` (use an i32, or write ${(value >>> 0).toString()} / 0x${(value >>> 0).toString(16).toUpperCase()})` : '';
+      this.report(e.span, 'PVK005', `${what} ${value} does not fit in ${t}${tip}`);
+    }
+    return t;
+  }
+
+  private exprInner(e: A.Expr, hint: A.TypeName | undefined, statement: boolean): Ty {
+    switch (e.kind) {
+      case 'int':
+        if (e.overflow) {
+          this.report(e.span, 'PVK005', `integer literal ${this.file.source.text.slice(e.span.start, e.span.end)} does not fit in 32 bits (the largest is 4294967295 = 0xFFFFFFFF)`);
+          return isInt(hint) ? hint : 'u32';
+        }
+        return this.literal(e, e.value, hint, 'integer literal');
+      case 'bool':
+        return 'bool';
+      case 'string':
+        this.report(e.span, 'PVK003', 'a string can only be an argument of print(…)');
+        return 'string';
+      case 'name': {
+        const b = this.lookup(e.name);
+        if (!b) {
+          this.unknownName(e);
+          return undefined;
+        }
+        e.ref = b;
+        if (b.kind === 'const') {
+          const v = this.constValue(b.decl);
+          if (v === undefined) return b.decl.declared?.name;
+          if (typeof v === 'boolean') return 'bool';
+          if (b.decl.declared) return b.decl.declared.name;
+          return this.literal(e, v, hint, `const ${e.name} =`);
+        }
+        return bindingType(b);
+      }
+      case 'unary': {
+        if (e.op === '!') {
+          this.expect(e.operand, 'bool');
+          return 'bool';
+        }
+        const t = this.expr(e.operand, isInt(hint) ? hint : undefined);
+        if (t !== undefined && !isInt(t)) {
+          this.report(e.operand.span, 'PVK003', `'${e.op}' needs an integer operand, found ${show(t)}${e.op === '~' && t === 'bool' ? "; use '!' for bool" : ''}`);
+          return undefined;
+        }
+        return t;
+      }
+      case 'binary':
+        return this.binary(e, hint);
+      case 'cast': {
+        const t = this.expr(e.operand, undefined);
+        if (e.target.name === 'bool') {
+          this.report(e.target.span, 'PVK003', `cannot convert to bool with 'as'; compare instead, e.g. '(… != 0)'`);
+          return 'bool';
+        }
+        if (t !== undefined && !isInt(t) && t !== 'bool') this.report(e.operand.span, 'PVK003', `cannot convert ${show(t)} to ${e.target.name}`);
+        return e.target.name;
+      }
+      case 'mem':
+        this.expect(e.address, 'u32');
+        return 'u32';
+      case 'call':
+        return this.call(e, statement);
+      case 'pvop':
+        return this.pvopCall(e);
+      case 'hypercall':
+        return this.hypercall(e, statement);
+    }
+  }
+
+  /** Types two operands that must agree, letting an untyped literal side take the other side's type. */
+  private pair(l: A.Expr, r: A.Expr, hint: A.TypeName | undefined): [Ty, Ty] {
+    if (isUntyped(l, this) && !isUntyped(r, this)) {
+      const tr = this.expr(r, hint);
+      const tl = this.expr(l, isInt(tr) ? tr : hint);
+      return [tl, tr];
+    }
+    const tl = this.expr(l, hint);
+    const tr = this.expr(r, isInt(tl) ? tl : hint === 'bool' ? undefined : hint);
+    return [tl, tr];
+  }
+
+  private binary(e: A.BinaryExpr, hint: A.TypeName | undefined): Ty {
+    const op = e.op;
+    if (op === '&&' || op === '||') {
+      this.expect(e.left, 'bool');
+      this.expect(e.right, 'bool');
+      return 'bool';
+    }
+    if (op === '<<' || op === '>>') {
+      const tl = this.expr(e.left, isInt(hint) ? hint : undefined);
+      const tr = this.expr(e.right, undefined);
+      if (tl !== undefined && !isInt(tl)) this.report(e.left.span, 'PVK003', `'${op}' needs an integer on its left, found ${show(tl)}`);
+      if (tr !== undefined && !isInt(tr)) this.report(e.right.span, 'PVK003', `shift count must be u32 or i32, found ${show(tr)}`);
+      return isInt(tl) ? tl : undefined;
+    }
+    const comparison = op === '==' || op === '!=' || op === '<' || op === '<=' || op === '>' || op === '>=';
+    const [tl, tr] = this.pair(e.left, e.right, comparison ? undefined : isInt(hint) ? hint : undefined);
+    if (tl === undefined || tr === undefined) return comparison ? 'bool' : isInt(tl) ? tl : isInt(tr) ? tr : undefined;
+    if (op === '==' || op === '!=') {
+      if (tl !== tr || (!isInt(tl) && tl !== 'bool')) this.report(e.opSpan, 'PVK003', `cannot compare ${show(tl)} with ${show(tr)}${isInt(tl) && isInt(tr) ? "; convert one side with 'as'" : ''}`);
+      return 'bool';
+    }
+    if (!isInt(tl) || !isInt(tr)) {
+      const bad = !isInt(tl) ? e.left : e.right;
+      const badT = !isInt(tl) ? tl : tr;
+      const tip = badT === 'bool' && (op === '&' || op === '|') ? `; use '${op}${op}' for bool` : '';
+      this.report(bad.span, 'PVK003', `'${op}' needs integer operands, found ${show(badT)}${tip}`);
+      return comparison ? 'bool' : undefined;
+    }
+    if (tl !== tr) {
+      this.report(e.opSpan, 'PVK003', `operands of '${op}' have different types, ${tl} and ${tr}; convert one with 'as'`);
+    }
+    return comparison ? 'bool' : tl;
+  }
+
+  private args(e: { args: A.Expr[]; argsSpan: Span }, params: readonly { type: A.TypeName }[], what: string): void {
+    if (e.args.length !== params.length) {
+      this.report(e.argsSpan, 'PVK004', `${what} takes ${params.length} argument${params.length === 1 ? '' : 's'}, but ${e.args.length} ${e.args.length === 1 ? 'was' : 'were'} given`);
+    }
+    e.args.forEach((a, i) => {
+      if (i < params.length) this.expect(a, params[i].type);
+      else this.expr(a, undefined);
+    });
+  }
+
+  private call(e: A.CallExpr, statement: boolean): Ty {
+    const name = e.callee.name;
+    const item = this.table.values.get(name);
+    if (item?.kind === 'fn') {
+      e.target = item;
+      this.args(e, item.params.map((p) => ({ type: p.type.name })), `${name}()`);
+      return item.ret?.name ?? 'void';
+    }
+    if (isIntrinsic(name)) {
+      e.target = { kind: 'intrinsic', name };
+      if (name === 'print') {
+        for (const a of e.args) {
+          const t = a.kind === 'string' ? 'string' : this.expr(a, undefined);
+          if (t === 'void') this.report(a.span, 'PVK003', 'print cannot show a call that returns nothing');
+        }
+        return 'void';
+      }
+      const sig = INTRINSICS[name];
+      this.args(e, sig.params, `${name}()`);
+      this.intrinsicLints(e, name);
+      return sig.ret ?? 'void';
+    }
+    void statement;
+    if (item) {
+      this.report(e.callee.span, 'PVK003', `'${name}' is a ${item.kind === 'pvops' ? "pvops table; call an op with '" + name + ".op(…)'" : 'variable, not a function'}`);
+    } else {
+      const fns = [...this.table.values.values()].filter((v) => v.kind === 'fn').map((v) => v.name.name);
+      this.report(e.callee.span, 'PVK002', `unknown function '${name}'${suggest(name, [...fns, ...Object.keys(INTRINSICS)])}`);
+    }
+    for (const a of e.args) this.expr(a, undefined);
+    return undefined;
+  }
+
+  private pvopCall(e: A.PvopCallExpr): Ty {
+    const group = this.table.values.get(e.group.name);
+    if (!group || group.kind !== 'pvops') {
+      const groups = [...this.table.values.values()].filter((v) => v.kind === 'pvops').map((v) => v.name.name);
+      this.report(e.group.span, 'PVK002', `unknown pvops table '${e.group.name}'${suggest(e.group.name, groups)}`);
+      for (const a of e.args) this.expr(a, undefined);
+      return undefined;
+    }
+    const op = group.ops.find((o) => o.name.name === e.op.name);
+    if (!op) {
+      this.report(e.op.span, 'PVK002', `pvops ${group.name.name} has no op '${e.op.name}'${suggest(e.op.name, group.ops.map((o) => o.name.name))}`);
+      for (const a of e.args) this.expr(a, undefined);
+      return undefined;
+    }
+    e.pvops = group;
+    e.decl = op;
+    this.args(e, op.params.map((p) => ({ type: p.type.name })), `${group.name.name}.${op.name.name}()`);
+    return op.ret?.name ?? 'void';
+  }
+
+  private hypercall(e: A.HypercallExpr, statement: boolean): Ty {
+    const decl = this.abi.byName.get(e.name.name);
+    if (!decl) {
+      this.report(e.name.span, 'PVK010', `unknown hypercall '${e.name.name}'${suggest(e.name.name, [...this.abi.byName.keys()])}`);
+      for (const a of e.args) this.expr(a, undefined);
+      return 'i32';
+    }
+    e.decl = decl;
+    this.args(e, decl.params.map((p) => ({ type: p.type.name })), `hypercall ${decl.name.name}`);
+    this.hypercallLints(e, decl, statement);
+    return decl.ret?.name ?? 'i32';
+  }
+
+  // ------------------------------------------------------------ context-dependent lints
+
+  private hypercallLints(e: A.HypercallExpr, decl: A.HypercallDecl, statement: boolean): void {
+    const contexts = this.options.contexts.filter((c) => c.hypervisor !== null);
+    const label = `${decl.name.name} (#${decl.number})`;
+    if (decl.cls === 'dom0') {
+      const unprivileged = contexts.filter((c) => !c.privileged);
+      if (unprivileged.length > 0) {
+        this.report(e.name.span, 'PVK011', `${label} is a dom0-only toolstack hypercall, but ${joinList(unprivileged.map(describeContext))} ${unprivileged.length === 1 ? 'boots' : 'boot'} this kernel unprivileged, where it returns -EPERM (-1)`);
+      }
+    }
+    if (statement) {
+      const older = contexts.filter((c) => c.hypervisor !== null && compareVersions(c.hypervisor, decl.since) < 0);
+      if (older.length > 0) {
+        const where = joinList([...new Set(older.map((c) => `hypervisor ${c.hypervisor} (system ${c.system})`))]);
+        this.report(e.name.span, 'PVK012', `${label} exists since hypervisor ${decl.since}, but this kernel is booted on ${where}, where it returns -ENOSYS (-38) and this call ignores the result; check it: 'if (hypercall ${decl.name.name}(…) == -38) { … }'`);
+      }
+    }
+  }
+
+  private intrinsicLints(e: A.CallExpr, name: string): void {
+    if (name === 'xen_domain' && !this.fn?.impl) {
+      this.report(e.span, 'PVK020', `platform conditional in core code: xen_domain() outside an impl block scatters 'if (xen)' through the kernel; move the platform-specific code into a pvop with 'impl … for native' and 'impl … for xen'`);
+    }
+    if (INTRINSICS[name].privileged && this.fn?.impl?.platform.name !== 'native') {
+      const pv = this.options.contexts.filter((c) => c.mode === 'pv');
+      if (pv.length > 0) {
+        this.report(e.callee.span, 'PVK021', `${name}() is privileged: in pv ${joinList(pv.map(describeContext))} each execution traps to the hypervisor (+1000 cycles); call it through a pvop whose native impl runs ${name}() and whose xen impl avoids it`);
+      }
+    }
+  }
+}
+
+/** A signature as its types only: parameter names may differ between a pvop and its impls. */
+function signature(params: readonly A.Param[], ret: A.TypeRef | undefined): string {
+  return `(${params.map((p) => p.type.name).join(', ')})${ret ? ` -> ${ret.name}` : ''}`;
+}
+
+function bindingType(b: Binding): A.TypeName | undefined {
+  switch (b.kind) {
+    case 'global':
+      return b.decl.declared?.name;
+    case 'const':
+      return b.decl.declared?.name ?? (typeof b.decl.value === 'boolean' ? 'bool' : 'u32');
+    case 'local':
+      if (b.decl.kind === 'param') return b.decl.type.name;
+      if (b.decl.kind === 'for') return 'u32';
+      return b.decl.varType;
+  }
+}
+
+/** True for expressions whose integer type comes from context: literals, untyped consts, and arithmetic of them. */
+function isUntyped(e: A.Expr, c: { lookupConst(name: string): A.ConstItem | undefined }): boolean {
+  switch (e.kind) {
+    case 'int':
+      return true;
+    case 'name': {
+      const item = c.lookupConst(e.name);
+      return item !== undefined && !item.declared && typeof item.value !== 'boolean';
+    }
+    case 'unary':
+      return e.op !== '!' && isUntyped(e.operand, c);
+    case 'binary':
+      return ['+', '-', '*', '/', '%', '&', '|', '^'].includes(e.op) && isUntyped(e.left, c) && isUntyped(e.right, c);
+    default:
+      return false;
+  }
+}
+
+function isNegativeUntyped(e: A.Expr, c: { lookupConst(name: string): A.ConstItem | undefined }): boolean {
+  if (e.kind === 'int') return e.value < 0;
+  if (e.kind === 'name') {
+    const item = c.lookupConst(e.name);
+    return item !== undefined && !item.declared && typeof item.value === 'number' && item.value < 0;
+  }
+  return false;
+}
+
+/** Whether control can never fall off the end of this statement. */
+function terminates(s: A.Stmt): boolean {
+  switch (s.kind) {
+    case 'return':
+      return true;
+    case 'block':
+      return s.stmts.some(terminates);
+    case 'if':
+      return s.else !== undefined && terminates(s.then) && terminates(s.else);
+    case 'while':
+      return s.cond.kind === 'bool' && s.cond.value && !breaksOut(s.body);
+    default:
+      return false;
+  }
+}
+
+function breaksOut(s: A.Stmt): boolean {
+  switch (s.kind) {
+    case 'break':
+      return true;
+    case 'block':
+      return s.stmts.some(breaksOut);
+    case 'if':
+      return breaksOut(s.then) || (s.else !== undefined && breaksOut(s.else));
+    default:
+      return false; // a break inside a nested loop leaves only that loop
+  }
+}

@@ -1,0 +1,4 @@
+declare module '*.pvk' {
+  const text: string;
+  export default text;
+}
