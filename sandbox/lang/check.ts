@@ -647,7 +647,11 @@ class Checker {
     if (INTRINSICS[name].privileged && this.fn?.impl?.platform.name !== 'native') {
       const pv = this.options.contexts.filter((c) => c.mode === 'pv');
       if (pv.length > 0) {
-        this.report(e.callee.span, 'PVK021', `${name}() is privileged: in pv ${joinList(pv.map(describeContext))} each execution traps to the hypervisor (+1000 cycles); call it through a pvop whose native impl runs ${name}() and whose xen impl avoids it`);
+        const impl = this.fn?.impl;
+        const fix = impl
+          ? `this xen impl of ${impl.group.name}.${this.fn?.name.name ?? ''} should avoid the instruction (a shared-info write or a hypercall)`
+          : `call it through a pvop whose native impl runs ${name}() and whose xen impl avoids it`;
+        this.report(e.callee.span, 'PVK021', `${name}() is privileged: in pv ${joinList(pv.map(describeContext))} each execution traps to the hypervisor (+1000 cycles); ${fix}`);
       }
     }
   }

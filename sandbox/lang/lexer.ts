@@ -11,15 +11,26 @@ const KEYWORD_SET: ReadonlySet<string> = new Set(KEYWORDS);
 
 export type TokenKind = 'ident' | 'keyword' | 'int' | 'string' | 'punct' | 'eof';
 
-export interface Token {
-  kind: TokenKind;
-  /** Identifier or keyword name, punctuator text, or a string literal's decoded value. */
-  text: string;
-  /** Integer literal value, 0 ..= 2^32-1 (0 for an out-of-range literal, which is reported). */
-  value: number;
-  span: Span;
-  /** True when an integer literal did not fit in 32 bits. */
-  overflow?: boolean;
+/**
+ * One token. Its offsets are plain fields so that lexing allocates one object
+ * per token; `span` makes a Span when a node needs one.
+ */
+export class Token {
+  constructor(
+    readonly kind: TokenKind,
+    /** Identifier or keyword name, punctuator text, or a string literal's decoded value. */
+    readonly text: string,
+    /** Integer literal value, 0 ..= 2^32-1 (0 for an out-of-range literal, which is reported). */
+    readonly value: number,
+    readonly start: number,
+    readonly end: number,
+    /** True when an integer literal did not fit in 32 bits. */
+    readonly overflow = false,
+  ) {}
+
+  get span(): Span {
+    return { start: this.start, end: this.end };
+  }
 }
 
 export interface Comment {
@@ -27,12 +38,35 @@ export interface Comment {
   text: string;
 }
 
-// Longest first so that maximal munch works by a linear scan.
-const PUNCTUATORS = [
-  '<<=', '>>=', '..', '->', '==', '!=', '<=', '>=', '&&', '||', '<<', '>>', '+=', '-=', '*=', '/=',
-  '%=', '&=', '|=', '^=', '+', '-', '*', '/', '%', '&', '|', '^', '~', '!', '<', '>', '=', '(',
-  ')', '{', '}', '[', ']', ';', ',', ':', '.',
-];
+const PUNCT3: ReadonlySet<string> = new Set(['<<=', '>>=']);
+const PUNCT2: ReadonlySet<string> = new Set([
+  '..', '->', '==', '!=', '<=', '>=', '&&', '||', '<<', '>>', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=',
+]);
+const PUNCT1: ReadonlySet<string> = new Set([
+  '+', '-', '*', '/', '%', '&', '|', '^', '~', '!', '<', '>', '=', '(', ')', '{', '}', '[', ']', ';', ',', ':', '.',
+]);
+
+/** Interned punctuator strings by their first one, two and three characters' codes. */
+const PUNCT_BY_CODE = new Map<number, string>();
+for (const p of [...PUNCT1, ...PUNCT2, ...PUNCT3]) {
+  let key = 0;
+  for (let k = 0; k < p.length; k++) key = key * 128 + p.charCodeAt(k);
+  PUNCT_BY_CODE.set(key, p);
+}
+
+/** The punctuator at `i` by maximal munch, or undefined; allocates nothing. */
+function punctuatorAt(text: string, i: number): string | undefined {
+  const c1 = text.charCodeAt(i);
+  const one = PUNCT_BY_CODE.get(c1);
+  if (one === undefined) return undefined;
+  const c2 = text.charCodeAt(i + 1);
+  if (!(c2 < 128)) return one;
+  const two = PUNCT_BY_CODE.get(c1 * 128 + c2);
+  if (two === undefined) return one;
+  const c3 = text.charCodeAt(i + 2);
+  if (!(c3 < 128)) return two;
+  return PUNCT_BY_CODE.get((c1 * 128 + c2) * 128 + c3) ?? two;
+}
 
 const MAX_U32 = 0xffffffff;
 
@@ -92,7 +126,7 @@ export function lex(file: string, text: string): LexResult {
     if (isIdentStart(c)) {
       while (i < n && isIdentPart(text.charCodeAt(i))) i++;
       const word = text.slice(start, i);
-      tokens.push({ kind: KEYWORD_SET.has(word) ? 'keyword' : 'ident', text: word, value: 0, span: { start, end: i } });
+      tokens.push(new Token(KEYWORD_SET.has(word) ? 'keyword' : 'ident', word, 0, start, i));
       continue;
     }
     if (c >= 48 && c <= 57) {
@@ -103,10 +137,10 @@ export function lex(file: string, text: string): LexResult {
       i = lexString(text, start, tokens, error);
       continue;
     }
-    const punct = PUNCTUATORS.find((p) => text.startsWith(p, i));
+    const punct = punctuatorAt(text, i);
     if (punct) {
       i += punct.length;
-      tokens.push({ kind: 'punct', text: punct, value: 0, span: { start, end: i } });
+      tokens.push(new Token('punct', punct, 0, start, i));
       continue;
     }
     // Skip a whole surrogate pair so the error covers one character.
@@ -116,7 +150,7 @@ export function lex(file: string, text: string): LexResult {
     error(start, start + width, `unexpected character '${shown}'`);
     i += width;
   }
-  tokens.push({ kind: 'eof', text: '', value: 0, span: { start: n, end: n } });
+  tokens.push(new Token('eof', '', 0, n, n));
   return { tokens, comments, diagnostics };
 }
 
@@ -153,14 +187,13 @@ function lexNumber(text: string, start: number, tokens: Token[], error: ErrorFn)
   }
   if (lastUnderscore) bad ||= "'_' is allowed only between digits";
   if (digits === 0) bad ||= `missing digits after '${text.slice(start, digitsStart)}'`;
-  const span = { start, end: i };
   if (bad) {
     error(start, i, `malformed integer literal '${text.slice(start, i)}': ${bad}`);
-    tokens.push({ kind: 'int', text: text.slice(start, i), value: 0, span });
+    tokens.push(new Token('int', text.slice(start, i), 0, start, i));
     return i;
   }
   const overflow = value > MAX_U32;
-  tokens.push({ kind: 'int', text: text.slice(start, i), value: overflow ? 0 : value, span, ...(overflow ? { overflow } : {}) });
+  tokens.push(new Token('int', text.slice(start, i), overflow ? 0 : value, start, i, overflow));
   return i;
 }
 
@@ -196,6 +229,6 @@ function lexString(text: string, start: number, tokens: Token[], error: ErrorFn)
     }
     i += e === undefined ? 1 : 2;
   }
-  tokens.push({ kind: 'string', text: value, value: 0, span: { start, end: i } });
+  tokens.push(new Token('string', value, 0, start, i));
   return i;
 }

@@ -13,10 +13,12 @@ export interface ParseResult {
 /** Thrown inside the parser only, caught at the nearest statement or item to resynchronise. */
 class SyntaxBail {}
 
+/** Binary operators by precedence, lowest first (spec section 3); all left-associative. */
 const BINARY_LEVELS: readonly (readonly A.BinaryOp[])[] = [
   ['||'], ['&&'], ['|'], ['^'], ['&'], ['==', '!='], ['<', '<=', '>', '>='], ['<<', '>>'],
   ['+', '-'], ['*', '/', '%'],
 ];
+const PRECEDENCE: ReadonlyMap<string, number> = new Map(BINARY_LEVELS.flatMap((ops, level) => ops.map((op) => [op, level + 1] as const)));
 const ASSIGN_OPS: ReadonlySet<string> = new Set(['=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<=', '>>=']);
 const ITEM_KEYWORDS: ReadonlySet<string> = new Set(['import', 'const', 'var', 'fn', 'pvops', 'impl', 'system', 'abi']);
 const STMT_KEYWORDS: ReadonlySet<string> = new Set(['let', 'if', 'while', 'for', 'return', 'break', 'continue']);
@@ -532,15 +534,15 @@ class Parser {
 
   // ------------------------------------------------------------ expressions
 
-  expr(level = 0): A.Expr {
-    if (level >= BINARY_LEVELS.length) return this.unary();
-    let left = this.expr(level + 1);
-    const ops = BINARY_LEVELS[level];
+  /** Precedence climbing over the binary operators that bind at least as tightly as `minPrecedence`. */
+  expr(minPrecedence = 1): A.Expr {
+    let left = this.unary();
     while (true) {
       const t = this.peek();
-      if (t.kind !== 'punct' || !ops.includes(t.text as A.BinaryOp)) return left;
+      const precedence = t.kind === 'punct' ? PRECEDENCE.get(t.text) : undefined;
+      if (precedence === undefined || precedence < minPrecedence) return left;
       this.next();
-      const right = this.expr(level + 1);
+      const right = this.expr(precedence + 1);
       left = { kind: 'binary', op: t.text as A.BinaryOp, opSpan: t.span, left, right, span: { start: left.span.start, end: right.span.end } };
     }
   }
@@ -616,7 +618,8 @@ class Parser {
           const inner = this.expr();
           this.expect(')', 'to close the parenthesis');
           // Keep the parentheses in the span so diagnostics cover what the user wrote.
-          return { ...inner, span: this.span(start) };
+          inner.span = this.span(start);
+          return inner;
         }
         break;
       case 'ident': {

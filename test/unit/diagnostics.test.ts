@@ -1,0 +1,1427 @@
+// Diagnostics of the pvk front-end, checked against the language contract
+// (/work/shared/spec/LANGUAGE.md, sections 2, 3, 5, 6, 7 and 8).
+//
+// Every code of DIAGNOSTIC_CODES has at least one positive case (the code
+// appears where it should, with the right severity and a message naming the
+// relevant thing) and at least one near-miss that must not produce it.
+
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../sandbox/lang/analysis.js';
+import { DIAGNOSTIC_CODES } from '../../sandbox/lang/diagnostics.js';
+import { Workspace, type FileHost } from '../../sandbox/lang/program.js';
+
+// ---------------------------------------------------------------- helpers
+
+type Files = Record<string, string>;
+
+interface D {
+  file: string;
+  line: number;
+  col: number;
+  endLine: number;
+  endCol: number;
+  code: string;
+  severity: string;
+  message: string;
+}
+
+/** Analyzes an in-memory workspace; `roots` defaults to every file given (like `pvlab check DIR`). */
+function analyzeFiles(files: Files, roots?: string[]) {
+  const map = new Map(Object.entries(files));
+  const reads = new Map<string, number>();
+  const host: FileHost = {
+    readFile(p: string) {
+      reads.set(p, (reads.get(p) ?? 0) + 1);
+      return map.get(p);
+    },
+  };
+  const ws = new Workspace(host);
+  const analysis = analyze(ws, roots ?? Object.keys(files));
+  return { ws, analysis, reads };
+}
+
+function diags(files: Files, roots?: string[]): D[] {
+  const { ws, analysis } = analyzeFiles(files, roots);
+  const out: D[] = [];
+  for (const file of analysis.files) {
+    for (const d of analysis.diagnostics.get(file) ?? []) {
+      const source = ws.file(d.file)?.source;
+      if (!source) throw new Error(`diagnostic in unreadable file ${d.file}`);
+      const start = source.position(d.span.start);
+      const end = source.position(d.span.end);
+      out.push({
+        file: d.file,
+        line: start.line,
+        col: start.column,
+        endLine: end.line,
+        endCol: end.column,
+        code: d.code,
+        severity: d.severity,
+        message: d.message,
+      });
+    }
+  }
+  return out;
+}
+
+/** One file at /ws/a.pvk. */
+const A = '/ws/a.pvk';
+function check(text: string): D[] {
+  return diags({ [A]: text });
+}
+
+/** A kernel whose main runs `body`. `items` go before main. */
+function prog(body: string, items = ''): string {
+  return `${items}\nfn main() -> u32 {\n${body}\n    return 0;\n}\n`;
+}
+
+/** 1-based line/column of the `nth` occurrence of `needle` in `text`, computed independently of the implementation. */
+function loc(text: string, needle: string, nth = 0): { line: number; col: number } {
+  let at = -1;
+  for (let i = 0; i <= nth; i++) {
+    at = text.indexOf(needle, at + 1);
+    if (at < 0) throw new Error(`test bug: occurrence ${nth} of ${JSON.stringify(needle)} not in text`);
+  }
+  const before = text.slice(0, at);
+  const line = before.split('\n').length;
+  const col = at - (before.lastIndexOf('\n') + 1) + 1;
+  return { line, col };
+}
+
+/** The severities of the spec's table (section 8), and for pvlab's own codes, the table in diagnostics.ts. */
+const SPEC_SEVERITY: Record<string, string> = {
+  PVK001: 'error',
+  PVK002: 'error',
+  PVK003: 'error',
+  PVK004: 'error',
+  PVK005: 'error',
+  PVK006: 'error',
+  PVK010: 'error',
+  PVK011: 'warning',
+  PVK012: 'warning',
+  PVK020: 'warning',
+  PVK021: 'warning',
+  PVK022: 'error',
+  PVK030: 'error',
+};
+const severityOf = (code: string): string =>
+  SPEC_SEVERITY[code] ?? (DIAGNOSTIC_CODES as Record<string, { severity: string }>)[code].severity;
+
+const positiveSeen = new Set<string>();
+const negativeSeen = new Set<string>();
+
+/**
+ * Asserts exactly `count` (default 1) diagnostics of `code` in `file`, the
+ * first at the `nth` occurrence of `needle` in `text`, with the code's
+ * severity; returns them.
+ */
+function expectAt(ds: D[], code: string, file: string, text: string, needle: string, nth = 0, count = 1): D {
+  positiveSeen.add(code);
+  const hits = ds.filter((d) => d.code === code && d.file === file);
+  expect(hits, `${code} in ${file}; all: ${JSON.stringify(ds, null, 1)}`).toHaveLength(count);
+  const want = loc(text, needle, nth);
+  const hit = hits.find((d) => d.line === want.line && d.col === want.col);
+  expect(hit, `${code} at ${want.line}:${want.col} (${needle}); got ${JSON.stringify(hits)}`).toBeDefined();
+  expect(hit!.severity).toBe(severityOf(code));
+  return hit!;
+}
+
+/** Asserts that no diagnostic of `code` appears (anywhere, or in `file`). */
+function expectNone(ds: D[], code: string, file?: string): void {
+  negativeSeen.add(code);
+  const hits = ds.filter((d) => d.code === code && (file === undefined || d.file === file));
+  expect(hits, `unexpected ${code}: ${JSON.stringify(hits, null, 1)}`).toEqual([]);
+}
+
+/** Asserts that there are no diagnostics at all. */
+function expectClean(ds: D[]): void {
+  expect(ds, JSON.stringify(ds, null, 1)).toEqual([]);
+}
+
+const codes = (ds: D[]): string[] => ds.map((d) => d.code);
+
+const DOM0 = 'fn main() -> u32 { return 0; }\n';
+
+// ---------------------------------------------------------------- PVK001
+
+describe('PVK001 syntax error', () => {
+  it('reports a missing expression at the offending token', () => {
+    const text = prog('    let x = ;');
+    const ds = check(text);
+    const d = expectAt(ds, 'PVK001', A, text, '= ;', 0);
+    // The error is at the ';' (column after '= ').
+    void d;
+  });
+
+  it('points at the token that breaks the grammar', () => {
+    const text = prog('    let x: u32 = 1 +;');
+    const ds = check(text);
+    const want = loc(text, ';', 0);
+    const hits = ds.filter((d) => d.code === 'PVK001');
+    positiveSeen.add('PVK001');
+    expect(hits).toHaveLength(1);
+    expect(hits[0]).toMatchObject({ line: want.line, col: want.col, severity: 'error' });
+    expect(hits[0].message).toContain("';'");
+  });
+
+  it('recovers and reports every syntax error it finds', () => {
+    const text = 'fn a() { let x = ; }\nfn b() { let y = 1 +; }\nfn c() { @ }\nfn main() -> u32 { return 0; }\n';
+    const ds = check(text).filter((d) => d.code === 'PVK001');
+    expect(ds.map((d) => d.line)).toEqual([1, 2, 3]);
+    expect(ds[2].message).toContain('@');
+  });
+
+  it('rejects a reserved keyword used as a name', () => {
+    const text = prog('    let while = 1;');
+    const ds = check(text);
+    const d = expectAt(ds, 'PVK001', A, text, 'while');
+    expect(d.message).toContain('while');
+  });
+
+  it('accepts contextual words as ordinary identifiers (negative)', () => {
+    const text = prog(
+      '    let native: u32 = 1;\n    let xen: u32 = 2;\n    let kernel: u32 = native + xen;\n    let stable = kernel;\n    let dom0 = stable;\n    let since = dom0;\n    let cost = since;\n    let memory = cost;\n    let mode = memory;\n    print(mode);',
+    );
+    const ds = check(text);
+    expectNone(ds, 'PVK001');
+    expectClean(ds);
+  });
+
+  it('accepts every literal form of section 1 (negative)', () => {
+    const text = prog('    let a: u32 = 42 + 0x2a + 0b101010 + 1_000_000 + 0xFFFF_FFFF;\n    // comment\n    /* block\n comment */\n    print(a, "t\\n\\t\\\\\\"\\x41");');
+    expectClean(check(text));
+  });
+});
+
+// ---------------------------------------------------------------- PVK002
+
+describe('PVK002 unknown name', () => {
+  it('unknown variable', () => {
+    const text = prog('    let a: u32 = nosuch + 1;');
+    const ds = check(text);
+    const d = expectAt(ds, 'PVK002', A, text, 'nosuch');
+    expect(d.message).toContain('nosuch');
+    expect(d.endCol - d.col).toBe('nosuch'.length);
+  });
+
+  it('unknown assignment target', () => {
+    const text = prog('    nowhere = 3;');
+    const d = expectAt(check(text), 'PVK002', A, text, 'nowhere');
+    expect(d.message).toContain('nowhere');
+  });
+
+  it('unknown function', () => {
+    const text = prog('    frobnicate(1, 2);');
+    const d = expectAt(check(text), 'PVK002', A, text, 'frobnicate');
+    expect(d.message).toContain('frobnicate');
+  });
+
+  it('unknown pvops table', () => {
+    const text = prog('    net.send(1);');
+    const d = expectAt(check(text), 'PVK002', A, text, 'net');
+    expect(d.message).toContain('net');
+  });
+
+  it('unknown op of a known pvops table', () => {
+    const items = 'pvops cpu { fn irq_disable(); }\nimpl cpu for native { fn irq_disable() { cli(); } }\nimpl cpu for xen { fn irq_disable() { mem8[vcpu_info()] = 1; } }\n';
+    const text = prog('    cpu.irq_enable();', items);
+    const d = expectAt(check(text), 'PVK002', A, text, 'irq_enable');
+    expect(d.message).toContain('irq_enable');
+    expect(d.message).toContain('cpu');
+  });
+
+  it('unknown constant in a const initializer', () => {
+    const text = 'const B = MISSING * 2;\n' + prog('    print(B);');
+    const d = expectAt(check(text), 'PVK002', A, text, 'MISSING');
+    expect(d.message).toContain('MISSING');
+  });
+
+  it('near miss: every name defined (variable, fn, const, global, pvop, intrinsic) gives none', () => {
+    const items =
+      'const K = 3;\nvar g: u32 = 0;\nfn helper(v: u32) -> u32 { return v + K; }\n' +
+      'pvops cpu { fn irq_disable(); }\nimpl cpu for native { fn irq_disable() { cli(); } }\nimpl cpu for xen { fn irq_disable() { mem8[vcpu_info()] = 1; } }\n';
+    const text = prog('    let a: u32 = helper(K) + g;\n    g = a;\n    cpu.irq_disable();\n    print(rdtsc());', items);
+    const ds = check(text);
+    expectNone(ds, 'PVK002');
+    expectClean(ds);
+  });
+});
+
+// ---------------------------------------------------------------- PVK003
+
+describe('PVK003 type mismatch (spec section 2 and 3)', () => {
+  const hit = (text: string, needle: string, nth = 0): D => expectAt(check(text), 'PVK003', A, text, needle, nth);
+
+  it('mixing u32 and i32 in arithmetic needs `as`', () => {
+    const text = prog('    let a: u32 = 1;\n    let b: i32 = 2;\n    let c = a + b;');
+    const d = hit(text, '+ b');
+    expect(d.message).toMatch(/u32/);
+    expect(d.message).toMatch(/i32/);
+  });
+
+  it('near miss: an explicit `as` makes the mix fine', () => {
+    const text = prog('    let a: u32 = 1;\n    let b: i32 = 2;\n    let c: u32 = a + (b as u32);\n    let d: i32 = (a as i32) + b;\n    print(c, d);');
+    const ds = check(text);
+    expectNone(ds, 'PVK003');
+    expectClean(ds);
+  });
+
+  it('no implicit conversion between u32 and i32 on assignment', () => {
+    const text = prog('    let a: u32 = 1;\n    let b: i32 = a;');
+    const d = hit(text, 'a;', 0);
+    expect(d.message).toContain('i32');
+    expect(d.message).toContain('u32');
+  });
+
+  it('comparison between u32 and i32 is rejected', () => {
+    const text = prog('    let a: u32 = 1;\n    let b: i32 = 2;\n    if (a < b) { print(a); }');
+    hit(text, '< b');
+  });
+
+  it('`if` condition must be bool', () => {
+    const text = prog('    let a: u32 = 1;\n    if (a) { print(a); }');
+    const d = hit(text, '(a)');
+    expect(d.message).toContain('bool');
+  });
+
+  it('`while` condition must be bool', () => {
+    const text = prog('    while 1 { break; }');
+    hit(text, '1 {');
+  });
+
+  it('`else if` condition must be bool', () => {
+    const text = prog('    let a: u32 = 1;\n    if (a == 0) { print(a); } else if (a) { print(a); }');
+    hit(text, '(a) {');
+  });
+
+  it('operands of && and || must be bool', () => {
+    const text = prog('    let a: u32 = 1;\n    if (a && true) { print(a); }');
+    hit(text, 'a &&');
+  });
+
+  it('near miss: conditions that are bool comparisons are fine', () => {
+    const text = prog('    let a: u32 = 1;\n    if (a != 0) { print(a); } else if (a > 3 && !(a == 7) || false) { print(a); }\n    while (a < 10) { a += 1; }');
+    expectClean(check(text));
+  });
+
+  it('`&` on bools is rejected', () => {
+    const text = prog('    let p = true;\n    let q = p & false;');
+    const d = hit(text, 'p &', 0);
+    expect(d.message).toContain('&&');
+  });
+
+  it('`|` on bools is rejected', () => {
+    const text = prog('    let p = true;\n    let q = false | p;');
+    const d = hit(text, 'false |');
+    expect(d.message).toContain('||');
+  });
+
+  it('`^` on bools is rejected', () => {
+    const text = prog('    let p = true;\n    let q = p ^ p;');
+    hit(text, 'p ^');
+  });
+
+  it('near miss: && and || on bools, & | ^ on integers', () => {
+    const text = prog('    let p = true;\n    let q = p && false || p;\n    let m: u32 = 6 & 3 | 8 ^ 1;\n    let n: i32 = -6 & 3;\n    print(q, m, n);');
+    expectClean(check(text));
+  });
+
+  it('`==` between bool and an integer is rejected', () => {
+    const text = prog('    let p = true;\n    let q = p == 1;');
+    hit(text, '== 1');
+  });
+
+  it('`!=` between bool and an integer variable is rejected', () => {
+    const text = prog('    let a: u32 = 1;\n    let q = a != true;');
+    hit(text, '!= true');
+  });
+
+  it('near miss: == on two bools and on two integers of one type', () => {
+    const text = prog('    let p = true;\n    let a: i32 = -1;\n    let q = (p == false) != (a == -1);\n    print(q);');
+    expectClean(check(text));
+  });
+
+  it('a call to a function that returns nothing used as a value', () => {
+    const items = 'fn nothing() { print(1); }\n';
+    const text = prog('    let a: u32 = nothing();', items);
+    const d = hit(text, 'nothing();');
+    expect(d.message).toMatch(/nothing|void|no value/);
+  });
+
+  it('a void call used as an operand', () => {
+    const items = 'fn nothing() { print(1); }\n';
+    const text = prog('    let a: u32 = 1 + nothing();', items);
+    const ds = check(text);
+    positiveSeen.add('PVK003');
+    expect(codes(ds)).toContain('PVK003');
+    expect(ds.filter((d) => d.code === 'PVK003').every((d) => d.line === loc(text, 'let a').line)).toBe(true);
+  });
+
+  it('a void call stored in an inferred let', () => {
+    const items = 'fn nothing() { print(1); }\n';
+    const text = prog('    let a = nothing();', items);
+    hit(text, 'nothing();');
+  });
+
+  it('near miss: a void call as a statement is fine', () => {
+    const items = 'fn nothing() { print(1); }\n';
+    expectClean(check(prog('    nothing();', items)));
+  });
+
+  it('return type mismatch: bool returned from a u32 fn', () => {
+    const items = 'fn f() -> u32 { return true; }\n';
+    const text = prog('    print(f());', items);
+    const d = hit(text, 'true');
+    expect(d.message).toContain('u32');
+  });
+
+  it('return type mismatch: u32 returned from an i32 fn', () => {
+    const items = 'fn f(a: u32) -> i32 { return a; }\n';
+    const text = prog('    print(f(1));', items);
+    hit(text, 'a; }');
+  });
+
+  it('return with a value from a fn that returns nothing', () => {
+    const items = 'fn f() { return 1; }\n';
+    const text = prog('    f();', items);
+    hit(text, '1; }');
+  });
+
+  it('bare return from a fn with a return type', () => {
+    const items = 'fn f() -> u32 { return; }\n';
+    const text = prog('    print(f());', items);
+    hit(text, 'return; }');
+  });
+
+  it('near miss: returns of the declared types', () => {
+    const items = 'fn f(a: u32) -> i32 { return a as i32; }\nfn g() -> bool { return 1 < 2; }\nfn h() { return; }\nfn k() -> i32 { return -1; }\n';
+    expectClean(check(prog('    print(f(1), g(), k());\n    h();', items)));
+  });
+
+  it('literals take the type the context asks for: `let x: i32 = -5;` is fine', () => {
+    const ds = check(prog('    let x: i32 = -5;\n    let m: i32 = -2147483648;\n    let n: i32 = 0x7fffffff;\n    let k = x + 1;\n    let j: i32 = 1 + x;\n    print(x, m, n, k, j);'));
+    expectClean(ds);
+  });
+
+  it('`0x80000000 as i32` is fine (the operand of as is u32)', () => {
+    const ds = check(prog('    let y: i32 = 0x80000000 as i32;\n    let z: u32 = -1 as u32;\n    let w: u32 = 4294967295;\n    print(y, z, w);'));
+    expectClean(ds);
+  });
+
+  it('a bool is not an integer: `let b: bool = 1;`', () => {
+    const text = prog('    let b: bool = 1;');
+    hit(text, '1;');
+  });
+
+  it('a u32 is not a bool: `let a: u32 = true;`', () => {
+    const text = prog('    let a: u32 = true;');
+    hit(text, 'true;');
+  });
+
+  it('hypercalls return i32', () => {
+    const text = prog('    let r: u32 = hypercall xen_version(0);');
+    hit(text, 'hypercall xen_version');
+  });
+
+  it('near miss: a hypercall result stored as i32 and compared with a negative literal', () => {
+    expectClean(check(prog('    let r: i32 = hypercall xen_version(0);\n    if (r == -38) { print(r); }\n    if (hypercall xen_version(0) < 0) { print(r); }')));
+  });
+
+  it('memory loads are u32', () => {
+    const text = prog('    let v: i32 = mem32[0];');
+    hit(text, 'mem32');
+  });
+
+  it('addresses are u32', () => {
+    const text = prog('    let a: i32 = 4;\n    let v = mem32[a];');
+    hit(text, 'a];');
+  });
+
+  it('a memory store takes u32 or i32, not bool', () => {
+    const text = prog('    mem32[0] = true;');
+    hit(text, 'true;');
+  });
+
+  it('near miss: memory stores of u32, i32 and a negative literal', () => {
+    expectClean(check(prog('    let s: i32 = -3;\n    mem32[0] = s;\n    mem8[4] = 255;\n    mem16[8] = -1;\n    mem32[12] += 1;\n    print(mem32[0], mem8[4], mem16[8]);')));
+  });
+
+  it('for bounds are u32', () => {
+    const text = prog('    let n: i32 = 3;\n    for i in 0..n { print(i); }');
+    hit(text, 'n {');
+  });
+
+  it('the for variable is u32', () => {
+    const text = prog('    for i in 0..3 { let s: i32 = i; }');
+    hit(text, 'i; }');
+  });
+
+  it('shift takes its type from the left operand, the count may be u32 or i32', () => {
+    const ok = prog('    let a: u32 = 1;\n    let b: i32 = 2;\n    let c: u32 = a << b;\n    let d: i32 = b >> a;\n    let e: i32 = 1 << b;\n    print(c, d, e);');
+    expectClean(check(ok));
+    const text = prog('    let a: u32 = 1;\n    let b: i32 = 2;\n    let c: i32 = a << b;');
+    hit(text, 'a << b');
+  });
+
+  it('`!` needs bool, `-` and `~` need integers', () => {
+    const t1 = prog('    let a: u32 = 1;\n    let b = !a;');
+    hit(t1, 'a;', 1);
+    const t2 = prog('    let p = true;\n    let q = ~p;');
+    hit(t2, 'p;', 1);
+    const t3 = prog('    let p = true;\n    let q = -p;');
+    hit(t3, 'p;', 1);
+  });
+
+  it('a function argument of the wrong type', () => {
+    const items = 'fn take(v: i32) { print(v); }\n';
+    const text = prog('    let a: u32 = 1;\n    take(a);', items);
+    hit(text, 'a);');
+  });
+
+  it('print cannot show a call that returns nothing', () => {
+    const items = 'fn nothing() { print(1); }\n';
+    const text = prog('    print(nothing());', items);
+    hit(text, 'nothing());');
+  });
+
+  it('a string outside print and import', () => {
+    const text = prog('    let s = "hello";');
+    hit(text, '"hello"');
+  });
+
+  it('compound assignment to a bool is rejected', () => {
+    const text = prog('    let p = true;\n    p += 1;');
+    hit(text, '+=');
+  });
+
+  it('a pvop argument of the wrong type', () => {
+    const items = 'pvops cpu { fn load_cr3(v: u32); }\nimpl cpu for native { fn load_cr3(v: u32) { write_cr3(v); } }\nimpl cpu for xen { fn load_cr3(v: u32) { mem32[4] = v; } }\n';
+    const text = prog('    cpu.load_cr3(true);', items);
+    hit(text, 'true);');
+  });
+
+  it('main must be `fn main() -> u32` or `fn main()` (pvlab rule)', () => {
+    const text = 'fn main() -> i32 { return 0; }\n';
+    const d = hit(text, 'main');
+    expect(d.message).toContain('main');
+    expectClean(check('fn main() { print(1); }\n'));
+  });
+});
+
+// ---------------------------------------------------------------- PVK004
+
+describe('PVK004 wrong number of arguments', () => {
+  it('function arity: too few', () => {
+    const items = 'fn add(a: u32, b: u32) -> u32 { return a + b; }\n';
+    const text = prog('    let s = add(1);', items);
+    const d = expectAt(check(text), 'PVK004', A, text, '(1);');
+    expect(d.message).toContain('add');
+    expect(d.message).toContain('2');
+    expect(d.message).toContain('1');
+  });
+
+  it('function arity: too many', () => {
+    const items = 'fn one(a: u32) -> u32 { return a; }\n';
+    const text = prog('    let s = one(1, 2, 3);', items);
+    const d = expectAt(check(text), 'PVK004', A, text, '(1, 2, 3)');
+    expect(d.message).toContain('one');
+  });
+
+  it('pvop arity', () => {
+    const items = 'pvops cpu { fn load_cr3(v: u32); }\nimpl cpu for native { fn load_cr3(v: u32) { write_cr3(v); } }\nimpl cpu for xen { fn load_cr3(v: u32) { mem32[4] = v; } }\n';
+    const text = prog('    cpu.load_cr3();', items);
+    const d = expectAt(check(text), 'PVK004', A, text, '();');
+    expect(d.message).toContain('load_cr3');
+  });
+
+  it('intrinsic arity', () => {
+    const text = prog('    outb(0x3f8);');
+    const d = expectAt(check(text), 'PVK004', A, text, '(0x3f8)');
+    expect(d.message).toContain('outb');
+    const t2 = prog('    let t = rdtsc(1);');
+    const d2 = expectAt(check(t2), 'PVK004', A, t2, '(1)');
+    expect(d2.message).toContain('rdtsc');
+  });
+
+  it('hypercall arity (every hypercall takes exactly its row\'s arguments)', () => {
+    const text = prog('    let r = hypercall sched_op(0);');
+    const d = expectAt(check(text), 'PVK004', A, text, '(0)');
+    expect(d.message).toContain('sched_op');
+    const t2 = prog('    let r = hypercall grant_table_op(100, 1, 2, 0);');
+    const d2 = expectAt(check(t2), 'PVK004', A, t2, '(100');
+    expect(d2.message).toContain('grant_table_op');
+  });
+
+  it('near miss: right arities everywhere, print is variadic', () => {
+    const items =
+      'fn add(a: u32, b: u32) -> u32 { return a + b; }\nfn none() { print(); }\n' +
+      'pvops cpu { fn load_cr3(v: u32); }\nimpl cpu for native { fn load_cr3(v: u32) { write_cr3(v); } }\nimpl cpu for xen { fn load_cr3(v: u32) { mem32[4] = v; } }\n';
+    const text = prog(
+      '    let s = add(1, 2);\n    none();\n    cpu.load_cr3(s);\n    let r = hypercall sched_op(0, 0);\n    let g = hypercall grant_table_op(100, 1, 2, 0, 0);\n    let c = cmpxchg(0, 1, 2);\n    print(s, r, g, c, "x", true, -1);',
+      items,
+    );
+    const ds = check(text);
+    expectNone(ds, 'PVK004');
+    expectClean(ds);
+  });
+});
+
+// ---------------------------------------------------------------- PVK005
+
+describe('PVK005 integer literal out of range', () => {
+  it('`let y: u32 = -5;` does not fit u32', () => {
+    const text = prog('    let y: u32 = -5;');
+    const d = expectAt(check(text), 'PVK005', A, text, '-5');
+    expect(d.message).toContain('-5');
+    expect(d.message).toContain('u32');
+    expect(d.endCol - d.col).toBe(2);
+  });
+
+  it('`let z: i32 = 0x80000000;` does not fit i32', () => {
+    const text = prog('    let z: i32 = 0x80000000;');
+    const d = expectAt(check(text), 'PVK005', A, text, '0x80000000');
+    expect(d.message).toContain('i32');
+    expect(codes(check(text))).not.toContain('PVK003');
+  });
+
+  it('`-2147483649` does not fit i32', () => {
+    const text = prog('    let z: i32 = -2147483649;');
+    expectAt(check(text), 'PVK005', A, text, '-2147483649');
+  });
+
+  it('a literal wider than 32 bits', () => {
+    const text = prog('    let big = 4294967296;');
+    const d = expectAt(check(text), 'PVK005', A, text, '4294967296');
+    expect(d.message).toContain('4294967296');
+    const t2 = prog('    let big: u32 = 0x1_0000_0000;');
+    expectAt(check(t2), 'PVK005', A, t2, '0x1_0000_0000');
+  });
+
+  it('a literal compared with an i32 takes i32 and must fit it', () => {
+    const text = prog('    let a: i32 = 1;\n    if (a < 0x80000000) { print(a); }');
+    expectAt(check(text), 'PVK005', A, text, '0x80000000');
+  });
+
+  it('a negative untyped const used where u32 is asked', () => {
+    const text = 'const NEG = -5;\n' + prog('    let y: u32 = NEG;');
+    expectAt(check(text), 'PVK005', A, text, 'NEG;');
+  });
+
+  it('a const too large for its declared type', () => {
+    const text = 'const C: i32 = 0xFFFFFFFF;\n' + prog('    print(C);');
+    const d = expectAt(check(text), 'PVK005', A, text, '0xFFFFFFFF');
+    expect(d.message).toContain('C');
+  });
+
+  it('near miss: boundary values fit', () => {
+    const ds = check(
+      'const NEG = -5;\nconst BIG = 0xFFFFFFFF;\n' +
+        prog('    let a: u32 = 0xFFFFFFFF;\n    let b: i32 = -2147483648;\n    let c: i32 = 2147483647;\n    let d: i32 = NEG;\n    let e: u32 = BIG;\n    let f: u32 = 0b11111111111111111111111111111111;\n    print(a, b, c, d, e, f);'),
+    );
+    expectNone(ds, 'PVK005');
+    expectClean(ds);
+  });
+});
+
+// ---------------------------------------------------------------- PVK006
+
+describe('PVK006 assignment to a const or a for variable', () => {
+  it('assigning a const', () => {
+    const text = 'const LIMIT = 10;\n' + prog('    LIMIT = 3;');
+    const d = expectAt(check(text), 'PVK006', A, text, 'LIMIT = 3');
+    expect(d.message).toContain('LIMIT');
+  });
+
+  it('compound-assigning a const', () => {
+    const text = 'const LIMIT = 10;\n' + prog('    LIMIT += 3;');
+    expectAt(check(text), 'PVK006', A, text, 'LIMIT +=');
+  });
+
+  it('assigning a for variable', () => {
+    const text = prog('    for i in 0..4 {\n        i = 3;\n    }');
+    const d = expectAt(check(text), 'PVK006', A, text, 'i = 3');
+    expect(d.message).toContain('i');
+  });
+
+  it('compound-assigning a for variable', () => {
+    const text = prog('    for i in 0..4 {\n        i += 1;\n    }');
+    expectAt(check(text), 'PVK006', A, text, 'i += 1');
+  });
+
+  it('near miss: assigning a parameter, a global, a let, and a let that shadows a const or a for variable', () => {
+    const text =
+      'const LIMIT = 10;\nvar g: u32 = 0;\nfn f(p: u32) -> u32 { p = p + 1; p += 2; return p; }\n' +
+      prog('    let LIMIT: u32 = 3;\n    LIMIT = 4;\n    g = LIMIT;\n    for i in 0..4 {\n        let j = i;\n        j = 9;\n        let i: u32 = 7;\n        i = 8;\n    }\n    print(f(LIMIT));');
+    const ds = check(text);
+    expectNone(ds, 'PVK006');
+    expectClean(ds);
+  });
+});
+
+// ---------------------------------------------------------------- PVK007
+
+describe('PVK007 duplicate definition', () => {
+  it('a function defined twice', () => {
+    const text = 'fn twice() { print(1); }\nfn twice() { print(2); }\n' + DOM0;
+    const d = expectAt(check(text), 'PVK007', A, text, 'twice', 1);
+    expect(d.message).toContain('twice');
+  });
+
+  it('a const and a var with the same name', () => {
+    const text = 'const N = 1;\nvar N: u32 = 2;\n' + DOM0;
+    expectAt(check(text), 'PVK007', A, text, 'N', 1);
+  });
+
+  it('a parameter declared twice', () => {
+    const text = 'fn f(a: u32, a: u32) { print(a); }\n' + DOM0;
+    expectAt(check(text), 'PVK007', A, text, 'a: u32', 1);
+  });
+
+  it('a function named like an intrinsic', () => {
+    const text = 'fn rdtsc() -> u32 { return 1; }\n' + DOM0;
+    const d = expectAt(check(text), 'PVK007', A, text, 'rdtsc');
+    expect(d.message).toContain('rdtsc');
+  });
+
+  it('near miss: distinct names, and a local named like a global', () => {
+    const ds = check('const N = 1;\nvar M: u32 = 2;\nfn f(a: u32, b: u32) -> u32 { let N = a; return N + b + M; }\n' + DOM0);
+    expectNone(ds, 'PVK007');
+    expectClean(ds);
+  });
+});
+
+// ---------------------------------------------------------------- PVK008
+
+describe('PVK008 break or continue outside a loop', () => {
+  it('break outside a loop', () => {
+    const text = prog('    break;');
+    const d = expectAt(check(text), 'PVK008', A, text, 'break');
+    expect(d.message).toContain('break');
+  });
+
+  it('continue outside a loop, inside an if', () => {
+    const text = prog('    if (true) { continue; }');
+    const d = expectAt(check(text), 'PVK008', A, text, 'continue');
+    expect(d.message).toContain('continue');
+  });
+
+  it('near miss: break and continue inside while and for, also nested in an if', () => {
+    const ds = check(prog('    while (true) { if (rdtsc() > 5) { break; } continue; }\n    for i in 0..3 { if (i == 1) { continue; } break; }'));
+    expectNone(ds, 'PVK008');
+    expectClean(ds);
+  });
+});
+
+// ---------------------------------------------------------------- PVK009
+
+describe('PVK009 missing return', () => {
+  it('a function with a return type whose end is reachable', () => {
+    const text = 'fn f(a: u32) -> u32 {\n    if (a > 0) { return 1; }\n}\n' + prog('    print(f(1));');
+    const d = expectAt(check(text), 'PVK009', A, text, 'f(a');
+    expect(d.message).toContain('f');
+  });
+
+  it('near miss: both branches return, an endless loop, no return type', () => {
+    const ds = check(
+      'fn f(a: u32) -> u32 {\n    if (a > 0) { return 1; } else { return 2; }\n}\nfn g() -> u32 { while (true) { print(1); } }\nfn h() { print(1); }\n' +
+        prog('    print(f(1), g());\n    h();'),
+    );
+    expectNone(ds, 'PVK009');
+    expectClean(ds);
+  });
+});
+
+// ---------------------------------------------------------------- PVK010
+
+describe('PVK010 unknown hypercall', () => {
+  it('names the unknown hypercall', () => {
+    const text = prog('    let r = hypercall frobnicate(1);');
+    const d = expectAt(check(text), 'PVK010', A, text, 'frobnicate');
+    expect(d.message).toContain('frobnicate');
+  });
+
+  it('a typo of a known hypercall', () => {
+    const text = prog('    hypercall sched_opp(0, 0);');
+    const d = expectAt(check(text), 'PVK010', A, text, 'sched_opp');
+    expect(d.message).toContain('sched_opp');
+  });
+
+  it('near miss: every hypercall of the built-in table is known', () => {
+    const ds = check(
+      prog(
+        '    let a = hypercall console_io(0, 0, 0);\n    let b = hypercall sched_op(0, 0);\n    let c = hypercall set_timer_op(0);\n' +
+          '    let d = hypercall event_channel_op(6, 0, 0);\n    let e = hypercall grant_table_op(100, 0, 0, 0, 0);\n    let f = hypercall memory_op(0, 1);\n' +
+          '    let g = hypercall multicall(0, 0);\n    let h = hypercall vcpu_op(2, 0);\n    let i = hypercall xen_version(0);\n    let j = hypercall set_pat(0);\n' +
+          '    let k = hypercall sysctl(1, 0);\n    let l = hypercall domctl(5, 0, 0);\n    print(a, b, c, d, e, f, g, h, i, j, k, l);',
+      ),
+    );
+    expectNone(ds, 'PVK010');
+    expectClean(ds);
+  });
+});
+
+// ---------------------------------------------------------------- systems used by the context tests
+
+/** A system file at /ws/sys.pvk. */
+function system(name: string, hv: string, domains: string): string {
+  return `system ${name} {\n    hypervisor ${hv};\n${domains}}\n`;
+}
+const SYS = '/ws/sys.pvk';
+const D0 = '/ws/dom0.pvk';
+const G = '/ws/guest.pvk';
+
+// ---------------------------------------------------------------- PVK011
+
+describe('PVK011 dom0 hypercall in an unprivileged domain', () => {
+  const guest = prog('    let r = hypercall domctl(5, 1, 0);\n    print(r);');
+
+  it('a kernel booted unprivileged', () => {
+    const ds = diags(
+      {
+        [SYS]: system('lab', '4.2', '    domain dom0 { kernel "dom0.pvk"; privileged; }\n    domain web { kernel "guest.pvk"; }\n'),
+        [D0]: DOM0,
+        [G]: guest,
+      },
+      [SYS],
+    );
+    const d = expectAt(ds, 'PVK011', G, guest, 'domctl');
+    expect(d.message).toContain('domctl');
+    expect(d.message).toContain('web');
+    expect(d.message).toContain('lab');
+    expect(ds.filter((x) => x.file !== G)).toEqual([]);
+  });
+
+  it('in a file imported by a kernel booted unprivileged', () => {
+    const lib = '/ws/lib/toolstack.pvk';
+    const libText = 'fn destroy(d: u32) -> i32 { return hypercall domctl(2, d, 0); }\n';
+    const guestText = 'import "lib/toolstack.pvk";\n' + prog('    print(destroy(1));');
+    const ds = diags(
+      {
+        [SYS]: system('lab', '4.2', '    domain dom0 { kernel "dom0.pvk"; privileged; }\n    domain web { kernel "guest.pvk"; mode hvm; }\n'),
+        [D0]: DOM0,
+        [G]: guestText,
+        [lib]: libText,
+      },
+      [SYS],
+    );
+    expectAt(ds, 'PVK011', lib, libText, 'domctl');
+  });
+
+  it('near miss: the same kernel booted only as the privileged domain', () => {
+    const ds = diags(
+      {
+        [SYS]: system('lab', '4.2', '    domain dom0 { kernel "guest.pvk"; privileged; }\n    domain web { kernel "dom0.pvk"; }\n'),
+        [D0]: DOM0,
+        [G]: guest,
+      },
+      [SYS],
+    );
+    expectNone(ds, 'PVK011');
+    expectClean(ds);
+  });
+
+  it('near miss: a kernel booted by no system', () => {
+    const ds = diags({ [G]: guest });
+    expectNone(ds, 'PVK011');
+    expectClean(ds);
+  });
+
+  it('near miss: a stable hypercall in an unprivileged domain', () => {
+    const text = prog('    let r = hypercall xen_version(0);\n    print(r);');
+    const ds = diags(
+      {
+        [SYS]: system('lab', '4.2', '    domain dom0 { kernel "dom0.pvk"; privileged; }\n    domain web { kernel "guest.pvk"; }\n'),
+        [D0]: DOM0,
+        [G]: text,
+      },
+      [SYS],
+    );
+    expectNone(ds, 'PVK011');
+    expectClean(ds);
+  });
+});
+
+// ---------------------------------------------------------------- PVK012
+
+describe('PVK012 hypercall newer than the hypervisor, result discarded', () => {
+  const files = (hv: string, body: string): Files => ({
+    [SYS]: system('old', hv, '    domain dom0 { kernel "guest.pvk"; privileged; }\n'),
+    [G]: prog(body),
+  });
+
+  it('set_pat as a bare statement under hypervisor 4.1', () => {
+    const f = files('4.1', '    hypercall set_pat(1);');
+    const ds = diags(f, [SYS]);
+    const d = expectAt(ds, 'PVK012', G, f[G], 'set_pat');
+    expect(d.message).toContain('set_pat');
+    expect(d.message).toContain('4.1');
+    expect(d.message).toContain('old');
+  });
+
+  it('multicall (since 3.2) as a bare statement under hypervisor 3.1', () => {
+    const f = files('3.1', '    hypercall multicall(0, 0);');
+    const ds = diags(f, [SYS]);
+    const d = expectAt(ds, 'PVK012', G, f[G], 'multicall');
+    expect(d.message).toContain('3.1');
+  });
+
+  it('near miss: the same statement under hypervisor 4.2', () => {
+    const ds = diags(files('4.2', '    hypercall set_pat(1);'), [SYS]);
+    expectNone(ds, 'PVK012');
+    expectClean(ds);
+  });
+
+  it('near miss: the result is used (`let r = hypercall set_pat(1);`) under 4.1', () => {
+    const ds = diags(files('4.1', '    let r = hypercall set_pat(1);\n    print(r);'), [SYS]);
+    expectNone(ds, 'PVK012');
+    expectClean(ds);
+  });
+
+  it('near miss: the result is checked in a condition or passed on under 4.1', () => {
+    const ds = diags(files('4.1', '    if (hypercall set_pat(1) == -38) { print(0); }\n    print(hypercall set_pat(2));'), [SYS]);
+    expectNone(ds, 'PVK012');
+    expectClean(ds);
+  });
+
+  it('near miss: a hypercall that exists in 4.1, as a bare statement', () => {
+    const ds = diags(files('4.1', '    hypercall xen_version(0);'), [SYS]);
+    expectNone(ds, 'PVK012');
+    expectClean(ds);
+  });
+
+  it('near miss: a kernel booted by no system', () => {
+    expectNone(check(prog('    hypercall set_pat(1);')), 'PVK012');
+  });
+});
+
+// ---------------------------------------------------------------- PVK013
+
+describe('PVK013 import cannot be loaded', () => {
+  it('points at the path string', () => {
+    const text = 'import "missing.pvk";\n' + DOM0;
+    const d = expectAt(check(text), 'PVK013', A, text, '"missing.pvk"');
+    expect(d.message).toContain('missing.pvk');
+    expect(d.endCol - d.col).toBe('"missing.pvk"'.length);
+  });
+
+  it('near miss: an import that exists', () => {
+    const ds = diags({ [A]: 'import "b.pvk";\n' + prog('    print(fromb());'), '/ws/b.pvk': 'fn fromb() -> u32 { return 2; }\n' }, [A]);
+    expectNone(ds, 'PVK013');
+    expectClean(ds);
+  });
+});
+
+// ---------------------------------------------------------------- PVK014
+
+describe('PVK014 not a constant expression', () => {
+  it('a const computed from a call', () => {
+    const text = 'const T = rdtsc();\n' + DOM0;
+    const d = expectAt(check(text), 'PVK014', A, text, 'rdtsc');
+    expect(d.message).toContain('T');
+  });
+
+  it('a global initialized from another global', () => {
+    const text = 'var a: u32 = 1;\nvar b: u32 = a;\n' + DOM0;
+    const d = expectAt(check(text), 'PVK014', A, text, 'a;');
+    expect(d.message).toContain('b');
+  });
+
+  it('near miss: consts and globals from literals and consts, in any order', () => {
+    const ds = check('var g: u32 = PAGE * 2;\nconst PAGE = SHIFTED >> 2;\nconst SHIFTED = 1 << 14;\nconst NEG: i32 = -PAGE2;\nconst PAGE2 = 4096;\nconst ON = true;\n' + prog('    print(g, PAGE, NEG, ON);'));
+    expectNone(ds, 'PVK014');
+    expectClean(ds);
+  });
+});
+
+// ---------------------------------------------------------------- PVK015
+
+describe('PVK015 abi blocks belong to the built-in table', () => {
+  it('an abi block in a user file', () => {
+    const text = 'abi mine {\n    hypercall poke(a: u32) -> i32 = 99 stable since 3.0 cost 1;\n}\n' + DOM0;
+    const d = expectAt(check(text), 'PVK015', A, text, 'mine');
+    expect(d.message).toMatch(/abi/);
+  });
+
+  it('near miss: a user file without abi blocks, using the word abi nowhere', () => {
+    expectNone(check(prog('    let r = hypercall xen_version(0);\n    print(r);')), 'PVK015');
+  });
+});
+
+// ---------------------------------------------------------------- PVK016
+
+describe('PVK016 hypercall on bare metal', () => {
+  const kernel = prog('    let r = hypercall xen_version(0);\n    print(r);');
+
+  it('a kernel booted only under `hypervisor none` makes a hypercall', () => {
+    const ds = diags({ [SYS]: system('metal', 'none', '    domain k { kernel "guest.pvk"; privileged; }\n'), [G]: kernel }, [SYS]);
+    const d = expectAt(ds, 'PVK016', G, kernel, 'xen_version');
+    expect(d.message).toContain('xen_version');
+  });
+
+  it('near miss: the same kernel booted under a hypervisor', () => {
+    const ds = diags({ [SYS]: system('xen', '4.2', '    domain k { kernel "guest.pvk"; privileged; }\n'), [G]: kernel }, [SYS]);
+    expectNone(ds, 'PVK016');
+    expectClean(ds);
+  });
+});
+
+// ---------------------------------------------------------------- PVK020
+
+describe('PVK020 platform conditional in core code', () => {
+  it('xen_domain() in a plain fn', () => {
+    const text = 'fn on_xen() -> bool { return xen_domain(); }\n' + prog('    if (on_xen()) { print(1); }');
+    const d = expectAt(check(text), 'PVK020', A, text, 'xen_domain');
+    expect(d.message).toContain('xen_domain');
+  });
+
+  it('xen_domain() in main', () => {
+    const text = prog('    if (xen_domain()) { print(1); }');
+    expectAt(check(text), 'PVK020', A, text, 'xen_domain');
+  });
+
+  it('near miss: xen_domain() inside impl blocks', () => {
+    const items =
+      'pvops plat { fn is_xen() -> bool; }\n' +
+      'impl plat for native { fn is_xen() -> bool { return xen_domain(); } }\n' +
+      'impl plat for xen { fn is_xen() -> bool { return xen_domain(); } }\n';
+    const ds = check(prog('    if (plat.is_xen()) { print(1); }', items));
+    expectNone(ds, 'PVK020');
+    expectClean(ds);
+  });
+});
+
+// ---------------------------------------------------------------- PVK021
+
+describe('PVK021 privileged intrinsic outside impl for native, booted pv', () => {
+  const kernel = 'fn putc(c: u32) { outb(0x3f8, c); }\n' + prog('    putc(65);');
+  const boot = (domains: string, hv = '4.2'): Files => ({ [SYS]: system('lab', hv, domains), [D0]: DOM0, [G]: kernel });
+
+  it('outb in a plain fn of a kernel booted pv', () => {
+    const ds = diags(boot('    domain dom0 { kernel "dom0.pvk"; privileged; mode hvm; }\n    domain web { kernel "guest.pvk"; mode pv; }\n'), [SYS]);
+    const d = expectAt(ds, 'PVK021', G, kernel, 'outb');
+    expect(d.message).toContain('outb');
+    expect(d.message).toContain('web');
+    expect(d.message).toContain('lab');
+  });
+
+  it('a kernel booted pv by default (no mode under a hypervisor)', () => {
+    const ds = diags(boot('    domain dom0 { kernel "dom0.pvk"; privileged; mode hvm; }\n    domain web { kernel "guest.pvk"; }\n'), [SYS]);
+    expectAt(ds, 'PVK021', G, kernel, 'outb');
+  });
+
+  it('inside `impl … for xen` of a kernel booted pv', () => {
+    const text =
+      'pvops cpu { fn irq_disable(); }\nimpl cpu for native { fn irq_disable() { cli(); } }\nimpl cpu for xen { fn irq_disable() { cli(); } }\n' +
+      prog('    cpu.irq_disable();');
+    const ds = diags({ [SYS]: system('lab', '4.2', '    domain dom0 { kernel "guest.pvk"; privileged; }\n'), [G]: text }, [SYS]);
+    expectAt(ds, 'PVK021', G, text, 'cli', 1);
+  });
+
+  it('near miss: booted hvm only', () => {
+    const ds = diags(boot('    domain dom0 { kernel "dom0.pvk"; privileged; mode hvm; }\n    domain web { kernel "guest.pvk"; mode hvm; }\n'), [SYS]);
+    expectNone(ds, 'PVK021');
+    expectClean(ds);
+  });
+
+  it('near miss: booted native only (hypervisor none)', () => {
+    const ds = diags({ [SYS]: system('metal', 'none', '    domain k { kernel "guest.pvk"; privileged; }\n'), [G]: kernel }, [SYS]);
+    expectNone(ds, 'PVK021');
+    expectClean(ds);
+  });
+
+  it('near miss: inside `impl … for native` in a kernel booted pv', () => {
+    const text =
+      'pvops io { fn putc(c: u32); }\nimpl io for native { fn putc(c: u32) { outb(0x3f8, c); } }\nimpl io for xen { fn putc(c: u32) { mem8[0x100] = c; let r = hypercall console_io(0, 1, 0x100); } }\n' +
+      prog('    io.putc(65);');
+    const ds = diags({ [SYS]: system('lab', '4.2', '    domain dom0 { kernel "guest.pvk"; privileged; }\n'), [G]: text }, [SYS]);
+    expectNone(ds, 'PVK021');
+    expectClean(ds);
+  });
+
+  it('near miss: a kernel booted by no system', () => {
+    expectNone(diags({ [G]: kernel }), 'PVK021');
+  });
+
+  it('near miss: an unprivileged intrinsic in a pv kernel', () => {
+    const text = prog('    print(rdtsc(), vcpu_id(), domain_id(), vcpu_info(), cmpxchg(0, 0, 1));');
+    const ds = diags({ [SYS]: system('lab', '4.2', '    domain dom0 { kernel "guest.pvk"; privileged; }\n'), [G]: text }, [SYS]);
+    expectNone(ds, 'PVK021');
+    expectClean(ds);
+  });
+});
+
+// ---------------------------------------------------------------- PVK022
+
+describe('PVK022 impl does not match its pvops table', () => {
+  const pvops = 'pvops cpu {\n    fn irq_disable();\n    fn load_cr3(v: u32);\n    fn read() -> u32;\n}\n';
+  const native = 'impl cpu for native {\n    fn irq_disable() { cli(); }\n    fn load_cr3(v: u32) { write_cr3(v); }\n    fn read() -> u32 { return read_cr3(); }\n}\n';
+  const main = prog('    cpu.irq_disable();\n    cpu.load_cr3(4096);\n    print(cpu.read());');
+
+  it('an impl that misses an op', () => {
+    const xen = 'impl cpu for xen {\n    fn irq_disable() { mem8[vcpu_info()] = 1; }\n    fn read() -> u32 { return 0; }\n}\n';
+    const text = pvops + native + xen + main;
+    const d = expectAt(check(text), 'PVK022', A, text, 'cpu for xen');
+    expect(d.message).toContain('load_cr3');
+  });
+
+  it('an impl that adds an op the table does not declare', () => {
+    const xen = 'impl cpu for xen {\n    fn irq_disable() { mem8[vcpu_info()] = 1; }\n    fn load_cr3(v: u32) { mem32[4] = v; }\n    fn read() -> u32 { return 0; }\n    fn flush() { print(0); }\n}\n';
+    const text = pvops + native + xen + main;
+    const d = expectAt(check(text), 'PVK022', A, text, 'flush');
+    expect(d.message).toContain('flush');
+  });
+
+  it('an impl that changes a parameter type', () => {
+    const xen = 'impl cpu for xen {\n    fn irq_disable() { mem8[vcpu_info()] = 1; }\n    fn load_cr3(v: i32) { mem32[4] = v; }\n    fn read() -> u32 { return 0; }\n}\n';
+    const text = pvops + native + xen + main;
+    const d = expectAt(check(text), 'PVK022', A, text, 'load_cr3(v: i32');
+    expect(d.message).toContain('load_cr3');
+  });
+
+  it('an impl that changes the return type', () => {
+    const xen = 'impl cpu for xen {\n    fn irq_disable() { mem8[vcpu_info()] = 1; }\n    fn load_cr3(v: u32) { mem32[4] = v; }\n    fn read() -> i32 { return 0; }\n}\n';
+    const text = pvops + native + xen + main;
+    const d = expectAt(check(text), 'PVK022', A, text, 'read() -> i32');
+    expect(d.message).toContain('read');
+  });
+
+  it('an impl that changes the number of parameters', () => {
+    const xen = 'impl cpu for xen {\n    fn irq_disable(x: u32) { mem8[vcpu_info()] = x; }\n    fn load_cr3(v: u32) { mem32[4] = v; }\n    fn read() -> u32 { return 0; }\n}\n';
+    const text = pvops + native + xen + main;
+    expectAt(check(text), 'PVK022', A, text, 'irq_disable(x');
+  });
+
+  it('near miss: a correct impl pair (parameter names may differ)', () => {
+    const xen = 'impl cpu for xen {\n    fn irq_disable() { mem8[vcpu_info()] = 1; }\n    fn load_cr3(base: u32) { mem32[4] = base; }\n    fn read() -> u32 { return mem32[4]; }\n}\n';
+    const ds = check(pvops + native + xen + main);
+    expectNone(ds, 'PVK022');
+    expectClean(ds);
+  });
+});
+
+// ---------------------------------------------------------------- PVK030
+
+describe('PVK030 system cannot boot', () => {
+  const one = (name: string, body: string, extra: Files = {}): { ds: D[]; text: string } => {
+    const text = `system ${name} {\n${body}}\n`;
+    return { ds: diags({ [SYS]: text, [D0]: DOM0, [G]: prog('    print(1);'), ...extra }, [SYS]), text };
+  };
+
+  it('a missing kernel file', () => {
+    const { ds, text } = one('s1', '    hypervisor 4.2;\n    domain dom0 { kernel "nope.pvk"; privileged; }\n');
+    const d = expectAt(ds, 'PVK030', SYS, text, '"nope.pvk"');
+    expect(d.message).toContain('nope.pvk');
+    expect(d.message).toContain('dom0');
+    expect(d.message).toContain('s1');
+  });
+
+  it('a kernel without main', () => {
+    const { ds, text } = one('s2', '    domain dom0 { kernel "lib.pvk"; privileged; }\n', { '/ws/lib.pvk': 'fn helper() { print(1); }\n' });
+    const d = expectAt(ds, 'PVK030', SYS, text, '"lib.pvk"');
+    expect(d.message).toContain('main');
+    expect(d.message).toContain('s2');
+  });
+
+  it('no privileged domain', () => {
+    const { ds, text } = one('s3', '    domain a { kernel "dom0.pvk"; }\n    domain b { kernel "guest.pvk"; }\n');
+    const d = expectAt(ds, 'PVK030', SYS, text, 's3');
+    expect(d.message).toContain('privileged');
+  });
+
+  it('two privileged domains', () => {
+    const { ds, text } = one('s4', '    domain a { kernel "dom0.pvk"; privileged; }\n    domain b { kernel "guest.pvk"; privileged; }\n');
+    const d = expectAt(ds, 'PVK030', SYS, text, 's4');
+    expect(d.message).toContain('privileged');
+    expect(d.message).toContain('a');
+    expect(d.message).toContain('b');
+  });
+
+  it('`mode native` under a hypervisor', () => {
+    const { ds, text } = one('s5', '    hypervisor 4.2;\n    domain dom0 { kernel "dom0.pvk"; privileged; }\n    domain web { kernel "guest.pvk"; mode native; }\n');
+    const d = expectAt(ds, 'PVK030', SYS, text, 'mode native');
+    expect(d.message).toContain('native');
+    expect(d.message).toContain('web');
+  });
+
+  it('an unknown system property', () => {
+    const { ds, text } = one('s6', '    hypervisor 4.2;\n    turbo 3;\n    domain dom0 { kernel "dom0.pvk"; privileged; }\n');
+    const d = expectAt(ds, 'PVK030', SYS, text, 'turbo');
+    expect(d.message).toContain('turbo');
+  });
+
+  it('an unknown domain property', () => {
+    const { ds, text } = one('s7', '    domain dom0 { kernel "dom0.pvk"; privileged; colour 3; }\n');
+    const d = expectAt(ds, 'PVK030', SYS, text, 'colour');
+    expect(d.message).toContain('colour');
+  });
+
+  it('bad values: pcpus 0, mode turbo, memory lots, hypervisor banana', () => {
+    const cases: [string, string][] = [
+      ['    pcpus 0;\n    domain dom0 { kernel "dom0.pvk"; privileged; }\n', '0;'],
+      ['    domain dom0 { kernel "dom0.pvk"; privileged; mode turbo; }\n', 'turbo'],
+      ['    domain dom0 { kernel "dom0.pvk"; privileged; memory lots; }\n', 'lots'],
+      ['    hypervisor banana;\n    domain dom0 { kernel "dom0.pvk"; privileged; }\n', 'banana'],
+      ['    domain dom0 { kernel dom0; privileged; }\n', 'dom0;'],
+    ];
+    for (const [body, needle] of cases) {
+      const { ds, text } = one('bad', body);
+      const d = expectAt(ds, 'PVK030', SYS, text, needle);
+      expect(d.message).toContain('bad');
+    }
+  });
+
+  it('a pv domain whose kernel lacks `impl X for xen`', () => {
+    const kernel = 'pvops cpu { fn irq_disable(); }\nimpl cpu for native { fn irq_disable() { cli(); } }\n' + prog('    cpu.irq_disable();');
+    const { ds, text } = one('s8', '    hypervisor 4.2;\n    domain dom0 { kernel "dom0.pvk"; privileged; }\n    domain web { kernel "guest.pvk"; mode pv; }\n', { [G]: kernel });
+    const d = expectAt(ds, 'PVK030', SYS, text, '"guest.pvk"');
+    expect(d.message).toContain('cpu');
+    expect(d.message).toContain('xen');
+  });
+
+  it('`hypervisor none` with more than one domain, or with a pv domain', () => {
+    const r1 = one('m1', '    hypervisor none;\n    domain dom0 { kernel "dom0.pvk"; privileged; }\n    domain web { kernel "guest.pvk"; }\n');
+    positiveSeen.add('PVK030');
+    expect(codes(r1.ds)).toContain('PVK030');
+    const r2 = one('m2', '    hypervisor none;\n    domain dom0 { kernel "dom0.pvk"; privileged; mode pv; }\n');
+    expectAt(r2.ds, 'PVK030', SYS, r2.text, 'mode pv');
+  });
+
+  it('near miss: a good system (defaults, every property)', () => {
+    const native = 'pvops cpu { fn irq_disable(); }\nimpl cpu for native { fn irq_disable() { cli(); } }\n' + prog('    cpu.irq_disable();');
+    const { ds } = one(
+      'good',
+      '    hypervisor 4.2;\n    pcpus 2;\n    timeslice 5000;\n    patch_pvops;\n' +
+        '    domain dom0 { kernel "dom0.pvk"; memory 64; vcpus 1; privileged; }\n' +
+        '    domain web { kernel "guest.pvk"; memory 16; vcpus 2; mode hvm; weight 512; cap 50; paused; }\n',
+      { [G]: native },
+    );
+    expectNone(ds, 'PVK030');
+    expectClean(ds);
+  });
+
+  it('near miss: bare metal with one native privileged domain', () => {
+    const { ds } = one('metal', '    hypervisor none;\n    domain k { kernel "dom0.pvk"; privileged; mode native; }\n');
+    expectNone(ds, 'PVK030');
+    expectClean(ds);
+  });
+});
+
+// ---------------------------------------------------------------- system context
+
+describe('system context: one kernel booted two ways', () => {
+  const K = '/ws/kernel.pvk';
+  const kernel =
+    'fn main() -> u32 {\n' +
+    '    let r = hypercall domctl(5, 1, 0);\n' +
+    '    hypercall set_pat(1);\n' +
+    '    outb(0x3f8, 65);\n' +
+    '    return 0;\n' +
+    '}\n';
+  const SA = '/ws/a_sys.pvk';
+  const SB = '/ws/b_sys.pvk';
+  const sysA = system('alpha', '4.2', '    domain dom0 { kernel "kernel.pvk"; privileged; mode hvm; }\n');
+  const sysB = system('beta', '4.1', '    domain dom0 { kernel "dom0.pvk"; privileged; }\n    domain guest { kernel "kernel.pvk"; mode pv; }\n');
+  const files: Files = { [SA]: sysA, [SB]: sysB, [K]: kernel, [D0]: DOM0 };
+
+  it('gets exactly PVK011, PVK012 and PVK021 when both systems exist', () => {
+    const ds = diags(files, [SA, SB]);
+    const inKernel = ds.filter((d) => d.file === K);
+    expect(codes(inKernel).sort()).toEqual(['PVK011', 'PVK012', 'PVK021']);
+    const d11 = expectAt(ds, 'PVK011', K, kernel, 'domctl');
+    expect(d11.message).toContain('guest');
+    expect(d11.message).toContain('beta');
+    expect(d11.message).not.toContain('alpha');
+    const d12 = expectAt(ds, 'PVK012', K, kernel, 'set_pat');
+    expect(d12.message).toContain('4.1');
+    expect(d12.message).toContain('beta');
+    expect(d12.message).not.toContain('alpha');
+    const d21 = expectAt(ds, 'PVK021', K, kernel, 'outb');
+    expect(d21.message).toContain('outb');
+    expect(d21.message).toContain('beta');
+    expect(ds.filter((d) => d.file !== K)).toEqual([]);
+  });
+
+  it('the roots order does not matter', () => {
+    const ab = diags(files, [SA, SB]).filter((d) => d.file === K);
+    const ba = diags(files, [SB, SA]).filter((d) => d.file === K);
+    expect(ba.map((d) => [d.code, d.line, d.col])).toEqual(ab.map((d) => [d.code, d.line, d.col]));
+  });
+
+  it('gets none of them when only the first system exists', () => {
+    const ds = diags({ [SA]: sysA, [K]: kernel, [D0]: DOM0 }, [SA]);
+    expectNone(ds, 'PVK011');
+    expectNone(ds, 'PVK012');
+    expectNone(ds, 'PVK021');
+    expectClean(ds);
+  });
+
+  it('exposes the boot contexts of the kernel', () => {
+    const { analysis } = analyzeFiles(files, [SA, SB]);
+    const ctx = analysis.contexts.get(K) ?? [];
+    expect(ctx.map((c) => [c.system, c.domain, c.privileged, c.mode, c.hypervisor]).sort()).toEqual([
+      ['alpha', 'dom0', true, 'hvm', '4.2'],
+      ['beta', 'guest', false, 'pv', '4.1'],
+    ]);
+    expect(analysis.systems.map((s) => s.config.name)).toEqual(['alpha', 'beta']);
+    const beta = analysis.systems[1].config;
+    expect(beta.domains.map((d) => [d.name, d.domid])).toEqual([
+      ['dom0', 0],
+      ['guest', 1],
+    ]);
+  });
+});
+
+// ---------------------------------------------------------------- imports
+
+describe('imports', () => {
+  it('a name from an imported file resolves', () => {
+    const ds = diags({ [A]: 'import "b.pvk";\n' + prog('    print(twice(LIMIT), counter);'), '/ws/b.pvk': 'const LIMIT = 3;\nvar counter: u32 = 0;\nfn twice(v: u32) -> u32 { return v * 2; }\n' }, [A]);
+    expectClean(ds);
+  });
+
+  it('a transitive import (a → b → c) resolves, paths relative to the importing file', () => {
+    const { ws, analysis } = analyzeFiles(
+      {
+        [A]: 'import "lib/b.pvk";\n' + prog('    print(fromc(), fromb());\n    cpu.nop();'),
+        '/ws/lib/b.pvk': 'import "c.pvk";\nfn fromb() -> u32 { return fromc() + 1; }\n',
+        '/ws/lib/c.pvk': 'fn fromc() -> u32 { return 1; }\npvops cpu { fn nop(); }\nimpl cpu for native { fn nop() { print(0); } }\nimpl cpu for xen { fn nop() { print(1); } }\n',
+      },
+      [A],
+    );
+    expect(analysis.files).toEqual([A, '/ws/lib/b.pvk', '/ws/lib/c.pvk']);
+    for (const f of analysis.files) expect(analysis.diagnostics.get(f), f).toEqual([]);
+    void ws;
+  });
+
+  it('a cycle a → b → a checks fine, each file loaded once', () => {
+    const files: Files = {
+      [A]: 'import "b.pvk";\nfn froma() -> u32 { return 1; }\n' + prog('    print(fromb());'),
+      '/ws/b.pvk': 'import "a.pvk";\nfn fromb() -> u32 { return froma() + 1; }\n',
+    };
+    const { ws, analysis } = analyzeFiles(files, [A]);
+    expect(analysis.files).toEqual([A, '/ws/b.pvk']);
+    for (const f of analysis.files) expect(analysis.diagnostics.get(f), f).toEqual([]);
+    expect(ws.closure(A).map((f) => f.source.path)).toEqual([A, '/ws/b.pvk']);
+    expect(ws.closure('/ws/b.pvk').map((f) => f.source.path)).toEqual(['/ws/b.pvk', A]);
+    // Parsed once: the same ParsedFile comes back while the text is unchanged.
+    expect(ws.file(A)).toBe(ws.file(A));
+    // Both roots given: still each file once, no duplicate definitions.
+    const both = diags(files, [A, '/ws/b.pvk']);
+    expectNone(both, 'PVK007');
+    expectClean(both);
+  });
+
+  it('a self-import is harmless', () => {
+    expectClean(diags({ [A]: 'import "a.pvk";\n' + prog('    print(1);') }, [A]));
+  });
+
+  it('a missing import gives PVK013 at the path string and the rest still checks', () => {
+    const text = 'import "gone/x.pvk";\n' + prog('    let a: u32 = true;');
+    const ds = check(text);
+    expectAt(ds, 'PVK013', A, text, '"gone/x.pvk"');
+    expect(codes(ds)).toContain('PVK003');
+  });
+
+  it('a missing transitive import is reported in the file that imports it', () => {
+    const bText = 'import "nothere.pvk";\nfn fromb() -> u32 { return 1; }\n';
+    const ds = diags({ [A]: 'import "b.pvk";\n' + prog('    print(fromb());'), '/ws/b.pvk': bText }, [A]);
+    expectAt(ds, 'PVK013', '/ws/b.pvk', bText, '"nothere.pvk"');
+    expect(ds.filter((d) => d.file === A)).toEqual([]);
+  });
+
+  it('name clashes across imports give PVK007', () => {
+    const text = 'import "b.pvk";\nfn helper() -> u32 { return 1; }\n' + prog('    print(helper());');
+    const ds = diags({ [A]: text, '/ws/b.pvk': 'fn helper() -> u32 { return 2; }\n' }, [A]);
+    const d = expectAt(ds, 'PVK007', A, text, 'helper');
+    expect(d.message).toContain('helper');
+  });
+
+  it('name clashes between two imported files give PVK007', () => {
+    const bText = 'fn helper() -> u32 { return 2; }\n';
+    const cText = 'const helper = 3;\n';
+    const ds = diags({ [A]: 'import "b.pvk";\nimport "c.pvk";\n' + prog('    print(1);'), '/ws/b.pvk': bText, '/ws/c.pvk': cText }, [A]);
+    positiveSeen.add('PVK007');
+    expect(codes(ds)).toContain('PVK007');
+  });
+
+  it('near miss: a name used without importing its file is unknown', () => {
+    const text = prog('    print(fromb());');
+    const ds = diags({ [A]: text, '/ws/b.pvk': 'fn fromb() -> u32 { return 2; }\n' }, [A]);
+    expectAt(ds, 'PVK002', A, text, 'fromb');
+  });
+});
+
+// ---------------------------------------------------------------- scoping (spec section 2)
+
+describe('scoping', () => {
+  it('locals are block-scoped', () => {
+    const text = prog('    {\n        let inner: u32 = 1;\n        print(inner);\n    }\n    print(inner);');
+    expectAt(check(text), 'PVK002', A, text, 'inner', 2);
+  });
+
+  it('a for variable is scoped to its loop', () => {
+    const text = prog('    for i in 0..3 { print(i); }\n    let j = i;');
+    expectAt(check(text), 'PVK002', A, text, 'i;');
+  });
+
+  it('shadowing in an inner block is allowed, and the outer binding is back after it', () => {
+    const text = prog('    let a: u32 = 1;\n    {\n        let a: bool = true;\n        if (a) { print(1); }\n    }\n    let c: u32 = a + 1;\n    print(c);');
+    expectClean(check(text));
+  });
+
+  it('redeclaring in the same block is an error', () => {
+    const text = prog('    let a: u32 = 1;\n    let a: u32 = 2;');
+    const d = expectAt(check(text), 'PVK007', A, text, 'a: u32 = 2');
+    expect(d.message).toContain('a');
+  });
+
+  it('redeclaring in the same inner block is an error', () => {
+    const text = prog('    if (true) {\n        let b = 1;\n        let b = 2;\n    }');
+    expectAt(check(text), 'PVK007', A, text, 'b = 2');
+  });
+
+  it('the body may shadow a parameter', () => {
+    const text = 'fn f(a: u32) -> u32 {\n    let a: bool = true;\n    if (a) { return 1; }\n    return 0;\n}\n' + prog('    print(f(1));');
+    expectClean(check(text));
+  });
+
+  it('`let x = x + 1;` reads the outer x', () => {
+    const text = 'fn f(x: i32) -> i32 {\n    let x = x + 1;\n    return x;\n}\n' + prog('    let y: i32 = -2;\n    {\n        let y = y + 1;\n        let z: i32 = y;\n        print(z);\n    }\n    print(f(y));');
+    expectClean(check(text));
+  });
+
+  it('`let x = x + 1;` with no outer x is an unknown name', () => {
+    const text = prog('    let q = q + 1;');
+    expectAt(check(text), 'PVK002', A, text, 'q + 1');
+  });
+
+  it('items are usable before their definition', () => {
+    const text =
+      'fn main() -> u32 {\n    cpu.nop();\n    counter = later(LIMIT);\n    return counter;\n}\n' +
+      'fn later(v: u32) -> u32 { return v + 1; }\nconst LIMIT = 5;\nvar counter: u32 = 0;\n' +
+      'impl cpu for native { fn nop() { print(0); } }\nimpl cpu for xen { fn nop() { print(1); } }\npvops cpu { fn nop(); }\n';
+    expectClean(check(text));
+  });
+
+  it('a local shadows a global for the rest of its block', () => {
+    const text = 'var g: u32 = 0;\n' + prog('    let g: bool = true;\n    if (g) { print(1); }');
+    expectClean(check(text));
+  });
+});
+
+// ---------------------------------------------------------------- coverage of the code table
+
+describe('coverage', () => {
+  it('every code of DIAGNOSTIC_CODES has a positive and a negative case above', () => {
+    for (const code of Object.keys(DIAGNOSTIC_CODES)) {
+      expect(positiveSeen.has(code), `positive case for ${code}`).toBe(true);
+      expect(negativeSeen.has(code), `negative case for ${code}`).toBe(true);
+    }
+  });
+
+  it('the table has the spec\'s codes with the spec\'s severities', () => {
+    for (const [code, severity] of Object.entries(SPEC_SEVERITY)) {
+      expect((DIAGNOSTIC_CODES as Record<string, { severity: string }>)[code]?.severity, code).toBe(severity);
+    }
+  });
+});
