@@ -46,6 +46,7 @@ class Checker {
   private fn: A.FnItem | undefined;
   private loopDepth = 0;
   private readonly evaluating = new Set<A.ConstItem>();
+  private readonly failedConsts = new Set<A.ConstItem>();
 
   constructor(
     closure: readonly ParsedFile[],
@@ -107,6 +108,9 @@ class Checker {
         this.report(nameSpan(d.second), 'PVK007', `'${d.name}' is already defined (${this.where(d.first)})`);
       } else if (d.first.file === here) {
         this.report(nameSpan(d.first), 'PVK007', `'${d.name}' is also defined in imported file ${this.where(d.second)}`);
+      } else {
+        const via = this.file.imports[0]?.item;
+        if (via) this.report(via.pathSpan, 'PVK007', `'${d.name}' is defined both in ${this.where(d.first)} and in ${this.where(d.second)}, which this file imports`);
       }
     }
     for (const item of this.file.ast.items) {
@@ -118,32 +122,50 @@ class Checker {
 
   private constValue(item: A.ConstItem): number | boolean | undefined {
     if (item.value !== undefined) return item.value;
-    if (this.evaluating.has(item)) return undefined;
+    if (this.evaluating.has(item) || this.failedConsts.has(item)) return undefined;
     this.evaluating.add(item);
     try {
-      const own = item.file === this.file.source.path;
-      const want = item.declared?.name;
-      if (own) this.expect(item.init, want);
-      let value: number | boolean;
-      try {
-        value = evalConst(item.init, (name, e) => this.constLookup(name, e));
-      } catch (e) {
-        if (!(e instanceof NotConstant)) throw e;
-        if (own) this.report(e.expr.span, 'PVK014', `the value of const '${item.name.name}' must be computed from literals and other constants`);
-        return undefined;
-      }
-      if (typeof value === 'number') {
-        const range = want === 'i32' ? RANGES.i32 : want === 'u32' ? RANGES.u32 : [RANGES.i32[0], RANGES.u32[1]];
-        if (value < range[0] || value > range[1]) {
-          if (own) this.report(item.init.span, 'PVK005', `const '${item.name.name}' = ${value} does not fit in ${want ?? '32 bits'}`);
-          return undefined;
-        }
-      }
-      item.value = value;
+      const value = this.evaluateConst(item);
+      if (value === undefined) this.failedConsts.add(item);
+      else item.value = value;
       return value;
     } finally {
       this.evaluating.delete(item);
     }
+  }
+
+  /** Evaluates a const once, reporting its problems when it is this file's. */
+  private evaluateConst(item: A.ConstItem): number | boolean | undefined {
+    const own = item.file === this.file.source.path;
+    const want = item.declared?.name;
+    let value: number | boolean;
+    try {
+      value = evalConst(item.init, (name, e) => this.constLookup(name, e));
+    } catch (e) {
+      if (!(e instanceof NotConstant)) throw e;
+      if (own) {
+        const before = this.diags.length;
+        this.expect(item.init, want);
+        // Unknown names or type errors already explain why; otherwise say it is not constant.
+        if (this.diags.length === before) this.report(e.expr.span, 'PVK014', `the value of const '${item.name.name}' must be computed from literals and other constants`);
+      }
+      return undefined;
+    }
+    if (own) {
+      // An untyped const takes its type from each use; check its initializer as the type its value fits.
+      const hint = want ?? (typeof value === 'boolean' ? undefined : value < 0 ? 'i32' : 'u32');
+      const before = this.diags.length;
+      this.expect(item.init, hint);
+      if (this.diags.length > before) return undefined;
+    }
+    if (typeof value === 'number') {
+      const range = want === 'i32' ? RANGES.i32 : want === 'u32' ? RANGES.u32 : [RANGES.i32[0], RANGES.u32[1]];
+      if (value < range[0] || value > range[1]) {
+        if (own) this.report(item.init.span, 'PVK005', `const '${item.name.name}' = ${value} does not fit in ${want ?? '32 bits'}`);
+        return undefined;
+      }
+    }
+    return value;
   }
 
   private constLookup(name: string, e: A.Expr): number | boolean {
@@ -236,7 +258,8 @@ class Checker {
     for (const p of fn.params) params.set(p.name.name, { kind: 'local', decl: p });
     this.scopes = [params];
     this.block(fn.body);
-    if (fn.ret && !terminates(fn.body)) {
+    const broken = this.file.syntaxDiagnostics.some((d) => d.span.start >= fn.span.start && d.span.start <= fn.span.end);
+    if (fn.ret && !broken && !terminates(fn.body)) {
       this.report(fn.name.span, 'PVK009', `fn ${fn.name.name} can reach its end without 'return'; it returns 0 there`);
     }
     this.scopes = [];
@@ -623,6 +646,10 @@ class Checker {
   // ------------------------------------------------------------ context-dependent lints
 
   private hypercallLints(e: A.HypercallExpr, decl: A.HypercallDecl, statement: boolean): void {
+    const bare = this.options.contexts.filter((c) => c.hypervisor === null);
+    if (bare.length > 0 && this.fn?.impl?.platform.name !== 'xen') {
+      this.report(e.name.span, 'PVK016', `hypercall ${decl.name.name}: ${joinList(bare.map(describeContext))} ${bare.length === 1 ? 'boots' : 'boot'} this kernel on bare metal ('hypervisor none'), where a hypercall faults (no-hypervisor); move it into an 'impl … for xen' behind a pvop`);
+    }
     const contexts = this.options.contexts.filter((c) => c.hypervisor !== null);
     const label = `${decl.name.name} (#${decl.number})`;
     if (decl.cls === 'dom0') {
@@ -642,7 +669,7 @@ class Checker {
 
   private intrinsicLints(e: A.CallExpr, name: string): void {
     if (name === 'xen_domain' && !this.fn?.impl) {
-      this.report(e.span, 'PVK020', `platform conditional in core code: xen_domain() outside an impl block scatters 'if (xen)' through the kernel; move the platform-specific code into a pvop with 'impl … for native' and 'impl … for xen'`);
+      this.report({ start: e.callee.span.start, end: e.argsSpan.end }, 'PVK020', `platform conditional in core code: xen_domain() outside an impl block scatters 'if (xen)' through the kernel; move the platform-specific code into a pvop with 'impl … for native' and 'impl … for xen'`);
     }
     if (INTRINSICS[name].privileged && this.fn?.impl?.platform.name !== 'native') {
       const pv = this.options.contexts.filter((c) => c.mode === 'pv');

@@ -37,10 +37,18 @@ export function parse(file: string, text: string): ParseResult {
   };
 }
 
+/**
+ * How deep expressions and blocks may nest (a left-associative chain of n
+ * operators nests n deep). Deeper input is a syntax error rather than a host
+ * stack overflow in a later stage.
+ */
+export const MAX_NESTING = 512;
+
 class Parser {
   readonly diagnostics: Diagnostic[] = [];
   private pos = 0;
   private lastErrorAt = -1;
+  private depth = 0;
 
   constructor(
     private readonly file: string,
@@ -438,6 +446,16 @@ class Parser {
   // ------------------------------------------------------------ statements
 
   private block(): A.Block {
+    const outer = this.depth;
+    try {
+      this.nest();
+      return this.blockBody();
+    } finally {
+      this.depth = outer;
+    }
+  }
+
+  private blockBody(): A.Block {
     const open = this.expect('{', 'to open a block');
     const stmts: A.Stmt[] = [];
     while (!this.is('}') && this.peek().kind !== 'eof') {
@@ -536,21 +554,33 @@ class Parser {
 
   /** Precedence climbing over the binary operators that bind at least as tightly as `minPrecedence`. */
   expr(minPrecedence = 1): A.Expr {
-    let left = this.unary();
-    while (true) {
-      const t = this.peek();
-      const precedence = t.kind === 'punct' ? PRECEDENCE.get(t.text) : undefined;
-      if (precedence === undefined || precedence < minPrecedence) return left;
-      this.next();
-      const right = this.expr(precedence + 1);
-      left = { kind: 'binary', op: t.text as A.BinaryOp, opSpan: t.span, left, right, span: { start: left.span.start, end: right.span.end } };
+    const outer = this.depth;
+    this.nest();
+    try {
+      let left = this.unary();
+      while (true) {
+        const t = this.peek();
+        const precedence = t.kind === 'punct' ? PRECEDENCE.get(t.text) : undefined;
+        if (precedence === undefined || precedence < minPrecedence) return left;
+        this.next();
+        this.nest();
+        const right = this.expr(precedence + 1);
+        left = { kind: 'binary', op: t.text as A.BinaryOp, opSpan: t.span, left, right, span: { start: left.span.start, end: right.span.end } };
+      }
+    } finally {
+      this.depth = outer;
     }
+  }
+
+  private nest(): void {
+    if (++this.depth > MAX_NESTING) this.fail(`nested too deeply (more than ${MAX_NESTING} levels); split the expression or block with 'let' or a function`);
   }
 
   private unary(): A.Expr {
     const t = this.peek();
     if (t.kind === 'punct' && (t.text === '-' || t.text === '!' || t.text === '~')) {
       this.next();
+      this.nest();
       const lit = this.peek();
       if (t.text === '-' && lit.kind === 'int' && !this.is('as', 1)) {
         // A negated literal is one literal, so that -2147483648 fits i32.

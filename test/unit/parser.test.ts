@@ -185,6 +185,35 @@ describe('integer literals (spec §1)', () => {
   });
 });
 
+describe('characters outside the lexical grammar (spec §1)', () => {
+  it('every non-ASCII BMP character outside comments and strings is exactly one PVK001 and never a token', () => {
+    // Identifiers and punctuators are ASCII; any other character is an error on that character alone.
+    const bad: string[] = [];
+    for (let c = 0x80; c <= 0xffff; c++) {
+      if (c === 0xfeff || (c >= 0xd800 && c <= 0xdfff)) continue; // BOM (whitespace), lone surrogates
+      const ch = String.fromCharCode(c);
+      const text = `a ${ch} b`;
+      const r = lex(FILE, text);
+      const kinds = r.tokens.map((t) => `${t.kind}:${t.text}@${t.span.start}-${t.span.end}`);
+      const ok =
+        kinds.join(' ') === 'ident:a@0-1 ident:b@4-5 eof:@5-5' &&
+        r.diagnostics.length === 1 &&
+        r.diagnostics[0].code === 'PVK001' &&
+        r.diagnostics[0].span.start === 2 &&
+        r.diagnostics[0].span.end === 3;
+      if (!ok) bad.push(`U+${c.toString(16).toUpperCase().padStart(4, '0')} ${JSON.stringify(ch)}: tokens ${kinds.join(' ')}; ${describeDiags(r.diagnostics)}`);
+    }
+    expect(bad.slice(0, 10).join('\n')).toBe('');
+  });
+
+  it('a non-ASCII character right after an operator does not change the operator', () => {
+    // e.g. '>' followed by U+0080 is '>' then an unexpected character
+    const r = lex(FILE, 'a >\u0080 b');
+    expect(r.tokens.map((t) => t.text)).toEqual(['a', '>', 'b', '']);
+    expect(codes(r.diagnostics)).toEqual(['PVK001']);
+  });
+});
+
 describe('string literals and comments (spec §1)', () => {
   it('decodes \\n \\t \\\\ \\" \\xNN', () => {
     const [s] = stmtsOf('print("a\\nb\\tc\\\\d\\"e\\x41\\x7a\\x4A");');
@@ -210,6 +239,11 @@ describe('string literals and comments (spec §1)', () => {
     expect(codes(parse(FILE, 'fn f() { print("abc').diagnostics)).toContain('PVK001');
     expect(codes(parse(FILE, 'fn f() { print("abc\\"); }').diagnostics)).toContain('PVK001');
     expect(codes(parse(FILE, 'import "x.pvk').diagnostics)).toContain('PVK001');
+  });
+
+  it('comment markers inside strings and quotes inside comments are plain text', () => {
+    const [s] = stmtsOf('print("/* not a comment */ // nor this"); // say "hi\n/* " */');
+    expect((((s as A.ExprStmt).expr as A.CallExpr).args[0] as A.StringLit).value).toBe('/* not a comment */ // nor this');
   });
 
   it('// and /* */ comments are skipped', () => {
@@ -580,6 +614,46 @@ fn four() -> u32 {
   });
 });
 
+describe('error recovery across items', () => {
+  const tail = '\nfn last() -> u32 { let b: bool = 1; return 0; }\n';
+  it.each([
+    'fn (a: u32) { }',
+    'pvops { fn a(); }',
+    'const = 3;',
+    'var x: u32;',
+    'fn f() { let x = 1 }',
+    'fn f() { x = = 2; }',
+    'fn f() {',
+    'fn f() { if (true) { }',
+    'fn f() { let x = 1; } }',
+    'impl G for { fn a() {} }',
+    'fn f(a: u32 b: u32) { }',
+    'fn f() -> { }',
+    'fn f() { for i in 0.10 { } }',
+    'fn f() { G.op; }',
+    'fn f() { let y = 3 +; }',
+    'fn f() { let x = "abc; }',
+    'system s { domain d { kernel "k.pvk" } }',
+    'abi xen { hypercall a() -> i32 = ; }',
+    '@@@',
+  ])('after `%s` the next function is still checked', (head) => {
+    const text = head + tail;
+    const ds = check(text);
+    expect(syntaxErrors(ds).length).toBeGreaterThanOrEqual(1);
+    const at = text.indexOf('= 1; return 0;') + 2;
+    expect(ds.filter((d) => d.code === 'PVK003' && d.span.start === at)).toHaveLength(1);
+  });
+
+  it('a backslash at the end of a line does not swallow the following lines', () => {
+    // `\` + newline is not an escape (spec §1), and a string does not continue onto the next line.
+    const text = 'fn f() { print("a\\\nfn g() { let = 1; }\n';
+    const ds = syntaxErrors(parse(FILE, text).diagnostics);
+    const g = text.indexOf('fn g');
+    expect(ds.some((d) => d.span.start === text.indexOf('= 1', g)), `the error in fn g is reported:\n${describeDiags(ds)}`).toBe(true);
+    expect(ds.every((d) => d.span.end <= g || d.span.start >= g), 'no diagnostic spans both lines').toBe(true);
+  });
+});
+
 // ---------------------------------------------------------------- 6. keywords
 
 describe('keywords and contextual words (spec §1)', () => {
@@ -704,6 +778,13 @@ describe('positions (spec §1: 1-based lines, UTF-16 columns)', () => {
     const eqCol = '    let x = 0b2; /* 🎉 */ let '.length + 1; // 🎉 counts as 2
     expect(eqCol).toBe(31);
     expect(src.position(syn[1].span.start)).toEqual({ line: 3, column: eqCol });
+  });
+
+  it('a non-BMP character in a string counts two UTF-16 units', () => {
+    const text = 'fn f() { print("😀"); let = 1; }';
+    const syn = syntaxErrors(parse(FILE, text).diagnostics);
+    expect(syn).toHaveLength(1);
+    expect(new SourceFile(FILE, text).position(syn[0].span.start)).toEqual({ line: 1, column: 27 }); // 16 units + 2 for 😀 + 8
   });
 
   it('a non-BMP character outside comments and strings is one PVK001 covering both surrogates', () => {

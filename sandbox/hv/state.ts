@@ -1,0 +1,136 @@
+import type { DomainMode } from '../lang/bootContext.js';
+import type { DomainConfig } from '../lang/systems.js';
+import type { FaultKind } from '../vm/fault.js';
+import type { Program } from '../vm/ir.js';
+import type { GuestMemory } from '../vm/memory.js';
+
+export type DomainState = 'running' | 'blocked' | 'paused' | 'exited' | 'crashed' | 'destroyed';
+
+export interface FaultInfo {
+  kind: FaultKind;
+  message: string;
+  file: string;
+  line: number;
+}
+
+/** One activation record of the interpreter; also what the fast engine materialises when it suspends. */
+export interface Frame {
+  fn: number;
+  pc: number;
+  locals: Int32Array;
+  /** Caller's local that receives the return value, -1 for none. */
+  dst: number;
+  /** An upcall into on_event: returning re-enables delivery. */
+  upcall: boolean;
+  /** A pvop implementation reached through the ops table or a patched site. */
+  pvop: boolean;
+}
+
+export type VcpuStatus = 'runnable' | 'blocked' | 'down';
+
+export class Vcpu {
+  frames: Frame[] = [];
+  status: VcpuStatus = 'runnable';
+  /** What a blocked vCPU waits for. */
+  waitingFor: 'event' | 'none' = 'none';
+  /** Result to hand to the suspended hypercall when the vCPU resumes (its dst local), or undefined. */
+  resumeResult: number | undefined;
+  resumeDst = -1;
+  /** Interrupt flag for native and hvm domains (set = deliver). */
+  interruptsEnabled = true;
+  inUpcall = false;
+  msrs = new Map<number, number>();
+  cr3 = 0;
+  pat = 0;
+  /** Absolute machine time of the one-shot timer, or -1. */
+  timerDeadline = -1;
+  /** The pcpu this vCPU last ran on (its clock answers rdtsc and timers); -1 before it ran. */
+  pcpu = -1;
+  /** Machine time before which this vCPU cannot run (it ran elsewhere until then). */
+  readyAt = 0;
+  cycles = 0;
+  /** Machine time when the vCPU last stopped running (for round-robin order within a domain). */
+  lastRan = -1;
+
+  constructor(
+    readonly domain: Domain,
+    readonly id: number,
+  ) {}
+
+  get label(): string {
+    return `${this.domain.name} · vcpu${this.id}`;
+  }
+}
+
+export interface EventPort {
+  state: 'free' | 'unbound' | 'interdomain' | 'virq';
+  /** unbound: the domain allowed to bind; interdomain: the peer domain. */
+  remoteDomain: number;
+  remotePort: number;
+  virq: number;
+  pending: boolean;
+}
+
+export interface Grant {
+  /** The domain allowed to map or copy into it. */
+  grantee: number;
+  frame: number;
+  readonly: boolean;
+  /** Number of live mappings of this grant. */
+  mapped: number;
+}
+
+export const EVTCHN_PORTS = 64;
+
+export class Domain {
+  state: DomainState;
+  exitCode: number | null = null;
+  fault: FaultInfo | null = null;
+  readonly console: string[] = [];
+  cycles = 0;
+  readonly hypercalls = new Map<string, number>();
+  readonly traps = new Map<string, number>();
+  readonly vmexits = new Map<string, number>();
+  events = 0;
+  pvopCalls = 0;
+  readonly ports: EventPort[] = [];
+  readonly grants = new Map<number, Grant>();
+  /** Scheduler: weighted virtual time. */
+  vtime = 0;
+  /** Cycles used in the current cap period, and which period that is. */
+  capUsed = 0;
+  capPeriod = 0;
+  readonly vcpus: Vcpu[] = [];
+
+  constructor(
+    readonly id: number,
+    readonly config: DomainConfig,
+    readonly program: Program,
+    readonly memory: GuestMemory,
+    /** pvop index → function id, bound by mode at boot. */
+    readonly dispatch: Int32Array,
+    readonly globals: Int32Array,
+  ) {
+    this.state = config.paused ? 'paused' : 'running';
+    for (let p = 0; p < EVTCHN_PORTS; p++) this.ports.push({ state: 'free', remoteDomain: -1, remotePort: 0, virq: -1, pending: false });
+    for (let v = 0; v < config.vcpus; v++) this.vcpus.push(new Vcpu(this, v));
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+  get mode(): DomainMode {
+    return this.config.mode;
+  }
+  get privileged(): boolean {
+    return this.config.privileged;
+  }
+  /** Alive: can still run code at some point (not exited, crashed or destroyed). */
+  get alive(): boolean {
+    return this.state === 'running' || this.state === 'blocked' || this.state === 'paused';
+  }
+
+  count(map: Map<string, number>, key: string): void {
+    map.set(key, (map.get(key) ?? 0) + 1);
+  }
+}

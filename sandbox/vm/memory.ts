@@ -1,0 +1,122 @@
+import { GuestFault } from './fault.js';
+import type { Loc } from './ir.js';
+
+export const PAGE_SIZE = 4096;
+/** Granted frames mapped by another domain appear from here on, one 4 KiB slot each. */
+export const GRANT_WINDOW = 0x4000_0000;
+export const GRANT_SLOTS = 64;
+
+/** A granted frame as mapped into another domain's window. */
+export interface Mapping {
+  /** The granting domain's memory. */
+  memory: GuestMemory;
+  frame: number;
+  readonly: boolean;
+  /** The granting domain id and grant ref, for unmap and end_access bookkeeping. */
+  granter: number;
+  ref: number;
+  /** Set when the granting domain was destroyed: any use faults. */
+  revoked: boolean;
+}
+
+const hex = (a: number): string => `0x${(a >>> 0).toString(16)}`;
+
+/**
+ * One domain's guest memory: `pages` × 4 KiB of zero-filled, little-endian
+ * memory at 0.., plus the grant mapping window. Every access is bounds- and
+ * alignment-checked; a bad access throws a GuestFault.
+ */
+export class GuestMemory {
+  bytes: Uint8Array;
+  view: DataView;
+  /** Accessible size in bytes (pages × 4096); may shrink or grow by ballooning. */
+  limit: number;
+  readonly mappings: (Mapping | undefined)[] = new Array(GRANT_SLOTS).fill(undefined);
+
+  constructor(pages: number) {
+    this.bytes = new Uint8Array(pages * PAGE_SIZE);
+    this.view = new DataView(this.bytes.buffer);
+    this.limit = pages * PAGE_SIZE;
+  }
+
+  get pages(): number {
+    return this.limit / PAGE_SIZE;
+  }
+
+  /** Grows or shrinks the accessible pages; new pages read as zero. */
+  resize(pages: number): void {
+    const size = pages * PAGE_SIZE;
+    if (size > this.bytes.length) {
+      const bigger = new Uint8Array(size);
+      bigger.set(this.bytes.subarray(0, this.limit));
+      this.bytes = bigger;
+      this.view = new DataView(bigger.buffer);
+    } else if (size < this.limit) {
+      this.bytes.fill(0, size, this.limit);
+    }
+    this.limit = size;
+  }
+
+  private mapped(addr: number, width: number, write: boolean, loc: Loc): { mem: GuestMemory; offset: number } {
+    const a = addr >>> 0;
+    const slot = Math.floor((a - GRANT_WINDOW) / PAGE_SIZE);
+    const m = a >= GRANT_WINDOW && slot < GRANT_SLOTS ? this.mappings[slot] : undefined;
+    if (!m || m.revoked) {
+      const why = m?.revoked ? ' (the granting domain was destroyed)' : '';
+      throw new GuestFault('out-of-range', `${width * 8}-bit ${write ? 'store to' : 'load from'} ${hex(a)} is outside the domain's ${this.pages} pages and mapped grants${why}`, loc.file, loc.line);
+    }
+    if (write && m.readonly) {
+      throw new GuestFault('read-only', `store to ${hex(a)}: grant ref ${m.ref} of domain ${m.granter} is mapped read-only`, loc.file, loc.line);
+    }
+    const offset = m.frame * PAGE_SIZE + (a - GRANT_WINDOW - slot * PAGE_SIZE);
+    if (offset + width > m.memory.limit) {
+      throw new GuestFault('out-of-range', `${hex(a)}: the granted frame is no longer part of domain ${m.granter}'s memory`, loc.file, loc.line);
+    }
+    return { mem: m.memory, offset };
+  }
+
+  private check(addr: number, width: number, loc: Loc): void {
+    if (width > 1 && (addr & (width - 1)) !== 0) {
+      throw new GuestFault('misaligned', `${width * 8}-bit access at ${hex(addr)} is not ${width}-byte aligned`, loc.file, loc.line);
+    }
+  }
+
+  load(width: 8 | 16 | 32, addr: number, loc: Loc): number {
+    this.check(addr, width / 8, loc);
+    const a = addr >>> 0;
+    if (a + width / 8 <= this.limit) return readAt(this.view, width, a);
+    const { mem, offset } = this.mapped(a, width / 8, false, loc);
+    return readAt(mem.view, width, offset);
+  }
+
+  store(width: 8 | 16 | 32, addr: number, value: number, loc: Loc): void {
+    this.check(addr, width / 8, loc);
+    const a = addr >>> 0;
+    if (a + width / 8 <= this.limit) return writeAt(this.view, width, a, value);
+    const { mem, offset } = this.mapped(a, width / 8, true, loc);
+    writeAt(mem.view, width, offset, value);
+  }
+
+  /** Reads `count` bytes for the hypervisor (console_io, grant copy); undefined when any byte is unreachable. */
+  readBytes(addr: number, count: number): Uint8Array | undefined {
+    const out = new Uint8Array(count);
+    const loc = { file: 0, line: 0, column: 0 };
+    try {
+      for (let i = 0; i < count; i++) out[i] = this.load(8, (addr + i) | 0, loc);
+    } catch (e) {
+      if (e instanceof GuestFault) return undefined;
+      throw e;
+    }
+    return out;
+  }
+}
+
+function readAt(view: DataView, width: 8 | 16 | 32, a: number): number {
+  return width === 32 ? view.getInt32(a, true) : width === 16 ? view.getUint16(a, true) : view.getUint8(a);
+}
+
+function writeAt(view: DataView, width: 8 | 16 | 32, a: number, value: number): void {
+  if (width === 32) view.setInt32(a, value, true);
+  else if (width === 16) view.setUint16(a, value & 0xffff, true);
+  else view.setUint8(a, value & 0xff);
+}
