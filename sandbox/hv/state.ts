@@ -93,6 +93,8 @@ export class Domain {
   readonly vmexits = new Map<string, number>();
   events = 0;
   pvopCalls = 0;
+  /** pvop call sites were rewritten to direct calls at boot (`patch_pvops`). */
+  patched = false;
   readonly ports: EventPort[] = [];
   readonly grants = new Map<number, Grant>();
   /** Scheduler: weighted virtual time. */

@@ -57,6 +57,7 @@ for (const p of [...PUNCT1, ...PUNCT2, ...PUNCT3]) {
 /** The punctuator at `i` by maximal munch, or undefined; allocates nothing. */
 function punctuatorAt(text: string, i: number): string | undefined {
   const c1 = text.charCodeAt(i);
+  if (!(c1 < 128)) return undefined;
   const one = PUNCT_BY_CODE.get(c1);
   if (one === undefined) return undefined;
   const c2 = text.charCodeAt(i + 1);
@@ -227,7 +228,8 @@ function lexString(text: string, start: number, tokens: Token[], error: ErrorFn)
       const shown = e === undefined || e === '\n' || e === '\r' ? '' : e;
       error(i, i + 1 + shown.length, `unknown escape '\\${shown}': use \\n \\t \\\\ \\" or \\xNN`);
     }
-    i += e === undefined ? 1 : 2;
+    // A backslash before a line break (or the end) escapes nothing: the string ends unterminated there.
+    i += e === undefined || e === '\n' || e === '\r' ? 1 : 2;
   }
   tokens.push(new Token('string', value, 0, start, i));
   return i;

@@ -123,6 +123,14 @@ class Parser {
 
   // ------------------------------------------------------------ recovery
 
+  /** An item keyword followed by what that item needs next (`fn name`, `import "…"`): a new item starts here. */
+  private atItemStart(): boolean {
+    const t = this.peek();
+    if (t.kind !== 'keyword' || !ITEM_KEYWORDS.has(t.text)) return false;
+    const after = this.peek(1);
+    return t.text === 'import' ? after.kind === 'string' : after.kind === 'ident';
+  }
+
   /** Skips to the start of the next top-level item. */
   private syncItem(startPos: number): void {
     if (this.pos === startPos) this.next();
@@ -158,7 +166,7 @@ class Parser {
           this.next();
           return;
         }
-        if (t.kind === 'keyword' && (STMT_KEYWORDS.has(t.text) || (ITEM_KEYWORDS.has(t.text) && t.text !== 'fn'))) return;
+        if (t.kind === 'keyword' && (STMT_KEYWORDS.has(t.text) || this.atItemStart())) return;
       }
       if (this.is('{')) depth++;
       else if (this.is('}')) depth--;
@@ -460,7 +468,7 @@ class Parser {
     const stmts: A.Stmt[] = [];
     while (!this.is('}') && this.peek().kind !== 'eof') {
       const t = this.peek();
-      if (t.kind === 'keyword' && ITEM_KEYWORDS.has(t.text) && t.text !== 'const' && t.text !== 'var') {
+      if (t.text !== 'const' && t.text !== 'var' && this.atItemStart()) {
         // Most likely a missing '}' before the next item: let the item parser take over.
         this.report(open.span, `'{' is not closed before '${t.text}'`);
         return { kind: 'block', stmts, span: this.span(open.span.start) };
@@ -542,6 +550,16 @@ class Parser {
   }
 
   private ifStmt(): A.IfStmt {
+    const outer = this.depth;
+    try {
+      this.nest();
+      return this.ifChain();
+    } finally {
+      this.depth = outer;
+    }
+  }
+
+  private ifChain(): A.IfStmt {
     const start = this.next().span.start;
     const cond = this.expr();
     const then = this.block();

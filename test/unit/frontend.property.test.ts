@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../sandbox/lang/analysis.js';
 import type { Diagnostic } from '../../sandbox/lang/diagnostics.js';
-import { lex } from '../../sandbox/lang/lexer.js';
+import { lex, type Token } from '../../sandbox/lang/lexer.js';
 import { parse } from '../../sandbox/lang/parser.js';
 import { Workspace } from '../../sandbox/lang/program.js';
 // The shipped hypercall table, as text (vitest.config.ts loads .pvk files as strings).
@@ -250,9 +250,28 @@ function validate(ds: readonly Diagnostic[], file: string, text: string): void {
   }
 }
 
+/** Throws unless the tokens are in order, inside the text, and each word or punctuator is the text it covers. */
+function validateTokens(tokens: readonly Token[], file: string, text: string): void {
+  let prev = 0;
+  tokens.forEach((t, k) => {
+    const where = `token ${k} ${JSON.stringify({ kind: t.kind, text: t.text, span: t.span })} in ${file} (length ${text.length})`;
+    if (!(t.span.start >= prev && t.span.start <= t.span.end && t.span.end <= text.length)) throw new Error(`token span out of order or range: ${where}`);
+    if ((t.kind === 'ident' || t.kind === 'keyword' || t.kind === 'punct' || t.kind === 'int') && text.slice(t.span.start, t.span.end) !== t.text) {
+      throw new Error(`token text differs from the source it covers (${JSON.stringify(text.slice(t.span.start, t.span.end))}): ${where}`);
+    }
+    prev = t.span.end;
+  });
+  const last = tokens[tokens.length - 1];
+  if (!last || last.kind !== 'eof') throw new Error(`token stream of ${file} does not end with eof`);
+}
+
 /** parse every file and analyze the roots; nothing may throw and every diagnostic must be well-formed. */
 function checkFrontEnd(files: ReadonlyMap<string, string>, roots: readonly string[]): void {
-  for (const [file, text] of files) validate(parse(file, text).diagnostics, file, text);
+  for (const [file, text] of files) {
+    const r = parse(file, text);
+    validate(r.diagnostics, file, text);
+    validateTokens(r.tokens, file, text);
+  }
   const ws = new Workspace({ readFile: (p) => files.get(p) });
   const result = analyze(ws, roots);
   for (const [file, ds] of result.diagnostics) {

@@ -1,0 +1,189 @@
+import { builtinAbi, compareVersions } from '../lang/abi.js';
+import type { HypercallDecl } from '../lang/ast.js';
+import type { HypercallOutcome } from '../vm/engine.js';
+import { GuestFault } from '../vm/fault.js';
+import type { Loc } from '../vm/ir.js';
+import { HYPERCALL_VARIABLE_COSTS } from './costs.js';
+import { ERRNO } from './errno.js';
+import { eventChannelOp, lowestPending, type EventHost } from './events.js';
+import { grantTableOp } from './grants.js';
+import type { Domain, Vcpu } from './state.js';
+
+/** The hypervisor as hypercall handlers see it. */
+export interface HypercallHost extends EventHost {
+  readonly hypervisorVersion: string | null;
+  readonly pcpuCount: number;
+  readonly domains: readonly Domain[];
+  now(vcpu: Vcpu): number;
+  charge(vcpu: Vcpu, cycles: number): void;
+  shutdown(d: Domain, code: number): void;
+  destroy(d: Domain): void;
+  pause(d: Domain): void;
+  unpause(d: Domain): void;
+  vcpuUp(v: Vcpu): void;
+  vcpuDown(v: Vcpu): void;
+  setTimer(v: Vcpu, deadline: number): void;
+  /** getinfo's state number: 0 running or runnable, 1 blocked, 2 paused, 3 exited, 4 crashed. */
+  stateCode(d: Domain): number;
+}
+
+type Outcome = { value: number; variable: number } | { suspend: 'block' | 'yield' | 'stop'; variable: number };
+type Handler = (host: HypercallHost, vcpu: Vcpu, args: readonly number[], nested: boolean) => Outcome;
+
+const ok = (value: number, variable = 0): Outcome => ({ value, variable });
+
+const SCHEDOP = { yield: 0, block: 1, shutdown: 2 } as const;
+const DOMCTL = { destroy: 2, pause: 3, unpause: 4, getinfo: 5 } as const;
+const MULTICALL_ENTRY_BYTES = 24;
+const MAX_RESERVATION = 16384;
+
+/** Handlers by hypercall name; the numbers, classes, versions and fixed costs come from the ABI table. */
+const HANDLERS: Readonly<Record<string, Handler>> = {
+  console_io(host, vcpu, [cmd, count, buf]) {
+    const n = count >>> 0;
+    const variable = Math.min(n, vcpu.domain.memory.limit) * HYPERCALL_VARIABLE_COSTS.consoleIoPerByte;
+    if (cmd !== 0) return ok(ERRNO.EINVAL, variable);
+    const bytes = n > vcpu.domain.memory.limit ? undefined : vcpu.domain.memory.readBytes(buf, n);
+    if (!bytes) return ok(ERRNO.EFAULT, variable);
+    vcpu.domain.console.push(String.fromCharCode(...bytes));
+    return ok(0, variable);
+  },
+  sched_op(host, vcpu, [cmd, arg], nested) {
+    if (nested && cmd !== SCHEDOP.shutdown) return ok(ERRNO.EINVAL);
+    if (cmd === SCHEDOP.yield) return { suspend: 'yield', variable: 0 };
+    if (cmd === SCHEDOP.block) return lowestPending(vcpu.domain) >= 0 ? ok(0) : { suspend: 'block', variable: 0 };
+    if (cmd === SCHEDOP.shutdown) {
+      host.shutdown(vcpu.domain, arg >>> 0);
+      return { suspend: 'stop', variable: 0 };
+    }
+    return ok(ERRNO.EINVAL);
+  },
+  set_timer_op(host, vcpu, [deadline]) {
+    host.setTimer(vcpu, deadline >>> 0);
+    return ok(0);
+  },
+  event_channel_op(host, vcpu, [cmd, a, b]) {
+    return ok(eventChannelOp(host, vcpu.domain, cmd, a, b));
+  },
+  grant_table_op(host, vcpu, [cmd, a, b, c, d]) {
+    const r = grantTableOp(host, vcpu.domain, cmd, a, b, c, d);
+    return ok(r.result, r.copied * HYPERCALL_VARIABLE_COSTS.grantCopyPerByte);
+  },
+  memory_op(host, vcpu, [cmd, pages]) {
+    const n = pages >>> 0;
+    const variable = Math.min(n, MAX_RESERVATION) * HYPERCALL_VARIABLE_COSTS.memoryOpPerPage;
+    const mem = vcpu.domain.memory;
+    if (cmd === 0) {
+      if (mem.pages + n > MAX_RESERVATION) return ok(ERRNO.EINVAL, variable);
+      mem.resize(mem.pages + n);
+      return ok(mem.pages, variable);
+    }
+    if (cmd === 1) {
+      if (n >= mem.pages) return ok(ERRNO.EINVAL, variable);
+      mem.resize(mem.pages - n);
+      return ok(mem.pages, variable);
+    }
+    return ok(ERRNO.EINVAL, variable);
+  },
+  multicall(host, vcpu, [list, count], nested) {
+    if (nested) return ok(ERRNO.EINVAL);
+    const mem = vcpu.domain.memory;
+    const n = count >>> 0;
+    if (n > 1024) return ok(ERRNO.EINVAL);
+    const table = mem.readBytes(list, n * MULTICALL_ENTRY_BYTES);
+    if (!table) return ok(ERRNO.EFAULT);
+    let variable = 0;
+    const words = new DataView(table.buffer);
+    for (let i = 0; i < n; i++) {
+      const nr = words.getInt32(i * MULTICALL_ENTRY_BYTES, true);
+      const args = [1, 2, 3, 4, 5].map((k) => words.getInt32(i * MULTICALL_ENTRY_BYTES + 4 * k, true));
+      const r = invoke(host, vcpu, nr, args, true);
+      variable += r.cost;
+      const at = (list + i * MULTICALL_ENTRY_BYTES) | 0;
+      if ('suspend' in r.outcome) return { suspend: r.outcome.suspend, variable };
+      const back = mem.readBytes(at, 4) ? at : -1;
+      if (back >= 0) mem.store(32, back, r.outcome.value, { file: 0, line: 0, column: 0 });
+    }
+    return ok(0, variable);
+  },
+  vcpu_op(host, vcpu, [cmd, target]) {
+    const v = vcpu.domain.vcpus[target];
+    if (!v) return ok(ERRNO.EINVAL);
+    if (cmd === 0) {
+      if (v.status === 'down') host.vcpuUp(v);
+      return ok(0);
+    }
+    if (cmd === 1) {
+      host.vcpuDown(v);
+      return v === vcpu ? { suspend: 'stop', variable: 0 } : ok(0);
+    }
+    if (cmd === 2) return ok(v.status === 'down' ? 0 : 1);
+    return ok(ERRNO.EINVAL);
+  },
+  xen_version(host, vcpu, [cmd]) {
+    if (cmd !== 0 || host.hypervisorVersion === null) return ok(ERRNO.EINVAL);
+    const [major, minor] = host.hypervisorVersion.split('.').map(Number);
+    return ok((major << 16) + minor);
+  },
+  set_pat(host, vcpu, [value]) {
+    vcpu.pat = value | 0;
+    return ok(0);
+  },
+  sysctl(host, vcpu, [cmd]) {
+    return cmd === 1 ? ok(host.pcpuCount) : ok(ERRNO.EINVAL);
+  },
+  domctl(host, vcpu, [cmd, domid]) {
+    const target = host.domain(domid >>> 0);
+    if (!target || target.state === 'destroyed') return ok(ERRNO.ESRCH);
+    const self = target === vcpu.domain;
+    switch (cmd) {
+      case DOMCTL.destroy:
+        if (self) return ok(ERRNO.EINVAL);
+        host.destroy(target);
+        return ok(0);
+      case DOMCTL.pause:
+        if (self) return ok(ERRNO.EINVAL);
+        host.pause(target);
+        return ok(0);
+      case DOMCTL.unpause:
+        host.unpause(target);
+        return ok(0);
+      case DOMCTL.getinfo:
+        return ok(host.stateCode(target));
+      default:
+        return ok(ERRNO.EINVAL);
+    }
+  },
+};
+
+/**
+ * Runs one hypercall: privilege and version checks, the handler, and the
+ * cost (entry/exit base unless nested in a multicall, the table's fixed cost,
+ * the handler's variable part). Returns the outcome and the cycles it costs.
+ */
+export function invoke(host: HypercallHost, vcpu: Vcpu, nr: number, args: readonly number[], nested: boolean): { outcome: Outcome; cost: number; decl?: HypercallDecl } {
+  const decl = builtinAbi().byNumber.get(nr);
+  if (!decl) return { outcome: ok(ERRNO.ENOSYS), cost: 0 };
+  vcpu.domain.count(vcpu.domain.hypercalls, decl.name.name);
+  let outcome: Outcome;
+  if (decl.cls === 'dom0' && !vcpu.domain.privileged) outcome = ok(ERRNO.EPERM);
+  else if (host.hypervisorVersion !== null && compareVersions(host.hypervisorVersion, decl.since) < 0) outcome = ok(ERRNO.ENOSYS);
+  else outcome = HANDLERS[decl.name.name](host, vcpu, args, nested);
+  return { outcome, cost: decl.cost + outcome.variable, decl };
+}
+
+/** The engine's entry point for a hypercall statement. */
+export function hypercall(host: HypercallHost, vcpu: Vcpu, nr: number, args: readonly number[], loc: Loc, baseCost: number): HypercallOutcome {
+  if (host.hypervisorVersion === null) {
+    throw new GuestFault('no-hypervisor', `hypercall #${nr} on bare metal: there is no hypervisor ('hypervisor none')`, loc.file, loc.line);
+  }
+  const padded = [...args, 0, 0, 0, 0, 0].slice(0, 5);
+  const { outcome, cost } = invoke(host, vcpu, nr, padded, false);
+  host.charge(vcpu, baseCost + cost);
+  if ('suspend' in outcome) {
+    if (outcome.suspend === 'block') return { k: 'block' };
+    if (outcome.suspend === 'yield') return { k: 'yield' };
+    return { k: 'stop' };
+  }
+  return { k: 'done', value: outcome.value | 0 };
+}

@@ -1,0 +1,336 @@
+import type { SystemConfig } from '../lang/systems.js';
+import type { Engine, EngineHost, HypercallOutcome, Pcpu } from '../vm/engine.js';
+import { GuestFault } from '../vm/fault.js';
+import { intrinsicCost, countExit } from '../vm/intrinsics.js';
+import type { Loc, Program } from '../vm/ir.js';
+import { GuestMemory } from '../vm/memory.js';
+import { COSTS } from './costs.js';
+import { lowestPending, raiseTimer } from './events.js';
+import { revokeGrants } from './grants.js';
+import { hypercall, type HypercallHost } from './hypercalls.js';
+import { age, capAllows, capResumesAt, CAP_PERIOD_SLICES, chargeCap, pick, SYNC_QUANTUM } from './scheduler.js';
+import { Domain, type Vcpu } from './state.js';
+
+export type RunEnd = 'exited' | 'deadlock' | 'max-cycles';
+
+export interface BootOptions {
+  maxCycles: number;
+  /** Overrides the system's `patch_pvops` (the CLI's --patch-pvops). */
+  patchPvops?: boolean;
+}
+
+/**
+ * The pvlab hypervisor: boots a system's domains, schedules their vCPUs over
+ * the pcpus deterministically, serves hypercalls, delivers events and keeps
+ * every counter. Guest faults become domain state, never exceptions out of run().
+ */
+export class Hypervisor implements EngineHost, HypercallHost {
+  readonly domains: Domain[] = [];
+  readonly pcpus: Pcpu[] = [];
+  readonly hypervisorVersion: string | null;
+  engine!: Engine;
+  /** Cycles charged to the hypervisor (context switches) and idle time, per pcpu. */
+  readonly hypervisorCycles: number[];
+  readonly idleCycles: number[];
+  end: RunEnd | undefined;
+  private runSeq = 0;
+  private readonly capPeriod: number;
+  /** The pcpu running a vCPU right now (for wake-up times), or undefined between runs. */
+  private current: Pcpu | undefined;
+  private yielded: Vcpu | undefined;
+
+  constructor(
+    readonly system: SystemConfig,
+    programs: ReadonlyMap<string, Program>,
+    readonly options: BootOptions,
+  ) {
+    this.hypervisorVersion = system.hypervisor;
+    for (let i = 0; i < system.pcpus; i++) this.pcpus.push({ index: i, clock: 0, limit: 0, last: null });
+    this.hypervisorCycles = this.pcpus.map(() => 0);
+    this.idleCycles = this.pcpus.map(() => 0);
+    this.capPeriod = system.timeslice * CAP_PERIOD_SLICES;
+    const patched = options.patchPvops ?? system.patchPvops;
+    for (const config of system.domains) {
+      const program = programs.get(config.kernel);
+      if (!program) throw new Error(`no program compiled for ${config.kernel}`);
+      const dispatch = new Int32Array(program.pvops.map((p) => (config.mode === 'pv' ? p.xen : p.native)));
+      const globals = new Int32Array(program.globals.map((g) => g.init));
+      const d = new Domain(config.domid, config, program, new GuestMemory(config.memory), dispatch, globals);
+      d.patched = patched;
+      for (const v of d.vcpus) this.startAtMain(v);
+      this.domains.push(d);
+    }
+  }
+
+  get pcpuCount(): number {
+    return this.pcpus.length;
+  }
+
+  domain(id: number): Domain | undefined {
+    return this.domains[id];
+  }
+
+  /** Machine time: the largest pcpu clock. */
+  get elapsed(): number {
+    return Math.max(...this.pcpus.map((p) => p.clock));
+  }
+
+  private startAtMain(v: Vcpu): void {
+    const program = v.domain.program;
+    const main = program.functions[program.main];
+    v.frames = [{ fn: main.id, pc: 0, locals: new Int32Array(main.slots), dst: -1, upcall: false, pvop: false }];
+    v.status = 'runnable';
+    v.inUpcall = false;
+    v.resumeResult = undefined;
+    v.resumeDst = -1;
+  }
+
+  // ------------------------------------------------------------ the run loop
+
+  /** Runs until every vCPU is done or stuck, or the cycle limit. Returns how it ended. */
+  run(): RunEnd {
+    while (this.end === undefined) this.step();
+    return this.end;
+  }
+
+  /** One scheduling decision: runs one vCPU for up to a timeslice, or idles a pcpu. */
+  step(): void {
+    const p = this.pcpus.reduce((a, b) => (b.clock < a.clock ? b : a));
+    if (p.clock >= this.options.maxCycles) {
+      this.end = 'max-cycles';
+      return;
+    }
+    this.fireTimers(p.clock);
+    const v = this.choose(p);
+    if (!v) {
+      this.idle(p);
+      return;
+    }
+    if (p.last !== v) {
+      p.clock += COSTS.contextSwitch;
+      this.hypervisorCycles[p.index] += COSTS.contextSwitch;
+      p.last = v;
+    }
+    v.pcpu = p.index;
+    p.limit = Math.min(p.clock + this.system.timeslice, this.nextTimer(p.clock), this.options.maxCycles, this.syncLimit(p));
+    const start = p.clock;
+    this.current = p;
+    let stop;
+    try {
+      stop = this.engine.run(v);
+    } catch (e) {
+      if (!(e instanceof GuestFault)) throw e;
+      this.crash(v.domain, e);
+      stop = 'done' as const;
+    } finally {
+      this.current = undefined;
+    }
+    const used = p.clock - start;
+    age(v.domain, used);
+    chargeCap(v.domain, start, this.capPeriod, used);
+    v.readyAt = p.clock;
+    v.lastRan = this.runSeq++;
+    if (stop === 'blocked' && v.status === 'runnable') v.status = 'blocked';
+    this.yielded = stop === 'yield' ? v : undefined;
+    if (stop === 'yield') v.resumeResult = 0;
+  }
+
+  private eligible(p: Pcpu, v: Vcpu): boolean {
+    return v.status === 'runnable' && v.domain.state === 'running' && v.readyAt <= p.clock && capAllows(v.domain, p.clock, this.capPeriod);
+  }
+
+  private choose(p: Pcpu): Vcpu | undefined {
+    const candidates: Vcpu[] = [];
+    for (const d of this.domains) for (const v of d.vcpus) if (this.eligible(p, v)) candidates.push(v);
+    const others = candidates.filter((v) => v !== this.yielded);
+    return pick(others.length > 0 ? others : candidates);
+  }
+
+  /** Nothing can run on p now: jump its clock to the next thing that can happen, or end the run. */
+  private idle(p: Pcpu): void {
+    let next = Infinity;
+    for (const d of this.domains) {
+      if (d.state !== 'running') continue;
+      for (const v of d.vcpus) {
+        if (v.status === 'runnable') next = Math.min(next, v.readyAt > p.clock ? v.readyAt : capResumesAt(p.clock, this.capPeriod));
+        if (v.status === 'blocked' && v.timerDeadline >= 0) next = Math.min(next, Math.max(v.timerDeadline, p.clock + 1));
+      }
+    }
+    for (const other of this.pcpus) if (other !== p && other.clock > p.clock) next = Math.min(next, other.clock);
+    if (next === Infinity) {
+      this.end = this.stuck() ? 'deadlock' : 'exited';
+      return;
+    }
+    const to = Math.min(next, this.options.maxCycles);
+    this.idleCycles[p.index] += to - p.clock;
+    p.clock = to;
+  }
+
+  /** True when some vCPU of a running domain is blocked with nothing pending and no timer. */
+  private stuck(): boolean {
+    return this.domains.some((d) => d.state === 'running' && d.vcpus.some((v) => v.status === 'blocked' && v.timerDeadline < 0 && lowestPending(d) < 0));
+  }
+
+  private syncLimit(p: Pcpu): number {
+    let min = Infinity;
+    for (const other of this.pcpus) if (other !== p) min = Math.min(min, other.clock);
+    return min === Infinity ? Infinity : Math.max(p.clock, min) + SYNC_QUANTUM;
+  }
+
+  // ------------------------------------------------------------ time
+
+  now(vcpu: Vcpu): number {
+    return this.pcpus[Math.max(0, vcpu.pcpu)].clock;
+  }
+
+  charge(vcpu: Vcpu, cycles: number): void {
+    this.pcpus[Math.max(0, vcpu.pcpu)].clock += cycles;
+    vcpu.domain.cycles += cycles;
+    vcpu.cycles += cycles;
+  }
+
+  pcpuOf(vcpu: Vcpu): Pcpu {
+    return this.pcpus[Math.max(0, vcpu.pcpu)];
+  }
+
+  setTimer(v: Vcpu, deadline: number): void {
+    if (deadline === 0) {
+      v.timerDeadline = -1;
+      return;
+    }
+    const now = this.now(v);
+    const low = now % 0x1_0000_0000;
+    v.timerDeadline = deadline <= low ? now : now + (deadline - low);
+    const p = this.pcpuOf(v);
+    p.limit = Math.min(p.limit, v.timerDeadline);
+  }
+
+  private nextTimer(after: number): number {
+    let next = Infinity;
+    for (const d of this.domains) for (const v of d.vcpus) if (v.timerDeadline > after) next = Math.min(next, v.timerDeadline);
+    return next;
+  }
+
+  private fireTimers(now: number): void {
+    for (const d of this.domains) {
+      if (!d.alive) continue;
+      for (const v of d.vcpus) {
+        if (v.timerDeadline < 0 || v.timerDeadline > now) continue;
+        v.timerDeadline = -1;
+        raiseTimer(this, d);
+        if (v.status === 'blocked') this.wake(v, now);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ events
+
+  private wake(v: Vcpu, at: number): void {
+    v.status = 'runnable';
+    v.resumeResult = 0;
+    v.readyAt = Math.max(v.readyAt, at);
+  }
+
+  notify(d: Domain): void {
+    const at = this.current?.clock ?? 0;
+    for (const v of d.vcpus) if (v.status === 'blocked') this.wake(v, at);
+    this.eventsChanged(d.vcpus[0]);
+  }
+
+  /** Keeps the pv shared-info upcall-pending byte of vCPU 0 in step with the ports. */
+  eventsChanged(vcpu: Vcpu): void {
+    const d = vcpu.domain;
+    if (d.mode === 'pv' && d.memory.limit > 1) d.memory.bytes[1] = lowestPending(d) >= 0 ? 1 : 0;
+  }
+
+  deliverablePort(vcpu: Vcpu): number {
+    if (vcpu.id !== 0 || vcpu.inUpcall) return -1;
+    const d = vcpu.domain;
+    if (d.program.onEvent < 0) return -1;
+    const masked = d.mode === 'pv' ? d.memory.limit > 0 && d.memory.bytes[0] !== 0 : !vcpu.interruptsEnabled;
+    if (masked) return -1;
+    return lowestPending(d);
+  }
+
+  // ------------------------------------------------------------ engine services
+
+  hypercall(vcpu: Vcpu, nr: number, args: readonly number[], loc: Loc): HypercallOutcome {
+    return hypercall(this, vcpu, nr, args, loc, COSTS.hypercallBase);
+  }
+
+  halt(vcpu: Vcpu): boolean {
+    this.charge(vcpu, intrinsicCost('hlt', vcpu.domain.mode));
+    countExit(vcpu, 'hlt');
+    return lowestPending(vcpu.domain) < 0;
+  }
+
+  mainReturned(vcpu: Vcpu, value: number): void {
+    if (vcpu.id === 0) this.shutdown(vcpu.domain, value >>> 0);
+    else this.vcpuDown(vcpu);
+  }
+
+  // ------------------------------------------------------------ domain lifecycle
+
+  shutdown(d: Domain, code: number): void {
+    d.state = 'exited';
+    d.exitCode = code;
+    this.stopVcpus(d);
+  }
+
+  private crash(d: Domain, fault: GuestFault): void {
+    d.state = 'crashed';
+    d.fault = { kind: fault.kind, message: fault.message, file: d.program.files[fault.file] ?? '', line: fault.line };
+    this.stopVcpus(d);
+  }
+
+  destroy(d: Domain): void {
+    d.state = 'destroyed';
+    revokeGrants(this.domains, d);
+    this.stopVcpus(d);
+  }
+
+  pause(d: Domain): void {
+    if (d.state === 'running') d.state = 'paused';
+  }
+
+  unpause(d: Domain): void {
+    if (d.state === 'paused') d.state = 'running';
+  }
+
+  vcpuUp(v: Vcpu): void {
+    this.startAtMain(v);
+    v.readyAt = Math.max(v.readyAt, this.current?.clock ?? 0);
+  }
+
+  vcpuDown(v: Vcpu): void {
+    v.status = 'down';
+    v.frames = [];
+    v.timerDeadline = -1;
+  }
+
+  private stopVcpus(d: Domain): void {
+    for (const v of d.vcpus) this.vcpuDown(v);
+  }
+
+  stateCode(d: Domain): number {
+    switch (this.stateName(d)) {
+      case 'running':
+        return 0;
+      case 'blocked':
+        return 1;
+      case 'paused':
+        return 2;
+      case 'exited':
+        return 3;
+      default:
+        return 4;
+    }
+  }
+
+  /** The state the CLI reports: running domains whose live vCPUs all block are `blocked`. */
+  stateName(d: Domain): Domain['state'] {
+    if (d.state !== 'running') return d.state;
+    const live = d.vcpus.filter((v) => v.status !== 'down');
+    return live.length > 0 && live.every((v) => v.status === 'blocked') ? 'blocked' : 'running';
+  }
+}
