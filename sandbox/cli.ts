@@ -1,4 +1,5 @@
 import { runCheck } from './cli/check.js';
+import { runRun } from './cli/run.js';
 import { processIo, USAGE, type CliIo } from './cli/io.js';
 
 /** The pvlab command line; returns the exit status. Never lets an exception escape as a stack trace. */
@@ -8,6 +9,8 @@ export function main(argv: readonly string[], io: CliIo): number {
     switch (command) {
       case 'check':
         return runCheck(rest, io);
+      case 'run':
+        return runRun(rest, io);
       case undefined:
       case '-h':
       case '--help':

@@ -106,9 +106,12 @@ export class Hypervisor implements EngineHost, HypercallHost {
       this.idle(p);
       return;
     }
+    // A pcpu's first vCPU is a dispatch, not a switch: only a change from another vCPU costs.
     if (p.last !== v) {
-      p.clock += COSTS.contextSwitch;
-      this.hypervisorCycles[p.index] += COSTS.contextSwitch;
+      if (p.last !== null) {
+        p.clock += COSTS.contextSwitch;
+        this.hypervisorCycles[p.index] += COSTS.contextSwitch;
+      }
       p.last = v;
     }
     v.pcpu = p.index;

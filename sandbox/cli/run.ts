@@ -1,0 +1,86 @@
+import { diskHost } from '../lang/fileHost.js';
+import { normalizePath, Workspace } from '../lang/program.js';
+import { bootSystem } from '../run/boot.js';
+import { runExitStatus, runReport } from '../run/report.js';
+import { toJsonDiagnostic, formatHuman } from './diagnosticOutput.js';
+import type { CliIo } from './io.js';
+import { formatSummary } from './summary.js';
+
+const DEFAULT_MAX_CYCLES = 1_000_000_000;
+
+interface RunArgs {
+  file: string;
+  system?: string;
+  json: boolean;
+  maxCycles: number;
+  patchPvops: boolean;
+  profile?: string;
+  trace?: string;
+}
+
+function parseArgs(args: readonly string[], io: CliIo): RunArgs | number {
+  const out: Partial<RunArgs> & { json: boolean; patchPvops: boolean; maxCycles: number } = { json: false, patchPvops: false, maxCycles: DEFAULT_MAX_CYCLES };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const value = (): string | undefined => {
+      const v = args[i + 1];
+      i++;
+      return v === undefined || v.startsWith('--') ? undefined : v;
+    };
+    switch (a) {
+      case '--json':
+        out.json = true;
+        break;
+      case '--patch-pvops':
+        out.patchPvops = true;
+        break;
+      case '--system': {
+        const v = value();
+        if (!v) return io.usage('--system needs a system name');
+        out.system = v;
+        break;
+      }
+      case '--max-cycles': {
+        const v = value();
+        if (!v || !/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) return io.usage('--max-cycles needs a whole number of cycles, at least 1');
+        out.maxCycles = Number(v);
+        break;
+      }
+      case '--profile':
+      case '--trace': {
+        const v = value();
+        if (!v) return io.usage(`${a} needs an output file`);
+        if (a === '--profile') out.profile = v;
+        else out.trace = v;
+        break;
+      }
+      default:
+        if (a.startsWith('-')) return io.usage(`unknown option ${a} for 'pvlab run'`);
+        if (out.file !== undefined) return io.usage(`'pvlab run' takes one system file, got ${out.file} and ${a}`);
+        out.file = a;
+    }
+  }
+  if (out.file === undefined) return io.usage("'pvlab run' needs a system file");
+  return { ...out, file: out.file };
+}
+
+/** `pvlab run SYSTEM_FILE …`: 0 when the run ended exited with no crash, 1 otherwise, 2 for usage or compile errors. */
+export function runRun(args: readonly string[], io: CliIo): number {
+  const parsed = parseArgs(args, io);
+  if (typeof parsed === 'number') return parsed;
+  if (parsed.profile || parsed.trace) return io.usage('--profile and --trace are not available yet in this build');
+  const ws = new Workspace(diskHost);
+  const file = normalizePath(parsed.file);
+  if (!ws.file(file)) return io.usage(`cannot read ${parsed.file}`);
+  const boot = bootSystem(ws, { file, system: parsed.system, options: { maxCycles: parsed.maxCycles, patchPvops: parsed.patchPvops || undefined } });
+  if (!boot.ok) {
+    for (const d of boot.diagnostics) io.err(formatHuman(toJsonDiagnostic(ws, d), io.cwd));
+    io.err(`pvlab: ${boot.message}`);
+    return 2;
+  }
+  const end = boot.hv.run();
+  const report = runReport(boot.hv, end);
+  if (parsed.json) io.out(JSON.stringify(report, null, 2));
+  else io.out(formatSummary(report, boot.hv, io.cwd));
+  return runExitStatus(report);
+}
