@@ -1,6 +1,6 @@
 import { diskHost } from '../lang/fileHost.js';
 import { normalizePath, Workspace } from '../lang/program.js';
-import { bootSystem } from '../run/boot.js';
+import { bootSystem, type EngineKind } from '../run/boot.js';
 import { runExitStatus, runReport } from '../run/report.js';
 import { toJsonDiagnostic, formatHuman } from './diagnosticOutput.js';
 import type { CliIo } from './io.js';
@@ -16,6 +16,7 @@ interface RunArgs {
   patchPvops: boolean;
   profile?: string;
   trace?: string;
+  engine?: EngineKind;
 }
 
 function parseArgs(args: readonly string[], io: CliIo): RunArgs | number {
@@ -34,6 +35,12 @@ function parseArgs(args: readonly string[], io: CliIo): RunArgs | number {
       case '--patch-pvops':
         out.patchPvops = true;
         break;
+      case '--engine': {
+        const v = value();
+        if (v !== 'fast' && v !== 'interpreter') return io.usage("--engine is 'fast' (the default) or 'interpreter'");
+        out.engine = v;
+        break;
+      }
       case '--system': {
         const v = value();
         if (!v) return io.usage('--system needs a system name');
@@ -72,7 +79,7 @@ export function runRun(args: readonly string[], io: CliIo): number {
   const ws = new Workspace(diskHost);
   const file = normalizePath(parsed.file);
   if (!ws.file(file)) return io.usage(`cannot read ${parsed.file}`);
-  const boot = bootSystem(ws, { file, system: parsed.system, options: { maxCycles: parsed.maxCycles, patchPvops: parsed.patchPvops || undefined } });
+  const boot = bootSystem(ws, { file, system: parsed.system, options: { maxCycles: parsed.maxCycles, patchPvops: parsed.patchPvops || undefined }, engine: parsed.engine });
   if (!boot.ok) {
     for (const d of boot.diagnostics) io.err(formatHuman(toJsonDiagnostic(ws, d), io.cwd));
     io.err(`pvlab: ${boot.message}`);

@@ -25,6 +25,7 @@ function validPort(port: number): boolean {
 /** Marks a port pending and tells the hypervisor (delivery, wake-ups). */
 export function setPending(host: EventHost, d: Domain, port: number): void {
   d.ports[port].pending = true;
+  d.pendingHint = true;
   host.notify(d);
 }
 

@@ -93,6 +93,8 @@ export class Domain {
   readonly vmexits = new Map<string, number>();
   events = 0;
   pvopCalls = 0;
+  /** True whenever some port may be pending (set on every send; cleared lazily when none is). */
+  pendingHint = false;
   /** pvop call sites were rewritten to direct calls at boot (`patch_pvops`). */
   patched = false;
   readonly ports: EventPort[] = [];

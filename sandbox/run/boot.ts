@@ -4,11 +4,12 @@ import type { Workspace } from '../lang/program.js';
 import type { SystemConfig } from '../lang/systems.js';
 import { Hypervisor, type BootOptions } from '../hv/hypervisor.js';
 import type { Engine } from '../vm/engine.js';
+import { FastEngine } from '../vm/fastEngine.js';
 import { Interpreter } from '../vm/interpreter.js';
 import type { Program } from '../vm/ir.js';
 import { lowerKernel } from '../vm/lower.js';
 
-export type EngineKind = 'interpreter';
+export type EngineKind = 'fast' | 'interpreter';
 
 export interface BootRequest {
   file: string;
@@ -24,9 +25,8 @@ export type BootResult =
   | { ok: false; diagnostics: Diagnostic[]; message: string; analysis?: Analysis };
 
 /** The engine a hypervisor runs its vCPUs with. */
-export function makeEngine(hv: Hypervisor, kind: EngineKind = 'interpreter'): Engine {
-  void kind;
-  return new Interpreter(hv);
+export function makeEngine(hv: Hypervisor, kind: EngineKind = 'fast'): Engine {
+  return kind === 'fast' ? new FastEngine(hv) : new Interpreter(hv);
 }
 
 /**

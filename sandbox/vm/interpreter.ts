@@ -6,6 +6,7 @@ import { flatten, type FlatOp } from './flat.js';
 import { formatValue, runIntrinsic } from './intrinsics.js';
 import type { IExpr, Loc, Program } from './ir.js';
 import type { GuestMemory } from './memory.js';
+import { beginUpcall } from './upcall.js';
 
 /** A debugger's say at each statement boundary: return true to stop before it. */
 export type BoundaryHook = (vcpu: Vcpu, boundary: FlatOp & { k: 'boundary' }, frame: Frame) => boolean;
@@ -70,7 +71,7 @@ export class Interpreter implements Engine {
             if (pcpu.clock >= pcpu.limit) return 'limit';
             const port = host.deliverablePort(vcpu);
             if (port >= 0) {
-              frame = this.enterUpcall(vcpu, port, charge);
+              frame = this.enterUpcall(vcpu, port);
               code = allCode[frame.fn];
               continue;
             }
@@ -178,21 +179,13 @@ export class Interpreter implements Engine {
     }
   }
 
-  private enterUpcall(vcpu: Vcpu, port: number, charge: (n: number) => void): Frame {
-    const dom = vcpu.domain;
-    const fn = dom.program.functions[dom.program.onEvent];
-    if (vcpu.frames.length >= MAX_CALL_DEPTH) {
-      throw new GuestFault('stack-overflow', `call depth above ${MAX_CALL_DEPTH} frames delivering an event to on_event`, fn.file, fn.line);
-    }
-    dom.ports[port].pending = false;
-    dom.events++;
-    vcpu.inUpcall = true;
-    charge(COSTS.upcall);
+  private enterUpcall(vcpu: Vcpu, port: number): Frame {
+    const fn = vcpu.domain.program.functions[vcpu.domain.program.onEvent];
+    beginUpcall(this.host, vcpu, port, vcpu.frames.length);
     const locals = new Int32Array(fn.slots);
     locals[0] = port;
     const frame: Frame = { fn: fn.id, pc: 0, locals, dst: -1, upcall: true, pvop: false };
     vcpu.frames.push(frame);
-    this.host.eventsChanged(vcpu);
     return frame;
   }
 

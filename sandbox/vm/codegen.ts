@@ -1,0 +1,305 @@
+import { COSTS } from '../hv/costs.js';
+import { MAX_CALL_DEPTH } from './engine.js';
+import { flatten, type FlatOp } from './flat.js';
+import type { IExpr, IrFunction, IStmt, Loc, Program } from './ir.js';
+
+/**
+ * JavaScript source for a program's functions. Only mangled names appear in
+ * it (`l3` locals, `G[2]` globals, `F[5]` functions); guest strings enter only
+ * through JSON.stringify; the only free name is the parameter `rt`.
+ *
+ * Each function keeps its own cycle count `c`, flushed into `R.cyc` at calls,
+ * returns, check points and host calls. Suspension throws `SUSPEND`; each
+ * frame's catch records (function, resume pc, locals) in the interpreter's
+ * frame format, and `rp` routes a resumed call back to that pc.
+ */
+export interface GeneratedProgram {
+  source: string;
+  /** Fault locations by site number. */
+  locs: Loc[];
+  /** The flattened code per function: resume pcs index into it. */
+  flat: FlatOp[][];
+}
+
+export function generate(program: Program): GeneratedProgram {
+  const gen = new Generator(program);
+  return { source: gen.source(), locs: gen.locs, flat: gen.flat };
+}
+
+const COMPARE: Record<string, [string, boolean]> = {
+  eq: ['===', false], ne: ['!==', false], lts: ['<', false], les: ['<=', false], gts: ['>', false], ges: ['>=', false],
+  ltu: ['<', true], leu: ['<=', true], gtu: ['>', true], geu: ['>=', true],
+};
+
+class Generator {
+  readonly locs: Loc[] = [];
+  readonly flat: FlatOp[][];
+  private pcOf = new Map<object, number>();
+  private fn!: IrFunction;
+  private temps = 0;
+  private labels = 0;
+  private loops: number[] = [];
+
+  constructor(private readonly program: Program) {
+    this.flat = program.functions.map(flatten);
+  }
+
+  source(): string {
+    const parts = [
+      '"use strict";',
+      'const imul = rt.imul, SUSPEND = rt.SUSPEND, R = rt.R, divu = rt.divu, divs = rt.divs, remu = rt.remu, rems = rt.rems;',
+      'const ld = rt.ld, st = rt.st, intr = rt.intr, hcall = rt.hcall, halt = rt.halt, check = rt.check, overflow = rt.overflow;',
+      'const capture = rt.capture, hasChild = rt.hasChild, resumeChild = rt.resumeChild, upcallDone = rt.upcallDone, limitStop = rt.limitStop, route = rt.route;',
+      'let M = null, G = null, D = null, DISP = null, PVC = 0;',
+      'const F = [];',
+    ];
+    for (const fn of this.program.functions) parts.push(`F[${fn.id}] = ${this.function(fn)};`);
+    parts.push('return { F, setContext(ctx) { M = ctx.M; G = ctx.G; D = ctx.D; DISP = ctx.DISP; PVC = ctx.PVC; } };');
+    return parts.join('\n');
+  }
+
+  // ------------------------------------------------------------ functions
+
+  private function(fn: IrFunction): string {
+    this.fn = fn;
+    this.temps = 0;
+    this.pcOf = new Map(this.flat[fn.id].map((op, pc) => [op as object, pc]));
+    const body = this.list(fn.body);
+    const params = Array.from({ length: fn.params }, (_, i) => `p${i}`);
+    const locals = Array.from({ length: fn.slots }, (_, i) => `l${i} = ${i < fn.params ? `p${i} | 0` : '0'}`);
+    const restore = Array.from({ length: fn.slots }, (_, i) => `l${i} = L[${i}];`).join(' ');
+    const temps = Array.from({ length: this.temps }, (_, i) => `t${i} = 0`);
+    const all = Array.from({ length: fn.slots }, (_, i) => `l${i}`).join(', ');
+    return [
+      `function f${fn.id}(rf${params.map((p) => `, ${p}`).join('')}) {`,
+      `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'rp = 0', 'site = 0'].join(', ')};`,
+      `let X = null;`,
+      `if (rf !== undefined) { const L = rf.locals; ${restore} rp = rf.pc === 0 ? 0 : route(${fn.id}, rf.pc); if (rp === 0 && hasChild()) { resumeChild(); upcallDone(); } }`,
+      'try {',
+      body,
+      'R.cyc += c; return 0;',
+      `} catch (e) { R.cyc += c; c = 0; if (e === SUSPEND) capture(${fn.id}, site, [${all}]); throw e; }`,
+      '}',
+    ].join('\n');
+  }
+
+  /** Resume pcs inside a statement (a function's entry, pc 0, is a plain start, not a resume point). */
+  private points(s: IStmt): number[] {
+    switch (s.k) {
+      case 'boundary': {
+        const pc = this.pcOf.get(s) as number;
+        return s.check && pc !== 0 ? [-pc] : [];
+      }
+      case 'call':
+      case 'hypercall':
+      case 'hlt':
+        return [(this.pcOf.get(s) as number) + 1];
+      case 'if':
+        return [...s.then.flatMap((x) => this.points(x)), ...s.else.flatMap((x) => this.points(x))];
+      case 'loop':
+        return [...s.body.flatMap((x) => this.points(x)), ...s.step.flatMap((x) => this.points(x))];
+      default:
+        return [];
+    }
+  }
+
+  /**
+   * A statement list. Where it holds resume points, each statement runs only
+   * when not resuming (rp 0) or when the point being resumed lies inside it.
+   */
+  private list(stmts: readonly IStmt[]): string {
+    const points = stmts.map((s) => this.points(s));
+    if (points.every((p) => p.length === 0)) return stmts.map((s) => this.stmt(s)).join('\n');
+    return stmts
+      .map((s, i) => {
+        if (points[i].length === 0) return `if (rp === 0) { ${this.stmt(s)} }`;
+        return `if (rp === 0 || ${points[i].map((p) => `rp === ${p}`).join(' || ')}) {\n${this.routed(s)}\n}`;
+      })
+      .join('\n');
+  }
+
+  /** A statement that holds resume points: enter it normally when rp is 0, or route to the point. */
+  private routed(s: IStmt): string {
+    switch (s.k) {
+      case 'boundary': {
+        const pc = this.pcOf.get(s) as number;
+        return `if (rp !== 0) { rp = 0; site = ${-pc}; if (hasChild()) { resumeChild(); upcallDone(); } }\n${this.stmt(s)}`;
+      }
+      case 'call': {
+        const pc = (this.pcOf.get(s) as number) + 1;
+        const assign = s.dst >= 0 ? `l${s.dst} = ` : '';
+        return `if (rp === 0) { ${this.stmt(s)} } else { rp = 0; site = ${pc}; ${assign}resumeChild(); R.depth--; }`;
+      }
+      case 'hypercall':
+      case 'hlt':
+        return `if (rp === 0) { ${this.stmt(s)} } else { rp = 0; }`;
+      case 'if': {
+        const inThen = s.then.flatMap((x) => this.points(x));
+        const route = inThen.length === 0 ? 'false' : inThen.map((p) => `rp === ${p}`).join(' || ');
+        return `if (rp === 0 ? ${this.cond(s.cond)} : (${route})) {\n${this.list(s.then)}\n} else {\n${this.list(s.else)}\n}`;
+      }
+      default:
+        return this.stmt(s);
+    }
+  }
+
+  private site(loc: Loc): number {
+    this.locs.push(loc);
+    return this.locs.length - 1;
+  }
+
+  private temp(): string {
+    return `t${this.temps++}`;
+  }
+
+  private stmt(s: IStmt): string {
+    switch (s.k) {
+      case 'boundary': {
+        if (!s.check) return `c += ${COSTS.statement};`;
+        const pc = this.pcOf.get(s) as number;
+        return `if (R.cyc + c >= R.lim || D.pendingHint) { site = ${-pc}; c = check(c); }\nc += ${COSTS.statement};`;
+      }
+      case 'set-local':
+        return `l${s.slot} = ${this.expr(s.e)};`;
+      case 'set-global':
+        return `G[${s.index}] = ${this.expr(s.e)};`;
+      case 'store': {
+        const at = this.site(s.loc);
+        const fast =
+          s.width === 32 ? `(A & 3) === 0 && (A >>> 0) < M.limit) M.view.setInt32(A, W, true)`
+          : s.width === 16 ? `(A & 1) === 0 && (A >>> 0) < M.limit) M.view.setUint16(A, W & 0xffff, true)`
+          : `(A >>> 0) < M.limit) M.bytes[A] = W`;
+        return `A = ${this.expr(s.addr)}; W = ${this.expr(s.value)}; if (${fast}; else st(${s.width}, A, W, ${at}); c += ${COSTS.memoryAccess};`;
+      }
+      case 'call': {
+        const args = s.args.map((a) => [this.temp(), this.expr(a)] as const);
+        const setArgs = args.map(([t, e]) => `${t} = ${e};`).join(' ');
+        const argList = args.map(([t]) => `, ${t}`).join('');
+        const pc = (this.pcOf.get(s) as number) + 1;
+        const assign = s.dst >= 0 ? `l${s.dst} = ` : '';
+        const at = this.site(s.loc);
+        if (s.target.k === 'fn') {
+          return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}); R.cyc += c + ${COSTS.call}; c = 0; R.depth++; site = ${pc}; ${assign}F[${s.target.fn}](undefined${argList}); R.depth--;`;
+        }
+        return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}); R.cyc += c + PVC; c = 0; D.pvopCalls++; R.depth++; site = ${pc}; ${assign}F[DISP[${s.target.op}]](undefined${argList}); R.depth--;`;
+      }
+      case 'hypercall': {
+        const args = s.args.map((a) => [this.temp(), this.expr(a)] as const);
+        const setArgs = args.map(([t, e]) => `${t} = ${e};`).join(' ');
+        const pc = (this.pcOf.get(s) as number) + 1;
+        const assign = s.dst >= 0 ? `l${s.dst} = ` : '';
+        const at = this.site(s.loc);
+        return `${setArgs} R.cyc += c; c = 0; site = ${pc}; ${assign}hcall(${s.nr}, [${args.map(([t]) => t).join(', ')}], ${at}, ${s.dst}); if (R.cyc >= R.lim) limitStop();`;
+      }
+      case 'hlt': {
+        const pc = (this.pcOf.get(s) as number) + 1;
+        return `R.cyc += c; c = 0; site = ${pc}; halt();`;
+      }
+      case 'print': {
+        const parts = s.parts.map((p) =>
+          p.k === 'str' ? JSON.stringify(p.s) : p.t === 'bool' ? `(${this.expr(p.e)} !== 0 ? "true" : "false")` : p.t === 'i32' ? `String(${this.expr(p.e)} | 0)` : `String(${this.expr(p.e)} >>> 0)`,
+        );
+        return `D.console.push(${[...parts, '"\\n"'].join(' + ')});`;
+      }
+      case 'eval':
+        return `${this.expr(s.e)};`;
+      case 'if': {
+        const otherwise = s.else.length > 0 ? ` else {\n${this.list(s.else)}\n}` : '';
+        return `if (${this.cond(s.cond)}) {\n${this.list(s.then)}\n}${otherwise}`;
+      }
+      case 'loop': {
+        const n = this.labels++;
+        this.loops.push(n);
+        const body = this.list(s.body);
+        this.loops.pop();
+        const step = this.list(s.step);
+        return `L${n}: for (;;) {\nB${n}: {\n${body}\n}\n${step}\n}`;
+      }
+      case 'break':
+        return `break L${this.loops[this.loops.length - 1]};`;
+      case 'continue':
+        return `break B${this.loops[this.loops.length - 1]};`;
+      case 'return':
+        return s.e ? `return (T = ${this.expr(s.e)}, R.cyc += c, T);` : 'R.cyc += c; return 0;';
+    }
+  }
+
+  // ------------------------------------------------------------ expressions
+
+  private expr(e: IExpr): string {
+    switch (e.k) {
+      case 'const':
+        return e.v < 0 ? `(${e.v})` : String(e.v);
+      case 'local':
+        return `l${e.slot}`;
+      case 'global':
+        return `G[${e.index}]`;
+      case 'bin': {
+        const cmp = COMPARE[e.op];
+        if (cmp) return `(${this.cond(e)} ? 1 : 0)`;
+        const a = this.expr(e.a);
+        const b = this.expr(e.b);
+        switch (e.op) {
+          case 'add': return `((${a} + ${b}) | 0)`;
+          case 'sub': return `((${a} - ${b}) | 0)`;
+          case 'mul': return `imul(${a}, ${b})`;
+          case 'divu':
+          case 'divs':
+          case 'remu':
+          case 'rems':
+            return `${e.op}(${a}, ${b}, ${this.site(e.loc)})`;
+          case 'and': return `(${a} & ${b})`;
+          case 'or': return `(${a} | ${b})`;
+          case 'xor': return `(${a} ^ ${b})`;
+          case 'shl': return `(${a} << ${b})`;
+          case 'shru': return `((${a} >>> ${b}) | 0)`;
+          case 'shrs': return `(${a} >> ${b})`;
+          default: return '0';
+        }
+      }
+      case 'andand':
+      case 'oror':
+      case 'not':
+        return `(${this.cond(e)} ? 1 : 0)`;
+      case 'neg':
+        return `((-${this.expr(e.a)}) | 0)`;
+      case 'bnot':
+        return `(~${this.expr(e.a)})`;
+      case 'load': {
+        const at = this.site(e.loc);
+        const fast =
+          e.width === 32 ? `((T & 3) === 0 && (T >>> 0) < M.limit) ? M.view.getInt32(T, true)`
+          : e.width === 16 ? `((T & 1) === 0 && (T >>> 0) < M.limit) ? M.view.getUint16(T, true)`
+          : `((T >>> 0) < M.limit) ? M.bytes[T]`;
+        return `(T = ${this.expr(e.addr)}, T = ${fast} : ld(${e.width}, T, ${at}), c += ${COSTS.memoryAccess}, T)`;
+      }
+      case 'intr':
+        return `(X = [${e.args.map((a) => this.expr(a)).join(', ')}], R.cyc += c, c = 0, intr(${JSON.stringify(e.name)}, X, ${this.site(e.loc)}))`;
+    }
+  }
+
+  /** A JS boolean for an IR value used as a condition. */
+  private cond(e: IExpr): string {
+    switch (e.k) {
+      case 'const':
+        return e.v !== 0 ? 'true' : 'false';
+      case 'bin': {
+        const cmp = COMPARE[e.op];
+        if (!cmp) break;
+        const [op, unsigned] = cmp;
+        const a = this.expr(e.a);
+        const b = this.expr(e.b);
+        return unsigned ? `((${a} >>> 0) ${op} (${b} >>> 0))` : `(${a} ${op} ${b})`;
+      }
+      case 'not':
+        return `!${this.cond(e.a)}`;
+      case 'andand':
+        return `(${this.cond(e.a)} && ${this.cond(e.b)})`;
+      case 'oror':
+        return `(${this.cond(e.a)} || ${this.cond(e.b)})`;
+      default:
+        break;
+    }
+    return `(${this.expr(e)} !== 0)`;
+  }
+}
