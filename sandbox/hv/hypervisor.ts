@@ -32,6 +32,8 @@ export class Hypervisor implements EngineHost, HypercallHost {
   /** Cycles charged to the hypervisor (context switches) and idle time, per pcpu. */
   readonly hypervisorCycles: number[];
   readonly idleCycles: number[];
+  /** Where the current timeslice of each pcpu ends. */
+  private readonly sliceEnd: number[];
   end: RunEnd | undefined;
   private runSeq = 0;
   private readonly capPeriod: number;
@@ -48,6 +50,7 @@ export class Hypervisor implements EngineHost, HypercallHost {
     for (let i = 0; i < system.pcpus; i++) this.pcpus.push({ index: i, clock: 0, limit: 0, last: null });
     this.hypervisorCycles = this.pcpus.map(() => 0);
     this.idleCycles = this.pcpus.map(() => 0);
+    this.sliceEnd = this.pcpus.map(() => 0);
     this.capPeriod = system.timeslice * CAP_PERIOD_SLICES;
     const patched = options.patchPvops ?? system.patchPvops;
     for (const config of system.domains) {
@@ -115,7 +118,12 @@ export class Hypervisor implements EngineHost, HypercallHost {
       p.last = v;
     }
     v.pcpu = p.index;
-    p.limit = Math.min(p.clock + this.system.timeslice, this.nextTimer(p.clock), this.options.maxCycles, this.syncLimit(p));
+    this.sliceEnd[p.index] = p.clock + this.system.timeslice;
+    // A sole runnable vCPU runs on until something can change: a timer, its cap, the
+    // cycle limit, or a wake-up / unpause during its run (which lowers p.limit).
+    let limit = Math.min(this.nextTimer(p.clock), this.options.maxCycles, this.capLimit(v.domain, p.clock));
+    if (this.othersRunnable(v)) limit = Math.min(limit, this.sliceEnd[p.index], this.syncLimit(p));
+    p.limit = limit;
     const start = p.clock;
     this.current = p;
     let stop;
@@ -136,6 +144,24 @@ export class Hypervisor implements EngineHost, HypercallHost {
     if (stop === 'blocked' && v.status === 'runnable') v.status = 'blocked';
     this.yielded = stop === 'yield' ? v : undefined;
     if (stop === 'yield') v.resumeResult = 0;
+  }
+
+  private othersRunnable(v: Vcpu): boolean {
+    return this.domains.some((d) => d.state === 'running' && d.vcpus.some((w) => w !== v && w.status === 'runnable'));
+  }
+
+  /** The time at which a capped domain has used its share of the current period. */
+  private capLimit(d: Domain, now: number): number {
+    if (d.config.cap === null) return Infinity;
+    const index = Math.floor(now / this.capPeriod);
+    const used = index === d.capPeriod ? d.capUsed : 0;
+    return now + Math.max(1, (d.config.cap / 100) * this.capPeriod - used);
+  }
+
+  /** Something became runnable while a vCPU runs: end its run at its slice end at the latest. */
+  private somethingWoke(): void {
+    const p = this.current;
+    if (p) p.limit = Math.min(p.limit, Math.max(p.clock, Math.min(this.sliceEnd[p.index], this.syncLimit(p))));
   }
 
   private eligible(p: Pcpu, v: Vcpu): boolean {
@@ -232,6 +258,7 @@ export class Hypervisor implements EngineHost, HypercallHost {
     v.status = 'runnable';
     v.resumeResult = 0;
     v.readyAt = Math.max(v.readyAt, at);
+    this.somethingWoke();
   }
 
   notify(d: Domain): void {
@@ -298,11 +325,13 @@ export class Hypervisor implements EngineHost, HypercallHost {
 
   unpause(d: Domain): void {
     if (d.state === 'paused') d.state = 'running';
+    this.somethingWoke();
   }
 
   vcpuUp(v: Vcpu): void {
     this.startAtMain(v);
     v.readyAt = Math.max(v.readyAt, this.current?.clock ?? 0);
+    this.somethingWoke();
   }
 
   vcpuDown(v: Vcpu): void {

@@ -26,6 +26,9 @@ export function generate(program: Program): GeneratedProgram {
   return { source: gen.source(), locs: gen.locs, flat: gen.flat };
 }
 
+/** Re-reads the cached budget and memory after a call into the host or another function. */
+const REFRESH = 'b = D.pendingHint ? 0 : R.lim - R.cyc; mb = M.bytes; mv = M.view; ml = M.limit;';
+
 const COMPARE: Record<string, [string, boolean]> = {
   eq: ['===', false], ne: ['!==', false], lts: ['<', false], les: ['<=', false], gts: ['>', false], ges: ['>=', false],
   ltu: ['<', true], leu: ['<=', true], gtu: ['>', true], geu: ['>=', true],
@@ -73,8 +76,11 @@ class Generator {
     return [
       `function f${fn.id}(rf${params.map((p) => `, ${p}`).join('')}) {`,
       `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'rp = 0', 'site = 0'].join(', ')};`,
-      `let X = null;`,
-      `if (rf !== undefined) { const L = rf.locals; ${restore} rp = rf.pc === 0 ? 0 : route(${fn.id}, rf.pc); if (rp === 0 && hasChild()) { resumeChild(); upcallDone(); } }`,
+      // Cached per activation, refreshed after anything that can change them: the
+      // cycles left before the next check must stop (0 while events may be pending)
+      // and the domain memory's views and size.
+      `let b = D.pendingHint ? 0 : R.lim - R.cyc, mb = M.bytes, mv = M.view, ml = M.limit, X = null;`,
+      `if (rf !== undefined) { const L = rf.locals; ${restore} rp = rf.pc === 0 ? 0 : route(${fn.id}, rf.pc); if (rp === 0 && hasChild()) { resumeChild(); upcallDone(); ${REFRESH} } }`,
       'try {',
       body,
       'R.cyc += c; return 0;',
@@ -123,12 +129,12 @@ class Generator {
     switch (s.k) {
       case 'boundary': {
         const pc = this.pcOf.get(s) as number;
-        return `if (rp !== 0) { rp = 0; site = ${-pc}; if (hasChild()) { resumeChild(); upcallDone(); } }\n${this.stmt(s)}`;
+        return `if (rp !== 0) { rp = 0; site = ${-pc}; if (hasChild()) { resumeChild(); upcallDone(); ${REFRESH} } }\n${this.stmt(s)}`;
       }
       case 'call': {
         const pc = (this.pcOf.get(s) as number) + 1;
         const assign = s.dst >= 0 ? `l${s.dst} = ` : '';
-        return `if (rp === 0) { ${this.stmt(s)} } else { rp = 0; site = ${pc}; ${assign}resumeChild(); R.depth--; }`;
+        return `if (rp === 0) { ${this.stmt(s)} } else { rp = 0; site = ${pc}; ${assign}resumeChild(); R.depth--; ${REFRESH} }`;
       }
       case 'hypercall':
       case 'hlt':
@@ -157,7 +163,7 @@ class Generator {
       case 'boundary': {
         if (!s.check) return `c += ${COSTS.statement};`;
         const pc = this.pcOf.get(s) as number;
-        return `if (R.cyc + c >= R.lim || D.pendingHint) { site = ${-pc}; c = check(c); }\nc += ${COSTS.statement};`;
+        return `if (c >= b) { site = ${-pc}; c = check(c); ${REFRESH} }\nc += ${COSTS.statement};`;
       }
       case 'set-local':
         return `l${s.slot} = ${this.expr(s.e)};`;
@@ -166,9 +172,9 @@ class Generator {
       case 'store': {
         const at = this.site(s.loc);
         const fast =
-          s.width === 32 ? `(A & 3) === 0 && (A >>> 0) < M.limit) M.view.setInt32(A, W, true)`
-          : s.width === 16 ? `(A & 1) === 0 && (A >>> 0) < M.limit) M.view.setUint16(A, W & 0xffff, true)`
-          : `(A >>> 0) < M.limit) M.bytes[A] = W`;
+          s.width === 32 ? `(A & 3) === 0 && (A >>> 0) < ml) mv.setInt32(A, W, true)`
+          : s.width === 16 ? `(A & 1) === 0 && (A >>> 0) < ml) mv.setUint16(A, W & 0xffff, true)`
+          : `(A >>> 0) < ml) mb[A] = W`;
         return `A = ${this.expr(s.addr)}; W = ${this.expr(s.value)}; if (${fast}; else st(${s.width}, A, W, ${at}); c += ${COSTS.memoryAccess};`;
       }
       case 'call': {
@@ -179,9 +185,9 @@ class Generator {
         const assign = s.dst >= 0 ? `l${s.dst} = ` : '';
         const at = this.site(s.loc);
         if (s.target.k === 'fn') {
-          return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}); R.cyc += c + ${COSTS.call}; c = 0; R.depth++; site = ${pc}; ${assign}F[${s.target.fn}](undefined${argList}); R.depth--;`;
+          return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}); R.cyc += c + ${COSTS.call}; c = 0; R.depth++; site = ${pc}; ${assign}F[${s.target.fn}](undefined${argList}); R.depth--; ${REFRESH}`;
         }
-        return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}); R.cyc += c + PVC; c = 0; D.pvopCalls++; R.depth++; site = ${pc}; ${assign}F[DISP[${s.target.op}]](undefined${argList}); R.depth--;`;
+        return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}); R.cyc += c + PVC; c = 0; D.pvopCalls++; R.depth++; site = ${pc}; ${assign}F[DISP[${s.target.op}]](undefined${argList}); R.depth--; ${REFRESH}`;
       }
       case 'hypercall': {
         const args = s.args.map((a) => [this.temp(), this.expr(a)] as const);
@@ -189,11 +195,11 @@ class Generator {
         const pc = (this.pcOf.get(s) as number) + 1;
         const assign = s.dst >= 0 ? `l${s.dst} = ` : '';
         const at = this.site(s.loc);
-        return `${setArgs} R.cyc += c; c = 0; site = ${pc}; ${assign}hcall(${s.nr}, [${args.map(([t]) => t).join(', ')}], ${at}, ${s.dst}); if (R.cyc >= R.lim) limitStop();`;
+        return `${setArgs} R.cyc += c; c = 0; site = ${pc}; ${assign}hcall(${s.nr}, [${args.map(([t]) => t).join(', ')}], ${at}, ${s.dst}); if (R.cyc >= R.lim) limitStop(); ${REFRESH}`;
       }
       case 'hlt': {
         const pc = (this.pcOf.get(s) as number) + 1;
-        return `R.cyc += c; c = 0; site = ${pc}; halt();`;
+        return `R.cyc += c; c = 0; site = ${pc}; halt(); ${REFRESH}`;
       }
       case 'print': {
         const parts = s.parts.map((p) =>
@@ -268,13 +274,13 @@ class Generator {
       case 'load': {
         const at = this.site(e.loc);
         const fast =
-          e.width === 32 ? `((T & 3) === 0 && (T >>> 0) < M.limit) ? M.view.getInt32(T, true)`
-          : e.width === 16 ? `((T & 1) === 0 && (T >>> 0) < M.limit) ? M.view.getUint16(T, true)`
-          : `((T >>> 0) < M.limit) ? M.bytes[T]`;
+          e.width === 32 ? `((T & 3) === 0 && (T >>> 0) < ml) ? mv.getInt32(T, true)`
+          : e.width === 16 ? `((T & 1) === 0 && (T >>> 0) < ml) ? mv.getUint16(T, true)`
+          : `((T >>> 0) < ml) ? mb[T]`;
         return `(T = ${this.expr(e.addr)}, T = ${fast} : ld(${e.width}, T, ${at}), c += ${COSTS.memoryAccess}, T)`;
       }
       case 'intr':
-        return `(X = [${e.args.map((a) => this.expr(a)).join(', ')}], R.cyc += c, c = 0, intr(${JSON.stringify(e.name)}, X, ${this.site(e.loc)}))`;
+        return `(X = [${e.args.map((a) => this.expr(a)).join(', ')}], R.cyc += c, c = 0, T = intr(${JSON.stringify(e.name)}, X, ${this.site(e.loc)}), b = D.pendingHint ? 0 : R.lim - R.cyc, T)`;
     }
   }
 

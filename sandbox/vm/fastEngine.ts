@@ -31,6 +31,22 @@ interface Compiled {
 /** Thrown through generated frames to suspend a vCPU; never escapes the engine. */
 const SUSPEND = { suspend: true } as const;
 
+type Module = Pick<Compiled, 'F' | 'setContext'>;
+
+/**
+ * Compiled modules by generated source, so that booting the same kernel again
+ * reuses code V8 has already optimised. Oldest entries go first past the bound.
+ */
+const moduleCache = new Map<string, Module>();
+const MODULE_CACHE_SIZE = 64;
+
+/** The engine whose run is in progress: generated code calls back into it. Runs never nest. */
+let active: FastEngine | undefined;
+
+function engine(): FastEngine {
+  return active as FastEngine;
+}
+
 /**
  * The fast engine: each program is compiled once to JavaScript (codegen.ts)
  * and run natively. A vCPU suspends by unwinding with SUSPEND, its frames
@@ -39,16 +55,16 @@ const SUSPEND = { suspend: true } as const;
 export class FastEngine implements Engine {
   private readonly compiled = new WeakMap<Program, Compiled>();
   /** Cycles since the last sync, the limit relative to it, and the call depth. */
-  private readonly R = { cyc: 0, lim: 0, depth: 0 };
-  private vcpu!: Vcpu;
-  private pcpu!: Pcpu;
-  private current!: Compiled;
-  private resumeFrames: Frame[] = [];
-  private resumeIndex = 0;
+  vcpu!: Vcpu;
+  pcpu!: Pcpu;
+  current!: Compiled;
+  resumeFrames: Frame[] = [];
+  resumeIndex = 0;
   private captured: Frame[] = [];
   private reason: StopReason = 'limit';
+  private readonly R = R;
 
-  constructor(private readonly host: EngineHost) {}
+  constructor(readonly host: EngineHost) {}
 
   /** The generated JavaScript of a program (for tests and inspection). */
   sourceOf(program: Program): string {
@@ -59,14 +75,24 @@ export class FastEngine implements Engine {
     const cached = this.compiled.get(program);
     if (cached) return cached;
     const gen = generate(program);
-    const factory = new Function('rt', gen.source) as (rt: unknown) => Pick<Compiled, 'F' | 'setContext'>;
-    const made = factory(this.runtime(gen.locs, gen.flat, program));
-    const compiled: Compiled = { F: made.F, setContext: made.setContext, flat: gen.flat, locs: gen.locs };
+    let module = moduleCache.get(gen.source);
+    if (!module) {
+      const factory = new Function('rt', gen.source) as (rt: unknown) => Module;
+      module = factory(RUNTIME);
+      if (moduleCache.size >= MODULE_CACHE_SIZE) moduleCache.delete(moduleCache.keys().next().value as string);
+      moduleCache.set(gen.source, module);
+    }
+    const compiled: Compiled = { F: module.F, setContext: module.setContext, flat: gen.flat, locs: gen.locs };
     this.compiled.set(program, compiled);
     return compiled;
   }
 
-  private sync(): void {
+  /** Fault location of a site in the running program. */
+  loc(site: number): Loc {
+    return this.current.locs[site];
+  }
+
+  sync(): void {
     const used = this.R.cyc;
     this.R.cyc = 0;
     const v = this.vcpu;
@@ -75,74 +101,17 @@ export class FastEngine implements Engine {
     v.cycles += used;
   }
 
-  private relimit(): void {
+  relimit(): void {
     this.R.lim = this.pcpu.limit - this.pcpu.clock;
   }
 
-  private suspend(reason: StopReason): never {
+  suspend(reason: StopReason): never {
     this.reason = reason;
     throw SUSPEND;
   }
 
-  /** The helpers generated code calls, bound to this engine and one program's fault locations. */
-  private runtime(locs: Loc[], flat: FlatOp[][], program: Program): Record<string, unknown> {
-    const fault = (kind: 'divide-by-zero', site: number): never => {
-      const loc = locs[site];
-      throw new GuestFault(kind, 'division by zero', loc.file, loc.line);
-    };
-    return {
-      imul: Math.imul,
-      SUSPEND,
-      R: this.R,
-      divu: (a: number, b: number, s: number) => (b === 0 ? fault('divide-by-zero', s) : ((a >>> 0) / (b >>> 0)) | 0),
-      divs: (a: number, b: number, s: number) => (b === 0 ? fault('divide-by-zero', s) : (a / b) | 0),
-      remu: (a: number, b: number, s: number) => (b === 0 ? fault('divide-by-zero', s) : ((a >>> 0) % (b >>> 0)) | 0),
-      rems: (a: number, b: number, s: number) => (b === 0 ? fault('divide-by-zero', s) : (a % b) | 0),
-      ld: (w: 8 | 16 | 32, a: number, s: number) => this.vcpu.domain.memory.load(w, a, locs[s]),
-      st: (w: 8 | 16 | 32, a: number, v: number, s: number) => this.vcpu.domain.memory.store(w, a, v, locs[s]),
-      intr: (name: string, args: number[], s: number) => {
-        this.sync();
-        const r = runIntrinsic(this.host, this.vcpu, name, args, locs[s]);
-        this.relimit();
-        return r;
-      },
-      hcall: (nr: number, args: number[], s: number, dst: number) => {
-        this.sync();
-        const outcome = this.host.hypercall(this.vcpu, nr, args, locs[s]);
-        this.relimit();
-        if (outcome.k === 'done') return outcome.value;
-        this.vcpu.resumeDst = dst;
-        return this.suspend(outcome.k === 'block' ? 'blocked' : outcome.k === 'yield' ? 'yield' : 'done');
-      },
-      halt: () => {
-        this.sync();
-        const wait = this.host.halt(this.vcpu);
-        this.relimit();
-        if (wait) this.suspend('blocked');
-      },
-      limitStop: () => this.suspend('limit'),
-      check: (c: number) => this.check(c),
-      overflow: (fnId: number, s: number) => {
-        const loc = locs[s];
-        throw new GuestFault('stack-overflow', `call depth above ${MAX_CALL_DEPTH} frames calling ${program.functions[fnId]?.name ?? '?'}`, loc.file, loc.line);
-      },
-      capture: (fn: number, site: number, locals: number[]) => this.capture(flat, fn, site, locals),
-      route: (fn: number, pc: number) => this.route(flat[fn], pc),
-      hasChild: () => this.resumeIndex + 1 < this.resumeFrames.length,
-      resumeChild: () => {
-        const i = ++this.resumeIndex;
-        const frame = this.resumeFrames[i];
-        return this.current.F[frame.fn](frame);
-      },
-      upcallDone: () => {
-        this.vcpu.inUpcall = false;
-        this.R.depth--;
-      },
-    };
-  }
-
   /** A check point found the budget spent or events possibly pending. Returns the new local count (0). */
-  private check(c: number): number {
+  check(c: number): number {
     const R = this.R;
     R.cyc += c;
     const vcpu = this.vcpu;
@@ -169,14 +138,14 @@ export class FastEngine implements Engine {
    * Where a frame at `pc` resumes: `-pc` re-enters the check boundary at pc
    * (with or after an upcall child), `+pc` the call, hypercall or hlt before it.
    */
-  private route(code: FlatOp[], pc: number): number {
+  route(code: FlatOp[], pc: number): number {
     const childIsCallee = this.resumeIndex + 1 < this.resumeFrames.length && !this.resumeFrames[this.resumeIndex + 1].upcall;
     const op = code[pc];
     if (!childIsCallee && op.k === 'boundary' && op.check) return -pc;
     return pc;
   }
 
-  private capture(flat: FlatOp[][], fn: number, site: number, locals: number[]): void {
+  capture(flat: FlatOp[][], fn: number, site: number, locals: number[]): void {
     const pc = site <= 0 ? -site : site;
     const frame: Frame = { fn, pc, locals: Int32Array.from(locals), dst: -1, upcall: false, pvop: false };
     const child = this.captured[this.captured.length - 1];
@@ -206,7 +175,7 @@ export class FastEngine implements Engine {
       vcpu.resumeResult = undefined;
       vcpu.resumeDst = -1;
     }
-    const R = this.R;
+    active = this;
     R.cyc = 0;
     R.depth = frames.length;
     this.relimit();
@@ -227,6 +196,71 @@ export class FastEngine implements Engine {
     } finally {
       this.resumeFrames = [];
       this.captured = [];
+      active = undefined;
     }
   }
 }
+
+/** Cycles since the last sync, the limit relative to it, and the call depth: shared by all generated code. */
+const R = { cyc: 0, lim: 0, depth: 0 };
+
+function divideByZero(site: number): never {
+  const loc = engine().loc(site);
+  throw new GuestFault('divide-by-zero', 'division by zero', loc.file, loc.line);
+}
+
+/** The helpers generated code calls; they act on the engine whose run is in progress. */
+const RUNTIME = {
+  imul: Math.imul,
+  SUSPEND,
+  R,
+  divu: (a: number, b: number, s: number) => (b === 0 ? divideByZero(s) : ((a >>> 0) / (b >>> 0)) | 0),
+  divs: (a: number, b: number, s: number) => (b === 0 ? divideByZero(s) : (a / b) | 0),
+  remu: (a: number, b: number, s: number) => (b === 0 ? divideByZero(s) : ((a >>> 0) % (b >>> 0)) | 0),
+  rems: (a: number, b: number, s: number) => (b === 0 ? divideByZero(s) : (a % b) | 0),
+  ld: (w: 8 | 16 | 32, a: number, s: number) => engine().vcpu.domain.memory.load(w, a, engine().loc(s)),
+  st: (w: 8 | 16 | 32, a: number, v: number, s: number) => engine().vcpu.domain.memory.store(w, a, v, engine().loc(s)),
+  intr: (name: string, args: number[], s: number) => {
+    const e = engine();
+    e.sync();
+    const r = runIntrinsic(e.host, e.vcpu, name, args, e.loc(s));
+    e.relimit();
+    return r;
+  },
+  hcall: (nr: number, args: number[], s: number, dst: number) => {
+    const e = engine();
+    e.sync();
+    const outcome = e.host.hypercall(e.vcpu, nr, args, e.loc(s));
+    e.relimit();
+    if (outcome.k === 'done') return outcome.value;
+    e.vcpu.resumeDst = dst;
+    return e.suspend(outcome.k === 'block' ? 'blocked' : outcome.k === 'yield' ? 'yield' : 'done');
+  },
+  halt: () => {
+    const e = engine();
+    e.sync();
+    const wait = e.host.halt(e.vcpu);
+    e.relimit();
+    if (wait) e.suspend('blocked');
+  },
+  limitStop: () => engine().suspend('limit'),
+  check: (c: number) => engine().check(c),
+  overflow: (fnId: number, s: number) => {
+    const e = engine();
+    const loc = e.loc(s);
+    throw new GuestFault('stack-overflow', `call depth above ${MAX_CALL_DEPTH} frames calling ${e.vcpu.domain.program.functions[fnId]?.name ?? '?'}`, loc.file, loc.line);
+  },
+  capture: (fn: number, site: number, locals: number[]) => engine().capture(engine().current.flat, fn, site, locals),
+  route: (fn: number, pc: number) => engine().route(engine().current.flat[fn], pc),
+  hasChild: () => engine().resumeIndex + 1 < engine().resumeFrames.length,
+  resumeChild: () => {
+    const e = engine();
+    const i = ++e.resumeIndex;
+    const frame = e.resumeFrames[i];
+    return e.current.F[frame.fn](frame);
+  },
+  upcallDone: () => {
+    engine().vcpu.inUpcall = false;
+    R.depth--;
+  },
+};

@@ -1,0 +1,56 @@
+import { Workspace } from '../../sandbox/lang/program.js';
+import { bootSystem, type EngineKind } from '../../sandbox/run/boot.js';
+import { KERNELS, type BenchKernel } from './kernels.js';
+import type { Hypervisor } from '../../sandbox/hv/hypervisor.js';
+import { measure, ms, summarize } from './measure.js';
+
+/** Boots a kernel on bare metal in one engine, ready to run. */
+function bootKernel(k: BenchKernel, engine: EngineKind): Hypervisor {
+  const files = new Map([
+    ['/bench/k.pvk', k.pvk],
+    ['/bench/sys.pvk', `system bench { hypervisor none; domain k { kernel "k.pvk"; memory ${k.pages}; privileged; } }`],
+  ]);
+  const ws = new Workspace({ readFile: (f) => files.get(f) });
+  const boot = bootSystem(ws, { file: '/bench/sys.pvk', options: { maxCycles: 1e15 }, engine });
+  if (!boot.ok) throw new Error(`${k.name}: ${boot.message} ${boot.diagnostics.map((d) => d.message).join('; ')}`);
+  return boot.hv;
+}
+
+/** Boots and runs a kernel; returns exit code and domain cycles. */
+export function runKernel(k: BenchKernel, engine: EngineKind): { exitCode: number | null; cycles: number } {
+  const hv = bootKernel(k, engine);
+  hv.run();
+  const d = hv.domains[0];
+  return { exitCode: d.exitCode, cycles: d.cycles };
+}
+
+/** Median time of the run alone (booting, checking and compiling are outside the timed part). */
+function timeRuns(k: BenchKernel, engine: EngineKind, warmup: number, runs: number): number {
+  const times: number[] = [];
+  for (let i = 0; i < warmup + runs; i++) {
+    const hv = bootKernel(k, engine);
+    const t0 = performance.now();
+    hv.run();
+    if (i >= warmup) times.push(performance.now() - t0);
+  }
+  return summarize(times).median;
+}
+
+export function benchEngines(): void {
+  console.log('\n## engines: compute-bound kernels, fast engine and interpreter against plain JavaScript');
+  console.log('  kernel          plain JS     fast engine          interpreter          guest cycles');
+  for (const k of KERNELS) {
+    const expected = k.js();
+    const fast = runKernel(k, 'fast');
+    const slow = runKernel(k, 'interpreter');
+    if (fast.exitCode !== expected || slow.exitCode !== expected || fast.cycles !== slow.cycles) {
+      throw new Error(`${k.name}: results differ: js ${expected}, fast ${fast.exitCode}/${fast.cycles}, interpreter ${slow.exitCode}/${slow.cycles}`);
+    }
+    const js = measure(() => k.js(), { warmup: 3, runs: 9 }).median;
+    const f = timeRuns(k, 'fast', 3, 9);
+    const i = timeRuns(k, 'interpreter', 1, 3);
+    const cell = (t: number) => `${ms(t).padStart(10)} ${`${(t / js).toFixed(1)}×`.padStart(6)}`;
+    console.log(`  ${k.name.padEnd(14)} ${ms(js).padStart(10)}  ${cell(f)}    ${cell(i)}    ${fast.cycles.toLocaleString('en-US')}`);
+  }
+  console.log('  targets: fast engine within 2× of plain JavaScript, interpreter within 25×');
+}
