@@ -9,7 +9,7 @@ export interface CliIo {
 
 export const USAGE = `usage:
   pvlab check FILE|DIR… [--json]
-  pvlab run SYSTEM_FILE [--system NAME] [--json] [--max-cycles N] [--patch-pvops] [--engine fast|interpreter]
+  pvlab run SYSTEM_FILE [--system NAME] [--json] [--max-cycles N] [--patch-pvops] [--engine fast|step|interpreter]
             [--profile OUT.cpuprofile] [--trace OUT.json]`;
 
 export function processIo(): CliIo {

@@ -37,7 +37,7 @@ function parseArgs(args: readonly string[], io: CliIo): RunArgs | number {
         break;
       case '--engine': {
         const v = value();
-        if (v !== 'fast' && v !== 'interpreter') return io.usage("--engine is 'fast' (the default) or 'interpreter'");
+        if (v !== 'fast' && v !== 'step' && v !== 'interpreter') return io.usage("--engine is 'fast' (the default), 'step' or 'interpreter'");
         out.engine = v;
         break;
       }

@@ -1,5 +1,5 @@
 import type { SystemConfig } from '../lang/systems.js';
-import type { Engine, EngineHost, HypercallOutcome, Pcpu } from '../vm/engine.js';
+import type { Engine, EngineHost, HypercallOutcome, Pcpu, StopReason } from '../vm/engine.js';
 import { GuestFault } from '../vm/fault.js';
 import { intrinsicCost, countExit } from '../vm/intrinsics.js';
 import type { Loc, Program } from '../vm/ir.js';
@@ -40,6 +40,8 @@ export class Hypervisor implements EngineHost, HypercallHost {
   /** The pcpu running a vCPU right now (for wake-up times), or undefined between runs. */
   private current: Pcpu | undefined;
   private yielded: Vcpu | undefined;
+  /** A vCPU a debugger hook stopped mid-slice: the next step resumes it. */
+  interrupted: { v: Vcpu; p: Pcpu; start: number } | undefined;
 
   constructor(
     readonly system: SystemConfig,
@@ -81,7 +83,7 @@ export class Hypervisor implements EngineHost, HypercallHost {
   private startAtMain(v: Vcpu): void {
     const program = v.domain.program;
     const main = program.functions[program.main];
-    v.frames = [{ fn: main.id, pc: 0, locals: new Int32Array(main.slots), dst: -1, upcall: false, pvop: false }];
+    v.frames = [{ fn: main.id, pc: 0, locals: new Array<number>(main.slots).fill(0), dst: -1, upcall: false, pvop: false }];
     v.status = 'runnable';
     v.inUpcall = false;
     v.resumeResult = undefined;
@@ -96,18 +98,23 @@ export class Hypervisor implements EngineHost, HypercallHost {
     return this.end;
   }
 
-  /** One scheduling decision: runs one vCPU for up to a timeslice, or idles a pcpu. */
-  step(): void {
+  /**
+   * One scheduling decision: runs one vCPU for up to a timeslice, or idles a
+   * pcpu. Returns 'breakpoint' when a debugger hook stopped the vCPU; the next
+   * call then resumes it exactly there, in the same slice, as if never stopped.
+   */
+  step(): StopReason | 'idle' {
+    if (this.interrupted) return this.runVcpu(this.interrupted.v, this.interrupted.p, this.interrupted.start);
     const p = this.pcpus.reduce((a, b) => (b.clock < a.clock ? b : a));
     if (p.clock >= this.options.maxCycles) {
       this.end = 'max-cycles';
-      return;
+      return 'idle';
     }
     this.fireTimers(p.clock);
     const v = this.choose(p);
     if (!v) {
       this.idle(p);
-      return;
+      return 'idle';
     }
     // A pcpu's first vCPU is a dispatch, not a switch: only a change from another vCPU costs.
     if (p.last !== v) {
@@ -124,17 +131,26 @@ export class Hypervisor implements EngineHost, HypercallHost {
     let limit = Math.min(this.nextTimer(p.clock), this.options.maxCycles, this.capLimit(v.domain, p.clock));
     if (this.othersRunnable(v)) limit = Math.min(limit, this.sliceEnd[p.index], this.syncLimit(p));
     p.limit = limit;
-    const start = p.clock;
+    return this.runVcpu(v, p, p.clock);
+  }
+
+  private runVcpu(v: Vcpu, p: Pcpu, start: number): StopReason {
+    if (this.interrupted) this.engine.resumeAfterStop?.(v);
+    this.interrupted = undefined;
     this.current = p;
-    let stop;
+    let stop: StopReason;
     try {
       stop = this.engine.run(v);
     } catch (e) {
       if (!(e instanceof GuestFault)) throw e;
       this.crash(v.domain, e);
-      stop = 'done' as const;
+      stop = 'done';
     } finally {
       this.current = undefined;
+    }
+    if (stop === 'breakpoint') {
+      this.interrupted = { v, p, start };
+      return stop;
     }
     const used = p.clock - start;
     age(v.domain, used);
@@ -144,6 +160,7 @@ export class Hypervisor implements EngineHost, HypercallHost {
     if (stop === 'blocked' && v.status === 'runnable') v.status = 'blocked';
     this.yielded = stop === 'yield' ? v : undefined;
     if (stop === 'yield') v.resumeResult = 0;
+    return stop;
   }
 
   private othersRunnable(v: Vcpu): boolean {

@@ -17,7 +17,8 @@ export interface FaultInfo {
 export interface Frame {
   fn: number;
   pc: number;
-  locals: Int32Array;
+  /** Int32 bit patterns, one per slot (a plain array: cheaper to make per call than a typed one). */
+  locals: number[];
   /** Caller's local that receives the return value, -1 for none. */
   dst: number;
   /** An upcall into on_event: returning re-enables delivery. */

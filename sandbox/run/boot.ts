@@ -9,7 +9,12 @@ import { Interpreter } from '../vm/interpreter.js';
 import type { Program } from '../vm/ir.js';
 import { lowerKernel } from '../vm/lower.js';
 
-export type EngineKind = 'fast' | 'interpreter';
+/**
+ * `fast`: generated JavaScript for runs and profiles; `step`: the same
+ * generator with every statement boundary a stop point, for the debugger;
+ * `interpreter`: an independent reference implementation that tests compare against.
+ */
+export type EngineKind = 'fast' | 'step' | 'interpreter';
 
 export interface BootRequest {
   file: string;
@@ -26,7 +31,8 @@ export type BootResult =
 
 /** The engine a hypervisor runs its vCPUs with. */
 export function makeEngine(hv: Hypervisor, kind: EngineKind = 'fast'): Engine {
-  return kind === 'fast' ? new FastEngine(hv) : new Interpreter(hv);
+  if (kind === 'interpreter') return new Interpreter(hv);
+  return new FastEngine(hv, kind === 'step');
 }
 
 /**

@@ -21,8 +21,13 @@ export interface GeneratedProgram {
   flat: FlatOp[][];
 }
 
-export function generate(program: Program): GeneratedProgram {
-  const gen = new Generator(program);
+/**
+ * With `stepping`, every statement boundary is also a resume point and asks
+ * the engine's hook (`hk`) whether to stop there; check points (limit,
+ * event delivery) stay exactly where they are without it.
+ */
+export function generate(program: Program, stepping = false): GeneratedProgram {
+  const gen = new Generator(program, stepping);
   return { source: gen.source(), locs: gen.locs, flat: gen.flat };
 }
 
@@ -43,7 +48,10 @@ class Generator {
   private labels = 0;
   private loops: number[] = [];
 
-  constructor(private readonly program: Program) {
+  constructor(
+    private readonly program: Program,
+    private readonly stepping: boolean,
+  ) {
     this.flat = program.functions.map(flatten);
   }
 
@@ -52,7 +60,7 @@ class Generator {
       '"use strict";',
       'const imul = rt.imul, SUSPEND = rt.SUSPEND, R = rt.R, divu = rt.divu, divs = rt.divs, remu = rt.remu, rems = rt.rems;',
       'const ld = rt.ld, st = rt.st, intr = rt.intr, hcall = rt.hcall, halt = rt.halt, check = rt.check, overflow = rt.overflow;',
-      'const capture = rt.capture, hasChild = rt.hasChild, resumeChild = rt.resumeChild, upcallDone = rt.upcallDone, limitStop = rt.limitStop, route = rt.route;',
+      'const capture = rt.capture, hasChild = rt.hasChild, resumeChild = rt.resumeChild, upcallDone = rt.upcallDone, limitStop = rt.limitStop, route = rt.route, hk = rt.hk;',
       'let M = null, G = null, D = null, DISP = null, PVC = 0;',
       'const F = [];',
     ];
@@ -80,8 +88,11 @@ class Generator {
       // cycles left before the next check must stop (0 while events may be pending)
       // and the domain memory's views and size.
       `let b = D.pendingHint ? 0 : R.lim - R.cyc, mb = M.bytes, mv = M.view, ml = M.limit, X = null;`,
-      `if (rf !== undefined) { const L = rf.locals; ${restore} rp = rf.pc === 0 ? 0 : route(${fn.id}, rf.pc); if (rp === 0 && hasChild()) { resumeChild(); upcallDone(); ${REFRESH} } }`,
+      `if (rf !== undefined) { const L = rf.locals; ${restore} rp = rf.pc === 0 ? 0 : route(${fn.id}, rf.pc); }`,
       'try {',
+      // An upcall delivered at the entry check point resumes here; inside the try so
+      // that a stop within it still captures this frame (at site 0: the entry).
+      `if (rf !== undefined && rp === 0 && hasChild()) { resumeChild(); upcallDone(); ${REFRESH} }`,
       body,
       'R.cyc += c; return 0;',
       `} catch (e) { R.cyc += c; c = 0; if (e === SUSPEND) capture(${fn.id}, site, [${all}]); throw e; }`,
@@ -94,7 +105,7 @@ class Generator {
     switch (s.k) {
       case 'boundary': {
         const pc = this.pcOf.get(s) as number;
-        return s.check && pc !== 0 ? [-pc] : [];
+        return (s.check || this.stepping) && pc !== 0 ? [-pc] : [];
       }
       case 'call':
       case 'hypercall':
@@ -161,9 +172,10 @@ class Generator {
   private stmt(s: IStmt): string {
     switch (s.k) {
       case 'boundary': {
-        if (!s.check) return `c += ${COSTS.statement};`;
         const pc = this.pcOf.get(s) as number;
-        return `if (c >= b) { site = ${-pc}; c = check(c); ${REFRESH} }\nc += ${COSTS.statement};`;
+        const hook = this.stepping ? `R.cyc += c; c = 0; site = ${-pc}; hk(${s.id}); ${REFRESH}\n` : '';
+        if (!s.check) return `${hook}c += ${COSTS.statement};`;
+        return `if (c >= b) { site = ${-pc}; c = check(c); ${REFRESH} }\n${hook}c += ${COSTS.statement};`;
       }
       case 'set-local':
         return `l${s.slot} = ${this.expr(s.e)};`;

@@ -39,9 +39,16 @@ export interface EngineHost extends IntrinsicHost {
  */
 export type StopReason = 'limit' | 'blocked' | 'yield' | 'done' | 'breakpoint';
 
+/** A debugger's say before each statement boundary: true stops there (reason 'breakpoint'). */
+export type BoundaryHook = (vcpu: Vcpu, boundary: { id: number; loc: Loc; kind: string; check: boolean }) => boolean;
+
 export interface Engine {
   /** Runs the vCPU from its current state until it stops. Guest faults throw GuestFault. */
   run(vcpu: Vcpu): StopReason;
+  /** Engines that can stop at every boundary (the interpreter, the stepping fast engine) ask this. */
+  boundaryHook?: BoundaryHook;
+  /** The next run resumes at the boundary where the hook stopped, without asking again. */
+  resumeAfterStop?(vcpu: Vcpu): void;
 }
 
 /** Call depth above which a call faults with stack-overflow. */

@@ -2,7 +2,7 @@ import { COSTS } from '../hv/costs.js';
 import { lowestPending } from '../hv/events.js';
 import type { Frame, Vcpu } from '../hv/state.js';
 import { generate } from './codegen.js';
-import { MAX_CALL_DEPTH, type Engine, type EngineHost, type Pcpu, type StopReason } from './engine.js';
+import { MAX_CALL_DEPTH, type BoundaryHook, type Engine, type EngineHost, type Pcpu, type StopReason } from './engine.js';
 import { GuestFault } from './fault.js';
 import type { FlatOp } from './flat.js';
 import { runIntrinsic } from './intrinsics.js';
@@ -64,7 +64,43 @@ export class FastEngine implements Engine {
   private reason: StopReason = 'limit';
   private readonly R = R;
 
-  constructor(readonly host: EngineHost) {}
+  /** Set by a debugger (stepping engines only): asked at every boundary whether to stop before it. */
+  boundaryHook: BoundaryHook | undefined;
+  /** Skip the hook once: resuming from a stop at that same boundary. */
+  skipHook = false;
+  private boundaries = new WeakMap<Program, Map<number, FlatOp & { k: 'boundary' }>>();
+
+  /** With `stepping`, the generated code can stop at every statement boundary (the steppable engine). */
+  constructor(
+    readonly host: EngineHost,
+    readonly stepping = false,
+  ) {}
+
+  /** After a hook stop, the next run executes that boundary without asking again. */
+  resumeAfterStop(vcpu: Vcpu): void {
+    void vcpu;
+    this.skipHook = true;
+  }
+
+  /** Called by generated stepping code before each boundary. */
+  atBoundary(id: number): void {
+    this.sync();
+    this.relimit();
+    if (this.skipHook) {
+      this.skipHook = false;
+      return;
+    }
+    const hook = this.boundaryHook;
+    if (hook === undefined) return;
+    const program = this.vcpu.domain.program;
+    let byId = this.boundaries.get(program);
+    if (!byId) {
+      byId = new Map();
+      for (const code of this.current.flat) for (const op of code) if (op.k === 'boundary') byId.set(op.id, op);
+      this.boundaries.set(program, byId);
+    }
+    if (hook(this.vcpu, byId.get(id) as FlatOp & { k: 'boundary' })) this.suspend('breakpoint');
+  }
 
   /** The generated JavaScript of a program (for tests and inspection). */
   sourceOf(program: Program): string {
@@ -74,7 +110,7 @@ export class FastEngine implements Engine {
   private compile(program: Program): Compiled {
     const cached = this.compiled.get(program);
     if (cached) return cached;
-    const gen = generate(program);
+    const gen = generate(program, this.stepping);
     let module = moduleCache.get(gen.source);
     if (!module) {
       const factory = new Function('rt', gen.source) as (rt: unknown) => Module;
@@ -141,13 +177,13 @@ export class FastEngine implements Engine {
   route(code: FlatOp[], pc: number): number {
     const childIsCallee = this.resumeIndex + 1 < this.resumeFrames.length && !this.resumeFrames[this.resumeIndex + 1].upcall;
     const op = code[pc];
-    if (!childIsCallee && op.k === 'boundary' && op.check) return -pc;
+    if (!childIsCallee && op.k === 'boundary' && (op.check || this.stepping)) return -pc;
     return pc;
   }
 
   capture(flat: FlatOp[][], fn: number, site: number, locals: number[]): void {
     const pc = site <= 0 ? -site : site;
-    const frame: Frame = { fn, pc, locals: Int32Array.from(locals), dst: -1, upcall: false, pvop: false };
+    const frame: Frame = { fn, pc, locals, dst: -1, upcall: false, pvop: false };
     const child = this.captured[this.captured.length - 1];
     if (child) {
       if (site <= 0) child.upcall = true;
@@ -244,6 +280,7 @@ const RUNTIME = {
     if (wait) e.suspend('blocked');
   },
   limitStop: () => engine().suspend('limit'),
+  hk: (id: number) => engine().atBoundary(id),
   check: (c: number) => engine().check(c),
   overflow: (fnId: number, s: number) => {
     const e = engine();

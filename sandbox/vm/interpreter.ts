@@ -1,33 +1,38 @@
 import { COSTS } from '../hv/costs.js';
 import type { Frame, Vcpu } from '../hv/state.js';
-import { MAX_CALL_DEPTH, type Engine, type EngineHost, type StopReason } from './engine.js';
+import { compactOp, S, SNode, X, type XNode } from './compact.js';
+import { MAX_CALL_DEPTH, type BoundaryHook, type Engine, type EngineHost, type Pcpu, type StopReason } from './engine.js';
 import { GuestFault } from './fault.js';
 import { flatten, type FlatOp } from './flat.js';
 import { formatValue, runIntrinsic } from './intrinsics.js';
-import type { IExpr, Loc, Program } from './ir.js';
+import type { Loc, Program } from './ir.js';
 import type { GuestMemory } from './memory.js';
 import { beginUpcall } from './upcall.js';
 
-/** A debugger's say at each statement boundary: return true to stop before it. */
-export type BoundaryHook = (vcpu: Vcpu, boundary: FlatOp & { k: 'boundary' }, frame: Frame) => boolean;
 
 /**
- * The steppable engine: runs the flattened IR with explicit frames, so a vCPU
- * can stop at any statement boundary and resume later.
+ * The steppable engine: runs the flattened IR (in a compact, monomorphic
+ * form) with explicit frames, so a vCPU can stop at any statement boundary
+ * and resume later, in this engine or the fast one.
  */
 export class Interpreter implements Engine {
-  private readonly code = new WeakMap<Program, FlatOp[][]>();
-  /** Set by a debugger; checked before every boundary. */
+  private readonly code = new WeakMap<Program, SNode[][]>();
+  /** Set by a debugger; asked before every boundary. */
   boundaryHook: BoundaryHook | undefined;
-  /** Skip the hook once for this vCPU (resuming from a stop at that same boundary). */
-  private resumeFrom = new WeakSet<Vcpu>();
+  private readonly resumeFrom = new WeakSet<Vcpu>();
+  // The running vCPU's context, and cycles charged but not yet added to the clocks.
+  private cyc = 0;
+  private vcpu!: Vcpu;
+  private pcpu!: Pcpu;
+  private G!: Int32Array;
+  private M!: GuestMemory;
 
   constructor(private readonly host: EngineHost) {}
 
-  codeOf(program: Program): FlatOp[][] {
+  codeOf(program: Program): SNode[][] {
     let code = this.code.get(program);
     if (!code) {
-      code = program.functions.map(flatten);
+      code = program.functions.map((fn) => flatten(fn).map(compactOp));
       this.code.set(program, code);
     }
     return code;
@@ -38,19 +43,35 @@ export class Interpreter implements Engine {
     this.resumeFrom.add(vcpu);
   }
 
+  /** Adds the pending cycles to the pcpu clock and the domain's and vCPU's counts. */
+  private flush(): void {
+    const n = this.cyc;
+    if (n === 0) return;
+    this.cyc = 0;
+    this.pcpu.clock += n;
+    this.vcpu.domain.cycles += n;
+    this.vcpu.cycles += n;
+  }
+
   run(vcpu: Vcpu): StopReason {
+    this.vcpu = vcpu;
+    this.pcpu = this.host.pcpuOf(vcpu);
+    this.G = vcpu.domain.globals;
+    this.M = vcpu.domain.memory;
+    this.cyc = 0;
+    try {
+      return this.loop(vcpu);
+    } finally {
+      this.flush();
+    }
+  }
+
+  private loop(vcpu: Vcpu): StopReason {
     const host = this.host;
     const dom = vcpu.domain;
     const program = dom.program;
     const allCode = this.codeOf(program);
-    const mem = dom.memory;
-    const globals = dom.globals;
-    const pcpu = host.pcpuOf(vcpu);
-    const charge = (n: number): void => {
-      pcpu.clock += n;
-      dom.cycles += n;
-      vcpu.cycles += n;
-    };
+    const pcpu = this.pcpu;
     const frames = vcpu.frames;
     let frame = frames[frames.length - 1];
     if (vcpu.resumeResult !== undefined) {
@@ -59,120 +80,131 @@ export class Interpreter implements Engine {
       vcpu.resumeDst = -1;
     }
     let code = allCode[frame.fn];
+    let L = frame.locals;
     let skipHook = this.resumeFrom.has(vcpu);
     this.resumeFrom.delete(vcpu);
     const hook = this.boundaryHook;
 
     for (;;) {
       const op = code[frame.pc];
-      switch (op.k) {
-        case 'boundary': {
-          if (op.check) {
-            if (pcpu.clock >= pcpu.limit) return 'limit';
-            const port = host.deliverablePort(vcpu);
-            if (port >= 0) {
-              frame = this.enterUpcall(vcpu, port);
-              code = allCode[frame.fn];
-              continue;
+      switch (op.op) {
+        case S.BOUNDARY: {
+          if (op.w === 1) {
+            if (pcpu.clock + this.cyc >= pcpu.limit) return 'limit';
+            if (dom.pendingHint) {
+              this.flush();
+              const port = host.deliverablePort(vcpu);
+              if (port >= 0) {
+                frame = this.enterUpcall(vcpu, port);
+                code = allCode[frame.fn];
+                L = frame.locals;
+                continue;
+              }
             }
           }
-          if (hook && !skipHook && hook(vcpu, op, frame)) return 'breakpoint';
+          if (hook !== undefined && !skipHook) {
+            this.flush();
+            if (hook(vcpu, op.src as FlatOp & { k: 'boundary' })) return 'breakpoint';
+          }
           skipHook = false;
-          charge(COSTS.statement);
+          this.cyc += COSTS.statement;
           frame.pc++;
           break;
         }
-        case 'set-local':
-          frame.locals[op.slot] = this.eval(op.e, frame.locals, globals, mem, vcpu, charge);
+        case S.SETL:
+          L[op.v] = this.ev(op.e as XNode, L);
           frame.pc++;
           break;
-        case 'set-global':
-          globals[op.index] = this.eval(op.e, frame.locals, globals, mem, vcpu, charge);
+        case S.SETG:
+          this.G[op.v] = this.ev(op.e as XNode, L);
           frame.pc++;
           break;
-        case 'store': {
-          const addr = this.eval(op.addr, frame.locals, globals, mem, vcpu, charge);
-          const value = this.eval(op.value, frame.locals, globals, mem, vcpu, charge);
-          mem.store(op.width, addr, value, op.loc);
-          charge(COSTS.memoryAccess);
+        case S.STORE: {
+          const addr = this.ev(op.e as XNode, L);
+          const value = this.ev(op.e2 as XNode, L);
+          this.M.store(op.v as 8 | 16 | 32, addr, value, op.loc as Loc);
+          this.cyc += COSTS.memoryAccess;
           frame.pc++;
           break;
         }
-        case 'call': {
-          const args = op.args.map((a) => this.eval(a, frame.locals, globals, mem, vcpu, charge));
-          let fnId: number;
-          let cost: number = COSTS.call;
-          const pvop = op.target.k === 'pvop';
-          if (op.target.k === 'fn') fnId = op.target.fn;
-          else {
-            fnId = dom.dispatch[op.target.op];
-            cost = dom.patched ? COSTS.pvopPatched : COSTS.pvopIndirect;
-          }
+        case S.CALL:
+        case S.PVCALL: {
+          const pvop = op.op === S.PVCALL;
+          const fnId = pvop ? dom.dispatch[op.v] : op.v;
+          const fn = program.functions[fnId];
+          const args = op.args as XNode[];
+          const locals = new Array<number>(fn.slots).fill(0);
+          for (let i = 0; i < args.length; i++) locals[i] = this.ev(args[i], L);
           if (frames.length >= MAX_CALL_DEPTH) {
-            throw new GuestFault('stack-overflow', `call depth above ${MAX_CALL_DEPTH} frames calling ${program.functions[fnId].name}`, op.loc.file, op.loc.line);
+            const loc = op.loc as Loc;
+            throw new GuestFault('stack-overflow', `call depth above ${MAX_CALL_DEPTH} frames calling ${fn.name}`, loc.file, loc.line);
           }
-          charge(cost);
+          this.cyc += pvop ? (dom.patched ? COSTS.pvopPatched : COSTS.pvopIndirect) : COSTS.call;
           if (pvop) dom.pvopCalls++;
           frame.pc++;
-          const fn = program.functions[fnId];
-          const locals = new Int32Array(fn.slots);
-          for (let i = 0; i < args.length; i++) locals[i] = args[i];
-          frame = { fn: fnId, pc: 0, locals, dst: op.dst, upcall: false, pvop };
+          frame = { fn: fnId, pc: 0, locals, dst: op.w, upcall: false, pvop };
           frames.push(frame);
           code = allCode[fnId];
+          L = locals;
           break;
         }
-        case 'hypercall': {
-          const args = op.args.map((a) => this.eval(a, frame.locals, globals, mem, vcpu, charge));
+        case S.HCALL: {
+          const argNodes = op.args as XNode[];
+          const args: number[] = [];
+          for (let i = 0; i < argNodes.length; i++) args.push(this.ev(argNodes[i], L));
           frame.pc++;
-          const outcome = host.hypercall(vcpu, op.nr, args, op.loc);
+          this.flush();
+          const outcome = host.hypercall(vcpu, op.v, args, op.loc as Loc);
           if (outcome.k === 'done') {
-            if (op.dst >= 0) frame.locals[op.dst] = outcome.value;
-            // The boundary after a hypercall is a check point: deliver what it made pending.
+            if (op.w >= 0) L[op.w] = outcome.value;
+            // The boundary after a hypercall is a check point for the limit.
             if (pcpu.clock >= pcpu.limit) return 'limit';
             break;
           }
-          vcpu.resumeDst = op.dst;
-          if (outcome.k === 'block') return 'blocked';
-          if (outcome.k === 'yield') return 'yield';
-          return 'done';
+          vcpu.resumeDst = op.w;
+          return outcome.k === 'block' ? 'blocked' : outcome.k === 'yield' ? 'yield' : 'done';
         }
-        case 'hlt': {
+        case S.HLT:
           frame.pc++;
+          this.flush();
           if (host.halt(vcpu)) return 'blocked';
           break;
-        }
-        case 'print': {
+        case S.PRINT: {
+          const parts = op.parts as NonNullable<SNode['parts']>;
+          const values = op.args as XNode[];
           let text = '';
-          for (const part of op.parts) {
-            text += part.k === 'str' ? part.s : formatValue(this.eval(part.e, frame.locals, globals, mem, vcpu, charge), part.t);
+          for (let i = 0; i < parts.length; i++) {
+            const part = parts[i];
+            text += part.k === 'str' ? part.s : formatValue(this.ev(values[i], L), part.t);
           }
           dom.console.push(`${text}\n`);
           frame.pc++;
           break;
         }
-        case 'eval':
-          this.eval(op.e, frame.locals, globals, mem, vcpu, charge);
+        case S.EVAL:
+          this.ev(op.e as XNode, L);
           frame.pc++;
           break;
-        case 'jump':
-          frame.pc = op.to;
+        case S.JUMP:
+          frame.pc = op.v;
           break;
-        case 'jump-false':
-          frame.pc = this.eval(op.cond, frame.locals, globals, mem, vcpu, charge) === 0 ? op.to : frame.pc + 1;
+        case S.JUMPF:
+          frame.pc = this.ev(op.e as XNode, L) === 0 ? op.v : frame.pc + 1;
           break;
-        case 'return':
-        case 'end': {
-          const value = op.k === 'return' && op.e ? this.eval(op.e, frame.locals, globals, mem, vcpu, charge) : 0;
+        default: {
+          // RETURN and END
+          const value = op.e !== null ? this.ev(op.e, L) : 0;
           const done = frames.pop() as Frame;
           if (done.upcall) vcpu.inUpcall = false;
           if (frames.length === 0) {
+            this.flush();
             host.mainReturned(vcpu, value);
             return 'done';
           }
           frame = frames[frames.length - 1];
           if (done.dst >= 0) frame.locals[done.dst] = value;
           code = allCode[frame.fn];
+          L = frame.locals;
           break;
         }
       }
@@ -182,7 +214,7 @@ export class Interpreter implements Engine {
   private enterUpcall(vcpu: Vcpu, port: number): Frame {
     const fn = vcpu.domain.program.functions[vcpu.domain.program.onEvent];
     beginUpcall(this.host, vcpu, port, vcpu.frames.length);
-    const locals = new Int32Array(fn.slots);
+    const locals = new Array<number>(fn.slots).fill(0);
     locals[0] = port;
     const frame: Frame = { fn: fn.id, pc: 0, locals, dst: -1, upcall: true, pvop: false };
     vcpu.frames.push(frame);
@@ -190,77 +222,65 @@ export class Interpreter implements Engine {
   }
 
   /** Evaluates a pure expression; memory accesses and intrinsics charge their costs. */
-  eval(e: IExpr, locals: Int32Array, globals: Int32Array, mem: GuestMemory, vcpu: Vcpu, charge: (n: number) => void): number {
-    switch (e.k) {
-      case 'const':
-        return e.v;
-      case 'local':
-        return locals[e.slot];
-      case 'global':
-        return globals[e.index];
-      case 'bin':
-        return binop(e.op, this.eval(e.a, locals, globals, mem, vcpu, charge), this.eval(e.b, locals, globals, mem, vcpu, charge), e.loc);
-      case 'andand':
-        return this.eval(e.a, locals, globals, mem, vcpu, charge) !== 0 && this.eval(e.b, locals, globals, mem, vcpu, charge) !== 0 ? 1 : 0;
-      case 'oror':
-        return this.eval(e.a, locals, globals, mem, vcpu, charge) !== 0 || this.eval(e.b, locals, globals, mem, vcpu, charge) !== 0 ? 1 : 0;
-      case 'neg':
-        return -this.eval(e.a, locals, globals, mem, vcpu, charge) | 0;
-      case 'not':
-        return this.eval(e.a, locals, globals, mem, vcpu, charge) === 0 ? 1 : 0;
-      case 'bnot':
-        return ~this.eval(e.a, locals, globals, mem, vcpu, charge);
-      case 'load': {
-        const v = mem.load(e.width, this.eval(e.addr, locals, globals, mem, vcpu, charge), e.loc);
-        charge(COSTS.memoryAccess);
+  private ev(x: XNode, L: number[]): number {
+    switch (x.op) {
+      case X.CONST: return x.v;
+      case X.LOCAL: return L[x.v];
+      case X.GLOBAL: return this.G[x.v];
+      case X.ADD: return (this.ev(x.a as XNode, L) + this.ev(x.b as XNode, L)) | 0;
+      case X.SUB: return (this.ev(x.a as XNode, L) - this.ev(x.b as XNode, L)) | 0;
+      case X.MUL: return Math.imul(this.ev(x.a as XNode, L), this.ev(x.b as XNode, L));
+      case X.DIVU: case X.DIVS: case X.REMU: case X.REMS: {
+        const a = this.ev(x.a as XNode, L);
+        const b = this.ev(x.b as XNode, L);
+        if (b === 0) {
+          const loc = x.loc as Loc;
+          throw new GuestFault('divide-by-zero', 'division by zero', loc.file, loc.line);
+        }
+        if (x.op === X.DIVU) return ((a >>> 0) / (b >>> 0)) | 0;
+        if (x.op === X.DIVS) return (a / b) | 0;
+        if (x.op === X.REMU) return ((a >>> 0) % (b >>> 0)) | 0;
+        return (a % b) | 0;
+      }
+      case X.AND: return this.ev(x.a as XNode, L) & this.ev(x.b as XNode, L);
+      case X.OR: return this.ev(x.a as XNode, L) | this.ev(x.b as XNode, L);
+      case X.XOR: return this.ev(x.a as XNode, L) ^ this.ev(x.b as XNode, L);
+      case X.SHL: return this.ev(x.a as XNode, L) << this.ev(x.b as XNode, L);
+      case X.SHRU: return (this.ev(x.a as XNode, L) >>> this.ev(x.b as XNode, L)) | 0;
+      case X.SHRS: return this.ev(x.a as XNode, L) >> this.ev(x.b as XNode, L);
+      case X.EQ: return this.ev(x.a as XNode, L) === this.ev(x.b as XNode, L) ? 1 : 0;
+      case X.NE: return this.ev(x.a as XNode, L) !== this.ev(x.b as XNode, L) ? 1 : 0;
+      case X.LTU: return this.ev(x.a as XNode, L) >>> 0 < this.ev(x.b as XNode, L) >>> 0 ? 1 : 0;
+      case X.LTS: return this.ev(x.a as XNode, L) < this.ev(x.b as XNode, L) ? 1 : 0;
+      case X.LEU: return this.ev(x.a as XNode, L) >>> 0 <= this.ev(x.b as XNode, L) >>> 0 ? 1 : 0;
+      case X.LES: return this.ev(x.a as XNode, L) <= this.ev(x.b as XNode, L) ? 1 : 0;
+      case X.GTU: return this.ev(x.a as XNode, L) >>> 0 > this.ev(x.b as XNode, L) >>> 0 ? 1 : 0;
+      case X.GTS: return this.ev(x.a as XNode, L) > this.ev(x.b as XNode, L) ? 1 : 0;
+      case X.GEU: return this.ev(x.a as XNode, L) >>> 0 >= this.ev(x.b as XNode, L) >>> 0 ? 1 : 0;
+      case X.GES: return this.ev(x.a as XNode, L) >= this.ev(x.b as XNode, L) ? 1 : 0;
+      case X.ANDAND: return this.ev(x.a as XNode, L) !== 0 && this.ev(x.b as XNode, L) !== 0 ? 1 : 0;
+      case X.OROR: return this.ev(x.a as XNode, L) !== 0 || this.ev(x.b as XNode, L) !== 0 ? 1 : 0;
+      case X.NEG: return -this.ev(x.a as XNode, L) | 0;
+      case X.NOT: return this.ev(x.a as XNode, L) === 0 ? 1 : 0;
+      case X.BNOT: return ~this.ev(x.a as XNode, L);
+      case X.LOAD8: case X.LOAD16: case X.LOAD32: {
+        const a = this.ev(x.a as XNode, L);
+        const M = this.M;
+        let v: number;
+        if (x.op === X.LOAD8 && a >>> 0 < M.limit) v = M.bytes[a];
+        else if (x.op === X.LOAD32 && (a & 3) === 0 && a >>> 0 < M.limit) v = M.view.getInt32(a, true);
+        else v = M.load(x.v as 8 | 16 | 32, a, x.loc as Loc);
+        this.cyc += COSTS.memoryAccess;
         return v;
       }
-      case 'intr': {
-        const args = e.args.map((a) => this.eval(a, locals, globals, mem, vcpu, charge));
-        return runIntrinsic(this.host, vcpu, e.name, args, e.loc);
+      default: {
+        // INTR
+        const argNodes = x.args as XNode[];
+        const args: number[] = [];
+        for (let i = 0; i < argNodes.length; i++) args.push(this.ev(argNodes[i], L));
+        this.flush();
+        return runIntrinsic(this.host, this.vcpu, x.name, args, x.loc as Loc);
       }
     }
   }
-}
-
-/** 32-bit integer arithmetic on int32 bit patterns; division by zero faults. */
-export function binop(op: string, a: number, b: number, loc: Loc): number {
-  switch (op) {
-    case 'add': return (a + b) | 0;
-    case 'sub': return (a - b) | 0;
-    case 'mul': return Math.imul(a, b);
-    case 'divu':
-      if (b === 0) throw divideByZero(loc);
-      return ((a >>> 0) / (b >>> 0)) | 0;
-    case 'divs':
-      if (b === 0) throw divideByZero(loc);
-      return (a / b) | 0;
-    case 'remu':
-      if (b === 0) throw divideByZero(loc);
-      return ((a >>> 0) % (b >>> 0)) | 0;
-    case 'rems':
-      if (b === 0) throw divideByZero(loc);
-      return (a % b) | 0;
-    case 'and': return a & b;
-    case 'or': return a | b;
-    case 'xor': return a ^ b;
-    case 'shl': return a << (b & 31);
-    case 'shru': return (a >>> (b & 31)) | 0;
-    case 'shrs': return a >> (b & 31);
-    case 'eq': return a === b ? 1 : 0;
-    case 'ne': return a !== b ? 1 : 0;
-    case 'ltu': return a >>> 0 < b >>> 0 ? 1 : 0;
-    case 'lts': return a < b ? 1 : 0;
-    case 'leu': return a >>> 0 <= b >>> 0 ? 1 : 0;
-    case 'les': return a <= b ? 1 : 0;
-    case 'gtu': return a >>> 0 > b >>> 0 ? 1 : 0;
-    case 'gts': return a > b ? 1 : 0;
-    case 'geu': return a >>> 0 >= b >>> 0 ? 1 : 0;
-    case 'ges': return a >= b ? 1 : 0;
-  }
-  return 0;
-}
-
-function divideByZero(loc: Loc): GuestFault {
-  return new GuestFault('divide-by-zero', 'division by zero', loc.file, loc.line);
 }
