@@ -83,7 +83,7 @@ class Generator {
     const all = Array.from({ length: fn.slots }, (_, i) => `l${i}`).join(', ');
     return [
       `function f${fn.id}(rf${params.map((p) => `, ${p}`).join('')}) {`,
-      `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'rp = 0', 'site = 0'].join(', ')};`,
+      `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'rp = 0', 'site = 0', 'sk = 0'].join(', ')};`,
       // Cached per activation, refreshed after anything that can change them: the
       // cycles left before the next check must stop (0 while events may be pending)
       // and the domain memory's views and size.
@@ -92,7 +92,7 @@ class Generator {
       'try {',
       // An upcall delivered at the entry check point resumes here; inside the try so
       // that a stop within it still captures this frame (at site 0: the entry).
-      `if (rf !== undefined && rp === 0 && hasChild()) { resumeChild(); upcallDone(); ${REFRESH} }`,
+      `if (rf !== undefined && rp === 0) { if (hasChild()) { resumeChild(); upcallDone(); ${REFRESH} } else sk = R.skip; }`,
       body,
       'R.cyc += c; return 0;',
       `} catch (e) { R.cyc += c; c = 0; if (e === SUSPEND) capture(${fn.id}, site, [${all}]); throw e; }`,
@@ -140,7 +140,7 @@ class Generator {
     switch (s.k) {
       case 'boundary': {
         const pc = this.pcOf.get(s) as number;
-        return `if (rp !== 0) { rp = 0; site = ${-pc}; if (hasChild()) { resumeChild(); upcallDone(); ${REFRESH} } }\n${this.stmt(s)}`;
+        return `if (rp !== 0) { rp = 0; site = ${-pc}; if (hasChild()) { resumeChild(); upcallDone(); ${REFRESH} } else sk = R.skip; }\n${this.stmt(s)}`;
       }
       case 'call': {
         const pc = (this.pcOf.get(s) as number) + 1;
@@ -173,9 +173,13 @@ class Generator {
     switch (s.k) {
       case 'boundary': {
         const pc = this.pcOf.get(s) as number;
-        const hook = this.stepping ? `R.cyc += c; c = 0; site = ${-pc}; hk(${s.id}); ${REFRESH}\n` : '';
+        // Stepping: ask the hook where the debugger armed this boundary (or all of them),
+        // except right where this frame resumes from a stop (sk).
+        const hook = this.stepping
+          ? `if (sk === 0 && (R.hall || (R.harm !== null && R.harm[${s.id}] === 1))) { R.cyc += c; c = 0; site = ${-pc}; hk(${s.id}); ${REFRESH} }\nsk = 0;\n`
+          : '';
         if (!s.check) return `${hook}c += ${COSTS.statement};`;
-        return `if (c >= b) { site = ${-pc}; c = check(c); ${REFRESH} }\n${hook}c += ${COSTS.statement};`;
+        return `if (c >= b) { site = ${-pc}; R.cyc += c; c = 0; check(); ${REFRESH} }\n${hook}c += ${COSTS.statement};`;
       }
       case 'set-local':
         return `l${s.slot} = ${this.expr(s.e)};`;

@@ -76,20 +76,28 @@ export class FastEngine implements Engine {
     readonly stepping = false,
   ) {}
 
+  /** The generated JavaScript of a program (for tests and inspection). */
+  sourceOf(program: Program): string {
+    return generate(program, this.stepping).source;
+  }
+
   /** After a hook stop, the next run executes that boundary without asking again. */
   resumeAfterStop(vcpu: Vcpu): void {
     void vcpu;
     this.skipHook = true;
   }
 
-  /** Called by generated stepping code before each boundary. */
+  /**
+   * Boundaries the debugger wants to be asked about (by boundary id), or null
+   * for none; `stopEverywhere` asks at every boundary (single-stepping).
+   */
+  armed: Uint8Array | null = null;
+  stopEverywhere = false;
+
+  /** Called by generated stepping code before an armed boundary. */
   atBoundary(id: number): void {
     this.sync();
     this.relimit();
-    if (this.skipHook) {
-      this.skipHook = false;
-      return;
-    }
     const hook = this.boundaryHook;
     if (hook === undefined) return;
     const program = this.vcpu.domain.program;
@@ -100,11 +108,6 @@ export class FastEngine implements Engine {
       this.boundaries.set(program, byId);
     }
     if (hook(this.vcpu, byId.get(id) as FlatOp & { k: 'boundary' })) this.suspend('breakpoint');
-  }
-
-  /** The generated JavaScript of a program (for tests and inspection). */
-  sourceOf(program: Program): string {
-    return generate(program).source;
   }
 
   private compile(program: Program): Compiled {
@@ -146,10 +149,9 @@ export class FastEngine implements Engine {
     throw SUSPEND;
   }
 
-  /** A check point found the budget spent or events possibly pending. Returns the new local count (0). */
-  check(c: number): number {
+  /** A check point found the budget spent or events possibly pending (the frame's count is already flushed). */
+  check(): void {
     const R = this.R;
-    R.cyc += c;
     const vcpu = this.vcpu;
     for (;;) {
       if (R.cyc >= R.lim) this.suspend('limit');
@@ -158,7 +160,7 @@ export class FastEngine implements Engine {
       if (port < 0) {
         if (lowestPending(vcpu.domain) < 0) vcpu.domain.pendingHint = false;
         this.relimit();
-        return 0;
+        return;
       }
       beginUpcall(this.host, vcpu, port, R.depth);
       this.sync();
@@ -214,6 +216,10 @@ export class FastEngine implements Engine {
     active = this;
     R.cyc = 0;
     R.depth = frames.length;
+    R.hall = this.stepping && this.boundaryHook !== undefined && this.stopEverywhere;
+    R.harm = this.stepping && this.boundaryHook !== undefined ? this.armed : null;
+    R.skip = this.skipHook ? 1 : 0;
+    this.skipHook = false;
     this.relimit();
     this.resumeFrames = frames;
     this.resumeIndex = 0;
@@ -238,7 +244,16 @@ export class FastEngine implements Engine {
 }
 
 /** Cycles since the last sync, the limit relative to it, and the call depth: shared by all generated code. */
-const R = { cyc: 0, lim: 0, depth: 0 };
+const R = {
+  cyc: 0,
+  lim: 0,
+  depth: 0,
+  /** Stepping: ask the hook at every boundary, or at the armed ones. */
+  hall: false,
+  harm: null as Uint8Array | null,
+  /** 1 in the run that resumes from a hook stop: the resumed frame skips the hook once. */
+  skip: 0,
+};
 
 function divideByZero(site: number): never {
   const loc = engine().loc(site);
@@ -281,7 +296,7 @@ const RUNTIME = {
   },
   limitStop: () => engine().suspend('limit'),
   hk: (id: number) => engine().atBoundary(id),
-  check: (c: number) => engine().check(c),
+  check: () => engine().check(),
   overflow: (fnId: number, s: number) => {
     const e = engine();
     const loc = e.loc(s);

@@ -43,7 +43,9 @@ export type IStmt =
   /**
    * A statement boundary: +COSTS.statement, a place the debugger can stop.
    * `check` marks the boundaries where the scheduler may preempt and events are
-   * delivered: loop tests and a function's first boundary.
+   * delivered: loop tests, a function's first boundary, and the first boundary
+   * after a call, hypercall or hlt (so what those made pending is delivered at
+   * the next statement boundary).
    */
   | { k: 'boundary'; kind: BoundaryKind; check: boolean; loc: Loc; id: number }
   | { k: 'set-local'; slot: number; e: IExpr }

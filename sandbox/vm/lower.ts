@@ -67,6 +67,8 @@ class Lowering {
   private file = 0;
   private source: ParsedFile | undefined;
   private firstBoundary = true;
+  /** A call, hypercall or hlt was just emitted: the next boundary delivers what it made pending. */
+  private checkNext = false;
 
   constructor(private readonly closure: readonly ParsedFile[]) {}
 
@@ -133,6 +135,7 @@ class Lowering {
     this.slotNames = [];
     this.slotTypes = [];
     this.firstBoundary = true;
+    this.checkNext = false;
     for (const p of fn.params) this.newSlot(p, p.name.name, p.type.name);
     const body: IStmt[] = [];
     this.block(fn.body, body);
@@ -167,8 +170,9 @@ class Lowering {
   }
 
   private boundary(out: IStmt[], kind: IStmt & { k: 'boundary' } extends infer B ? (B extends { kind: infer K } ? K : never) : never, offset: number, check = false): void {
-    out.push({ k: 'boundary', kind, check: check || this.firstBoundary, loc: this.loc(offset), id: this.boundaryCount++ });
+    out.push({ k: 'boundary', kind, check: check || this.firstBoundary || this.checkNext, loc: this.loc(offset), id: this.boundaryCount++ });
     this.firstBoundary = false;
+    this.checkNext = false;
   }
 
   // ------------------------------------------------------------ statements
@@ -398,6 +402,7 @@ class Lowering {
     const result: IExpr | undefined = dst >= 0 ? { k: 'local', slot: dst } : undefined;
     if (e.kind === 'hypercall') {
       out.push({ k: 'hypercall', nr: e.decl?.number ?? -1, args, dst, loc, site: this.siteCount++ });
+      this.checkNext = true;
       return result;
     }
     let target: CallTarget;
@@ -409,11 +414,13 @@ class Lowering {
       const name = e.target?.name ?? '';
       if (name === 'hlt') {
         out.push({ k: 'hlt', loc, site: this.siteCount++ });
+        this.checkNext = true;
         return undefined;
       }
       return { k: 'intr', name, args, loc };
     }
     out.push({ k: 'call', target, args, dst, loc, site: this.siteCount++ });
+    this.checkNext = true;
     return result;
   }
 }

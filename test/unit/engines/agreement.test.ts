@@ -94,3 +94,38 @@ describe('frames carry over between engines', () => {
     });
   }
 });
+
+describe('the stepping engine asks only at armed boundaries', () => {
+  it('arming one boundary id stops exactly at each execution of it', async () => {
+    const { FastEngine } = await import('../../../sandbox/vm/fastEngine.js');
+    const c = exampleCases()[1];
+    const hv = boot(c, 'step');
+    const engine = hv.engine as InstanceType<typeof FastEngine>;
+    const program = hv.domains[0].program;
+    // The `for` test inside main: executed 101 times.
+    const armed = new Uint8Array(program.boundaryCount);
+    const asked: number[] = [];
+    engine.boundaryHook = (_v, b) => {
+      asked.push(b.id);
+      return true;
+    };
+    const forTest = engine.sourceOf(program).match(/R\.harm\[(\d+)\]/g)?.map((m) => Number(/\d+/.exec(m)?.[0]));
+    expect(forTest && forTest.length).toBeGreaterThan(0);
+    let target = -1;
+    const plain = parsed(report(boot(c, 'interpreter')));
+    // Find the for-test boundary of main's first loop through the interpreter's hook.
+    const probe = boot(c, 'interpreter');
+    probe.engine.boundaryHook = (_v, b) => {
+      if (target < 0 && b.kind === 'for-test') target = b.id;
+      return false;
+    };
+    probe.run();
+    armed[target] = 1;
+    engine.armed = armed;
+    let stops = 0;
+    while (hv.end === undefined) if (hv.step() === 'breakpoint') stops++;
+    expect(stops).toBe(101);
+    expect(asked.every((id) => id === target)).toBe(true);
+    expect(hv.domains[0].cycles).toBe(plain.domains[0].cycles);
+  });
+});

@@ -5,6 +5,7 @@ import { Workspace, type FileHost } from '../../../sandbox/lang/program.js';
 import type { Hypervisor } from '../../../sandbox/hv/hypervisor.js';
 import { bootSystem, makeEngine, type EngineKind } from '../../../sandbox/run/boot.js';
 import { runReport, type RunReport } from '../../../sandbox/run/report.js';
+import { FastEngine } from '../../../sandbox/vm/fastEngine.js';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 
@@ -43,6 +44,7 @@ export function reportWithStops(c: Case, engine: EngineKind, k: number): { json:
   let seen = 0;
   let stops = 0;
   hv.engine.boundaryHook = () => ++seen % k === 0;
+  if (hv.engine instanceof FastEngine) hv.engine.stopEverywhere = true;
   while (hv.end === undefined) if (hv.step() === 'breakpoint') stops++;
   return { json: JSON.stringify(runReport(hv, hv.end)), stops };
 }
