@@ -1,18 +1,106 @@
-import {
-  createConnection,
-  ProposedFeatures,
-  TextDocumentSyncKind,
-  type InitializeParams,
-  type InitializeResult,
-} from 'vscode-languageserver/node';
+import { createConnection, ProposedFeatures, ResponseError, TextDocuments, TextDocumentSyncKind, type InitializeResult } from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { codeActions } from './codeActions.js';
+import { codeLenses } from './codeLens.js';
+import { completion, signatureHelp } from './completion.js';
+import { DiagnosticsPublisher } from './diagnostics.js';
+import { foldingRanges } from './folding.js';
+import { formatDocument } from './formatting.js';
+import { hover } from './hover.js';
+import { definition, documentSymbols, prepareRename, references, rename, RenameError, workspaceSymbols } from './navigation.js';
+import { uriToPath } from './paths.js';
+import { Project } from './project.js';
+import { SEMANTIC_LEGEND, semanticTokens } from './semanticTokens.js';
 
 const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+const project = new Project();
+const publisher = new DiagnosticsPublisher(connection, project);
 
-connection.onInitialize((_params: InitializeParams): InitializeResult => ({
-  capabilities: {
-    textDocumentSync: TextDocumentSyncKind.Incremental,
-  },
-  serverInfo: { name: 'pvlab' },
-}));
+/**
+ * Every handler is total: an exception inside one is logged and answered with
+ * an empty result, so no input can take the server down.
+ */
+function total<P, R>(name: string, fallback: R, handler: (params: P) => R): (params: P) => R {
+  return (params: P) => {
+    try {
+      return handler(params);
+    } catch (e) {
+      if (e instanceof RenameError) throw new ResponseError(-32803, e.message);
+      connection.console.error(`pvlab: ${name} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      return fallback;
+    }
+  };
+}
 
+connection.onInitialize((params): InitializeResult => {
+  const folders = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri)).filter((f): f is string => f !== undefined);
+  if (folders.length === 0 && params.rootUri) {
+    const root = uriToPath(params.rootUri);
+    if (root) folders.push(root);
+  }
+  project.setFolders(folders);
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      hoverProvider: true,
+      completionProvider: { triggerCharacters: ['.', ' '] },
+      signatureHelpProvider: { triggerCharacters: ['(', ','] },
+      definitionProvider: true,
+      referencesProvider: true,
+      renameProvider: { prepareProvider: true },
+      documentSymbolProvider: true,
+      workspaceSymbolProvider: true,
+      codeLensProvider: { resolveProvider: false },
+      semanticTokensProvider: { legend: SEMANTIC_LEGEND, full: true },
+      foldingRangeProvider: true,
+      documentFormattingProvider: true,
+      codeActionProvider: { codeActionKinds: ['quickfix'] },
+    },
+    serverInfo: { name: 'pvlab', version: '0.1.0' },
+  };
+});
+
+connection.onInitialized(() => publisher.schedule());
+
+documents.onDidOpen((e) => {
+  project.opened(e.document);
+  publisher.schedule();
+});
+documents.onDidChangeContent((e) => {
+  project.changed(e.document);
+  publisher.schedule();
+});
+documents.onDidClose((e) => {
+  project.closed(e.document.uri);
+  publisher.schedule();
+});
+connection.onDidChangeWatchedFiles((e) => {
+  let listChanged = false;
+  for (const change of e.changes) {
+    const file = uriToPath(change.uri);
+    if (!file) continue;
+    if (change.type === 2) project.fileChanged(file);
+    else listChanged = true;
+  }
+  if (listChanged) project.rescan();
+  publisher.schedule();
+});
+
+connection.onHover(total('hover', null, (p) => hover(project, p.textDocument.uri, p.position)));
+connection.onCompletion(total('completion', [], (p) => completion(project, p.textDocument.uri, p.position)));
+connection.onSignatureHelp(total('signatureHelp', null, (p) => signatureHelp(project, p.textDocument.uri, p.position)));
+connection.onDefinition(total('definition', null, (p) => definition(project, p.textDocument.uri, p.position)));
+connection.onReferences(total('references', [], (p) => references(project, p.textDocument.uri, p.position, p.context.includeDeclaration)));
+connection.onPrepareRename(total('prepareRename', null, (p) => prepareRename(project, p.textDocument.uri, p.position)));
+connection.onRenameRequest(total('rename', null, (p) => rename(project, p.textDocument.uri, p.position, p.newName)));
+connection.onDocumentSymbol(total('documentSymbol', [], (p) => documentSymbols(project, p.textDocument.uri)));
+connection.onWorkspaceSymbol(total('workspaceSymbol', [], (p) => workspaceSymbols(project, p.query)));
+connection.onCodeLens(total('codeLens', [], (p) => codeLenses(project, p.textDocument.uri)));
+connection.languages.semanticTokens.on(total('semanticTokens', { data: [] }, (p) => semanticTokens(project, p.textDocument.uri)));
+connection.onFoldingRanges(total('foldingRanges', [], (p) => foldingRanges(project, p.textDocument.uri)));
+connection.onDocumentFormatting(total('formatting', [], (p) => formatDocument(project, p.textDocument.uri, p.options.tabSize)));
+connection.onCodeAction(total('codeAction', [], (p) => codeActions(project, p.textDocument.uri, p.range, p.context.diagnostics)));
+
+documents.listen(connection);
 connection.listen();

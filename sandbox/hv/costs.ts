@@ -58,3 +58,11 @@ export const HYPERCALL_VARIABLE_COSTS = {
   memoryOpPerPage: 100,
   /** multicall: each entry costs its own cost without a second hypercallBase. */
 } as const;
+
+/** How each hypercall's variable cost reads in the editor (from the numbers above). */
+export const HYPERCALL_VARIABLE_NOTES: Readonly<Record<string, string>> = {
+  console_io: `+ ${HYPERCALL_VARIABLE_COSTS.consoleIoPerByte}/byte`,
+  grant_table_op: `+ ${HYPERCALL_VARIABLE_COSTS.grantCopyPerByte}/byte copied`,
+  memory_op: `+ ${HYPERCALL_VARIABLE_COSTS.memoryOpPerPage}/page`,
+  multicall: '+ each entry without the base cost',
+};

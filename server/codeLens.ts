@@ -1,0 +1,68 @@
+import type { CodeLens } from 'vscode-languageserver';
+import type * as A from '../sandbox/lang/ast.js';
+import { denotes } from '../sandbox/lang/occurrences.js';
+import { toRange } from './convert.js';
+import { hypercallCost, hypercallTrouble } from './describe.js';
+import type { Project } from './project.js';
+
+/** Walks every hypercall expression of a file. */
+function hypercallSites(ast: A.FileAst): A.HypercallExpr[] {
+  const out: A.HypercallExpr[] = [];
+  const visit = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const n of node) visit(n);
+      return;
+    }
+    const rec = node as Record<string, unknown>;
+    if (rec.kind === 'hypercall' && 'keywordSpan' in rec) out.push(node as A.HypercallExpr);
+    for (const key of ['items', 'body', 'stmts', 'init', 'value', 'expr', 'cond', 'then', 'else', 'lo', 'hi', 'left', 'right', 'operand', 'args', 'address', 'target', 'fns']) {
+      if (key in rec) visit(rec[key]);
+    }
+  };
+  visit(ast.items);
+  return out;
+}
+
+/**
+ * Lenses that surface the ABI: each hypercall site (number, class, version,
+ * cost, trouble in context), each pvops op (its impls and call sites), and
+ * each system (Run · Debug · Profile).
+ */
+export function codeLenses(project: Project, uri: string): CodeLens[] {
+  const parsed = project.parsed(uri);
+  if (!parsed) return [];
+  const source = parsed.source;
+  const contexts = project.analysis().contexts.get(source.path) ?? [];
+  const lenses: CodeLens[] = [];
+  for (const site of hypercallSites(parsed.ast)) {
+    const d = site.decl;
+    if (!d) continue;
+    const parts = [`#${d.number} ${d.name.name}`, d.cls === 'dom0' ? 'dom0-only' : 'stable', `since ${d.since}`, hypercallCost(d), ...hypercallTrouble(d, contexts).map((t) => `⚠ ${t}`)];
+    lenses.push({ range: toRange(source, site.span), command: { title: parts.join(' · '), command: 'pvlab.openHypercallTable', arguments: [d.name.name] } });
+  }
+  for (const item of parsed.ast.items) {
+    if (item.kind === 'pvops') {
+      for (const op of item.ops) {
+        let calls = 0;
+        const impls = new Set<string>();
+        for (const f of project.files()) {
+          for (const o of project.occurrencesOf(f)) {
+            if (!denotes(o, op)) continue;
+            if (o.implOf === op && o.decl && 'kind' in o.decl && o.decl.kind === 'fn' && o.decl.impl) impls.add(o.decl.impl.platform.name);
+            else if (o.role === 'use') calls++;
+          }
+        }
+        const implText = impls.size === 0 ? 'no impls' : [...impls].sort().map((p) => `impl ${p}`).join(' · ');
+        lenses.push({ range: toRange(source, op.span), command: { title: `${implText} · ${calls} call site${calls === 1 ? '' : 's'}`, command: '' } });
+      }
+    }
+    if (item.kind === 'system') {
+      const range = toRange(source, item.name.span);
+      for (const [title, command] of [['▶ Run', 'pvlab.runSystem'], ['Debug', 'pvlab.debugSystem'], ['Profile', 'pvlab.profileSystem']] as const) {
+        lenses.push({ range, command: { title, command, arguments: [uri, item.name.name] } });
+      }
+    }
+  }
+  return lenses;
+}

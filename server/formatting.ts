@@ -1,0 +1,14 @@
+import type { TextEdit } from 'vscode-languageserver';
+import { formatPvk } from '../sandbox/lang/format.js';
+import type { Project } from './project.js';
+
+/** The whole document, formatted; no edit when nothing changes or the text does not parse. */
+export function formatDocument(project: Project, uri: string, tabSize: number): TextEdit[] {
+  const parsed = project.parsed(uri);
+  if (!parsed) return [];
+  const text = parsed.source.text;
+  const formatted = formatPvk(text, { indent: tabSize });
+  if (formatted === text) return [];
+  const end = parsed.source.position(text.length);
+  return [{ range: { start: { line: 0, character: 0 }, end: { line: end.line - 1, character: end.column - 1 } }, newText: formatted }];
+}

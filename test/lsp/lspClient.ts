@@ -1,0 +1,87 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { PublishDiagnosticsParams } from 'vscode-languageserver';
+
+export const ROOT = path.resolve(__dirname, '../..');
+export const SERVER = path.join(ROOT, 'dist/server.js');
+
+export const uri = (file: string): string => pathToFileURL(file).href;
+
+/**
+ * A real language client over stdio against the built dist/server.js: requests,
+ * notifications, and waiting for the diagnostics the server publishes.
+ */
+export class LspClient {
+  readonly rpc: MessageConnection;
+  private readonly child: ChildProcess;
+  private readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
+  private waiters: (() => void)[] = [];
+  stderr = '';
+
+  constructor() {
+    this.child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.rpc = createMessageConnection(new StreamMessageReader(this.child.stdout as NodeJS.ReadableStream), new StreamMessageWriter(this.child.stdin as NodeJS.WritableStream));
+    this.rpc.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
+      this.diagnostics.set(p.uri, p);
+      const w = this.waiters;
+      this.waiters = [];
+      for (const f of w) f();
+    });
+    this.rpc.onNotification('window/logMessage', () => undefined);
+    this.rpc.onRequest('workspace/configuration', () => []);
+    this.rpc.onRequest('client/registerCapability', () => null);
+    this.rpc.listen();
+  }
+
+  async start(folder: string): Promise<void> {
+    await this.rpc.sendRequest('initialize', { processId: process.pid, rootUri: uri(folder), workspaceFolders: [{ uri: uri(folder), name: 'ws' }], capabilities: {} });
+    await this.rpc.sendNotification('initialized', {});
+  }
+
+  request<R>(method: string, params: unknown): Promise<R> {
+    return this.rpc.sendRequest(method, params) as Promise<R>;
+  }
+
+  notify(method: string, params: unknown): void {
+    void this.rpc.sendNotification(method, params);
+  }
+
+  open(file: string, text: string, version = 1): void {
+    this.notify('textDocument/didOpen', { textDocument: { uri: uri(file), languageId: 'pvk', version, text } });
+  }
+
+  change(file: string, text: string, version: number): void {
+    this.notify('textDocument/didChange', { textDocument: { uri: uri(file), version }, contentChanges: [{ text }] });
+  }
+
+  /** Waits until the server has published diagnostics for the file satisfying `until`. */
+  async diagnosticsFor(file: string, until: (p: PublishDiagnosticsParams) => boolean = () => true, timeoutMs = 10_000): Promise<PublishDiagnosticsParams> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const p = this.diagnostics.get(uri(file));
+      if (p && until(p)) return p;
+      if (Date.now() > deadline) throw new Error(`no diagnostics for ${file} matching the condition (last: ${JSON.stringify(p?.diagnostics.map((d) => d.code))})`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    try {
+      await this.rpc.sendRequest('shutdown');
+      void this.rpc.sendNotification('exit');
+    } catch {
+      // already gone
+    }
+    this.rpc.dispose();
+    this.child.kill();
+  }
+}
