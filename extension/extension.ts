@@ -1,10 +1,23 @@
 import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { createClient } from './client.js';
+import { registerCommands } from './commands.js';
+import { createStatusBar } from './statusBar.js';
 
-export function activate(context: vscode.ExtensionContext): void {
-  // Stub: the language client, debug adapter factory and views are wired up later.
-  void context;
+let client: LanguageClient | undefined;
+
+/** Wires the pieces together: the language client, commands, status bar. */
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const log = vscode.window.createOutputChannel('pvlab', { log: true });
+  const runChannel = vscode.window.createOutputChannel('pvlab run');
+  context.subscriptions.push(log, runChannel);
+  client = createClient(context, log);
+  registerCommands(context, client, runChannel);
+  createStatusBar(context, client, log);
+  await client.start();
 }
 
-export function deactivate(): void {
-  // Nothing to dispose yet.
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
 }

@@ -1,0 +1,18 @@
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+
+/** Starts the pvlab language server (dist/server.js) as a separate process over stdio. */
+export function createClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel): LanguageClient {
+  const module = context.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.stdio },
+    debug: { module, transport: TransportKind.stdio, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ scheme: 'file', language: 'pvk' }],
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.pvk') },
+    outputChannel: output,
+  };
+  // The client id 'pvlab' makes the client honour the `pvlab.trace.server` setting.
+  return new LanguageClient('pvlab', 'pvlab language server', serverOptions, clientOptions);
+}

@@ -1,0 +1,53 @@
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { runSystem } from './runSystem.js';
+import { chooseSystem } from './systems.js';
+
+const TRUST_NEEDED = 'pvlab: booting a system runs code from this workspace; trust the workspace first.';
+
+/** Registers the pvlab commands (all under the "pvlab" category in package.json). */
+export function registerCommands(context: vscode.ExtensionContext, client: LanguageClient, runChannel: vscode.OutputChannel): void {
+  const add = (id: string, fn: (...args: unknown[]) => unknown): void => {
+    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  };
+
+  add('pvlab.runSystem', async (uri?: unknown, system?: unknown) => {
+    if (!vscode.workspace.isTrusted) return void vscode.window.showWarningMessage(TRUST_NEEDED);
+    const target = await chooseSystem(uri, system);
+    if (target) await runSystem(context, runChannel, target);
+  });
+
+  add('pvlab.debugSystem', async (uri?: unknown, system?: unknown) => {
+    if (!vscode.workspace.isTrusted) return void vscode.window.showWarningMessage(TRUST_NEEDED);
+    const target = await chooseSystem(uri, system);
+    if (!target) return;
+    await vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(target.file), {
+      type: 'pvlab',
+      request: 'launch',
+      name: `Debug ${target.system ?? 'system'}`,
+      program: target.file.fsPath,
+      ...(target.system ? { system: target.system } : {}),
+    });
+  });
+
+  add('pvlab.profileSystem', async () => {
+    void vscode.window.showInformationMessage('pvlab: profiling is not part of this build yet; Run System shows per-domain cycles, hypercalls and traps.');
+  });
+
+  add('pvlab.openHypercallTable', async (name?: unknown) => {
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(context.asAbsolutePath('dist/abi/xen.pvk')));
+    const editor = await vscode.window.showTextDocument(doc, { preview: true });
+    if (typeof name === 'string') {
+      const line = doc.getText().split('\n').findIndex((l) => new RegExp(`hypercall\\s+${name}\\s*\\(`).test(l));
+      if (line >= 0) {
+        const range = new vscode.Range(line, 0, line, doc.lineAt(line).text.length);
+        editor.selection = new vscode.Selection(range.start, range.start);
+        editor.revealRange(range, vscode.TextEditorRevealType.InCenter);
+      }
+    }
+  });
+
+  add('pvlab.restartServer', async () => {
+    await client.restart();
+  });
+}
