@@ -12,7 +12,7 @@ export class DiagnosticsPublisher {
   constructor(
     private readonly connection: Connection,
     private readonly project: Project,
-    private readonly delayMs = 15,
+    private readonly delayMs = 5,
   ) {}
 
   /** Debounced: edits arriving within the delay are checked once. */

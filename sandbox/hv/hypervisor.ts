@@ -9,7 +9,7 @@ import { lowestPending, raiseTimer } from './events.js';
 import { revokeGrants } from './grants.js';
 import { hypercall, type HypercallHost } from './hypercalls.js';
 import { age, capAllows, capResumesAt, CAP_PERIOD_SLICES, chargeCap, pick, SYNC_QUANTUM } from './scheduler.js';
-import { Domain, type Vcpu } from './state.js';
+import { Domain, type FaultInfo, type Frame, type Vcpu } from './state.js';
 
 export type RunEnd = 'exited' | 'deadlock' | 'max-cycles';
 
@@ -40,6 +40,8 @@ export class Hypervisor implements EngineHost, HypercallHost {
   /** The pcpu running a vCPU right now (for wake-up times), or undefined between runs. */
   private current: Pcpu | undefined;
   private yielded: Vcpu | undefined;
+  /** The most recent fault, with the faulting vCPU's frames (for the debugger). */
+  lastFault: { vcpu: Vcpu; frames: Frame[]; fault: FaultInfo } | undefined;
   /** A vCPU a debugger hook stopped mid-slice: the next step resumes it. */
   interrupted: { v: Vcpu; p: Pcpu; start: number } | undefined;
 
@@ -143,7 +145,7 @@ export class Hypervisor implements EngineHost, HypercallHost {
       stop = this.engine.run(v);
     } catch (e) {
       if (!(e instanceof GuestFault)) throw e;
-      this.crash(v.domain, e);
+      this.crash(v.domain, e, v);
       stop = 'done';
     } finally {
       this.current = undefined;
@@ -324,10 +326,13 @@ export class Hypervisor implements EngineHost, HypercallHost {
     this.stopVcpus(d);
   }
 
-  private crash(d: Domain, fault: GuestFault): void {
+  private crash(d: Domain, fault: GuestFault, at: Vcpu): void {
     d.state = 'crashed';
     d.fault = { kind: fault.kind, message: fault.message, file: d.program.files[fault.file] ?? '', line: fault.line };
+    // The debugger shows where it happened: keep the faulting vCPU's frames.
+    const frames = at.frames;
     this.stopVcpus(d);
+    this.lastFault = { vcpu: at, frames, fault: d.fault };
   }
 
   destroy(d: Domain): void {

@@ -60,7 +60,7 @@ class Generator {
       '"use strict";',
       'const imul = rt.imul, SUSPEND = rt.SUSPEND, R = rt.R, divu = rt.divu, divs = rt.divs, remu = rt.remu, rems = rt.rems;',
       'const ld = rt.ld, st = rt.st, intr = rt.intr, hcall = rt.hcall, halt = rt.halt, check = rt.check, overflow = rt.overflow;',
-      'const capture = rt.capture, hasChild = rt.hasChild, resumeChild = rt.resumeChild, upcallDone = rt.upcallDone, limitStop = rt.limitStop, route = rt.route, hk = rt.hk;',
+      'const capture = rt.capture, hasChild = rt.hasChild, resumeChild = rt.resumeChild, upcallDone = rt.upcallDone, limitStop = rt.limitStop, route = rt.route, hk = rt.hk, isFault = rt.isFault;',
       'let M = null, G = null, D = null, DISP = null, PVC = 0;',
       'const F = [];',
     ];
@@ -95,7 +95,7 @@ class Generator {
       `if (rf !== undefined && rp === 0) { if (hasChild()) { resumeChild(); upcallDone(); ${REFRESH} } else sk = R.skip; }`,
       body,
       'R.cyc += c; return 0;',
-      `} catch (e) { R.cyc += c; c = 0; if (e === SUSPEND) capture(${fn.id}, site, [${all}]); throw e; }`,
+      `} catch (e) { R.cyc += c; c = 0; if (e === SUSPEND || isFault(e)) capture(${fn.id}, site, [${all}]); throw e; }`,
       '}',
     ].join('\n');
   }

@@ -39,8 +39,11 @@ export interface EngineHost extends IntrinsicHost {
  */
 export type StopReason = 'limit' | 'blocked' | 'yield' | 'done' | 'breakpoint';
 
-/** A debugger's say before each statement boundary: true stops there (reason 'breakpoint'). */
-export type BoundaryHook = (vcpu: Vcpu, boundary: { id: number; loc: Loc; kind: string; check: boolean }) => boolean;
+/**
+ * A debugger's say before each statement boundary: true stops there (reason
+ * 'breakpoint'). `depth` is the vCPU's call depth (1 in main).
+ */
+export type BoundaryHook = (vcpu: Vcpu, boundary: { id: number; loc: Loc; kind: string; check: boolean }, depth: number) => boolean;
 
 export interface Engine {
   /** Runs the vCPU from its current state until it stops. Guest faults throw GuestFault. */

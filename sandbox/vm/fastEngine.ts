@@ -91,7 +91,7 @@ export class FastEngine implements Engine {
    * Boundaries the debugger wants to be asked about (by boundary id), or null
    * for none; `stopEverywhere` asks at every boundary (single-stepping).
    */
-  armed: Uint8Array | null = null;
+  readonly armed = new WeakMap<Program, Uint8Array>();
   stopEverywhere = false;
 
   /** Called by generated stepping code before an armed boundary. */
@@ -107,7 +107,7 @@ export class FastEngine implements Engine {
       for (const code of this.current.flat) for (const op of code) if (op.k === 'boundary') byId.set(op.id, op);
       this.boundaries.set(program, byId);
     }
-    if (hook(this.vcpu, byId.get(id) as FlatOp & { k: 'boundary' })) this.suspend('breakpoint');
+    if (hook(this.vcpu, byId.get(id) as FlatOp & { k: 'boundary' }, R.depth)) this.suspend('breakpoint');
   }
 
   private compile(program: Program): Compiled {
@@ -217,7 +217,7 @@ export class FastEngine implements Engine {
     R.cyc = 0;
     R.depth = frames.length;
     R.hall = this.stepping && this.boundaryHook !== undefined && this.stopEverywhere;
-    R.harm = this.stepping && this.boundaryHook !== undefined ? this.armed : null;
+    R.harm = this.stepping && this.boundaryHook !== undefined ? (this.armed.get(dom.program) ?? null) : null;
     R.skip = this.skipHook ? 1 : 0;
     this.skipHook = false;
     this.relimit();
@@ -232,6 +232,8 @@ export class FastEngine implements Engine {
       return 'done';
     } catch (e) {
       this.sync();
+      // A fault keeps the frames where it happened, for the debugger's stack trace.
+      if (e instanceof GuestFault) vcpu.frames = this.captured.reverse();
       if (e !== SUSPEND) throw e;
       if (this.reason !== 'done') vcpu.frames = this.captured.reverse();
       return this.reason;
@@ -296,6 +298,7 @@ const RUNTIME = {
   },
   limitStop: () => engine().suspend('limit'),
   hk: (id: number) => engine().atBoundary(id),
+  isFault: (e: unknown) => e instanceof GuestFault,
   check: () => engine().check(),
   overflow: (fnId: number, s: number) => {
     const e = engine();

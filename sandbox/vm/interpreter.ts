@@ -104,7 +104,7 @@ export class Interpreter implements Engine {
           }
           if (hook !== undefined && !skipHook) {
             this.flush();
-            if (hook(vcpu, op.src as FlatOp & { k: 'boundary' })) return 'breakpoint';
+            if (hook(vcpu, op.src as FlatOp & { k: 'boundary' }, frames.length)) return 'breakpoint';
           }
           skipHook = false;
           this.cyc += COSTS.statement;

@@ -1,10 +1,14 @@
 import { benchEngines } from './engine.bench.js';
 import { benchFrontend } from './frontend.bench.js';
+import { benchServer } from './server.bench.js';
 
 /** `npm run bench`: every benchmark, each printing its numbers beside a baseline measured in the same run. */
-const benches: [string, () => void][] = [
+const benches: [string, () => void | Promise<void>][] = [
   ['frontend', benchFrontend],
   ['engines', benchEngines],
+  ['server', benchServer],
 ];
 const only = process.argv[2];
-for (const [name, run] of benches) if (!only || only === name) run();
+void (async () => {
+  for (const [name, run] of benches) if (!only || only === name) await run();
+})();

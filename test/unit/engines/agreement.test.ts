@@ -121,7 +121,7 @@ describe('the stepping engine asks only at armed boundaries', () => {
     };
     probe.run();
     armed[target] = 1;
-    engine.armed = armed;
+    engine.armed.set(program, armed);
     let stops = 0;
     while (hv.end === undefined) if (hv.step() === 'breakpoint') stops++;
     expect(stops).toBe(101);
