@@ -1,20 +1,5 @@
-import { DebugSession, LoggingDebugSession } from '@vscode/debugadapter';
-import type { DebugProtocol } from '@vscode/debugprotocol';
+import { DebugSession } from '@vscode/debugadapter';
+import { PvlabDebugSession } from './adapter.js';
 
-export class PvkDebugSession extends LoggingDebugSession {
-  constructor() {
-    super();
-    this.setDebuggerLinesStartAt1(true);
-    this.setDebuggerColumnsStartAt1(true);
-  }
-
-  protected override initializeRequest(
-    response: DebugProtocol.InitializeResponse,
-    _args: DebugProtocol.InitializeRequestArguments,
-  ): void {
-    response.body = {};
-    this.sendResponse(response);
-  }
-}
-
-DebugSession.run(PvkDebugSession);
+/** The debug adapter process: DAP over stdio (dist/debugAdapter.js). */
+DebugSession.run(PvlabDebugSession);

@@ -40,6 +40,8 @@ export class Hypervisor implements EngineHost, HypercallHost {
   /** The pcpu running a vCPU right now (for wake-up times), or undefined between runs. */
   private current: Pcpu | undefined;
   private yielded: Vcpu | undefined;
+  /** A debugger listening for hypercall errors and traps / VM exits. */
+  observer: { hypercallError?(vcpu: Vcpu, nr: number, value: number): void; exit?(vcpu: Vcpu, name: string, kind: 'trap' | 'vmexit'): void } | undefined;
   /** The most recent fault, with the faulting vCPU's frames (for the debugger). */
   lastFault: { vcpu: Vcpu; frames: Frame[]; fault: FaultInfo } | undefined;
   /** A vCPU a debugger hook stopped mid-slice: the next step resumes it. */
@@ -304,12 +306,18 @@ export class Hypervisor implements EngineHost, HypercallHost {
   // ------------------------------------------------------------ engine services
 
   hypercall(vcpu: Vcpu, nr: number, args: readonly number[], loc: Loc): HypercallOutcome {
-    return hypercall(this, vcpu, nr, args, loc, COSTS.hypercallBase);
+    const outcome = hypercall(this, vcpu, nr, args, loc, COSTS.hypercallBase);
+    if (outcome.k === 'done' && outcome.value < 0) this.observer?.hypercallError?.(vcpu, nr, outcome.value);
+    return outcome;
+  }
+
+  exitObserved(vcpu: Vcpu, name: string, kind: 'trap' | 'vmexit'): void {
+    this.observer?.exit?.(vcpu, name, kind);
   }
 
   halt(vcpu: Vcpu): boolean {
     this.charge(vcpu, intrinsicCost('hlt', vcpu.domain.mode));
-    countExit(vcpu, 'hlt');
+    countExit(this, vcpu, 'hlt');
     return lowestPending(vcpu.domain) < 0;
   }
 

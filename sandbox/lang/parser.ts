@@ -176,6 +176,18 @@ class Parser {
 
   // ------------------------------------------------------------ items
 
+  /** An expression that must make up the whole input. */
+  parseLoneExpression(): A.Expr | undefined {
+    try {
+      const e = this.expr();
+      if (this.peek().kind !== 'eof') this.fail(`unexpected ${this.describe(this.peek())} after the expression`);
+      return e;
+    } catch (e) {
+      if (!(e instanceof SyntaxBail)) throw e;
+      return undefined;
+    }
+  }
+
   parseFile(): A.Item[] {
     const items: A.Item[] = [];
     while (this.peek().kind !== 'eof') {
@@ -698,4 +710,13 @@ class Parser {
     }
     return this.fail(`expected an expression, found ${this.describe(t)}`);
   }
+}
+
+/** Parses a lone expression (the debugger's watch, condition and console input). */
+export function parseExpression(text: string): { expr?: A.Expr; diagnostics: Diagnostic[] } {
+  const lexed = lex('<expression>', text);
+  const parser = new Parser('<expression>', lexed.tokens, lexed.comments);
+  const diagnostics = [...lexed.diagnostics];
+  const result = parser.parseLoneExpression();
+  return { expr: result, diagnostics: [...diagnostics, ...parser.diagnostics] };
 }

@@ -13,6 +13,8 @@ export interface IntrinsicHost {
   charge(vcpu: Vcpu, cycles: number): void;
   /** Event state may have changed (interrupts or the mask byte): re-check delivery. */
   eventsChanged(vcpu: Vcpu): void;
+  /** A trap or VM exit happened (for a debugger's exception breakpoints). */
+  exitObserved?(vcpu: Vcpu, name: string, kind: 'trap' | 'vmexit'): void;
 }
 
 /**
@@ -28,11 +30,17 @@ export function intrinsicCost(name: string, mode: 'pv' | 'hvm' | 'native'): numb
 }
 
 /** Counts the trap or VM exit an intrinsic causes in this domain's mode. */
-export function countExit(vcpu: Vcpu, name: string): void {
+export function countExit(host: IntrinsicHost, vcpu: Vcpu, name: string): void {
   const d = vcpu.domain;
   const sig = INTRINSICS[name];
-  if (d.mode === 'pv' && sig?.privileged) d.count(d.traps, name);
-  if (d.mode === 'hvm' && sig?.vmexit) d.count(d.vmexits, name);
+  if (d.mode === 'pv' && sig?.privileged) {
+    d.count(d.traps, name);
+    host.exitObserved?.(vcpu, name, 'trap');
+  }
+  if (d.mode === 'hvm' && sig?.vmexit) {
+    d.count(d.vmexits, name);
+    host.exitObserved?.(vcpu, name, 'vmexit');
+  }
 }
 
 /**
@@ -95,7 +103,7 @@ export function runIntrinsic(host: IntrinsicHost, vcpu: Vcpu, name: string, args
       break;
   }
   host.charge(vcpu, intrinsicCost(name, d.mode));
-  countExit(vcpu, name);
+  countExit(host, vcpu, name);
   if (name === 'sti' || name === 'cli') host.eventsChanged(vcpu);
   return result;
 }

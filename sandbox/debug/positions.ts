@@ -1,0 +1,62 @@
+import type { Hypervisor } from '../hv/hypervisor.js';
+import type { Frame, Vcpu } from '../hv/state.js';
+import { flatten, type FlatOp } from '../vm/flat.js';
+import type { Loc, Program } from '../vm/ir.js';
+
+/** Flattened code per program, for mapping frames' pcs to source lines. */
+const flatCache = new WeakMap<Program, FlatOp[][]>();
+
+export function flatOf(program: Program): FlatOp[][] {
+  let f = flatCache.get(program);
+  if (!f) {
+    f = program.functions.map(flatten);
+    flatCache.set(program, f);
+  }
+  return f;
+}
+
+/** The source location a frame is at: its boundary, or the call it waits in. */
+export function frameLoc(program: Program, frame: Frame, top: boolean): Loc {
+  const code = flatOf(program)[frame.fn];
+  const here = code[frame.pc];
+  if (top && here?.k === 'boundary') return here.loc;
+  for (let pc = Math.min(frame.pc - (top ? 0 : 1), code.length - 1); pc >= 0; pc--) {
+    const op = code[pc];
+    if (op.k === 'call' || op.k === 'hypercall' || op.k === 'hlt' || op.k === 'store') return op.loc;
+    if (op.k === 'boundary') return op.loc;
+  }
+  const fn = program.functions[frame.fn];
+  return { file: fn.file, line: fn.line, column: 1 };
+}
+
+/** All vCPUs of a machine in a stable order: the debugger's threads. */
+export function allVcpus(hv: Hypervisor): Vcpu[] {
+  return hv.domains.flatMap((d) => d.vcpus);
+}
+
+/** Boundaries per (file, line) of a program, for placing breakpoints. */
+export function boundariesByLine(program: Program): Map<string, Map<number, number[]>> {
+  const out = new Map<string, Map<number, number[]>>();
+  for (const code of flatOf(program)) {
+    for (const op of code) {
+      if (op.k !== 'boundary') continue;
+      const file = program.files[op.loc.file];
+      const lines = out.get(file) ?? new Map<number, number[]>();
+      const ids = lines.get(op.loc.line) ?? [];
+      ids.push(op.id);
+      lines.set(op.loc.line, ids);
+      out.set(file, lines);
+    }
+  }
+  return out;
+}
+
+/** The first boundary of each function by name (function breakpoints). */
+export function entryBoundaries(program: Program): Map<string, number> {
+  const out = new Map<string, number>();
+  flatOf(program).forEach((code, fn) => {
+    const first = code.find((op) => op.k === 'boundary');
+    if (first && first.k === 'boundary') out.set(program.functions[fn].name, first.id);
+  });
+  return out;
+}
