@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { createClient } from './client.js';
 import { registerCommands } from './commands.js';
+import { registerDebugger } from './debug.js';
 import { createStatusBar } from './statusBar.js';
 
 let client: LanguageClient | undefined;
@@ -14,6 +15,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   client = createClient(context, log);
   registerCommands(context, client, runChannel);
   createStatusBar(context, client, log);
+  registerDebugger(context);
   await client.start();
 }
 

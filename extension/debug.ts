@@ -1,0 +1,42 @@
+import * as vscode from 'vscode';
+import { systemsIn } from './systems.js';
+
+/** Runs dist/debugAdapter.js as its own process: a runaway guest can never freeze the editor. */
+class AdapterFactory implements vscode.DebugAdapterDescriptorFactory {
+  constructor(private readonly context: vscode.ExtensionContext) {}
+  createDebugAdapterDescriptor(): vscode.DebugAdapterDescriptor {
+    return new vscode.DebugAdapterExecutable(process.execPath, [this.context.asAbsolutePath('dist/debugAdapter.js')], { env: { ELECTRON_RUN_AS_NODE: '1' } });
+  }
+}
+
+/** F5 on a system file just works: an empty configuration becomes "debug this file's first system". */
+class ConfigurationProvider implements vscode.DebugConfigurationProvider {
+  resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('pvlab: debugging runs code from this workspace; trust the workspace first.');
+      return undefined;
+    }
+    if (!config.type && !config.request && !config.name) {
+      const doc = vscode.window.activeTextEditor?.document;
+      if (doc?.languageId !== 'pvk' || systemsIn(doc.getText()).length === 0) {
+        void vscode.window.showInformationMessage('pvlab: open a file with a `system` block to debug it.');
+        return undefined;
+      }
+      return { type: 'pvlab', request: 'launch', name: 'Debug system', program: doc.uri.fsPath, stopOnEntry: false };
+    }
+    if (!config.program) {
+      const doc = vscode.window.activeTextEditor?.document;
+      if (doc?.languageId === 'pvk') config.program = doc.uri.fsPath;
+    }
+    const maxCycles = vscode.workspace.getConfiguration('pvlab').get<number>('maxCycles');
+    if (config.maxCycles === undefined && maxCycles !== undefined) config.maxCycles = maxCycles;
+    return config;
+  }
+}
+
+export function registerDebugger(context: vscode.ExtensionContext): void {
+  context.subscriptions.push(
+    vscode.debug.registerDebugAdapterDescriptorFactory('pvlab', new AdapterFactory(context)),
+    vscode.debug.registerDebugConfigurationProvider('pvlab', new ConfigurationProvider()),
+  );
+}
