@@ -20,6 +20,7 @@ export default defineConfig({
       'test/lsp/**/*.test.ts',
       'test/dap/**/*.test.ts',
       'test/cli/**/*.test.ts',
+      'test/fuzz/**/*.test.ts',
     ],
     pool: 'forks',
     testTimeout: 60000,
