@@ -84,6 +84,8 @@ function callThroughPvop(project: Project, parsed: ParsedFile, uri: string, span
     const native = table.impls.get(item.name.name)?.native;
     for (const f of native?.fns ?? []) {
       if (!wraps(f, call.callee.name)) continue;
+      // Never from inside an impl of that same op: the call would recurse into itself.
+      if (at.fn.impl?.group.name === item.name.name && at.fn.name.name === f.name.name) continue;
       const args = call.args.map((a) => parsed.source.text.slice(a.span.start, a.span.end)).join(', ');
       const edit = { range: toRange(parsed.source, { start: call.callee.span.start, end: call.argsSpan.end }), newText: `${item.name.name}.${f.name.name}(${args})` };
       out.push(action(`Call ${call.callee.name}() through the pvop ${item.name.name}.${f.name.name}`, uri, [edit], d));

@@ -2,7 +2,8 @@ import type { CodeLens } from 'vscode-languageserver';
 import type * as A from '../sandbox/lang/ast.js';
 import { denotes } from '../sandbox/lang/occurrences.js';
 import { toRange } from './convert.js';
-import { hypercallCost, hypercallTrouble } from './describe.js';
+import { contextsRunning } from '../sandbox/lang/bootContext.js';
+import { hypercallCost, hypercallTrouble, implPlatformAt } from './describe.js';
 import type { Project } from './project.js';
 
 /** Walks every hypercall expression of a file. */
@@ -38,7 +39,8 @@ export function codeLenses(project: Project, uri: string): CodeLens[] {
   for (const site of hypercallSites(parsed.ast)) {
     const d = site.decl;
     if (!d) continue;
-    const parts = [`#${d.number} ${d.name.name}`, d.cls === 'dom0' ? 'dom0-only' : 'stable', `since ${d.since}`, hypercallCost(d), ...hypercallTrouble(d, contexts).map((t) => `⚠ ${t}`)];
+    const running = contextsRunning(contexts, implPlatformAt(parsed.ast, site.span.start));
+    const parts = [`#${d.number} ${d.name.name}`, d.cls === 'dom0' ? 'dom0-only' : 'stable', `since ${d.since}`, hypercallCost(d), ...hypercallTrouble(d, running).map((t) => `⚠ ${t}`)];
     lenses.push({ range: toRange(source, site.span), command: { title: parts.join(' · '), command: 'pvlab.openHypercallTable', arguments: [d.name.name] } });
   }
   for (const item of parsed.ast.items) {

@@ -63,22 +63,29 @@ function enclosing<T extends { span: { start: number; end: number } }>(list: rea
   return list.find((x) => x.span.start <= offset && offset <= x.span.end);
 }
 
-/** Locals and parameters declared before the offset in the function around it. */
+/** Locals and parameters visible at the offset: declared before it, in blocks that enclose it. */
 function localsBefore(fn: A.FnItem, offset: number): { name: string; type: string }[] {
   const out = new Map<string, string>();
   for (const p of fn.params) out.set(p.name.name, p.type.name);
-  const visit = (s: A.Stmt): void => {
-    if (s.span.start > offset) return;
-    if (s.kind === 'let') out.set(s.name.name, s.varType ?? s.declared?.name ?? '');
-    if (s.kind === 'for' && s.span.end >= offset) out.set(s.name.name, 'u32');
-    if (s.kind === 'block') s.stmts.forEach(visit);
-    if (s.kind === 'if') {
-      visit(s.then);
-      if (s.else) visit(s.else);
+  const encloses = (s: A.Stmt): boolean => s.span.start <= offset && offset <= s.span.end;
+  const walk = (stmts: readonly A.Stmt[]): void => {
+    for (const s of stmts) {
+      if (s.span.start > offset) return;
+      if (s.kind === 'let' && s.span.end <= offset) out.set(s.name.name, s.varType ?? s.declared?.name ?? '');
+      if (!encloses(s)) continue;
+      if (s.kind === 'block') walk(s.stmts);
+      if (s.kind === 'if') {
+        if (encloses(s.then)) walk(s.then.stmts);
+        else if (s.else) walk(s.else.kind === 'block' ? s.else.stmts : [s.else]);
+      }
+      if (s.kind === 'while') walk(s.body.stmts);
+      if (s.kind === 'for' && encloses(s.body)) {
+        out.set(s.name.name, 'u32');
+        walk(s.body.stmts);
+      }
     }
-    if (s.kind === 'while' || s.kind === 'for') visit(s.body);
   };
-  fn.body.stmts.forEach(visit);
+  walk(fn.body.stmts);
   return [...out].map(([name, type]) => ({ name, type }));
 }
 

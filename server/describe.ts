@@ -1,5 +1,5 @@
 import { compareVersions } from '../sandbox/lang/abi.js';
-import type { HypercallDecl } from '../sandbox/lang/ast.js';
+import type { FileAst, HypercallDecl } from '../sandbox/lang/ast.js';
 import type { BootContext } from '../sandbox/lang/bootContext.js';
 import { INTRINSICS } from '../sandbox/lang/intrinsics.js';
 import { COSTS, HYPERCALL_VARIABLE_NOTES, INTRINSIC_COSTS } from '../sandbox/hv/costs.js';
@@ -51,7 +51,7 @@ export function intrinsicSignature(name: string): string {
   return `${name}(${sig.params.map((p) => `${p.name}: ${p.type}`).join(', ')})${sig.ret ? ` -> ${sig.ret}` : ''}`;
 }
 
-/** Intrinsic cost lines: native cost, and trap / VM-exit costs in the contexts that boot the file. */
+/** Intrinsic cost lines: native cost, and trap / VM-exit costs in the contexts where the code runs. */
 export function intrinsicCosts(name: string, contexts: readonly BootContext[]): string[] {
   const sig = INTRINSICS[name];
   const native = INTRINSIC_COSTS[name] ?? 0;
@@ -62,4 +62,13 @@ export function intrinsicCosts(name: string, contexts: readonly BootContext[]): 
   if (sig.vmexit && hvm.length > 0) lines.push(`VM exit in hvm ${hvm.join(', ')}: ${num(native + COSTS.vmexit)} cycles (+${num(COSTS.vmexit)})`);
   if (sig.privileged && contexts.length === 0) lines.push(`in a pv domain it traps: +${num(COSTS.trap)} cycles`);
   return lines;
+}
+
+/** The platform of the `impl` whose function contains the offset, if any. */
+export function implPlatformAt(ast: FileAst, offset: number): string | undefined {
+  for (const item of ast.items) {
+    if (item.kind !== 'impl') continue;
+    if (item.fns.some((f) => f.span.start <= offset && offset <= f.span.end)) return item.platform.name;
+  }
+  return undefined;
 }

@@ -7,7 +7,10 @@ export function formatDocument(project: Project, uri: string, tabSize: number): 
   const parsed = project.parsed(uri);
   if (!parsed) return [];
   const text = parsed.source.text;
-  const formatted = formatPvk(text, { indent: tabSize });
+  const crlf = text.includes('\r\n');
+  const plain = formatPvk(text, { indent: tabSize });
+  // The formatter writes \n; a file written with CRLF keeps CRLF.
+  const formatted = crlf ? plain.replace(/\r?\n/g, '\r\n') : plain;
   if (formatted === text) return [];
   const end = parsed.source.position(text.length);
   return [{ range: { start: { line: 0, character: 0 }, end: { line: end.line - 1, character: end.column - 1 } }, newText: formatted }];

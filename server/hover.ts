@@ -5,7 +5,8 @@ import { INTRINSICS } from '../sandbox/lang/intrinsics.js';
 import { occurrenceAt, type Decl, type Occurrence } from '../sandbox/lang/occurrences.js';
 import type { ParsedFile } from '../sandbox/lang/program.js';
 import { toOffset, toRange } from './convert.js';
-import { hypercallCost, hypercallErrors, hypercallSignature, hypercallTrouble, intrinsicCosts, intrinsicSignature } from './describe.js';
+import { contextsRunning } from '../sandbox/lang/bootContext.js';
+import { hypercallCost, hypercallErrors, hypercallSignature, hypercallTrouble, implPlatformAt, intrinsicCosts, intrinsicSignature } from './describe.js';
 import type { Project } from './project.js';
 
 const code = (text: string): string => `\`\`\`pvk\n${text}\n\`\`\``;
@@ -23,7 +24,7 @@ export function hover(project: Project, uri: string, position: Position): Hover 
 }
 
 function describe(project: Project, parsed: ParsedFile, occ: Occurrence): string | undefined {
-  const contexts = project.analysis().contexts.get(parsed.source.path) ?? [];
+  const contexts = contextsRunning(project.analysis().contexts.get(parsed.source.path) ?? [], implPlatformAt(parsed.ast, occ.span.start));
   if (occ.kind === 'intrinsic') {
     const sig = INTRINSICS[occ.name];
     if (!sig) return undefined;

@@ -54,6 +54,10 @@ export function references(project: Project, uri: string, position: Position, in
   const d = found?.occ.implOf ?? found?.occ.decl;
   if (!found || !d) return [];
   const out: Location[] = [];
+  if (!('kind' in d) && includeDeclaration) {
+    const abi = project.parsed(project.abiFile().uri);
+    if (abi) out.push({ uri: project.abiFile().uri, range: toRange(abi.source, declNameSpan(d)) });
+  }
   for (const f of project.files()) {
     for (const o of project.occurrencesOf(f)) {
       if (!denotes(o, d)) continue;

@@ -2,7 +2,7 @@ import type { BootContext } from './bootContext.js';
 import { bootContexts } from './context.js';
 import { checkFile } from './check.js';
 import type { Diagnostic } from './diagnostics.js';
-import type { ParsedFile, Workspace } from './program.js';
+import type { FileSnapshot, ParsedFile, Workspace } from './program.js';
 import { readSystem, type SystemReadResult } from './systems.js';
 
 export interface Analysis {
@@ -22,6 +22,17 @@ export interface Analysis {
  * from the systems among them.
  */
 export function analyze(ws: Workspace, roots: readonly string[]): Analysis {
+  // Each file is read once and each closure computed once per analysis.
+  const snapshot: FileSnapshot = new Map();
+  const closures = new Map<string, ParsedFile[]>();
+  const closureOf = (file: string): ParsedFile[] => {
+    let closure = closures.get(file);
+    if (closure === undefined) {
+      closure = ws.closure(file, snapshot);
+      closures.set(file, closure);
+    }
+    return closure;
+  };
   const order: string[] = [];
   const seen = new Set<string>();
   const add = (file: ParsedFile): void => {
@@ -30,17 +41,17 @@ export function analyze(ws: Workspace, roots: readonly string[]): Analysis {
       order.push(file.source.path);
     }
   };
-  for (const root of roots) for (const f of ws.closure(root)) add(f);
+  for (const root of roots) for (const f of closureOf(root)) add(f);
 
   const systems: SystemReadResult[] = [];
   for (let i = 0; i < order.length; i++) {
-    const parsed = ws.file(order[i]);
+    const parsed = ws.snapshotFile(order[i], snapshot);
     if (!parsed) continue;
     for (const item of parsed.ast.items) {
       if (item.kind !== 'system') continue;
       const result = readSystem(item, ws);
       systems.push(result);
-      for (const d of result.config.domains) for (const f of ws.closure(d.kernel)) add(f);
+      for (const d of result.config.domains) for (const f of closureOf(d.kernel)) add(f);
     }
   }
 
@@ -51,19 +62,21 @@ export function analyze(ws: Workspace, roots: readonly string[]): Analysis {
     const list = diagnostics.get(d.file);
     if (list) list.push(d);
   };
-  for (const s of systems) s.diagnostics.forEach(push);
-  duplicateSystems(systems).forEach(push);
+  for (const s of systems) for (const d of s.diagnostics) push(d);
+  for (const d of duplicateSystems(systems)) push(d);
   for (const file of order) {
-    const closure = ws.closure(file);
+    const closure = closureOf(file);
     const parsed = closure[0];
     if (!parsed) continue;
-    parsed.syntaxDiagnostics.forEach(push);
-    ws.importDiagnostics(parsed).forEach(push);
-    checkFile(closure, { contexts: contexts.get(file) ?? [] }).forEach(push);
+    for (const d of parsed.syntaxDiagnostics) push(d);
+    for (const d of ws.importDiagnostics(parsed, snapshot)) push(d);
+    for (const d of checkFile(closure, { contexts: contexts.get(file) ?? NO_CONTEXTS })) push(d);
   }
   for (const list of diagnostics.values()) list.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.code.localeCompare(b.code));
   return { files: order, diagnostics, systems, contexts };
 }
+
+const NO_CONTEXTS: readonly BootContext[] = [];
 
 function duplicateSystems(systems: readonly SystemReadResult[]): Diagnostic[] {
   const out: Diagnostic[] = [];

@@ -21,3 +21,14 @@ export function joinList(parts: readonly string[]): string {
   if (parts.length <= 1) return parts.join('');
   return `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
 }
+
+/**
+ * The contexts in which code actually runs: code inside `impl … for xen` runs
+ * only in pv domains, code inside `impl … for native` only in native and hvm
+ * ones, other code everywhere its kernel boots.
+ */
+export function contextsRunning(contexts: readonly BootContext[], implPlatform: string | undefined): BootContext[] {
+  if (implPlatform === 'xen') return contexts.filter((c) => c.mode === 'pv');
+  if (implPlatform === 'native') return contexts.filter((c) => c.mode !== 'pv');
+  return [...contexts];
+}

@@ -1,9 +1,9 @@
 import { builtinAbi, compareVersions, type HypercallTable } from './abi.js';
 import type * as A from './ast.js';
-import { describeContext, joinList, type BootContext } from './bootContext.js';
+import { contextsRunning, describeContext, joinList, type BootContext } from './bootContext.js';
 import { evalConst, NotConstant } from './constEval.js';
 import { makeDiagnostic, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
-import { INTRINSICS, isIntrinsic } from './intrinsics.js';
+import { INTRINSICS, isIntrinsic, type IntrinsicSig } from './intrinsics.js';
 import { buildItemTable, type ItemTable } from './items.js';
 import type { ParsedFile } from './program.js';
 import type { Span } from './source.js';
@@ -42,7 +42,16 @@ class Checker {
   private readonly file: ParsedFile;
   private readonly table: ItemTable;
   private readonly abi: HypercallTable;
-  private scopes: Map<string, Binding>[] = [];
+  /**
+   * The local scopes as one flat stack: names and their bindings, innermost
+   * last; `scopeStarts` holds where each open scope begins. A later entry with
+   * the same name shadows an earlier one.
+   */
+  private readonly scopeNames: string[] = [];
+  private readonly scopeBindings: Binding[] = [];
+  private readonly scopeStarts: number[] = [];
+  /** One binding per global or const, shared by every reference to it. */
+  private readonly itemBindings = new Map<A.VarItem | A.ConstItem, Binding>();
   private fn: A.FnItem | undefined;
   private loopDepth = 0;
   private readonly evaluating = new Set<A.ConstItem>();
@@ -237,10 +246,14 @@ class Checker {
   }
 
   private checkParamNames(params: readonly A.Param[]): void {
-    const seen = new Set<string>();
-    for (const p of params) {
-      if (seen.has(p.name.name)) this.report(p.name.span, 'PVK007', `parameter '${p.name.name}' is declared twice`);
-      seen.add(p.name.name);
+    for (let i = 1; i < params.length; i++) {
+      const p = params[i];
+      for (let j = 0; j < i; j++) {
+        if (params[j].name.name === p.name.name) {
+          this.report(p.name.span, 'PVK007', `parameter '${p.name.name}' is declared twice`);
+          break;
+        }
+      }
     }
   }
 
@@ -254,32 +267,65 @@ class Checker {
     }
     this.fn = fn;
     this.loopDepth = 0;
-    const params = new Map<string, Binding>();
-    for (const p of fn.params) params.set(p.name.name, { kind: 'local', decl: p });
-    this.scopes = [params];
+    this.clearScopes();
+    this.scopeStarts.push(0);
+    for (const p of fn.params) {
+      this.scopeNames.push(p.name.name);
+      this.scopeBindings.push({ kind: 'local', decl: p });
+    }
     this.block(fn.body);
-    const broken = this.file.syntaxDiagnostics.some((d) => d.span.start >= fn.span.start && d.span.start <= fn.span.end);
-    if (fn.ret && !broken && !terminates(fn.body)) {
+    if (fn.ret && !this.hasSyntaxErrorIn(fn.span) && !terminates(fn.body)) {
       this.report(fn.name.span, 'PVK009', `fn ${fn.name.name} can reach its end without 'return'; it returns 0 there`);
     }
-    this.scopes = [];
+    this.clearScopes();
     this.fn = undefined;
+  }
+
+  private hasSyntaxErrorIn(span: Span): boolean {
+    for (const d of this.file.syntaxDiagnostics) if (d.span.start >= span.start && d.span.start <= span.end) return true;
+    return false;
+  }
+
+  private clearScopes(): void {
+    this.scopeNames.length = 0;
+    this.scopeBindings.length = 0;
+    this.scopeStarts.length = 0;
+  }
+
+  private openScope(): void {
+    this.scopeStarts.push(this.scopeNames.length);
+  }
+
+  private closeScope(): void {
+    const start = this.scopeStarts.pop() ?? 0;
+    this.scopeNames.length = start;
+    this.scopeBindings.length = start;
   }
 
   // ------------------------------------------------------------ statements
 
   private block(b: A.Block): void {
-    this.scopes.push(new Map());
+    this.openScope();
     for (const s of b.stmts) this.stmt(s);
-    this.scopes.pop();
+    this.closeScope();
   }
 
   private declare(name: A.Ident, binding: Binding): void {
-    const scope = this.scopes[this.scopes.length - 1];
-    if (scope.has(name.name) && this.scopes.length > 1) {
+    const names = this.scopeNames;
+    const depth = this.scopeStarts.length;
+    const start = depth > 0 ? this.scopeStarts[depth - 1] : 0;
+    let declared = false;
+    for (let i = names.length - 1; i >= start; i--) {
+      if (names[i] === name.name) {
+        declared = true;
+        break;
+      }
+    }
+    if (declared && depth > 1) {
       this.report(name.span, 'PVK007', `'${name.name}' is already declared in this block; use another name or assign to it`);
     }
-    scope.set(name.name, binding);
+    names.push(name.name);
+    this.scopeBindings.push(binding);
   }
 
   private stmt(s: A.Stmt): void {
@@ -311,11 +357,13 @@ class Checker {
       case 'for': {
         this.expect(s.lo, 'u32');
         this.expect(s.hi, 'u32');
-        this.scopes.push(new Map([[s.name.name, { kind: 'local', decl: s } as Binding]]));
+        this.openScope();
+        this.scopeNames.push(s.name.name);
+        this.scopeBindings.push({ kind: 'local', decl: s });
         this.loopDepth++;
         this.block(s.body);
         this.loopDepth--;
-        this.scopes.pop();
+        this.closeScope();
         break;
       }
       case 'return': {
@@ -415,14 +463,18 @@ class Checker {
   }
 
   private lookup(name: string): Binding | undefined {
-    for (let i = this.scopes.length - 1; i >= 0; i--) {
-      const b = this.scopes[i].get(name);
-      if (b) return b;
+    const names = this.scopeNames;
+    for (let i = names.length - 1; i >= 0; i--) {
+      if (names[i] === name) return this.scopeBindings[i];
     }
     const item = this.table.values.get(name);
-    if (item?.kind === 'var') return { kind: 'global', decl: item };
-    if (item?.kind === 'const') return { kind: 'const', decl: item };
-    return undefined;
+    if (item === undefined || (item.kind !== 'var' && item.kind !== 'const')) return undefined;
+    let b = this.itemBindings.get(item);
+    if (b === undefined) {
+      b = item.kind === 'var' ? { kind: 'global', decl: item } : { kind: 'const', decl: item };
+      this.itemBindings.set(item, b);
+    }
+    return b;
   }
 
   private unknownName(e: A.NameExpr): void {
@@ -436,7 +488,7 @@ class Checker {
       return;
     }
     const names: string[] = [];
-    for (const s of this.scopes) names.push(...s.keys());
+    for (const n of this.scopeNames) names.push(n);
     for (const v of this.table.values.values()) if (v.kind === 'var' || v.kind === 'const') names.push(v.name.name);
     this.report(e.span, 'PVK002', `unknown name '${e.name}'${suggest(e.name, names)}`);
   }
@@ -521,18 +573,6 @@ class Checker {
     }
   }
 
-  /** Types two operands that must agree, letting an untyped literal side take the other side's type. */
-  private pair(l: A.Expr, r: A.Expr, hint: A.TypeName | undefined): [Ty, Ty] {
-    if (isUntyped(l, this) && !isUntyped(r, this)) {
-      const tr = this.expr(r, hint);
-      const tl = this.expr(l, isInt(tr) ? tr : hint);
-      return [tl, tr];
-    }
-    const tl = this.expr(l, hint);
-    const tr = this.expr(r, isInt(tl) ? tl : hint === 'bool' ? undefined : hint);
-    return [tl, tr];
-  }
-
   private binary(e: A.BinaryExpr, hint: A.TypeName | undefined): Ty {
     const op = e.op;
     if (op === '&&' || op === '||') {
@@ -548,7 +588,17 @@ class Checker {
       return isInt(tl) ? tl : undefined;
     }
     const comparison = op === '==' || op === '!=' || op === '<' || op === '<=' || op === '>' || op === '>=';
-    const [tl, tr] = this.pair(e.left, e.right, comparison ? undefined : isInt(hint) ? hint : undefined);
+    // The two operands must agree; an untyped literal side takes the other side's type.
+    const pairHint = comparison ? undefined : isInt(hint) ? hint : undefined;
+    let tl: Ty;
+    let tr: Ty;
+    if (isUntyped(e.left, this) && !isUntyped(e.right, this)) {
+      tr = this.expr(e.right, pairHint);
+      tl = this.expr(e.left, isInt(tr) ? tr : pairHint);
+    } else {
+      tl = this.expr(e.left, pairHint);
+      tr = this.expr(e.right, isInt(tl) ? tl : pairHint);
+    }
     if (tl === undefined || tr === undefined) return comparison ? 'bool' : isInt(tl) ? tl : isInt(tr) ? tr : undefined;
     if (op === '==' || op === '!=') {
       if (tl !== tr || (!isInt(tl) && tl !== 'bool')) this.report(e.opSpan, 'PVK003', `cannot compare ${show(tl)} with ${show(tr)}${isInt(tl) && isInt(tr) ? "; convert one side with 'as'" : ''}`);
@@ -567,14 +617,18 @@ class Checker {
     return comparison ? 'bool' : tl;
   }
 
-  private args(e: { args: A.Expr[]; argsSpan: Span }, params: readonly { type: A.TypeName }[], what: string): void {
-    if (e.args.length !== params.length) {
-      this.report(e.argsSpan, 'PVK004', `${what} takes ${params.length} argument${params.length === 1 ? '' : 's'}, but ${e.args.length} ${e.args.length === 1 ? 'was' : 'were'} given`);
+  /** Checks a call's arguments against parameters (a declaration's, or an intrinsic's). */
+  private args(e: A.CallExpr | A.PvopCallExpr | A.HypercallExpr, params: readonly (A.Param | IntrinsicSig['params'][number])[]): void {
+    const args = e.args;
+    if (args.length !== params.length) {
+      this.report(e.argsSpan, 'PVK004', `${callDescription(e)} takes ${params.length} argument${params.length === 1 ? '' : 's'}, but ${args.length} ${args.length === 1 ? 'was' : 'were'} given`);
     }
-    e.args.forEach((a, i) => {
-      if (i < params.length) this.expect(a, params[i].type);
-      else this.expr(a, undefined);
-    });
+    for (let i = 0; i < args.length; i++) {
+      if (i < params.length) {
+        const type = params[i].type;
+        this.expect(args[i], typeof type === 'string' ? type : type.name);
+      } else this.expr(args[i], undefined);
+    }
   }
 
   private call(e: A.CallExpr, statement: boolean): Ty {
@@ -582,7 +636,7 @@ class Checker {
     const item = this.table.values.get(name);
     if (item?.kind === 'fn') {
       e.target = item;
-      this.args(e, item.params.map((p) => ({ type: p.type.name })), `${name}()`);
+      this.args(e, item.params);
       return item.ret?.name ?? 'void';
     }
     if (isIntrinsic(name)) {
@@ -595,7 +649,7 @@ class Checker {
         return 'void';
       }
       const sig = INTRINSICS[name];
-      this.args(e, sig.params, `${name}()`);
+      this.args(e, sig.params);
       this.intrinsicLints(e, name);
       return sig.ret ?? 'void';
     }
@@ -626,7 +680,7 @@ class Checker {
     }
     e.pvops = group;
     e.decl = op;
-    this.args(e, op.params.map((p) => ({ type: p.type.name })), `${group.name.name}.${op.name.name}()`);
+    this.args(e, op.params);
     return op.ret?.name ?? 'void';
   }
 
@@ -638,7 +692,7 @@ class Checker {
       return 'i32';
     }
     e.decl = decl;
-    this.args(e, decl.params.map((p) => ({ type: p.type.name })), `hypercall ${decl.name.name}`);
+    this.args(e, decl.params);
     this.hypercallLints(e, decl, statement);
     return decl.ret?.name ?? 'i32';
   }
@@ -646,11 +700,13 @@ class Checker {
   // ------------------------------------------------------------ context-dependent lints
 
   private hypercallLints(e: A.HypercallExpr, decl: A.HypercallDecl, statement: boolean): void {
-    const bare = this.options.contexts.filter((c) => c.hypervisor === null);
-    if (bare.length > 0 && this.fn?.impl?.platform.name !== 'xen') {
+    if (this.options.contexts.length === 0) return; // every lint below needs a context
+    const running = contextsRunning(this.options.contexts, this.fn?.impl?.platform.name);
+    const bare = running.filter((c) => c.hypervisor === null);
+    if (bare.length > 0) {
       this.report(e.name.span, 'PVK016', `hypercall ${decl.name.name}: ${joinList(bare.map(describeContext))} ${bare.length === 1 ? 'boots' : 'boot'} this kernel on bare metal ('hypervisor none'), where a hypercall faults (no-hypervisor); move it into an 'impl … for xen' behind a pvop`);
     }
-    const contexts = this.options.contexts.filter((c) => c.hypervisor !== null);
+    const contexts = running.filter((c) => c.hypervisor !== null);
     const label = `${decl.name.name} (#${decl.number})`;
     if (decl.cls === 'dom0') {
       const unprivileged = contexts.filter((c) => !c.privileged);
@@ -671,7 +727,7 @@ class Checker {
     if (name === 'xen_domain' && !this.fn?.impl) {
       this.report({ start: e.callee.span.start, end: e.argsSpan.end }, 'PVK020', `platform conditional in core code: xen_domain() outside an impl block scatters 'if (xen)' through the kernel; move the platform-specific code into a pvop with 'impl … for native' and 'impl … for xen'`);
     }
-    if (INTRINSICS[name].privileged && this.fn?.impl?.platform.name !== 'native') {
+    if (INTRINSICS[name].privileged && this.options.contexts.length > 0 && this.fn?.impl?.platform.name !== 'native') {
       const pv = this.options.contexts.filter((c) => c.mode === 'pv');
       if (pv.length > 0) {
         const impl = this.fn?.impl;
@@ -714,9 +770,37 @@ function isUntyped(e: A.Expr, c: { lookupConst(name: string): A.ConstItem | unde
     case 'unary':
       return e.op !== '!' && isUntyped(e.operand, c);
     case 'binary':
-      return ['+', '-', '*', '/', '%', '&', '|', '^'].includes(e.op) && isUntyped(e.left, c) && isUntyped(e.right, c);
+      return isArithmetic(e.op) && isUntyped(e.left, c) && isUntyped(e.right, c);
     default:
       return false;
+  }
+}
+
+function isArithmetic(op: A.BinaryOp): boolean {
+  switch (op) {
+    case '+':
+    case '-':
+    case '*':
+    case '/':
+    case '%':
+    case '&':
+    case '|':
+    case '^':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** How a call is named in PVK004: `f()`, `group.op()` or `hypercall name` (the checker has resolved it). */
+function callDescription(e: A.CallExpr | A.PvopCallExpr | A.HypercallExpr): string {
+  switch (e.kind) {
+    case 'call':
+      return `${e.callee.name}()`;
+    case 'pvop':
+      return `${e.pvops?.name.name ?? e.group.name}.${e.decl?.name.name ?? e.op.name}()`;
+    case 'hypercall':
+      return `hypercall ${e.decl?.name.name ?? e.name.name}`;
   }
 }
 

@@ -22,6 +22,9 @@ export interface ParsedFile {
   imports: { file: string; item: ImportItem }[];
 }
 
+/** Files read during one piece of work (an analysis): path → parsed file, or undefined when unreadable. */
+export type FileSnapshot = Map<string, ParsedFile | undefined>;
+
 export function normalizePath(file: string): string {
   return path.resolve(file);
 }
@@ -62,13 +65,15 @@ export class Workspace {
   /**
    * The file followed by everything it imports, transitively, each once, in
    * breadth-first order of appearance. Cycles are fine. Unreadable files are left out.
+   * `snapshot`, when given, remembers each file read (or found unreadable) so
+   * that several closures taken together read every file only once.
    */
-  closure(root: string): ParsedFile[] {
-    const seen = new Set<string>([root]);
+  closure(root: string, snapshot?: FileSnapshot): ParsedFile[] {
     const order: ParsedFile[] = [];
     const queue = [root];
-    while (queue.length > 0) {
-      const parsed = this.file(queue.shift() as string);
+    const seen = new Set<string>(queue);
+    for (let q = 0; q < queue.length; q++) {
+      const parsed = this.snapshotFile(queue[q], snapshot);
       if (!parsed) continue;
       order.push(parsed);
       for (const imp of parsed.imports) {
@@ -81,13 +86,25 @@ export class Workspace {
     return order;
   }
 
-  /** PVK013 for each import of the file that cannot be read now. */
-  importDiagnostics(parsed: ParsedFile): Diagnostic[] {
-    return parsed.imports
-      .filter((imp) => this.host.readFile(imp.file) === undefined)
-      .map((imp) =>
-        makeDiagnostic(parsed.source.path, imp.item.pathSpan, 'PVK013', `cannot read imported file '${imp.item.path}' (looked for ${imp.file})`),
-      );
+  /** The parsed file as in `snapshot` (reading it into the snapshot the first time), or as now without one. */
+  snapshotFile(file: string, snapshot?: FileSnapshot): ParsedFile | undefined {
+    if (!snapshot) return this.file(file);
+    if (snapshot.has(file)) return snapshot.get(file);
+    const parsed = this.file(file);
+    snapshot.set(file, parsed);
+    return parsed;
+  }
+
+  /** PVK013 for each import of the file that cannot be read now (or in `snapshot`). */
+  importDiagnostics(parsed: ParsedFile, snapshot?: FileSnapshot): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    for (const imp of parsed.imports) {
+      const unreadable = snapshot?.has(imp.file) ? snapshot.get(imp.file) === undefined : this.host.readFile(imp.file) === undefined;
+      if (unreadable) {
+        out.push(makeDiagnostic(parsed.source.path, imp.item.pathSpan, 'PVK013', `cannot read imported file '${imp.item.path}' (looked for ${imp.file})`));
+      }
+    }
+    return out;
   }
 }
 

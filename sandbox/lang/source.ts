@@ -47,8 +47,11 @@ export class SourceFile {
   offset(line: number, column: number): number {
     const l = Math.max(1, Math.min(line, this.lineStarts.length));
     const start = this.lineStarts[l - 1];
-    const next = l < this.lineStarts.length ? this.lineStarts[l] : this.text.length;
-    return Math.max(start, Math.min(start + column - 1, next));
+    let end = l < this.lineStarts.length ? this.lineStarts[l] : this.text.length;
+    // A column past the end of the line means the end of that line, before its line break.
+    if (end > start && this.text.charCodeAt(end - 1) === 10) end--;
+    if (end > start && this.text.charCodeAt(end - 1) === 13) end--;
+    return Math.max(start, Math.min(start + column - 1, end));
   }
 
   lineOf(offset: number): number {

@@ -88,6 +88,8 @@ class Generator {
       // cycles left before the next check must stop (0 while events may be pending)
       // and the domain memory's views and size.
       `let b = D.pendingHint ? 0 : R.lim - R.cyc, mb = M.bytes, mv = M.view, ml = M.limit, X = null;`,
+      // What the debugger armed is fixed for a whole run: read it once per activation.
+      this.stepping ? 'const HA = R.hall, HM = R.harm;' : '',
       `if (rf !== undefined) { const L = rf.locals; ${restore} rp = rf.pc === 0 ? 0 : route(${fn.id}, rf.pc); }`,
       'try {',
       // An upcall delivered at the entry check point resumes here; inside the try so
@@ -176,7 +178,7 @@ class Generator {
         // Stepping: ask the hook where the debugger armed this boundary (or all of them),
         // except right where this frame resumes from a stop (sk).
         const hook = this.stepping
-          ? `if (sk === 0 && (R.hall || (R.harm !== null && R.harm[${s.id}] === 1))) { R.cyc += c; c = 0; site = ${-pc}; hk(${s.id}); ${REFRESH} }\nsk = 0;\n`
+          ? `if (sk === 0 && (HA || (HM !== null && HM[${s.id}] === 1))) { R.cyc += c; c = 0; site = ${-pc}; hk(${s.id}); ${REFRESH} }\nsk = 0;\n`
           : '';
         if (!s.check) return `${hook}c += ${COSTS.statement};`;
         return `if (c >= b) { site = ${-pc}; R.cyc += c; c = 0; check(); ${REFRESH} }\n${hook}c += ${COSTS.statement};`;

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import type { PublishDiagnosticsParams } from 'vscode-languageserver';
+import type { InitializeResult, PublishDiagnosticsParams } from 'vscode-languageserver';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const SERVER = path.join(ROOT, 'dist/server.js');
@@ -19,6 +19,8 @@ export class LspClient {
   private readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
   private waiters: (() => void)[] = [];
   stderr = '';
+  /** window/logMessage notifications received (the server logs handler failures there). */
+  readonly logs: { type: number; message: string }[] = [];
 
   constructor() {
     this.child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -30,14 +32,19 @@ export class LspClient {
       this.waiters = [];
       for (const f of w) f();
     });
-    this.rpc.onNotification('window/logMessage', () => undefined);
+    this.rpc.onNotification('window/logMessage', (p: unknown) => {
+      this.logs.push(p as { type: number; message: string });
+    });
     this.rpc.onRequest('workspace/configuration', () => []);
     this.rpc.onRequest('client/registerCapability', () => null);
     this.rpc.listen();
   }
 
+  /** What the server answered to `initialize` (its capabilities). */
+  initializeResult: InitializeResult | undefined;
+
   async start(folder: string): Promise<void> {
-    await this.rpc.sendRequest('initialize', { processId: process.pid, rootUri: uri(folder), workspaceFolders: [{ uri: uri(folder), name: 'ws' }], capabilities: {} });
+    this.initializeResult = await this.rpc.sendRequest<InitializeResult>('initialize', { processId: process.pid, rootUri: uri(folder), workspaceFolders: [{ uri: uri(folder), name: 'ws' }], capabilities: {} });
     await this.rpc.sendNotification('initialized', {});
   }
 
@@ -74,14 +81,32 @@ export class LspClient {
     }
   }
 
+  /** True while the server process has not exited. */
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The last diagnostics published for a file, without waiting. */
+  lastDiagnostics(file: string): PublishDiagnosticsParams | undefined {
+    return this.diagnostics.get(uri(file));
+  }
+
   async stop(): Promise<void> {
+    const exited = new Promise<void>((resolve) => {
+      if (!this.alive) resolve();
+      else this.child.once('exit', () => resolve());
+    });
     try {
       await this.rpc.sendRequest('shutdown');
-      void this.rpc.sendNotification('exit');
+      await this.rpc.sendNotification('exit');
+      // the server exits by itself after `exit`; do not write to a closed pipe
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+      clearTimeout(timer);
     } catch {
       // already gone
     }
     this.rpc.dispose();
-    this.child.kill();
+    if (this.alive) this.child.kill();
   }
 }

@@ -109,7 +109,7 @@ describe('the stepping engine asks only at armed boundaries', () => {
       asked.push(b.id);
       return true;
     };
-    const forTest = engine.sourceOf(program).match(/R\.harm\[(\d+)\]/g)?.map((m) => Number(/\d+/.exec(m)?.[0]));
+    const forTest = engine.sourceOf(program).match(/HM\[(\d+)\]/g)?.map((m) => Number(/\d+/.exec(m)?.[0]));
     expect(forTest && forTest.length).toBeGreaterThan(0);
     let target = -1;
     const plain = parsed(report(boot(c, 'interpreter')));

@@ -1,0 +1,139 @@
+/**
+ * Code lenses that surface the hypercall ABI, the pvops tables and the
+ * systems (test/fixtures/lsp/context; kernel.pvk is booted as dom0 on 4.2 by
+ * system host and as the pv domU web on 4.1 by system old_host).
+ */
+import * as path from 'node:path';
+import type { CodeLens } from 'vscode-languageserver';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFixture, FIXTURES, LspClient, pos, read, removeDir, uri } from './helpers';
+
+let dir: string;
+let client: LspClient;
+const file = (name: string): string => path.join(dir, name);
+
+beforeAll(async () => {
+  dir = copyFixture('context');
+  client = new LspClient();
+  await client.start(dir);
+  for (const f of ['kernel.pvk', 'cpu.pvk', 'system.pvk']) client.open(file(f), read(file(f)));
+  await client.diagnosticsFor(file('kernel.pvk'), (p) => p.diagnostics.length > 0);
+});
+
+afterAll(async () => {
+  await client?.stop();
+  removeDir(dir);
+});
+
+const lenses = (name: string): Promise<CodeLens[]> => client.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: uri(file(name)) } });
+const onLine = (ls: CodeLens[], line: number): CodeLens[] => ls.filter((l) => l.range.start.line === line);
+
+describe('code lenses', () => {
+  it('at a dom0 hypercall site: number, name, class, version, cost and -EPERM in the unprivileged domU', async () => {
+    const text = read(file('kernel.pvk'));
+    const ls = onLine(await lenses('kernel.pvk'), pos(text, 'hypercall domctl').line);
+    expect(ls).toHaveLength(1);
+    const title = ls[0].command?.title ?? '';
+    expect(title).toContain('#36 domctl');
+    expect(title).toContain('dom0-only');
+    expect(title).toContain('since 3.0');
+    expect(title).toMatch(/~700 cycles/); // 300 entry/exit + cost 400
+    expect(title).toContain('-EPERM in domU web');
+    expect(title).not.toContain('-ENOSYS'); // domctl exists on 4.1
+    expect(title).not.toContain('domU dom0'); // dom0 of host is privileged
+  });
+
+  it('at a newer hypercall site: since 4.2 and -ENOSYS on hypervisor 4.1 (system old_host)', async () => {
+    const text = read(file('kernel.pvk'));
+    const ls = onLine(await lenses('kernel.pvk'), pos(text, 'hypercall set_pat').line);
+    expect(ls).toHaveLength(1);
+    const title = ls[0].command?.title ?? '';
+    expect(title).toContain('#40 set_pat');
+    expect(title).toContain('stable');
+    expect(title).toContain('since 4.2');
+    expect(title).toMatch(/~350 cycles/);
+    expect(title).toContain('-ENOSYS on hypervisor 4.1 (system old_host)');
+    expect(title).not.toContain('-EPERM');
+  });
+
+  it('lenses follow the context: with old_host on 4.2 the -ENOSYS warning goes', async () => {
+    const sys = file('system.pvk');
+    client.change(sys, read(sys).replace('hypervisor 4.1;', 'hypervisor 4.2;'), 2);
+    await client.diagnosticsFor(file('kernel.pvk'), (p) => !p.diagnostics.some((d) => d.code === 'PVK012'));
+    const text = read(file('kernel.pvk'));
+    const [l] = onLine(await lenses('kernel.pvk'), pos(text, 'hypercall set_pat').line);
+    expect(l.command?.title).toContain('#40 set_pat');
+    expect(l.command?.title).not.toContain('-ENOSYS');
+    client.change(sys, read(sys), 3);
+    await client.diagnosticsFor(file('kernel.pvk'), (p) => p.diagnostics.some((d) => d.code === 'PVK012'));
+  });
+
+  it('above each pvops op: its implementations and its call-site count', async () => {
+    const text = read(file('cpu.pvk'));
+    const ls = await lenses('cpu.pvk');
+    const title = (op: string): string => {
+      const found = onLine(ls, pos(text, `fn ${op}(`).line);
+      expect(found, op).toHaveLength(1);
+      return found[0].command?.title ?? '';
+    };
+    // irq_disable and irq_enable are called once each in kernel.pvk, load_cr3 never
+    for (const op of ['irq_disable', 'irq_enable']) {
+      expect(title(op)).toContain('impl native');
+      expect(title(op)).toContain('impl xen');
+      expect(title(op)).toMatch(/\b1 call site\b/);
+    }
+    expect(title('load_cr3')).toContain('impl native');
+    expect(title('load_cr3')).toContain('impl xen');
+    expect(title('load_cr3')).toMatch(/\b0 call sites\b/);
+  });
+
+  it('the call-site count follows edits of another file', async () => {
+    const k = file('kernel.pvk');
+    const text = read(k);
+    client.change(k, text.replace('    cpu.irq_enable();\n', '    cpu.irq_enable();\n    cpu.irq_enable();\n    cpu.load_cr3(0x1000);\n'), 2);
+    const cpuText = read(file('cpu.pvk'));
+    let ls: CodeLens[] = [];
+    ls = await lenses('cpu.pvk');
+    expect(onLine(ls, pos(cpuText, 'fn irq_enable(').line)[0].command?.title).toMatch(/\b2 call sites\b/);
+    expect(onLine(ls, pos(cpuText, 'fn load_cr3(').line)[0].command?.title).toMatch(/\b1 call site\b/);
+    client.change(k, text, 3);
+  });
+
+  it('above each system: Run, Debug and Profile with the system name as argument', async () => {
+    const text = read(file('system.pvk'));
+    const ls = await lenses('system.pvk');
+    for (const name of ['host', 'old_host']) {
+      const here = onLine(ls, pos(text, `system ${name} {`).line);
+      const titles = here.map((l) => l.command?.title ?? '');
+      expect(titles.some((t) => /\bRun\b/.test(t)), `${name}: ${titles.join(' | ')}`).toBe(true);
+      expect(titles.some((t) => /\bDebug\b/.test(t))).toBe(true);
+      expect(titles.some((t) => /\bProfile\b/.test(t))).toBe(true);
+      const commands = here.map((l) => l.command?.command);
+      expect(commands).toEqual(expect.arrayContaining(['pvlab.runSystem', 'pvlab.debugSystem', 'pvlab.profileSystem']));
+      for (const l of here) expect(l.command?.arguments ?? []).toContain(name);
+    }
+  });
+
+  it('every hypercall site gets its lens, wherever the expression is (fixture sites/sites.pvk)', async () => {
+    const sites = path.join(FIXTURES, 'sites/sites.pvk');
+    const text = read(sites);
+    client.open(sites, text);
+    const ls = (await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: uri(sites) } })).filter((l) => l.command?.title.startsWith('#'));
+    const expected = [...text.matchAll(/hypercall (\w+)\(/g)].map((m) => ({ at: m.index as number, name: m[1] }));
+    expect(expected).toHaveLength(21);
+    expect(ls).toHaveLength(expected.length);
+    const lines = text.split('\n');
+    for (const l of ls) {
+      const lineText = lines[l.range.start.line];
+      // (a parenthesised call's range may start at its parenthesis)
+      expect(lineText.slice(l.range.start.character)).toMatch(/^\(?hypercall \w+\(/);
+    }
+    const titles = ls.map((l) => l.command?.title ?? '');
+    expect(titles.filter((t) => t.startsWith('#17 xen_version'))).toHaveLength(19);
+    expect(titles.filter((t) => t.startsWith('#29 sched_op'))).toHaveLength(1);
+    expect(titles.filter((t) => t.startsWith('#18 console_io'))).toHaveLength(1);
+    // not booted by any system: no trouble to mark
+    for (const t of titles) expect(t).not.toMatch(/EPERM|ENOSYS|bare metal/);
+    client.notify('textDocument/didClose', { textDocument: { uri: uri(sites) } });
+  });
+});
