@@ -1,0 +1,169 @@
+// Helpers for end-to-end cases: waiting (never sleeping) and driving the VS Code workbench.
+// Cases get these as `ctx.h`. Selectors are those of VS Code 1.100 (code-server 4.100.3).
+
+/**
+ * Polls `condition` (sync or async) until it returns a truthy value, which is returned.
+ * Throws after `timeout` ms with `message` and the last error the condition threw, if any.
+ */
+export async function waitFor(condition, { timeout = 15_000, interval = 100, message = 'condition' } = {}) {
+  const deadline = Date.now() + timeout;
+  let lastError;
+  for (;;) {
+    try {
+      const value = await condition();
+      if (value) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() >= deadline) {
+      const why = lastError ? ` (last error: ${lastError instanceof Error ? lastError.message.split('\n')[0] : lastError})` : '';
+      throw new Error(`timed out after ${timeout} ms waiting for ${message}${why}`);
+    }
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+/** Throws `message` unless `value` is truthy. */
+export function assert(value, message) {
+  if (!value) throw new Error(`assertion failed: ${message}`);
+}
+
+/** Waits until `selector` is visible on `page`; returns its locator (first match). */
+export async function waitForSelector(page, selector, { timeout = 15_000, state = 'visible' } = {}) {
+  const locator = page.locator(selector).first();
+  await locator.waitFor({ state, timeout });
+  return locator;
+}
+
+/** Trims and turns the editor's non-breaking spaces into plain ones. */
+export const normalize = (text) => text.replace(/\u00a0/g, ' ').trim();
+
+/** Waits until the element matched by `selector` has text for which `predicate` holds; returns the text. */
+export async function waitForText(page, selector, predicate, { timeout = 15_000, message } = {}) {
+  const test = typeof predicate === 'string' ? (t) => t.includes(predicate) : predicate instanceof RegExp ? (t) => predicate.test(t) : predicate;
+  let last = '';
+  try {
+    return await waitFor(
+      async () => {
+        const texts = (await page.locator(selector).allInnerTexts()).map(normalize);
+        last = texts.join(' | ');
+        return texts.find((t) => test(t));
+      },
+      { timeout, message: message ?? `text in ${selector}` },
+    );
+  } catch (err) {
+    throw new Error(`${err.message}; last seen: ${JSON.stringify(last.slice(0, 300))}`);
+  }
+}
+
+/** CSS selector for a workbench element by id (VS Code ids contain dots). */
+export const byId = (id) => `[id="${id}"]`;
+
+/** Selectors for workbench parts and widgets. */
+export const sel = {
+  workbench: '.monaco-workbench',
+  activityBar: '.part.activitybar',
+  statusBar: '.part.statusbar',
+  editorPart: '.part.editor',
+  explorerRow: '.explorer-folders-view .monaco-list-row',
+  quickInput: '.quick-input-widget',
+  quickInputBox: '.quick-input-widget .quick-input-box input',
+  quickInputRow: '.quick-input-widget .quick-input-list .monaco-list-row',
+  tab: '.tabs-container .tab',
+  activeTab: '.tabs-container .tab.active',
+  editorText: '.editor-instance .monaco-editor .view-lines',
+  notification: '.notifications-toasts .notification-toast',
+};
+
+/** Loads the workbench for `folder` and waits until its main parts are rendered. */
+export async function openWorkbench(page, baseUrl, folder, { timeout = 45_000, payload } = {}) {
+  let url = `${baseUrl}/?folder=${encodeURIComponent(folder)}`;
+  if (payload) url += `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  await page.goto(url, { timeout, waitUntil: 'domcontentloaded' });
+  const deadline = Date.now() + timeout;
+  const left = () => Math.max(1000, deadline - Date.now());
+  await waitForSelector(page, sel.workbench, { timeout: left() });
+  await waitForSelector(page, sel.activityBar, { timeout: left() });
+  await waitForSelector(page, sel.statusBar, { timeout: left() });
+  await waitForSelector(page, sel.editorPart, { timeout: left() });
+}
+
+/** Focuses the workbench so keyboard shortcuts reach it (clicks an empty spot of the editor area). */
+export async function focusWorkbench(page) {
+  await page.locator(sel.editorPart).first().click({ position: { x: 5, y: 5 }, force: true }).catch(() => {});
+}
+
+/**
+ * Opens a file by name via Quick Open (Ctrl+P): types the name, waits for a result row that
+ * shows it (Enter right after start-up flakes otherwise), presses Enter and waits for the tab.
+ */
+export async function quickOpen(page, fileName, { timeout = 20_000 } = {}) {
+  const deadline = Date.now() + timeout;
+  const left = () => Math.max(1000, deadline - Date.now());
+  await waitFor(
+    async () => {
+      if (!(await page.locator(sel.quickInputBox).first().isVisible())) {
+        await focusWorkbench(page);
+        await page.keyboard.press('Control+P');
+      }
+      return page.locator(sel.quickInputBox).first().isVisible();
+    },
+    { timeout: left(), interval: 500, message: 'Quick Open to show' },
+  );
+  await page.locator(sel.quickInputBox).first().fill(fileName);
+  const row = page.locator(sel.quickInputRow).filter({ hasText: fileName }).first();
+  await row.waitFor({ state: 'visible', timeout: left() });
+  // The first row must be the file (it is what Enter opens).
+  await waitForText(page, `${sel.quickInputRow}[data-index="0"]`, fileName, { timeout: left(), message: `Quick Open's first row to be ${fileName}` });
+  await page.keyboard.press('Enter');
+  await waitForTab(page, fileName, { timeout: left() });
+}
+
+/** Waits for an editor tab labelled `name` to be the active tab. */
+export async function waitForTab(page, name, { timeout = 15_000 } = {}) {
+  return waitForText(page, `${sel.activeTab} .label-name`, (t) => t === name, { timeout, message: `active editor tab "${name}"` });
+}
+
+/**
+ * Runs a command by its palette label, e.g. "Extensions: Show Installed Extensions": F1, type
+ * it, wait for the row with exactly that label (fuzzy matching may rank others first), click it.
+ */
+export async function runCommand(page, label, { timeout = 20_000 } = {}) {
+  const deadline = Date.now() + timeout;
+  const left = () => Math.max(1000, deadline - Date.now());
+  await waitFor(
+    async () => {
+      if (!(await page.locator(sel.quickInputBox).first().isVisible())) {
+        await focusWorkbench(page);
+        await page.keyboard.press('F1');
+      }
+      return page.locator(sel.quickInputBox).first().isVisible();
+    },
+    { timeout: left(), interval: 500, message: 'the command palette to show' },
+  );
+  await page.locator(sel.quickInputBox).first().fill(`>${label}`);
+  const row = page
+    .locator(sel.quickInputRow)
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`, 'i') }) })
+    .first();
+  try {
+    await row.waitFor({ state: 'visible', timeout: left() });
+  } catch (err) {
+    const shown = (await page.locator(`${sel.quickInputRow} .label-name`).allInnerTexts()).map(normalize);
+    throw new Error(`command "${label}" not in the palette (rows: ${shown.join(' | ') || 'none'}): ${err.message.split('\n')[0]}`);
+  }
+  await row.click();
+  await waitFor(async () => !(await page.locator(sel.quickInputBox).first().isVisible()), { timeout: left(), message: 'the palette to close' });
+}
+
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The language shown in the status bar's language indicator (e.g. "pvk"), waiting for it to be `expected`. */
+export async function waitForStatusLanguage(page, expected, { timeout = 15_000 } = {}) {
+  return waitForText(page, byId('status.editor.mode'), (t) => t === expected, { timeout, message: `status bar language "${expected}"` });
+}
+
+/** Names shown in the explorer's tree rows. */
+export async function explorerNames(page) {
+  return (await page.locator(`${sel.explorerRow} .label-name`).allInnerTexts()).map((t) => t.trim());
+}
