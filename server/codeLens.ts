@@ -6,23 +6,78 @@ import { contextsRunning } from '../sandbox/lang/bootContext.js';
 import { hypercallCost, hypercallTrouble, implPlatformAt } from './describe.js';
 import type { Project } from './project.js';
 
-/** Walks every hypercall expression of a file. */
+/** Every hypercall expression of a file, in text order (walking the syntax only, never into resolved callees). */
 function hypercallSites(ast: A.FileAst): A.HypercallExpr[] {
   const out: A.HypercallExpr[] = [];
-  const visit = (node: unknown): void => {
-    if (node === null || typeof node !== 'object') return;
-    if (Array.isArray(node)) {
-      for (const n of node) visit(n);
-      return;
-    }
-    const rec = node as Record<string, unknown>;
-    if (rec.kind === 'hypercall' && 'keywordSpan' in rec) out.push(node as A.HypercallExpr);
-    for (const key of ['items', 'body', 'stmts', 'init', 'value', 'expr', 'cond', 'then', 'else', 'lo', 'hi', 'left', 'right', 'operand', 'args', 'address', 'target', 'fns']) {
-      if (key in rec) visit(rec[key]);
+  const expr = (e: A.Expr | undefined): void => {
+    if (!e) return;
+    switch (e.kind) {
+      case 'hypercall':
+        out.push(e);
+        e.args.forEach(expr);
+        break;
+      case 'call':
+      case 'pvop':
+        e.args.forEach(expr);
+        break;
+      case 'binary':
+        expr(e.left);
+        expr(e.right);
+        break;
+      case 'unary':
+      case 'cast':
+        expr(e.operand);
+        break;
+      case 'mem':
+        expr(e.address);
+        break;
+      default:
+        break;
     }
   };
-  visit(ast.items);
-  return out;
+  const stmt = (s: A.Stmt | undefined): void => {
+    if (!s) return;
+    switch (s.kind) {
+      case 'let':
+        expr(s.init);
+        break;
+      case 'assign':
+        if (s.target.kind === 'mem') expr(s.target.address);
+        expr(s.value);
+        break;
+      case 'expr':
+        expr(s.expr);
+        break;
+      case 'return':
+        expr(s.value);
+        break;
+      case 'if':
+        expr(s.cond);
+        stmt(s.then);
+        stmt(s.else);
+        break;
+      case 'while':
+        expr(s.cond);
+        stmt(s.body);
+        break;
+      case 'for':
+        expr(s.lo);
+        expr(s.hi);
+        stmt(s.body);
+        break;
+      case 'block':
+        s.stmts.forEach(stmt);
+        break;
+      default:
+        break;
+    }
+  };
+  for (const item of ast.items) {
+    if (item.kind === 'fn') stmt(item.body);
+    if (item.kind === 'impl') item.fns.forEach((f) => stmt(f.body));
+    if (item.kind === 'const' || item.kind === 'var') expr(item.init);
+  }
+  return out.sort((a, b) => a.span.start - b.span.start);
 }
 
 /**

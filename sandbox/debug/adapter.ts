@@ -134,7 +134,10 @@ export class PvlabDebugSession extends LoggingDebugSession {
     const event = new StoppedEvent(kind, this.threadId(stop.vcpu), stop.description) as DebugProtocol.StoppedEvent;
     event.body.allThreadsStopped = true;
     if (stop.breakpointIds.length > 0) event.body.hitBreakpointIds = stop.breakpointIds;
-    if (stop.description) event.body.text = stop.description;
+    if (stop.description) {
+      event.body.description = stop.description;
+      event.body.text = stop.description;
+    }
     this.refs.reset();
     this.sendEvent(event);
   }
@@ -251,11 +254,7 @@ export class PvlabDebugSession extends LoggingDebugSession {
   }
 
   protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
-    const m = this.machine;
-    if (m) {
-      m.filters.clear();
-      for (const f of args.filters) m.filters.add(f);
-    }
+    this.machine?.setFilters(args.filters);
     this.sendResponse(response);
   }
 
@@ -279,7 +278,7 @@ export class PvlabDebugSession extends LoggingDebugSession {
   // ------------------------------------------------------------ inspection
 
   private threadId(v: Vcpu): number {
-    return (this.machine?.vcpus.indexOf(v) ?? -1) + 1;
+    return (this.machine?.indexOf(v) ?? -1) + 1;
   }
   private vcpuOf(threadId: number): Vcpu | undefined {
     return this.machine?.vcpus[threadId - 1];
@@ -300,7 +299,7 @@ export class PvlabDebugSession extends LoggingDebugSession {
     for (let i = frames.length - 1; i >= 0; i--) {
       const f = frames[i];
       const fn = program.functions[f.fn];
-      const loc = frameLoc(program, f, i === frames.length - 1);
+      const loc = frameLoc(program, f, i === frames.length - 1, frames[i + 1]?.upcall === true);
       const file = program.files[loc.file];
       const label = f.upcall ? `${fn.name} [event upcall]` : fn.impl ? `${fn.name} [pvop impl]` : fn.name;
       out.push(new StackFrame(args.threadId * 1000 + (frames.length - 1 - i), label, new Source(path.basename(file), file), loc.line, loc.column));
@@ -401,8 +400,10 @@ export class PvlabDebugSession extends LoggingDebugSession {
         const frame = scope.frame;
         const local = lookupLocal(scope, args.name);
         if (!frame || !local) throw new EvalError(`no local ${args.name}`);
+        const index = m.indexOf(v);
+        // A replay (step back) re-boots: find the vCPU again by its index.
         const apply = (): void => {
-          const f = m.scope(v, ref.frame).frame;
+          const f = m.scope(m.vcpus[index], ref.frame).frame;
           if (f) f.locals[local.slot] = value.v | 0;
         };
         apply();

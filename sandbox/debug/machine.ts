@@ -41,6 +41,12 @@ interface Position {
   cycles: number;
 }
 
+/** A stop in the history, and whether a step (in, over, out) led to it. */
+interface Visit {
+  at: Position;
+  byStep: boolean;
+}
+
 interface DataWatch {
   id: number;
   domain: number;
@@ -51,7 +57,7 @@ interface DataWatch {
   label: string;
 }
 
-type Step = { vcpu: Vcpu; how: 'in' | 'over' | 'out'; depth: number };
+type Step = { vcpu: Vcpu; how: 'in' | 'over' | 'out'; depth: number; startCycles: number };
 
 /**
  * The debugger's machine, independent of DAP: boots a system on the stepping
@@ -72,12 +78,12 @@ export class DebugMachine {
   /** Positions to stop at whatever else is armed (replays); `replaying` ignores breakpoints meanwhile. */
   private targets: Position[] = [];
   private replaying = false;
-  private recordFor: { vcpu: Vcpu; before: Position; seen: Position[] } | undefined;
+  private recordFor: { vcpu: Vcpu; before: Position; seen: Position[]; maxDepth: number } | undefined;
   private pendingException: { vcpu: Vcpu; text: string } | undefined;
   private faultSeen: unknown;
   private candidate: { kind: StopKind; ids: number[]; description?: string } | undefined;
   /** Every stop so far, in order: step back replays to them. */
-  private history: Position[] = [];
+  private history: Visit[] = [];
   private edits: { at: Position; apply: () => void }[] = [];
   stopped: Stop | undefined;
   /** Text of logpoints, for the adapter to show. */
@@ -103,14 +109,30 @@ export class DebugMachine {
         if (this.filters.has('traps')) this.pendingException = { vcpu: v, text: `${kind === 'trap' ? 'trap' : 'VM exit'}: ${name}()` };
       },
     };
+    this.vcpuList = allVcpus(this.hv);
+    this.vcpuIndex = new Map(this.vcpuList.map((v, i) => [v, i]));
     this.faultSeen = undefined;
     this.stopped = undefined;
     this.rearm();
     return result;
   }
 
+  private vcpuList: Vcpu[] = [];
+  private vcpuIndex = new Map<Vcpu, number>();
+
   get vcpus(): Vcpu[] {
-    return allVcpus(this.hv);
+    return this.vcpuList;
+  }
+
+  indexOf(v: Vcpu): number {
+    return this.vcpuIndex.get(v) ?? -1;
+  }
+
+  /** Exception filters ('faults', 'hypercall-errors', 'traps'). */
+  setFilters(filters: readonly string[]): void {
+    this.filters.clear();
+    for (const f of filters) this.filters.add(f);
+    this.rearm();
   }
 
   private programs(): Program[] {
@@ -202,20 +224,20 @@ export class DebugMachine {
   private hook(v: Vcpu, boundary: number, depth: number): boolean {
     if (this.recordFor) {
       if (v === this.recordFor.vcpu) {
-        const here = { vcpu: this.vcpus.indexOf(v), cycles: v.cycles };
+        const here = { vcpu: this.indexOf(v), cycles: v.cycles };
         if (here.cycles === this.recordFor.before.cycles && here.vcpu === this.recordFor.before.vcpu) return true;
-        this.recordFor.seen.push(here);
+        if (depth <= this.recordFor.maxDepth) this.recordFor.seen.push(here);
       }
       return false;
     }
     if (this.targets.length > 0) {
-      const i = this.vcpus.indexOf(v);
+      const i = this.indexOf(v);
       if (this.targets.some((t) => t.vcpu === i && t.cycles === v.cycles)) return this.candidateStop('goto');
     }
     if (this.replaying) return false;
     if (this.pauseRequested) return this.candidateStop('pause');
     if (this.pendingException?.vcpu === v) return this.candidateStop('exception', [], this.pendingException.text);
-    if (this.step && this.step.vcpu === v) {
+    if (this.step && this.step.vcpu === v && v.cycles !== this.step.startCycles) {
       const s = this.step;
       if (s.how === 'in' || (s.how === 'over' && depth <= s.depth) || (s.how === 'out' && depth < s.depth)) return this.candidateStop('step');
     }
@@ -263,7 +285,7 @@ export class DebugMachine {
   /** Runs the selected vCPU to its next statement (in, over or out); the others run only if the scheduler needs them. */
   stepVcpu(v: Vcpu, how: 'in' | 'over' | 'out'): void {
     const depth = this.stopped?.vcpu === v || v.frames.length > 0 ? Math.max(1, v.frames.length) : 1;
-    this.step = { vcpu: v, how, depth };
+    this.step = { vcpu: v, how, depth, startCycles: v.cycles };
     this.stopped = undefined;
     this.rearm();
   }
@@ -275,7 +297,7 @@ export class DebugMachine {
 
   /** Stops before the first statement of the first vCPU to run. */
   stopOnEntry(): void {
-    this.step = { vcpu: this.vcpus[0], how: 'in', depth: 1 };
+    this.step = { vcpu: this.vcpus[0], how: 'in', depth: 1, startCycles: -1 };
     this.rearm();
   }
 
@@ -310,7 +332,7 @@ export class DebugMachine {
 
   private stopAt(stop: Stop): 'stopped' {
     this.stopped = stop;
-    this.history.push({ vcpu: this.vcpus.indexOf(stop.vcpu), cycles: stop.vcpu.cycles });
+    this.history.push({ at: { vcpu: this.indexOf(stop.vcpu), cycles: stop.vcpu.cycles }, byStep: stop.kind === 'step' });
     this.rearm();
     return 'stopped';
   }
@@ -346,7 +368,7 @@ export class DebugMachine {
 
   private position(): Position | undefined {
     const s = this.stopped;
-    return s ? { vcpu: this.vcpus.indexOf(s.vcpu), cycles: s.vcpu.cycles } : undefined;
+    return s ? { vcpu: this.indexOf(s.vcpu), cycles: s.vcpu.cycles } : undefined;
   }
 
   /** Re-boots and runs silently (no breakpoints) to a position, re-applying on the way the edits made at earlier stops. */
@@ -379,7 +401,7 @@ export class DebugMachine {
 
   private here(): Position {
     const s = this.stopped as Stop;
-    return { vcpu: this.vcpus.indexOf(s.vcpu), cycles: s.vcpu.cycles };
+    return { vcpu: this.indexOf(s.vcpu), cycles: s.vcpu.cycles };
   }
 
   private saveHits(): Map<LineBreakpoint, number> {
@@ -392,21 +414,34 @@ export class DebugMachine {
     for (const [bp, n] of hits) bp.hits = n;
   }
 
-  /** Steps back one statement of the vCPU. */
+  /**
+   * Steps back. After a step, it undoes that step exactly (back to where the
+   * step started); otherwise it goes to the vCPU's previous statement at the
+   * same call depth or shallower (the reverse of `next`).
+   */
   stepBack(v: Vcpu): void {
     if (!this.stopped) return;
+    const last = this.history[this.history.length - 1];
+    const previous = this.history[this.history.length - 2];
+    if (last?.byStep && previous && previous.at.vcpu === this.indexOf(v)) {
+      const history = this.history.slice(0, -1);
+      this.replayTo(previous.at, 'step');
+      this.history = history;
+      return;
+    }
     const current = this.here();
     const history = this.history.slice(0, -1);
-    const index = this.vcpus.indexOf(v);
+    const index = this.indexOf(v);
+    const maxDepth = Math.max(1, v.frames.length);
     this.boot();
-    this.recordFor = { vcpu: this.vcpus[index], before: current, seen: [] };
+    this.recordFor = { vcpu: this.vcpus[index], before: current, seen: [], maxDepth };
     this.rearm();
     while (this.hv.end === undefined) if (this.hv.step() === 'breakpoint') break;
     const seen = this.recordFor.seen;
     this.recordFor = undefined;
     const target = seen.length > 0 ? seen[seen.length - 1] : current;
     this.replayTo(target, 'step');
-    this.history = [...history, target];
+    this.history = [...history, { at: target, byStep: false }];
   }
 
   /** Runs backwards to the most recent breakpoint hit before the current position, or to the start. */
@@ -429,7 +464,7 @@ export class DebugMachine {
     this.restoreHits(hits);
     const target = found.length > 0 ? found[found.length - 1] : { vcpu: 0, cycles: 0 };
     this.replayTo(target, found.length > 0 ? 'breakpoint' : 'entry');
-    this.history = [...history, target];
+    this.history = [...history, { at: target, byStep: false }];
   }
 
   // ------------------------------------------------------------ inspection

@@ -1,6 +1,6 @@
 import type * as A from './ast.js';
 import { makeDiagnostic, type Diagnostic } from './diagnostics.js';
-import { lex, type Comment, type Token } from './lexer.js';
+import { lexColumns, T_EOF, T_IDENT, T_INT, T_KEYWORD, T_KIND, T_OVERFLOW, T_PUNCT, T_STRING, type Comment, type Token, type TokenColumns } from './lexer.js';
 import type { Span } from './source.js';
 
 export interface ParseResult {
@@ -26,13 +26,26 @@ const MEM_WIDTHS: Readonly<Record<string, A.MemWidth>> = { mem8: 8, mem16: 16, m
 
 /** Parses one file. Never throws: every syntax error it can find becomes a PVK001 diagnostic. */
 export function parse(file: string, text: string): ParseResult {
-  const lexed = lex(file, text);
+  const lexed = lexColumns(file, text);
   const parser = new Parser(file, lexed.tokens, lexed.comments);
   const items = parser.parseFile();
+  // The Token objects are made on first use: the parser reads the columns.
+  let columns: TokenColumns | undefined = lexed.tokens;
+  let tokens: Token[] | undefined;
   return {
     ast: { file, items },
     comments: lexed.comments,
-    tokens: lexed.tokens,
+    get tokens(): Token[] {
+      if (tokens === undefined) {
+        tokens = (columns as TokenColumns).toTokens();
+        columns = undefined;
+      }
+      return tokens;
+    },
+    set tokens(value: Token[]) {
+      tokens = value;
+      columns = undefined;
+    },
     diagnostics: [...lexed.diagnostics, ...parser.diagnostics],
   };
 }
@@ -44,48 +57,83 @@ export function parse(file: string, text: string): ParseResult {
  */
 export const MAX_NESTING = 512;
 
+/**
+ * A recursive-descent parser over the token columns. Tokens are named by
+ * their index; `pos` is the next one and never moves past the final eof.
+ */
 class Parser {
   readonly diagnostics: Diagnostic[] = [];
   private pos = 0;
   private lastErrorAt = -1;
   private depth = 0;
+  /** The span of the argument list `args()` read last. */
+  private argsSpan: Span = { start: 0, end: 0 };
+  private readonly kinds: Uint8Array;
+  private readonly starts: Int32Array;
+  private readonly ends: Int32Array;
+  private readonly values: Float64Array;
+  private readonly texts: string[];
+  /** The index of the eof token. */
+  private readonly last: number;
 
   constructor(
     private readonly file: string,
-    private readonly tokens: Token[],
+    tokens: TokenColumns,
     private readonly comments: Comment[],
-  ) {}
+  ) {
+    this.kinds = tokens.kinds;
+    this.starts = tokens.starts;
+    this.ends = tokens.ends;
+    this.values = tokens.values;
+    this.texts = tokens.texts;
+    this.last = tokens.count - 1;
+  }
 
   // ------------------------------------------------------------ token helpers
 
-  private peek(k = 0): Token {
-    return this.tokens[Math.min(this.pos + k, this.tokens.length - 1)];
+  /** The index of the token `k` ahead (the eof token past the end). */
+  private peek(k: number): number {
+    return Math.min(this.pos + k, this.last);
   }
-  private next(): Token {
-    const t = this.peek();
-    if (t.kind !== 'eof') this.pos++;
+  private kind(t: number): number {
+    return this.kinds[t] & T_KIND;
+  }
+  private atEof(): boolean {
+    return (this.kinds[this.pos] & T_KIND) === T_EOF;
+  }
+  private next(): number {
+    const t = this.pos;
+    if ((this.kinds[t] & T_KIND) !== T_EOF) this.pos = t + 1;
     return t;
   }
-  private is(text: string, k = 0): boolean {
-    const t = this.peek(k);
-    return (t.kind === 'punct' || t.kind === 'keyword') && t.text === text;
+  private isAt(t: number, text: string): boolean {
+    const k = this.kinds[t] & T_KIND;
+    return (k === T_PUNCT || k === T_KEYWORD) && this.texts[t] === text;
   }
-  private eat(text: string): Token | undefined {
-    return this.is(text) ? this.next() : undefined;
+  private is(text: string): boolean {
+    return this.isAt(this.pos, text);
+  }
+  private eat(text: string): boolean {
+    if (!this.isAt(this.pos, text)) return false;
+    this.pos++;
+    return true;
+  }
+  private spanOf(t: number): Span {
+    return { start: this.starts[t], end: this.ends[t] };
   }
   private prevEnd(): number {
-    return this.pos > 0 ? this.tokens[this.pos - 1].span.end : 0;
+    return this.pos > 0 ? this.ends[this.pos - 1] : 0;
   }
-  private describe(t: Token): string {
-    if (t.kind === 'eof') return 'end of file';
-    if (t.kind === 'string') return 'a string';
-    if (t.kind === 'int') return `'${t.text}'`;
-    return `'${t.text}'`;
+  private describe(t: number): string {
+    const k = this.kinds[t] & T_KIND;
+    if (k === T_EOF) return 'end of file';
+    if (k === T_STRING) return 'a string';
+    return `'${this.texts[t]}'`;
   }
 
   /** Reports a syntax error at a token (once per position) and bails out to the nearest recovery point. */
-  private fail(message: string, at: Token = this.peek()): never {
-    this.report(at.span, message);
+  private fail(message: string, at: number = this.pos): never {
+    this.report(this.spanOf(at), message);
     throw new SyntaxBail();
   }
   private report(span: Span, message: string): void {
@@ -93,10 +141,14 @@ class Parser {
     this.lastErrorAt = span.start;
     this.diagnostics.push(makeDiagnostic(this.file, span, 'PVK001', message));
   }
-  private expect(text: string, context: string): Token {
-    const t = this.eat(text);
-    if (t) return t;
-    return this.fail(`expected '${text}' ${context}, found ${this.describe(this.peek())}`);
+  /** The index of the expected token, which is consumed. */
+  private expect(text: string, context: string): number {
+    const t = this.pos;
+    if (this.isAt(t, text)) {
+      this.pos = t + 1;
+      return t;
+    }
+    return this.fail(`expected '${text}' ${context}, found ${this.describe(t)}`);
   }
   /**
    * A missing ';' is reported right after the previous token and parsing goes
@@ -105,16 +157,17 @@ class Parser {
   private semi(context: string): void {
     if (this.eat(';')) return;
     const at = this.prevEnd();
-    this.report({ start: at, end: at }, `expected ';' ${context}, found ${this.describe(this.peek())}`);
+    this.report({ start: at, end: at }, `expected ';' ${context}, found ${this.describe(this.pos)}`);
   }
 
   private ident(context: string): A.Ident {
-    const t = this.peek();
-    if (t.kind === 'ident') {
-      this.next();
-      return { name: t.text, span: t.span };
+    const t = this.pos;
+    const k = this.kinds[t] & T_KIND;
+    if (k === T_IDENT) {
+      this.pos = t + 1;
+      return { name: this.texts[t], span: this.spanOf(t) };
     }
-    if (t.kind === 'keyword') this.fail(`'${t.text}' is a reserved keyword and cannot be used as ${context}`);
+    if (k === T_KEYWORD) this.fail(`'${this.texts[t]}' is a reserved keyword and cannot be used as ${context}`);
     return this.fail(`expected ${context}, found ${this.describe(t)}`);
   }
   private span(start: number): Span {
@@ -125,19 +178,19 @@ class Parser {
 
   /** An item keyword followed by what that item needs next (`fn name`, `import "…"`): a new item starts here. */
   private atItemStart(): boolean {
-    const t = this.peek();
-    if (t.kind !== 'keyword' || !ITEM_KEYWORDS.has(t.text)) return false;
-    const after = this.peek(1);
-    return t.text === 'import' ? after.kind === 'string' : after.kind === 'ident';
+    const t = this.pos;
+    if (this.kind(t) !== T_KEYWORD || !ITEM_KEYWORDS.has(this.texts[t])) return false;
+    const after = this.kind(this.peek(1));
+    return this.texts[t] === 'import' ? after === T_STRING : after === T_IDENT;
   }
 
   /** Skips to the start of the next top-level item. */
   private syncItem(startPos: number): void {
     if (this.pos === startPos) this.next();
     let depth = 0;
-    while (this.peek().kind !== 'eof') {
-      const t = this.peek();
-      if (depth === 0 && t.kind === 'keyword' && ITEM_KEYWORDS.has(t.text)) return;
+    while (!this.atEof()) {
+      const t = this.pos;
+      if (depth === 0 && this.kind(t) === T_KEYWORD && ITEM_KEYWORDS.has(this.texts[t])) return;
       if (this.is('{')) depth++;
       else if (this.is('}')) {
         if (depth === 0) {
@@ -158,15 +211,15 @@ class Parser {
   private syncStmt(startPos: number): void {
     if (this.pos === startPos && !this.is('}')) this.next();
     let depth = 0;
-    while (this.peek().kind !== 'eof') {
-      const t = this.peek();
+    while (!this.atEof()) {
+      const t = this.pos;
       if (depth === 0) {
         if (this.is('}')) return;
         if (this.is(';')) {
           this.next();
           return;
         }
-        if (t.kind === 'keyword' && (STMT_KEYWORDS.has(t.text) || this.atItemStart())) return;
+        if (this.kind(t) === T_KEYWORD && (STMT_KEYWORDS.has(this.texts[t]) || this.atItemStart())) return;
       }
       if (this.is('{')) depth++;
       else if (this.is('}')) depth--;
@@ -180,7 +233,7 @@ class Parser {
   parseLoneExpression(): A.Expr | undefined {
     try {
       const e = this.expr();
-      if (this.peek().kind !== 'eof') this.fail(`unexpected ${this.describe(this.peek())} after the expression`);
+      if (!this.atEof()) this.fail(`unexpected ${this.describe(this.pos)} after the expression`);
       return e;
     } catch (e) {
       if (!(e instanceof SyntaxBail)) throw e;
@@ -190,7 +243,7 @@ class Parser {
 
   parseFile(): A.Item[] {
     const items: A.Item[] = [];
-    while (this.peek().kind !== 'eof') {
+    while (!this.atEof()) {
       const startPos = this.pos;
       try {
         const item = this.item();
@@ -204,17 +257,18 @@ class Parser {
   }
 
   private item(): A.Item | undefined {
-    const t = this.peek();
-    const start = t.span.start;
-    if (t.kind === 'keyword') {
-      switch (t.text) {
+    const t = this.pos;
+    const start = this.starts[t];
+    const text = this.texts[t];
+    if (this.kind(t) === T_KEYWORD) {
+      switch (text) {
         case 'import': {
           this.next();
-          const path = this.peek();
-          if (path.kind !== 'string') this.fail(`expected a file path string after 'import', found ${this.describe(path)}`);
+          const path = this.pos;
+          if (this.kind(path) !== T_STRING) this.fail(`expected a file path string after 'import', found ${this.describe(path)}`);
           this.next();
           this.semi('after the import path');
-          return { kind: 'import', path: path.text, pathSpan: path.span, span: this.span(start), file: this.file };
+          return { kind: 'import', path: this.texts[path], pathSpan: this.spanOf(path), span: this.span(start), file: this.file };
         }
         case 'const': {
           this.next();
@@ -246,17 +300,18 @@ class Parser {
           return this.abiItem();
       }
     }
-    if (t.kind === 'keyword' && STMT_KEYWORDS.has(t.text)) {
-      this.fail(`'${t.text}' statements belong inside a function body`);
+    if (this.kind(t) === T_KEYWORD && STMT_KEYWORDS.has(text)) {
+      this.fail(`'${text}' statements belong inside a function body`);
     }
     return this.fail(`expected an item (fn, const, var, pvops, impl, system, import), found ${this.describe(t)}`);
   }
 
   private type(): A.TypeRef {
-    const t = this.peek();
-    if (t.kind === 'keyword' && (t.text === 'u32' || t.text === 'i32' || t.text === 'bool')) {
+    const t = this.pos;
+    const name = this.texts[t];
+    if (this.kind(t) === T_KEYWORD && (name === 'u32' || name === 'i32' || name === 'bool')) {
       this.next();
-      return { name: t.text, span: t.span };
+      return { name, span: this.spanOf(t) };
     }
     return this.fail(`expected a type (u32, i32 or bool), found ${this.describe(t)}`);
   }
@@ -276,7 +331,7 @@ class Parser {
   }
 
   private fnItem(): A.FnItem {
-    const start = this.next().span.start;
+    const start = this.starts[this.next()];
     const name = this.ident('a function name');
     const params = this.params();
     const ret = this.eat('->') ? this.type() : undefined;
@@ -285,14 +340,14 @@ class Parser {
   }
 
   private pvopsItem(): A.PvopsItem {
-    const start = this.next().span.start;
+    const start = this.starts[this.next()];
     const name = this.ident('a pvops table name');
     this.expect('{', `to open pvops '${name.name}'`);
     const ops: A.PvopSig[] = [];
-    while (!this.is('}') && this.peek().kind !== 'eof') {
+    while (!this.is('}') && !this.atEof()) {
       const opStart = this.pos;
       try {
-        const s = this.expect('fn', 'to declare an op (pvops tables hold only signatures)').span.start;
+        const s = this.starts[this.expect('fn', 'to declare an op (pvops tables hold only signatures)')];
         const opName = this.ident('an op name');
         const params = this.params();
         const ret = this.eat('->') ? this.type() : undefined;
@@ -309,16 +364,16 @@ class Parser {
   }
 
   private implItem(): A.ImplItem {
-    const start = this.next().span.start;
+    const start = this.starts[this.next()];
     const group = this.ident('a pvops table name');
     this.expect('for', `after 'impl ${group.name}' (write 'impl ${group.name} for native' or 'for xen')`);
     const platform = this.ident("a platform ('native' or 'xen')");
     const impl: A.ImplItem = { kind: 'impl', group, platform, fns: [], span: { start, end: start }, file: this.file };
     this.expect('{', 'to open the impl block');
-    while (!this.is('}') && this.peek().kind !== 'eof') {
+    while (!this.is('}') && !this.atEof()) {
       const fnPos = this.pos;
       try {
-        if (!this.is('fn')) this.fail(`expected 'fn' in impl block, found ${this.describe(this.peek())}`);
+        if (!this.is('fn')) this.fail(`expected 'fn' in impl block, found ${this.describe(this.pos)}`);
         const fn = this.fnItem();
         fn.impl = impl;
         impl.fns.push(fn);
@@ -336,19 +391,21 @@ class Parser {
     const name = this.ident('a property name');
     const values: A.PropValue[] = [];
     while (!this.is(';')) {
-      const t = this.peek();
-      if (t.kind === 'int') {
+      const t = this.pos;
+      const k = this.kind(t);
+      if (k === T_INT) {
         this.next();
-        if (this.is('.') && this.peek(1).kind === 'int' && this.peek(1).span.start === this.peek().span.end) {
+        const after = this.peek(1);
+        if (this.is('.') && this.kind(after) === T_INT && this.starts[after] === this.ends[this.pos]) {
           this.next();
           const minor = this.next();
-          values.push({ kind: 'version', text: `${t.text}.${minor.text}`, value: 0, span: { start: t.span.start, end: minor.span.end } });
+          values.push({ kind: 'version', text: `${this.texts[t]}.${this.texts[minor]}`, value: 0, span: { start: this.starts[t], end: this.ends[minor] } });
         } else {
-          values.push({ kind: 'int', text: t.text, value: t.value, span: t.span, ...(t.overflow ? { overflow: true } : {}) });
+          values.push({ kind: 'int', text: this.texts[t], value: this.values[t], span: this.spanOf(t), ...((this.kinds[t] & T_OVERFLOW) !== 0 ? { overflow: true } : {}) });
         }
-      } else if (t.kind === 'ident' || t.kind === 'string') {
+      } else if (k === T_IDENT || k === T_STRING) {
         this.next();
-        values.push({ kind: t.kind, text: t.text, value: 0, span: t.span });
+        values.push({ kind: k === T_IDENT ? 'ident' : 'string', text: this.texts[t], value: 0, span: this.spanOf(t) });
       } else {
         this.fail(`expected ';' after property '${name.name}', found ${this.describe(t)}`);
       }
@@ -358,20 +415,20 @@ class Parser {
   }
 
   private systemItem(): A.SystemItem {
-    const start = this.next().span.start;
+    const start = this.starts[this.next()];
     const name = this.ident('a system name');
     this.expect('{', `to open system '${name.name}'`);
     const props: A.Property[] = [];
     const domains: A.DomainDecl[] = [];
-    while (!this.is('}') && this.peek().kind !== 'eof') {
+    while (!this.is('}') && !this.atEof()) {
       const at = this.pos;
       try {
         if (this.is('domain')) {
-          const dStart = this.next().span.start;
+          const dStart = this.starts[this.next()];
           const dName = this.ident('a domain name');
           this.expect('{', `to open domain '${dName.name}'`);
           const dProps: A.Property[] = [];
-          while (!this.is('}') && this.peek().kind !== 'eof') {
+          while (!this.is('}') && !this.atEof()) {
             const pAt = this.pos;
             try {
               dProps.push(this.property());
@@ -395,11 +452,11 @@ class Parser {
   }
 
   private abiItem(): A.AbiItem {
-    const start = this.next().span.start;
+    const start = this.starts[this.next()];
     const name = this.ident('an ABI name');
     this.expect('{', `to open abi '${name.name}'`);
     const hypercalls: A.HypercallDecl[] = [];
-    while (!this.is('}') && this.peek().kind !== 'eof') {
+    while (!this.is('}') && !this.atEof()) {
       const at = this.pos;
       try {
         hypercalls.push(this.hypercallDecl());
@@ -413,50 +470,52 @@ class Parser {
   }
 
   private hypercallDecl(): A.HypercallDecl {
-    const kw = this.expect('hypercall', 'to declare a hypercall');
-    const doc = this.docBefore(kw.span.start);
+    const kwStart = this.starts[this.expect('hypercall', 'to declare a hypercall')];
+    const doc = this.docBefore(kwStart);
     const name = this.ident('a hypercall name');
     const params = this.params();
     const ret = this.eat('->') ? this.type() : undefined;
     this.expect('=', `after the signature of hypercall '${name.name}' (its number follows)`);
-    const num = this.peek();
-    if (num.kind !== 'int') this.fail(`expected the hypercall number, found ${this.describe(num)}`);
+    const num = this.pos;
+    if (this.kind(num) !== T_INT) this.fail(`expected the hypercall number, found ${this.describe(num)}`);
     this.next();
     let cls: A.HypercallClass | undefined;
     let since = '';
     let cost = -1;
     while (!this.is(';')) {
-      const word = this.peek();
-      if (word.kind === 'ident' && (word.text === 'stable' || word.text === 'dom0')) {
+      const word = this.pos;
+      const text = this.texts[word];
+      const isWord = this.kind(word) === T_IDENT;
+      if (isWord && (text === 'stable' || text === 'dom0')) {
         this.next();
-        cls = word.text;
-      } else if (word.kind === 'ident' && word.text === 'since') {
+        cls = text;
+      } else if (isWord && text === 'since') {
         this.next();
         const major = this.next();
         this.expect('.', "in the 'since' version (write e.g. 'since 3.0')");
         const minor = this.next();
-        if (major.kind !== 'int' || minor.kind !== 'int') this.fail("expected a version such as '3.0' after 'since'", major);
-        since = `${major.text}.${minor.text}`;
-      } else if (word.kind === 'ident' && word.text === 'cost') {
+        if (this.kind(major) !== T_INT || this.kind(minor) !== T_INT) this.fail("expected a version such as '3.0' after 'since'", major);
+        since = `${this.texts[major]}.${this.texts[minor]}`;
+      } else if (isWord && text === 'cost') {
         this.next();
         const c = this.next();
-        if (c.kind !== 'int') this.fail("expected a cycle count after 'cost'", c);
-        cost = c.value;
+        if (this.kind(c) !== T_INT) this.fail("expected a cycle count after 'cost'", c);
+        cost = this.values[c];
       } else {
         this.fail(`expected 'stable', 'dom0', 'since X.Y', 'cost N' or ';', found ${this.describe(word)}`);
       }
     }
     this.next();
-    const span = this.span(kw.span.start);
+    const span = this.span(kwStart);
     if (!cls) this.report(span, `hypercall '${name.name}' needs a class: 'stable' or 'dom0'`);
     if (!since) this.report(span, `hypercall '${name.name}' needs 'since X.Y'`);
     if (cost < 0) this.report(span, `hypercall '${name.name}' needs 'cost N'`);
-    return { name, params, ret, number: num.value, cls: cls ?? 'stable', since: since || '0.0', cost: Math.max(0, cost), doc, span, file: this.file };
+    return { name, params, ret, number: this.values[num], cls: cls ?? 'stable', since: since || '0.0', cost: Math.max(0, cost), doc, span, file: this.file };
   }
 
   /** The comment lines that end right before `offset` with no token in between. */
   private docBefore(offset: number): string {
-    const prevTokenEnd = this.pos >= 2 ? this.tokens[this.pos - 2].span.end : 0;
+    const prevTokenEnd = this.pos >= 2 ? this.ends[this.pos - 2] : 0;
     return this.comments
       .filter((c) => c.span.end <= offset && c.span.start >= prevTokenEnd)
       .map((c) => c.text.trim())
@@ -477,13 +536,14 @@ class Parser {
 
   private blockBody(): A.Block {
     const open = this.expect('{', 'to open a block');
+    const openStart = this.starts[open];
     const stmts: A.Stmt[] = [];
-    while (!this.is('}') && this.peek().kind !== 'eof') {
-      const t = this.peek();
-      if (t.text !== 'const' && t.text !== 'var' && this.atItemStart()) {
+    while (!this.is('}') && !this.atEof()) {
+      const text = this.texts[this.pos];
+      if (text !== 'const' && text !== 'var' && this.atItemStart()) {
         // Most likely a missing '}' before the next item: let the item parser take over.
-        this.report(open.span, `'{' is not closed before '${t.text}'`);
-        return { kind: 'block', stmts, span: this.span(open.span.start) };
+        this.report(this.spanOf(open), `'{' is not closed before '${text}'`);
+        return { kind: 'block', stmts, span: this.span(openStart) };
       }
       const startPos = this.pos;
       try {
@@ -494,14 +554,15 @@ class Parser {
       }
     }
     this.expect('}', 'to close the block');
-    return { kind: 'block', stmts, span: this.span(open.span.start) };
+    return { kind: 'block', stmts, span: this.span(openStart) };
   }
 
   private stmt(): A.Stmt {
-    const t = this.peek();
-    const start = t.span.start;
-    if (t.kind === 'keyword') {
-      switch (t.text) {
+    const t = this.pos;
+    const start = this.starts[t];
+    if (this.kind(t) === T_KEYWORD) {
+      const text = this.texts[t];
+      switch (text) {
         case 'let': {
           this.next();
           const name = this.ident('a variable name');
@@ -538,24 +599,25 @@ class Parser {
         case 'break':
         case 'continue':
           this.next();
-          this.semi(`after '${t.text}'`);
-          return { kind: t.text, span: this.span(start) };
+          this.semi(`after '${text}'`);
+          return { kind: text, span: this.span(start) };
         case 'const':
         case 'var':
-          this.fail(`'${t.text}' declares a global and belongs at the top level; use 'let' for a local`);
+          this.fail(`'${text}' declares a global and belongs at the top level; use 'let' for a local`);
       }
     }
     if (this.is('{')) return this.block();
     const expr = this.expr();
-    const opTok = this.peek();
-    if (opTok.kind === 'punct' && ASSIGN_OPS.has(opTok.text)) {
+    const opTok = this.pos;
+    const op = this.texts[opTok];
+    if (this.kind(opTok) === T_PUNCT && ASSIGN_OPS.has(op)) {
       if (expr.kind !== 'name' && expr.kind !== 'mem') {
         this.fail('only a variable or a mem8/mem16/mem32 location can be assigned to', opTok);
       }
       this.next();
       const value = this.expr();
       this.semi('after the assignment');
-      return { kind: 'assign', target: expr, op: opTok.text as A.AssignOp, opSpan: opTok.span, value, span: this.span(start) };
+      return { kind: 'assign', target: expr, op: op as A.AssignOp, opSpan: this.spanOf(opTok), value, span: this.span(start) };
     }
     this.semi('after the expression');
     return { kind: 'expr', expr, span: this.span(start) };
@@ -572,7 +634,7 @@ class Parser {
   }
 
   private ifChain(): A.IfStmt {
-    const start = this.next().span.start;
+    const start = this.starts[this.next()];
     const cond = this.expr();
     const then = this.block();
     let elseBranch: A.Block | A.IfStmt | undefined;
@@ -589,13 +651,13 @@ class Parser {
     try {
       let left = this.unary();
       while (true) {
-        const t = this.peek();
-        const precedence = t.kind === 'punct' ? PRECEDENCE.get(t.text) : undefined;
+        const t = this.pos;
+        const precedence = this.kind(t) === T_PUNCT ? PRECEDENCE.get(this.texts[t]) : undefined;
         if (precedence === undefined || precedence < minPrecedence) return left;
         this.next();
         this.nest();
         const right = this.expr(precedence + 1);
-        left = { kind: 'binary', op: t.text as A.BinaryOp, opSpan: t.span, left, right, span: { start: left.span.start, end: right.span.end } };
+        left = { kind: 'binary', op: this.texts[t] as A.BinaryOp, opSpan: this.spanOf(t), left, right, span: { start: left.span.start, end: right.span.end } };
       }
     } finally {
       this.depth = outer;
@@ -607,21 +669,23 @@ class Parser {
   }
 
   private unary(): A.Expr {
-    const t = this.peek();
-    if (t.kind === 'punct' && (t.text === '-' || t.text === '!' || t.text === '~')) {
+    const t = this.pos;
+    const op = this.texts[t];
+    if (this.kind(t) === T_PUNCT && (op === '-' || op === '!' || op === '~')) {
       this.next();
       this.nest();
-      const lit = this.peek();
-      if (t.text === '-' && lit.kind === 'int' && !this.is('as', 1)) {
+      const lit = this.pos;
+      if (op === '-' && this.kind(lit) === T_INT && !this.isAt(this.peek(1), 'as')) {
         // A negated literal is one literal, so that -2147483648 fits i32.
         this.next();
-        const value = lit.overflow ? 0 : -lit.value;
-        const node: A.IntLit = { kind: 'int', value, span: { start: t.span.start, end: lit.span.end } };
-        if (lit.overflow) node.overflow = true;
+        const overflow = (this.kinds[lit] & T_OVERFLOW) !== 0;
+        const value = overflow ? 0 : -this.values[lit];
+        const node: A.IntLit = { kind: 'int', value, span: { start: this.starts[t], end: this.ends[lit] } };
+        if (overflow) node.overflow = true;
         return this.postfix(node);
       }
       const operand = this.unary();
-      return { kind: 'unary', op: t.text, operand, span: { start: t.span.start, end: operand.span.end } };
+      return { kind: 'unary', op, operand, span: { start: this.starts[t], end: operand.span.end } };
     }
     return this.postfix(this.primary());
   }
@@ -636,7 +700,8 @@ class Parser {
     return expr;
   }
 
-  private args(): { args: A.Expr[]; argsSpan: Span } {
+  /** An argument list; its span is left in `argsSpan`. */
+  private args(): A.Expr[] {
     const open = this.expect('(', 'to open the argument list');
     const args: A.Expr[] = [];
     while (!this.is(')')) {
@@ -644,36 +709,38 @@ class Parser {
       if (!this.eat(',')) break;
     }
     this.expect(')', 'to close the argument list');
-    return { args, argsSpan: this.span(open.span.start) };
+    this.argsSpan = this.span(this.starts[open]);
+    return args;
   }
 
   private primary(): A.Expr {
-    const t = this.peek();
-    const start = t.span.start;
-    switch (t.kind) {
-      case 'int': {
+    const t = this.pos;
+    const start = this.starts[t];
+    const text = this.texts[t];
+    switch (this.kind(t)) {
+      case T_INT: {
         this.next();
-        const node: A.IntLit = { kind: 'int', value: t.value, span: t.span };
-        if (t.overflow) node.overflow = true;
+        const node: A.IntLit = { kind: 'int', value: this.values[t], span: this.spanOf(t) };
+        if ((this.kinds[t] & T_OVERFLOW) !== 0) node.overflow = true;
         return node;
       }
-      case 'string':
+      case T_STRING:
         this.next();
-        return { kind: 'string', value: t.text, span: t.span };
-      case 'keyword':
-        if (t.text === 'true' || t.text === 'false') {
+        return { kind: 'string', value: text, span: this.spanOf(t) };
+      case T_KEYWORD:
+        if (text === 'true' || text === 'false') {
           this.next();
-          return { kind: 'bool', value: t.text === 'true', span: t.span };
+          return { kind: 'bool', value: text === 'true', span: this.spanOf(t) };
         }
-        if (t.text === 'hypercall') {
+        if (text === 'hypercall') {
           this.next();
           const name = this.ident('a hypercall name');
-          const { args, argsSpan } = this.args();
-          return { kind: 'hypercall', keywordSpan: t.span, name, args, argsSpan, span: this.span(start) };
+          const args = this.args();
+          return { kind: 'hypercall', keywordSpan: this.spanOf(t), name, args, argsSpan: this.argsSpan, span: this.span(start) };
         }
         break;
-      case 'punct':
-        if (t.text === '(') {
+      case T_PUNCT:
+        if (text === '(') {
           this.next();
           const inner = this.expr();
           this.expect(')', 'to close the parenthesis');
@@ -682,28 +749,29 @@ class Parser {
           return inner;
         }
         break;
-      case 'ident': {
+      case T_IDENT: {
         this.next();
-        const name: A.Ident = { name: t.text, span: t.span };
-        const width = MEM_WIDTHS[t.text];
+        const width = MEM_WIDTHS[text];
         if (width && this.is('[')) {
           this.next();
           const address = this.expr();
-          this.expect(']', `to close ${t.text}[…]`);
+          this.expect(']', `to close ${text}[…]`);
           return { kind: 'mem', width, address, span: this.span(start) };
         }
         if (this.is('(')) {
-          const { args, argsSpan } = this.args();
-          return { kind: 'call', callee: name, args, argsSpan, span: this.span(start) };
+          const callee: A.Ident = { name: text, span: this.spanOf(t) };
+          const args = this.args();
+          return { kind: 'call', callee, args, argsSpan: this.argsSpan, span: this.span(start) };
         }
-        if (this.is('.') && this.peek(1).kind === 'ident') {
+        if (this.is('.') && this.kind(this.peek(1)) === T_IDENT) {
+          const group: A.Ident = { name: text, span: this.spanOf(t) };
           this.next();
           const op = this.ident('an op name');
-          if (!this.is('(')) this.fail(`expected '(' to call ${t.text}.${op.name}, found ${this.describe(this.peek())}`);
-          const { args, argsSpan } = this.args();
-          return { kind: 'pvop', group: name, op, args, argsSpan, span: this.span(start) };
+          if (!this.is('(')) this.fail(`expected '(' to call ${text}.${op.name}, found ${this.describe(this.pos)}`);
+          const args = this.args();
+          return { kind: 'pvop', group, op, args, argsSpan: this.argsSpan, span: this.span(start) };
         }
-        return { kind: 'name', name: t.text, span: t.span };
+        return { kind: 'name', name: text, span: this.spanOf(t) };
       }
       default:
         break;
@@ -714,7 +782,7 @@ class Parser {
 
 /** Parses a lone expression (the debugger's watch, condition and console input). */
 export function parseExpression(text: string): { expr?: A.Expr; diagnostics: Diagnostic[] } {
-  const lexed = lex('<expression>', text);
+  const lexed = lexColumns('<expression>', text);
   const parser = new Parser('<expression>', lexed.tokens, lexed.comments);
   const diagnostics = [...lexed.diagnostics];
   const result = parser.parseLoneExpression();

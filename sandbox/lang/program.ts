@@ -118,7 +118,13 @@ function parseFile(file: string, text: string): ParsedFile {
   return {
     source: new SourceFile(file, text),
     ast: result.ast,
-    tokens: result.tokens,
+    // Made on first use (the checker never needs the Token objects).
+    get tokens(): Token[] {
+      return result.tokens;
+    },
+    set tokens(value: Token[]) {
+      result.tokens = value;
+    },
     comments: result.comments,
     syntaxDiagnostics,
     imports,

@@ -1,3 +1,4 @@
+import { benchDebugger } from './debugger.bench.js';
 import { benchEngines } from './engine.bench.js';
 import { benchFrontend } from './frontend.bench.js';
 import { benchServer } from './server.bench.js';
@@ -7,6 +8,7 @@ const benches: [string, () => void | Promise<void>][] = [
   ['frontend', benchFrontend],
   ['engines', benchEngines],
   ['server', benchServer],
+  ['debugger', benchDebugger],
 ];
 const only = process.argv[2];
 void (async () => {

@@ -24,8 +24,9 @@ export class DapClient {
   readonly events: Message[] = [];
   private eventWaiters: (() => void)[] = [];
 
-  constructor() {
-    this.child = spawn(process.execPath, [ADAPTER], { stdio: ['pipe', 'pipe', 'pipe'] });
+  /** `adapter`: the bundled adapter to run (benchmarks bundled elsewhere pass their own path). */
+  constructor(adapter: string = ADAPTER) {
+    this.child = spawn(process.execPath, [adapter], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout?.on('data', (d: Buffer) => this.receive(d));
   }
 
@@ -71,6 +72,26 @@ export class DapClient {
         return this.events[i];
       }
       if (Date.now() > deadline) throw new Error(`no '${name}' event (saw: ${this.events.slice(this.taken).map((e) => e.event).join(', ')})`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        this.eventWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Waits for the next event named any of `names` (e.g. a stop or the end of the run), whichever comes first. */
+  async waitFirst(names: readonly string[], timeoutMs = 15_000): Promise<Message> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.events.findIndex((e, idx) => idx >= this.taken && names.includes(e.event ?? ''));
+      if (i >= 0) {
+        this.taken = i + 1;
+        return this.events[i];
+      }
+      if (Date.now() > deadline) throw new Error(`none of ${names.join(', ')} (saw: ${this.events.slice(this.taken).map((e) => e.event).join(', ')})`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));
         this.eventWaiters.push(() => {

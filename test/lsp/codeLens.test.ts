@@ -137,3 +137,28 @@ describe('code lenses', () => {
     client.notify('textDocument/didClose', { textDocument: { uri: uri(sites) } });
   });
 });
+
+describe('hypercall lenses are not repeated', () => {
+  it('a function called from several places gets one lens per hypercall site', async () => {
+    const { LspClient, uri } = await import('./lspClient.js');
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pvlab-lens-'));
+    const file = path.join(dir, 'k.pvk');
+    const text = 'fn poll() -> i32 {\n    return hypercall xen_version(0);\n}\nfn main() -> u32 {\n    poll();\n    poll();\n    poll();\n    return 0;\n}\n';
+    fs.writeFileSync(file, text);
+    const client = new LspClient();
+    try {
+      await client.start(dir);
+      client.open(file, text);
+      await client.diagnosticsFor(file);
+      const lenses = await client.request<{ range: { start: { line: number } }; command: { title: string } }[]>('textDocument/codeLens', { textDocument: { uri: uri(file) } });
+      const hypercallLenses = lenses.filter((l) => l.command.title.includes('xen_version'));
+      expect(hypercallLenses.map((l) => l.range.start.line)).toEqual([1]);
+    } finally {
+      await client.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
