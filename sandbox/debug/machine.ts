@@ -14,6 +14,8 @@ export type StopKind = 'entry' | 'breakpoint' | 'function breakpoint' | 'data br
 export interface Stop {
   kind: StopKind;
   vcpu: Vcpu;
+  /** The boundary the vCPU stopped before (-1 for a fault). */
+  boundary?: number;
   description?: string;
   breakpointIds: number[];
 }
@@ -39,6 +41,8 @@ export interface LineBreakpoint extends LineBreakpointRequest {
 interface Position {
   vcpu: number;
   cycles: number;
+  /** The statement boundary it is at (-1: unknown), so a replay can arm just that boundary. */
+  boundary: number;
 }
 
 /** A stop in the history, and whether a step (in, over, out) led to it. */
@@ -81,7 +85,8 @@ export class DebugMachine {
   private recordFor: { vcpu: Vcpu; before: Position; seen: Position[]; maxDepth: number } | undefined;
   private pendingException: { vcpu: Vcpu; text: string } | undefined;
   private faultSeen: unknown;
-  private candidate: { kind: StopKind; ids: number[]; description?: string } | undefined;
+  private candidate: { kind: StopKind; ids: number[]; description?: string; boundary: number } | undefined;
+  private hookBoundary = -1;
   /** Every stop so far, in order: step back replays to them. */
   private history: Visit[] = [];
   private edits: { at: Position; apply: () => void }[] = [];
@@ -215,16 +220,24 @@ export class DebugMachine {
       }
       this.engine.armed.set(program, armed);
     }
+    // Replay targets at known boundaries are armed like breakpoints (the replay then runs at full speed).
+    for (const t of this.targets) {
+      if (t.boundary < 0) continue;
+      const program = this.vcpus[t.vcpu]?.domain.program;
+      const armed = program ? this.engine.armed.get(program) : undefined;
+      if (armed) armed[t.boundary] = 1;
+    }
     this.engine.stopEverywhere =
-      this.step !== undefined || this.pauseRequested || this.watches.length > 0 || this.targets.length > 0 || this.recordFor !== undefined || this.pendingException !== undefined || this.filters.has('hypercall-errors') || this.filters.has('traps');
+      this.step !== undefined || this.pauseRequested || this.watches.length > 0 || this.targets.some((t) => t.boundary < 0) || this.recordFor !== undefined || this.pendingException !== undefined || this.filters.has('hypercall-errors') || this.filters.has('traps');
   }
 
   // ------------------------------------------------------------ the hook: runs inside the engine, before a boundary
 
   private hook(v: Vcpu, boundary: number, depth: number): boolean {
+    this.hookBoundary = boundary;
     if (this.recordFor) {
       if (v === this.recordFor.vcpu) {
-        const here = { vcpu: this.indexOf(v), cycles: v.cycles };
+        const here = { vcpu: this.indexOf(v), cycles: v.cycles, boundary };
         if (here.cycles === this.recordFor.before.cycles && here.vcpu === this.recordFor.before.vcpu) return true;
         if (depth <= this.recordFor.maxDepth) this.recordFor.seen.push(here);
       }
@@ -262,14 +275,14 @@ export class DebugMachine {
     return false;
   }
 
-  private takeCandidate(): { kind: StopKind; ids: number[]; description?: string } | undefined {
+  private takeCandidate(): { kind: StopKind; ids: number[]; description?: string; boundary: number } | undefined {
     const c = this.candidate;
     this.candidate = undefined;
     return c;
   }
 
   private candidateStop(kind: StopKind, ids: number[] = [], description?: string): boolean {
-    this.candidate = { kind, ids, description };
+    this.candidate = { kind, ids, description, boundary: this.hookBoundary };
     return true;
   }
 
@@ -314,7 +327,7 @@ export class DebugMachine {
         this.faultSeen = this.hv.lastFault;
         if (this.filters.has('faults')) {
           const f = this.hv.lastFault;
-          return this.stopAt({ kind: 'exception', vcpu: f.vcpu, description: `${f.fault.kind}: ${f.fault.message} (${f.fault.file.split('/').pop()}:${f.fault.line})`, breakpointIds: [] });
+          return this.stopAt({ kind: 'exception', vcpu: f.vcpu, boundary: -1, description: `${f.fault.kind}: ${f.fault.message} (${f.fault.file.split('/').pop()}:${f.fault.line})`, breakpointIds: [] });
         }
       }
       // The hook (run inside hv.step) leaves the candidate it stopped for.
@@ -325,14 +338,14 @@ export class DebugMachine {
       if (c.kind === 'exception') this.pendingException = undefined;
       if (c.kind === 'pause') this.pauseRequested = false;
       this.step = undefined;
-      return this.stopAt({ kind: c.kind, vcpu: v, description: c.description, breakpointIds: c.ids });
+      return this.stopAt({ kind: c.kind, vcpu: v, description: c.description, breakpointIds: c.ids, boundary: c.boundary });
     }
     return this.hv.end !== undefined ? 'ended' : 'running';
   }
 
   private stopAt(stop: Stop): 'stopped' {
     this.stopped = stop;
-    this.history.push({ at: { vcpu: this.indexOf(stop.vcpu), cycles: stop.vcpu.cycles }, byStep: stop.kind === 'step' });
+    this.history.push({ at: { vcpu: this.indexOf(stop.vcpu), cycles: stop.vcpu.cycles, boundary: stop.boundary ?? -1 }, byStep: stop.kind === 'step' });
     this.rearm();
     return 'stopped';
   }
@@ -366,10 +379,7 @@ export class DebugMachine {
 
   // ------------------------------------------------------------ going back
 
-  private position(): Position | undefined {
-    const s = this.stopped;
-    return s ? { vcpu: this.indexOf(s.vcpu), cycles: s.vcpu.cycles } : undefined;
-  }
+
 
   /** Re-boots and runs silently (no breakpoints) to a position, re-applying on the way the edits made at earlier stops. */
   private replayTo(target: Position, kind: StopKind): void {
@@ -401,7 +411,7 @@ export class DebugMachine {
 
   private here(): Position {
     const s = this.stopped as Stop;
-    return { vcpu: this.indexOf(s.vcpu), cycles: s.vcpu.cycles };
+    return { vcpu: this.indexOf(s.vcpu), cycles: s.vcpu.cycles, boundary: s.boundary ?? -1 };
   }
 
   private saveHits(): Map<LineBreakpoint, number> {
@@ -462,7 +472,7 @@ export class DebugMachine {
     }
     this.targets = [];
     this.restoreHits(hits);
-    const target = found.length > 0 ? found[found.length - 1] : { vcpu: 0, cycles: 0 };
+    const target = found.length > 0 ? found[found.length - 1] : { vcpu: 0, cycles: 0, boundary: -1 };
     this.replayTo(target, found.length > 0 ? 'breakpoint' : 'entry');
     this.history = [...history, { at: target, byStep: false }];
   }
