@@ -276,6 +276,9 @@ try {
   // A copy: tests may edit files, and the repository's examples stay untouched.
   const workspace = path.join(tmp, 'workspace', 'tour');
   cpSync(exampleWorkspace, workspace, { recursive: true });
+  // Extra kernels with known problems (test/fixtures/e2e/), present before the workbench loads.
+  const extra = path.join(root, 'test', 'fixtures', 'e2e');
+  if (existsSync(extra)) cpSync(extra, workspace, { recursive: true });
 
   const baseArgs = ['--config', config, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust'];
 

@@ -167,3 +167,19 @@ export async function waitForStatusLanguage(page, expected, { timeout = 15_000 }
 export async function explorerNames(page) {
   return (await page.locator(`${sel.explorerRow} .label-name`).allInnerTexts()).map((t) => t.trim());
 }
+
+/** Opens a file through the Explorer by its path of names (folders are expanded on the way). */
+export async function openFromExplorer(page, names, { timeout = 20_000 } = {}) {
+  await runCommand(page, 'View: Show Explorer');
+  for (const [i, name] of names.entries()) {
+    const row = page.locator(sel.explorerRow).filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
+    await row.waitFor({ state: 'visible', timeout });
+    const expanded = await row.getAttribute('aria-expanded');
+    if (i < names.length - 1) {
+      if (expanded !== 'true') await row.click();
+    } else {
+      await row.dblclick();
+    }
+  }
+  await waitForTab(page, names[names.length - 1], { timeout });
+}
