@@ -5,6 +5,7 @@ import { buildItemTable } from '../sandbox/lang/items.js';
 import type { ParsedFile } from '../sandbox/lang/program.js';
 import type { Span } from '../sandbox/lang/source.js';
 import { ERRNO } from '../sandbox/hv/errno.js';
+import { forEachExpr, functionsOf } from '../sandbox/lang/walk.js';
 import { toOffset, toRange } from './convert.js';
 import type { Project } from './project.js';
 
@@ -12,10 +13,6 @@ import type { Project } from './project.js';
 interface Located {
   stmt: A.Stmt;
   fn: A.FnItem;
-}
-
-function functions(ast: A.FileAst): A.FnItem[] {
-  return ast.items.flatMap((i) => (i.kind === 'fn' ? [i] : i.kind === 'impl' ? i.fns : []));
 }
 
 /** The innermost statement whose span contains `span`. */
@@ -31,7 +28,7 @@ function statementAt(ast: A.FileAst, span: Span): Located | undefined {
     }
     if (s.kind === 'while' || s.kind === 'for') visit(s.body, fn);
   };
-  for (const fn of functions(ast)) visit(fn.body, fn);
+  for (const fn of functionsOf(ast)) visit(fn.body, fn);
   return found;
 }
 
@@ -94,24 +91,18 @@ function callThroughPvop(project: Project, parsed: ParsedFile, uri: string, span
   return out;
 }
 
+/** The call whose callee starts where the diagnostic does, within a statement (not its nested blocks). */
 function findCall(s: A.Stmt, span: Span): A.CallExpr | undefined {
   let found: A.CallExpr | undefined;
-  const visit = (e: A.Expr | undefined): void => {
-    if (!e || e.span.start > span.end || e.span.end < span.start) return;
-    if (e.kind === 'call' && e.callee.span.start === span.start) found = e;
-    if (e.kind === 'call' || e.kind === 'pvop' || e.kind === 'hypercall') e.args.forEach(visit);
-    if (e.kind === 'binary') {
-      visit(e.left);
-      visit(e.right);
-    }
-    if (e.kind === 'unary' || e.kind === 'cast') visit(e.operand);
-    if (e.kind === 'mem') visit(e.address);
-  };
-  if (s.kind === 'expr') visit(s.expr);
-  if (s.kind === 'let') visit(s.init);
-  if (s.kind === 'assign') visit(s.value);
-  if (s.kind === 'return') visit(s.value);
-  if (s.kind === 'if' || s.kind === 'while') visit(s.cond);
+  const look = (e: A.Expr | A.Stmt | undefined): void =>
+    forEachExpr(e, (x) => {
+      if (x.kind === 'call' && x.callee.span.start === span.start) found = x;
+    });
+  if (s.kind === 'if' || s.kind === 'while') look(s.cond);
+  else if (s.kind === 'for') {
+    look(s.lo);
+    look(s.hi);
+  } else look(s);
   return found;
 }
 

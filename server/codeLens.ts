@@ -1,82 +1,20 @@
 import type { CodeLens } from 'vscode-languageserver';
 import type * as A from '../sandbox/lang/ast.js';
 import { denotes } from '../sandbox/lang/occurrences.js';
+import { forEachExpr, functionsOf } from '../sandbox/lang/walk.js';
 import { toRange } from './convert.js';
 import { contextsRunning } from '../sandbox/lang/bootContext.js';
 import { hypercallCost, hypercallTrouble, implPlatformAt } from './describe.js';
 import type { Project } from './project.js';
 
-/** Every hypercall expression of a file, in text order (walking the syntax only, never into resolved callees). */
+/** Every hypercall expression of a file, in text order. */
 function hypercallSites(ast: A.FileAst): A.HypercallExpr[] {
   const out: A.HypercallExpr[] = [];
-  const expr = (e: A.Expr | undefined): void => {
-    if (!e) return;
-    switch (e.kind) {
-      case 'hypercall':
-        out.push(e);
-        e.args.forEach(expr);
-        break;
-      case 'call':
-      case 'pvop':
-        e.args.forEach(expr);
-        break;
-      case 'binary':
-        expr(e.left);
-        expr(e.right);
-        break;
-      case 'unary':
-      case 'cast':
-        expr(e.operand);
-        break;
-      case 'mem':
-        expr(e.address);
-        break;
-      default:
-        break;
-    }
+  const collect = (e: A.Expr): void => {
+    if (e.kind === 'hypercall') out.push(e);
   };
-  const stmt = (s: A.Stmt | undefined): void => {
-    if (!s) return;
-    switch (s.kind) {
-      case 'let':
-        expr(s.init);
-        break;
-      case 'assign':
-        if (s.target.kind === 'mem') expr(s.target.address);
-        expr(s.value);
-        break;
-      case 'expr':
-        expr(s.expr);
-        break;
-      case 'return':
-        expr(s.value);
-        break;
-      case 'if':
-        expr(s.cond);
-        stmt(s.then);
-        stmt(s.else);
-        break;
-      case 'while':
-        expr(s.cond);
-        stmt(s.body);
-        break;
-      case 'for':
-        expr(s.lo);
-        expr(s.hi);
-        stmt(s.body);
-        break;
-      case 'block':
-        s.stmts.forEach(stmt);
-        break;
-      default:
-        break;
-    }
-  };
-  for (const item of ast.items) {
-    if (item.kind === 'fn') stmt(item.body);
-    if (item.kind === 'impl') item.fns.forEach((f) => stmt(f.body));
-    if (item.kind === 'const' || item.kind === 'var') expr(item.init);
-  }
+  for (const fn of functionsOf(ast)) forEachExpr(fn.body, collect);
+  for (const item of ast.items) if (item.kind === 'const' || item.kind === 'var') forEachExpr(item.init, collect);
   return out.sort((a, b) => a.span.start - b.span.start);
 }
 
