@@ -91,7 +91,8 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const n = count >>> 0;
     if (n > 1024) return ok(ERRNO.EINVAL);
     const table = mem.readBytes(list, n * MULTICALL_ENTRY_BYTES);
-    if (!table) return ok(ERRNO.EFAULT);
+    // The results are written back over the list: it must be writable before anything runs.
+    if (!table || (list & 3) !== 0 || !mem.canWrite(list, n * MULTICALL_ENTRY_BYTES)) return ok(ERRNO.EFAULT);
     let variable = 0;
     const words = new DataView(table.buffer);
     for (let i = 0; i < n; i++) {
@@ -101,8 +102,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
       variable += r.cost;
       const at = (list + i * MULTICALL_ENTRY_BYTES) | 0;
       if ('suspend' in r.outcome) return { suspend: r.outcome.suspend, variable };
-      const back = mem.readBytes(at, 4) ? at : -1;
-      if (back >= 0) mem.store(32, back, r.outcome.value, { file: 0, line: 0, column: 0 });
+      mem.store(32, at, r.outcome.value, { file: 0, line: 0, column: 0 });
     }
     return ok(0, variable);
   },

@@ -44,8 +44,9 @@ export type IStmt =
    * A statement boundary: +COSTS.statement, a place the debugger can stop.
    * `check` marks the boundaries where the scheduler may preempt and events are
    * delivered: loop tests, a function's first boundary, and the first boundary
-   * after a call, hypercall or hlt (so what those made pending is delivered at
-   * the next statement boundary).
+   * after a statement with a call, hypercall, hlt or intrinsic (so what those
+   * made pending or deliverable is delivered at the next statement boundary,
+   * and expensive straight-line code cannot run far past a limit).
    */
   | { k: 'boundary'; kind: BoundaryKind; check: boolean; loc: Loc; id: number }
   | { k: 'set-local'; slot: number; e: IExpr }

@@ -417,6 +417,9 @@ class Lowering {
         this.checkNext = true;
         return undefined;
       }
+      // What an intrinsic does (a trap, a VM exit, unmasking events with sti() or a
+      // store to vcpu_info()) takes effect at the next statement boundary.
+      this.checkNext = true;
       return { k: 'intr', name, args, loc };
     }
     out.push({ k: 'call', target, args, dst, loc, site: this.siteCount++ });

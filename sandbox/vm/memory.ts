@@ -97,6 +97,21 @@ export class GuestMemory {
     writeAt(mem.view, width, offset, value);
   }
 
+  /** Whether the hypervisor could store `count` bytes at `addr` (inside memory or a writable mapping). */
+  canWrite(addr: number, count: number): boolean {
+    const loc = { file: 0, line: 0, column: 0 };
+    try {
+      for (let i = 0; i < count; i += 4) {
+        const a = (addr + i) | 0;
+        this.store(32, a, this.load(32, a, loc), loc);
+      }
+      return true;
+    } catch (e) {
+      if (e instanceof GuestFault) return false;
+      throw e;
+    }
+  }
+
   /** Reads `count` bytes for the hypervisor (console_io, grant copy); undefined when any byte is unreachable. */
   readBytes(addr: number, count: number): Uint8Array | undefined {
     const out = new Uint8Array(count);

@@ -25,7 +25,7 @@
 //    at most a few hypercalls whose variable costs are kept bounded: console
 //    counts masked to 9 bits, balloon pages to 3 bits, grant copies to 0x800
 //    bytes, multicall lists to at most 4 entries in a reserved area whose
-//    argument words are masked, see mc_set);
+//    argument words are masked, see mc_set, and never in the grant window);
 //  - a statement with calls to pvk functions or pvops ("call" statement) has
 //    at most MAX_CALLS_PER_STATEMENT calls (+5/+8 each) and at most
 //    CALL_STATEMENT_EXTRA cycles of other work; a `return` with calls has
@@ -35,6 +35,11 @@
 //  - a context switch costs 500 cycles (charged before the dispatched vCPU
 //    reaches its first boundary, which may be in the middle of a statement
 //    after a yield or block).
+//
+// Straight runs of expensive statements without a loop or call between them
+// ("bursts") are generated on purpose: each statement is within the bound,
+// the run as a whole is not, so a machine that checks its limit only at some
+// boundaries shows up as an overshoot.
 //
 // Memory layout of every generated kernel (page 0, always present):
 //   0x000..0x0ff  pv shared-info slots (vcpu_info), 0x100..0x7ff scratch,
@@ -356,6 +361,11 @@ class ModuleGen {
     return this.own;
   }
 
+  /** Appends a line of top-level text. */
+  private emit(text: string): void {
+    this.out.push(text);
+  }
+
   private get bare(): boolean {
     return this.sys.hypervisor === null;
   }
@@ -409,7 +419,15 @@ class ModuleGen {
       if (r.chance(0.85)) this.genFn({ name: 'on_event', params: [{ name: 'port', type: 'u32' }], ret: null, depth: false }, 'on_event');
       this.genFn({ name: 'main', params: [], ret: r.chance(0.8) ? 'u32' : null, depth: false }, 'main');
     }
-    return o.join('\n') + '\n';
+    // Items are visible file-wide in any order: sometimes shuffle them.
+    const header = o.splice(0, this.opt.imported ? 2 : 1);
+    const items: string[][] = [];
+    for (const l of o) {
+      if (/^(const|var|pvops|impl|fn) /.test(l) || items.length === 0) items.push([]);
+      items[items.length - 1].push(l);
+    }
+    if (r.chance(0.35)) r.shuffle(items);
+    return [...header, ...items.flat()].join('\n') + '\n';
   }
 
   private genConsts(): void {
@@ -432,7 +450,7 @@ class ModuleGen {
           c = { name, kind, value: v };
           init = String(v);
         }
-        o(this, `const ${name}${r.chance(0.5) ? ': bool' : ''} = ${init};`);
+        this.emit(`const ${name}${r.chance(0.5) ? ': bool' : ''} = ${init};`);
         this.addConst(c);
         continue;
       }
@@ -452,7 +470,7 @@ class ModuleGen {
         }
       }
       c = { name, kind, value };
-      o(this, `const ${name}${kind === 'untyped' ? '' : `: ${kind}`} = ${init};`);
+      this.emit(`const ${name}${kind === 'untyped' ? '' : `: ${kind}`} = ${init};`);
       this.addConst(c);
     }
     // An untyped const derived from a typed u32 const: it still takes its type from context.
@@ -460,7 +478,7 @@ class ModuleGen {
     if (typedU.length > 0 && r.chance(0.3)) {
       const p = r.pick(typedU);
       const c: ConstDef = { name: this.fresh('K'), kind: 'untyped', value: (p.value as number) + 1 };
-      o(this, `const ${c.name} = ${p.name} + 1;`);
+      this.emit(`const ${c.name} = ${p.name} + 1;`);
       this.addConst(c);
     }
   }
@@ -499,7 +517,7 @@ class ModuleGen {
           if (!fitsInt((c.value as number) * 2, t)) init = c.name;
         }
       }
-      o(this, `var ${name}${typed ? `: ${t}` : ''} = ${init};`);
+      this.emit(`var ${name}${typed ? `: ${t}` : ''} = ${init};`);
       const v: Var = { name, type: t, mutable: true };
       this.own.globals.push(v);
       this.all.globals.push(v);
@@ -520,36 +538,36 @@ class ModuleGen {
     const table: PvopsDef = { group, ops };
     this.own.pvops.push(table);
     this.all.pvops.push(table);
-    o(this, `pvops ${group} {`);
-    for (const op of ops) o(this, `    fn ${sigText(op)};`);
-    o(this, '}');
-    o(this, '');
+    this.emit(`pvops ${group} {`);
+    for (const op of ops) this.emit(`    fn ${sigText(op)};`);
+    this.emit('}');
+    this.emit('');
   }
 
   private genImpl(table: PvopsDef, platform: 'native' | 'xen'): void {
-    o(this, `impl ${table.group} for ${platform} {`);
+    this.emit(`impl ${table.group} for ${platform} {`);
     for (const op of this.r.shuffle([...table.ops])) {
       // parameter names may differ from the declaration
       const sig: FnSig = { ...op, params: op.params.map((p, i) => ({ name: this.r.chance(0.5) ? p.name : `q${i}`, type: p.type })) };
       this.genFn(sig, platform === 'native' ? 'impl-native' : 'impl-xen', 1);
     }
-    o(this, '}');
-    o(this, '');
+    this.emit('}');
+    this.emit('');
   }
 
   /** The multicall list writer: the only code that stores into 0x800..0x8ff. */
   private genMcSet(): void {
-    o(this, 'fn mc_set(i: u32, nr: u32, a0: u32, a1: u32, a2: u32, a3: u32, a4: u32) {');
-    o(this, '    let e: u32 = 0x800 + (i & 3) * 24;');
-    o(this, '    mem32[e] = nr;');
-    o(this, '    mem32[e + 4] = a0;');
-    o(this, '    mem32[e + 8] = a1 & 15;');
-    o(this, '    mem32[e + 12] = a2;');
-    o(this, '    mem32[e + 16] = a3;');
-    o(this, '    mem32[e + 20] = a4 & 63;');
-    o(this, '    return;');
-    o(this, '}');
-    o(this, '');
+    this.emit('fn mc_set(i: u32, nr: u32, a0: u32, a1: u32, a2: u32, a3: u32, a4: u32) {');
+    this.emit('    let e: u32 = 0x800 + (i & 3) * 24;');
+    this.emit('    mem32[e] = nr;');
+    this.emit('    mem32[e + 4] = a0;');
+    this.emit('    mem32[e + 8] = a1 & 15;');
+    this.emit('    mem32[e + 12] = a2;');
+    this.emit('    mem32[e + 16] = a3;');
+    this.emit('    mem32[e + 20] = a4 & 63;');
+    this.emit('    return;');
+    this.emit('}');
+    this.emit('');
   }
 
   /** Linear recursion for stack-overflow hunting (call depth above 256 frames faults). */
@@ -557,11 +575,11 @@ class ModuleGen {
     const sig: FnSig = { name: 'deep', params: [{ name: 'n', type: 'u32' }], ret: 'u32', depth: false };
     this.all.fns.push(sig); // not in own.fns: callers pick it specially (see deepCall)
     this.hasDeep = true;
-    o(this, 'fn deep(n: u32) -> u32 {');
-    o(this, '    if (n == 0) { return 0; }');
-    o(this, `    return deep(n - 1) + ${this.r.pick(['1', 'n', '(n & 1)'])};`);
-    o(this, '}');
-    o(this, '');
+    this.emit('fn deep(n: u32) -> u32 {');
+    this.emit('    if (n == 0) { return 0; }');
+    this.emit(`    return deep(n - 1) + ${this.r.pick(['1', 'n', '(n & 1)'])};`);
+    this.emit('}');
+    this.emit('');
   }
   private hasDeep = false;
 
@@ -605,7 +623,10 @@ class ModuleGen {
   }
 
   private line(text: string): void {
-    this.out.push(`${'    '.repeat(this.ind)}${text}`);
+    const r = this.r.float();
+    // now and then a comment, before or after the code on the line
+    const t = r < 0.015 ? `/* ${this.counter} */ ${text}` : r < 0.03 ? `${text} // ${text.length}` : text;
+    this.out.push(`${'    '.repeat(this.ind)}${t}`);
   }
 
   /** Starts a statement's cost accounting. */
@@ -722,9 +743,10 @@ class ModuleGen {
       call: this.mayCallFns ? 8 : 0,
       hypercall: this.hypercallsOk ? 9 : 0,
       intrinsic: 7,
-      burst: 2.5,
+      burst: 5,
       multicall: this.mayCallFns && !this.bare && !this.opt.lib ? 2 : 0,
       mapGrant: !impl && !this.bare && !this.opt.lib ? 1 : 0,
+      console: this.hypercallsOk ? 1 : 0,
       deep: this.hasDeep && this.kind === 'main' ? 1 : 0,
       jump: this.loops > 0 ? 4 : 0,
       ret: depth > 0 ? 2 : 0,
@@ -776,6 +798,9 @@ class ModuleGen {
         return false;
       case 'mapGrant':
         this.mapGrantSeq();
+        return false;
+      case 'console':
+        this.consoleSeq();
         return false;
       case 'deep':
         this.begin(true);
@@ -885,7 +910,7 @@ class ModuleGen {
     this.begin(r.chance(0.25) && this.mayCallFns);
     const cond = this.expr('bool', 'h', 3).s;
     const paren = r.chance(0.9);
-    this.block(paren ? `if (${cond}) {` : `if ${cond} {`, r.int(1, 3), depth + 1, '}');
+    this.block(paren ? `if (${cond}) {` : `if ${cond} {`, r.int(0, 3), depth + 1, '}');
     let chain = r.int(0, 2);
     while (chain-- > 0) {
       this.out.pop();
@@ -942,7 +967,7 @@ class ModuleGen {
     this.pushScope(new Map([[name, { k: 'var', v: { name, type: 'u32', mutable: false } } as Binding]]));
     this.pushScope(new Map());
     this.loops++;
-    this.stmts(r.int(1, 4), depth + 1);
+    this.stmts(r.int(0, 4), depth + 1);
     this.loops--;
     this.popScope();
     this.popScope();
@@ -1044,7 +1069,7 @@ class ModuleGen {
    */
   private burst(): void {
     const r = this.r;
-    const n = r.int(4, 14);
+    const n = r.int(6, 16);
     for (let i = 0; i < n; i++) {
       this.begin(false);
       switch (r.int(0, 4)) {
@@ -1084,7 +1109,9 @@ class ModuleGen {
     this.begin(false);
     this.spend(HC_COST.multicall);
     const count = r.chance(0.85) ? String(r.int(0, n)) : r.pick(['4', '2000', '0xffffffff']);
-    const list = r.chance(0.9) ? r.pick(['0x800', '2048']) : r.pick(['0xfffff000', '0x40000000']);
+    // Never a list in the grant window: its entries would be another domain's data, of unbounded
+    // cost (a multicall into a read-only mapping is a hand-written probe in sandbox.fuzz.test.ts).
+    const list = r.chance(0.9) ? r.pick(['0x800', '2048']) : r.pick(['0xfffff000', '0xffffff00']);
     const res = this.fresh('m');
     this.line(`let ${res} = hypercall multicall(${list}, ${count});`);
     if (r.chance(0.6)) {
@@ -1111,6 +1138,21 @@ class ModuleGen {
       case 10: return [String(r.pick([0, 1, 99, 4096, ...HC_NUMBERS])), [this.expr('u32', 'h', 1).s, this.expr('u32', 'h', 1).s, this.expr('u32', 'h', 1).s, this.expr('u32', 'h', 1).s, this.expr('u32', 'h', 1).s]];
       default: return ['40', [String(r.u32()), z, z, z, z]]; // set_pat
     }
+  }
+
+  /** Writes a short text into the console buffer byte by byte, then console_io prints it. */
+  private consoleSeq(): void {
+    const r = this.r;
+    const text = r.pick(['hi\n', 'ok', 'pvk!', 'dom', '\tz\u0001']);
+    const bytes = [...text].map((ch) => ch.charCodeAt(0));
+    const base = 0x900 + r.int(0, 0x100) * 4;
+    bytes.forEach((b, i) => {
+      this.begin(false);
+      this.line(`mem8[0x${(base + i).toString(16)}] = ${b};`);
+    });
+    this.begin(false);
+    this.spend(HC_COST.console_io);
+    this.line(`hypercall console_io(0, ${bytes.length + (r.chance(0.8) ? 0 : r.int(1, 8))}, 0x${base.toString(16)});`);
   }
 
   /** dom0 maps a domU's grant (ref 1, the lowest), reads and writes it, unmaps it. */
@@ -1670,10 +1712,6 @@ class ModuleGen {
 }
 
 // ---------------------------------------------------------------- text helpers
-
-function o(m: ModuleGen, text: string): void {
-  (m as unknown as { out: string[] }).out.push(text);
-}
 
 function fitsInt(v: number, t: IntTy): boolean {
   return t === 'u32' ? v >= 0 && v <= 0xffffffff : v >= -0x80000000 && v <= 0x7fffffff;
