@@ -31,8 +31,11 @@ export function generate(program: Program, stepping = false): GeneratedProgram {
   return { source: gen.source(), locs: gen.locs, flat: gen.flat };
 }
 
-/** Re-reads the cached budget and memory after a call into the host or another function. */
-const REFRESH = 'b = D.pendingHint ? 0 : R.lim - R.cyc; mb = M.bytes; mv = M.view; ml = M.limit;';
+/**
+ * Re-reads the cached budget after a call into the host or another function,
+ * and the memory's views and size when a balloon changed them (its epoch).
+ */
+const REFRESH = 'b = D.pendingHint ? 0 : R.lim - R.cyc; if (me !== M.epoch) { me = M.epoch; mb = M.bytes; mv = M.view; ml = M.limit; }';
 
 const COMPARE: Record<string, [string, boolean]> = {
   eq: ['===', false], ne: ['!==', false], lts: ['<', false], les: ['<=', false], gts: ['>', false], ges: ['>=', false],
@@ -87,7 +90,7 @@ class Generator {
       // Cached per activation, refreshed after anything that can change them: the
       // cycles left before the next check must stop (0 while events may be pending)
       // and the domain memory's views and size.
-      `let b = D.pendingHint ? 0 : R.lim - R.cyc, mb = M.bytes, mv = M.view, ml = M.limit, X = null;`,
+      `let b = D.pendingHint ? 0 : R.lim - R.cyc, mb = M.bytes, mv = M.view, ml = M.limit, me = M.epoch, X = null;`,
       // What the debugger armed is fixed for a whole run: read it once per activation.
       this.stepping ? 'const HA = R.hall, HM = R.harm;' : '',
       `if (rf !== undefined) { const L = rf.locals; ${restore} rp = rf.pc === 0 ? 0 : route(${fn.id}, rf.pc); }`,
@@ -129,12 +132,23 @@ class Generator {
   private list(stmts: readonly IStmt[]): string {
     const points = stmts.map((s) => this.points(s));
     if (points.every((p) => p.length === 0)) return stmts.map((s) => this.stmt(s)).join('\n');
-    return stmts
-      .map((s, i) => {
-        if (points[i].length === 0) return `if (rp === 0) { ${this.stmt(s)} }`;
-        return `if (rp === 0 || ${points[i].map((p) => `rp === ${p}`).join(' || ')}) {\n${this.routed(s)}\n}`;
-      })
-      .join('\n');
+    // Consecutive statements without resume points share one guard.
+    const out: string[] = [];
+    let plain: string[] = [];
+    const flush = (): void => {
+      if (plain.length > 0) out.push(`if (rp === 0) {\n${plain.join('\n')}\n}`);
+      plain = [];
+    };
+    stmts.forEach((s, i) => {
+      if (points[i].length === 0) {
+        plain.push(this.stmt(s));
+        return;
+      }
+      flush();
+      out.push(`if (rp === 0 || ${points[i].map((p) => `rp === ${p}`).join(' || ')}) {\n${this.routed(s)}\n}`);
+    });
+    flush();
+    return out.join('\n');
   }
 
   /** A statement that holds resume points: enter it normally when rp is 0, or route to the point. */

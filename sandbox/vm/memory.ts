@@ -31,6 +31,8 @@ export class GuestMemory {
   view: DataView;
   /** Accessible size in bytes (pages × 4096); may shrink or grow by ballooning. */
   limit: number;
+  /** Changes whenever `bytes`, `view` or `limit` do (generated code caches them). */
+  epoch = 0;
   readonly mappings: (Mapping | undefined)[] = new Array(GRANT_SLOTS).fill(undefined);
 
   constructor(pages: number) {
@@ -55,6 +57,7 @@ export class GuestMemory {
       this.bytes.fill(0, size, this.limit);
     }
     this.limit = size;
+    this.epoch++;
   }
 
   private mapped(addr: number, width: number, write: boolean, loc: Loc): { mem: GuestMemory; offset: number } {
