@@ -31,11 +31,10 @@ export function generate(program: Program, stepping = false): GeneratedProgram {
   return { source: gen.source(), locs: gen.locs, flat: gen.flat };
 }
 
-/**
- * Re-reads the cached budget after a call into the host or another function,
- * and the memory's views and size when a balloon changed them (its epoch).
- */
-const REFRESH = 'b = D.pendingHint ? 0 : R.lim - R.cyc; if (me !== M.epoch) { me = M.epoch; mb = M.bytes; mv = M.view; ml = M.limit; }';
+/** Re-reads the cached budget after a call into the host or another function. */
+const REFRESH_BUDGET = 'b = D.pendingHint ? 0 : R.lim - R.cyc;';
+/** Re-reads the memory's views and size when a balloon changed them (its epoch). */
+const REFRESH_MEMORY = ' if (me !== M.epoch) { me = M.epoch; mb = M.bytes; mv = M.view; ml = M.limit; }';
 
 const COMPARE: Record<string, [string, boolean]> = {
   eq: ['===', false], ne: ['!==', false], lts: ['<', false], les: ['<=', false], gts: ['>', false], ges: ['>=', false],
@@ -47,6 +46,8 @@ class Generator {
   readonly flat: FlatOp[][];
   private pcOf = new Map<object, number>();
   private fn!: IrFunction;
+  /** Whether the current function loads or stores guest memory (only then it caches the views). */
+  private usesMemory = false;
   private temps = 0;
   private labels = 0;
   private loops: number[] = [];
@@ -78,6 +79,7 @@ class Generator {
     this.fn = fn;
     this.temps = 0;
     this.pcOf = new Map(this.flat[fn.id].map((op, pc) => [op as object, pc]));
+    this.usesMemory = fn.body.some(stmtUsesMemory);
     const body = this.list(fn.body);
     const params = Array.from({ length: fn.params }, (_, i) => `p${i}`);
     const locals = Array.from({ length: fn.slots }, (_, i) => `l${i} = ${i < fn.params ? `p${i} | 0` : '0'}`);
@@ -90,14 +92,15 @@ class Generator {
       // Cached per activation, refreshed after anything that can change them: the
       // cycles left before the next check must stop (0 while events may be pending)
       // and the domain memory's views and size.
-      `let b = D.pendingHint ? 0 : R.lim - R.cyc, mb = M.bytes, mv = M.view, ml = M.limit, me = M.epoch, X = null;`,
+      `let b = D.pendingHint ? 0 : R.lim - R.cyc, X = null;`,
+      this.usesMemory ? 'let mb = M.bytes, mv = M.view, ml = M.limit, me = M.epoch;' : '',
       // What the debugger armed is fixed for a whole run: read it once per activation.
       this.stepping ? 'const HA = R.hall, HM = R.harm;' : '',
       `if (rf !== undefined) { const L = rf.locals; ${restore} rp = rf.pc === 0 ? 0 : route(${fn.id}, rf.pc); }`,
       'try {',
       // An upcall delivered at the entry check point resumes here; inside the try so
       // that a stop within it still captures this frame (at site 0: the entry).
-      `if (rf !== undefined && rp === 0) { if (hasChild()) { resumeChild(); upcallDone(); ${REFRESH} } else sk = R.skip; }`,
+      `if (rf !== undefined && rp === 0) { if (hasChild()) { resumeChild(); upcallDone(); ${this.refresh()} } else sk = R.skip; }`,
       body,
       'R.cyc += c; return 0;',
       `} catch (e) { R.cyc += c; c = 0; if (e === SUSPEND || isFault(e)) capture(${fn.id}, site, [${all}]); throw e; }`,
@@ -156,12 +159,12 @@ class Generator {
     switch (s.k) {
       case 'boundary': {
         const pc = this.pcOf.get(s) as number;
-        return `if (rp !== 0) { rp = 0; site = ${-pc}; if (hasChild()) { resumeChild(); upcallDone(); ${REFRESH} } else sk = R.skip; }\n${this.stmt(s)}`;
+        return `if (rp !== 0) { rp = 0; site = ${-pc}; if (hasChild()) { resumeChild(); upcallDone(); ${this.refresh()} } else sk = R.skip; }\n${this.stmt(s)}`;
       }
       case 'call': {
         const pc = (this.pcOf.get(s) as number) + 1;
         const assign = s.dst >= 0 ? `l${s.dst} = ` : '';
-        return `if (rp === 0) { ${this.stmt(s)} } else { rp = 0; site = ${pc}; ${assign}resumeChild(); R.depth--; ${REFRESH} }`;
+        return `if (rp === 0) { ${this.stmt(s)} } else { rp = 0; site = ${pc}; ${assign}resumeChild(); R.depth--; ${this.refresh()} }`;
       }
       case 'hypercall':
       case 'hlt':
@@ -174,6 +177,10 @@ class Generator {
       default:
         return this.stmt(s);
     }
+  }
+
+  private refresh(): string {
+    return this.usesMemory ? REFRESH_BUDGET + REFRESH_MEMORY : REFRESH_BUDGET;
   }
 
   private site(loc: Loc): number {
@@ -192,10 +199,10 @@ class Generator {
         // Stepping: ask the hook where the debugger armed this boundary (or all of them),
         // except right where this frame resumes from a stop (sk).
         const hook = this.stepping
-          ? `if (sk === 0 && (HA || (HM !== null && HM[${s.id}] === 1))) { R.cyc += c; c = 0; site = ${-pc}; hk(${s.id}); ${REFRESH} }\nsk = 0;\n`
+          ? `if (sk === 0 && (HA || (HM !== null && HM[${s.id}] === 1))) { R.cyc += c; c = 0; site = ${-pc}; hk(${s.id}); ${this.refresh()} }\nsk = 0;\n`
           : '';
         if (!s.check) return `${hook}c += ${COSTS.statement};`;
-        return `if (c >= b) { site = ${-pc}; R.cyc += c; c = 0; check(); ${REFRESH} }\n${hook}c += ${COSTS.statement};`;
+        return `if (c >= b) { site = ${-pc}; R.cyc += c; c = 0; check(); ${this.refresh()} }\n${hook}c += ${COSTS.statement};`;
       }
       case 'set-local':
         return `l${s.slot} = ${this.expr(s.e)};`;
@@ -217,9 +224,9 @@ class Generator {
         const assign = s.dst >= 0 ? `l${s.dst} = ` : '';
         const at = this.site(s.loc);
         if (s.target.k === 'fn') {
-          return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}); R.cyc += c + ${COSTS.call}; c = 0; R.depth++; site = ${pc}; ${assign}F[${s.target.fn}](undefined${argList}); R.depth--; ${REFRESH}`;
+          return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}); R.cyc += c + ${COSTS.call}; c = 0; R.depth++; site = ${pc}; ${assign}F[${s.target.fn}](undefined${argList}); R.depth--; ${this.refresh()}`;
         }
-        return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}); R.cyc += c + PVC; c = 0; D.pvopCalls++; R.depth++; site = ${pc}; ${assign}F[DISP[${s.target.op}]](undefined${argList}); R.depth--; ${REFRESH}`;
+        return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}); R.cyc += c + PVC; c = 0; D.pvopCalls++; R.depth++; site = ${pc}; ${assign}F[DISP[${s.target.op}]](undefined${argList}); R.depth--; ${this.refresh()}`;
       }
       case 'hypercall': {
         const args = s.args.map((a) => [this.temp(), this.expr(a)] as const);
@@ -227,11 +234,11 @@ class Generator {
         const pc = (this.pcOf.get(s) as number) + 1;
         const assign = s.dst >= 0 ? `l${s.dst} = ` : '';
         const at = this.site(s.loc);
-        return `${setArgs} R.cyc += c; c = 0; site = ${pc}; ${assign}hcall(${s.nr}, [${args.map(([t]) => t).join(', ')}], ${at}, ${s.dst}); if (R.cyc >= R.lim) limitStop(); ${REFRESH}`;
+        return `${setArgs} R.cyc += c; c = 0; site = ${pc}; ${assign}hcall(${s.nr}, [${args.map(([t]) => t).join(', ')}], ${at}, ${s.dst}); if (R.cyc >= R.lim) limitStop(); ${this.refresh()}`;
       }
       case 'hlt': {
         const pc = (this.pcOf.get(s) as number) + 1;
-        return `R.cyc += c; c = 0; site = ${pc}; halt(); ${REFRESH}`;
+        return `R.cyc += c; c = 0; site = ${pc}; halt(); ${this.refresh()}`;
       }
       case 'print': {
         const parts = s.parts.map((p) =>
@@ -339,5 +346,49 @@ class Generator {
         break;
     }
     return `(${this.expr(e)} !== 0)`;
+  }
+}
+
+function exprUsesMemory(e: IExpr): boolean {
+  switch (e.k) {
+    case 'load':
+      return true;
+    case 'bin':
+    case 'andand':
+    case 'oror':
+      return exprUsesMemory(e.a) || exprUsesMemory(e.b);
+    case 'neg':
+    case 'not':
+    case 'bnot':
+      return exprUsesMemory(e.a);
+    case 'intr':
+      return e.args.some(exprUsesMemory);
+    default:
+      return false;
+  }
+}
+
+/** Whether a statement loads or stores guest memory directly (its callees do their own caching). */
+function stmtUsesMemory(s: IStmt): boolean {
+  switch (s.k) {
+    case 'store':
+      return true;
+    case 'set-local':
+    case 'set-global':
+    case 'eval':
+      return exprUsesMemory(s.e);
+    case 'call':
+    case 'hypercall':
+      return s.args.some(exprUsesMemory);
+    case 'print':
+      return s.parts.some((p) => p.k === 'val' && exprUsesMemory(p.e));
+    case 'return':
+      return s.e !== null && exprUsesMemory(s.e);
+    case 'if':
+      return exprUsesMemory(s.cond) || s.then.some(stmtUsesMemory) || s.else.some(stmtUsesMemory);
+    case 'loop':
+      return s.body.some(stmtUsesMemory) || s.step.some(stmtUsesMemory);
+    default:
+      return false;
   }
 }
