@@ -18,7 +18,7 @@ const RANGES: Record<IntTy, [number, number]> = {
   i32: [-0x80000000, 0x7fffffff],
 };
 const isInt = (t: Ty): t is IntTy => t === 'u32' || t === 'i32';
-const fits = (v: number, t: IntTy): boolean => v >= RANGES[t][0] && v <= RANGES[t][1];
+const fits = (v: number, t: IntTy): boolean => (t === 'u32' ? v >= 0 && v <= 0xffffffff : v >= -0x80000000 && v <= 0x7fffffff);
 const show = (t: Ty): string => (t === 'void' ? 'nothing' : t === 'string' ? 'a string' : (t ?? '?'));
 
 export interface CheckOptions {
@@ -34,8 +34,16 @@ export interface CheckOptions {
  * context-dependent ones (PVK011, PVK012, PVK021).
  */
 export function checkFile(closure: readonly ParsedFile[], options: CheckOptions): Diagnostic[] {
+  checkerShape ??= new Checker([], { contexts: [], abi: options.abi });
   return new Checker(closure, options).run();
 }
+
+/**
+ * One Checker (of no file) kept alive from the first check on, so that its
+ * shape and the code optimized for it outlive each file (see LEXER_SHAPES in
+ * lexer.ts).
+ */
+let checkerShape: Checker | undefined;
 
 class Checker {
   private readonly diags: Diagnostic[] = [];
@@ -43,13 +51,16 @@ class Checker {
   private readonly table: ItemTable;
   private readonly abi: HypercallTable;
   /**
-   * The local scopes as one flat stack: names and their bindings, innermost
-   * last; `scopeStarts` holds where each open scope begins. A later entry with
-   * the same name shadows an earlier one.
+   * The local scopes as one flat stack: the first `scopeCount` names and
+   * their bindings, innermost last; `scopeStarts` holds where each open scope
+   * begins. A later entry with the same name shadows an earlier one.
    */
   private readonly scopeNames: string[] = [];
   private readonly scopeBindings: Binding[] = [];
+  private scopeCount = 0;
+  /** The first `scopeDepth` entries are in use. */
   private readonly scopeStarts: number[] = [];
+  private scopeDepth = 0;
   /** One binding per global or const, shared by every reference to it. */
   private readonly itemBindings = new Map<A.VarItem | A.ConstItem, Binding>();
   private fn: A.FnItem | undefined;
@@ -133,6 +144,12 @@ class Checker {
     if (item.value !== undefined) return item.value;
     if (this.evaluating.has(item) || this.failedConsts.has(item)) return undefined;
     this.evaluating.add(item);
+    // A const means the names of its own (global) scope, wherever it is first
+    // used: hide the locals of the function being checked while evaluating it.
+    const scopeCount = this.scopeCount;
+    const scopeDepth = this.scopeDepth;
+    this.scopeCount = 0;
+    this.scopeDepth = 0;
     try {
       const value = this.evaluateConst(item);
       if (value === undefined) this.failedConsts.add(item);
@@ -140,6 +157,8 @@ class Checker {
       return value;
     } finally {
       this.evaluating.delete(item);
+      this.scopeCount = scopeCount;
+      this.scopeDepth = scopeDepth;
     }
   }
 
@@ -268,11 +287,8 @@ class Checker {
     this.fn = fn;
     this.loopDepth = 0;
     this.clearScopes();
-    this.scopeStarts.push(0);
-    for (const p of fn.params) {
-      this.scopeNames.push(p.name.name);
-      this.scopeBindings.push({ kind: 'local', decl: p });
-    }
+    this.openScope();
+    for (const p of fn.params) this.bind(p.name.name, { kind: 'local', decl: p });
     this.block(fn.body);
     if (fn.ret && !this.hasSyntaxErrorIn(fn.span) && !terminates(fn.body)) {
       this.report(fn.name.span, 'PVK009', `fn ${fn.name.name} can reach its end without 'return'; it returns 0 there`);
@@ -287,19 +303,31 @@ class Checker {
   }
 
   private clearScopes(): void {
-    this.scopeNames.length = 0;
-    this.scopeBindings.length = 0;
-    this.scopeStarts.length = 0;
+    this.scopeCount = 0;
+    this.scopeDepth = 0;
   }
 
   private openScope(): void {
-    this.scopeStarts.push(this.scopeNames.length);
+    const d = this.scopeDepth++;
+    if (d < this.scopeStarts.length) this.scopeStarts[d] = this.scopeCount;
+    else this.scopeStarts.push(this.scopeCount);
   }
 
   private closeScope(): void {
-    const start = this.scopeStarts.pop() ?? 0;
-    this.scopeNames.length = start;
-    this.scopeBindings.length = start;
+    if (this.scopeDepth === 0) this.scopeCount = 0;
+    else this.scopeCount = this.scopeStarts[--this.scopeDepth];
+  }
+
+  /** Adds a name to the innermost scope. */
+  private bind(name: string, binding: Binding): void {
+    const i = this.scopeCount++;
+    if (i < this.scopeNames.length) {
+      this.scopeNames[i] = name;
+      this.scopeBindings[i] = binding;
+    } else {
+      this.scopeNames.push(name);
+      this.scopeBindings.push(binding);
+    }
   }
 
   // ------------------------------------------------------------ statements
@@ -312,10 +340,10 @@ class Checker {
 
   private declare(name: A.Ident, binding: Binding): void {
     const names = this.scopeNames;
-    const depth = this.scopeStarts.length;
+    const depth = this.scopeDepth;
     const start = depth > 0 ? this.scopeStarts[depth - 1] : 0;
     let declared = false;
-    for (let i = names.length - 1; i >= start; i--) {
+    for (let i = this.scopeCount - 1; i >= start; i--) {
       if (names[i] === name.name) {
         declared = true;
         break;
@@ -324,8 +352,7 @@ class Checker {
     if (declared && depth > 1) {
       this.report(name.span, 'PVK007', `'${name.name}' is already declared in this block; use another name or assign to it`);
     }
-    names.push(name.name);
-    this.scopeBindings.push(binding);
+    this.bind(name.name, binding);
   }
 
   private stmt(s: A.Stmt): void {
@@ -358,8 +385,7 @@ class Checker {
         this.expect(s.lo, 'u32');
         this.expect(s.hi, 'u32');
         this.openScope();
-        this.scopeNames.push(s.name.name);
-        this.scopeBindings.push({ kind: 'local', decl: s });
+        this.bind(s.name.name, { kind: 'local', decl: s });
         this.loopDepth++;
         this.block(s.body);
         this.loopDepth--;
@@ -464,7 +490,7 @@ class Checker {
 
   private lookup(name: string): Binding | undefined {
     const names = this.scopeNames;
-    for (let i = names.length - 1; i >= 0; i--) {
+    for (let i = this.scopeCount - 1; i >= 0; i--) {
       if (names[i] === name) return this.scopeBindings[i];
     }
     const item = this.table.values.get(name);
@@ -488,7 +514,7 @@ class Checker {
       return;
     }
     const names: string[] = [];
-    for (const n of this.scopeNames) names.push(n);
+    for (let i = 0; i < this.scopeCount; i++) names.push(this.scopeNames[i]);
     for (const v of this.table.values.values()) if (v.kind === 'var' || v.kind === 'const') names.push(v.name.name);
     this.report(e.span, 'PVK002', `unknown name '${e.name}'${suggest(e.name, names)}`);
   }

@@ -50,35 +50,56 @@ export const T_OVERFLOW = 8;
 export const T_KIND = 7;
 const KIND_NAMES: readonly TokenKind[] = ['ident', 'keyword', 'int', 'string', 'punct', 'eof'];
 
+const PUNCTUATORS = [
+  '+', '-', '*', '/', '%', '&', '|', '^', '~', '!', '<', '>', '=', '(', ')', '{', '}', '[', ']', ';', ',', ':', '.',
+  '..', '->', '==', '!=', '<=', '>=', '&&', '||', '<<', '>>', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=',
+  '<<=', '>>=',
+] as const;
+/** The texts every file starts with: the keywords (ids 0 ..< KEYWORDS.length), the punctuators, and ''. */
+const FIXED_TEXTS: readonly string[] = [...KEYWORDS, ...PUNCTUATORS, ''];
+const EMPTY_ID = FIXED_TEXTS.length - 1;
+const fixedId = (t: string): number => FIXED_TEXTS.indexOf(t);
+
 /**
- * The tokens of one file column by column (kinds, offsets, values in typed
- * arrays; texts interned), which is what the parser reads: no object per
- * token. `toTokens()` makes the Token objects when someone wants them.
+ * The tokens of one file column by column: kinds, offsets and integer values
+ * in typed arrays, and each token's text as an id into `texts`, where every
+ * distinct identifier, keyword, punctuator and integer literal of the file is
+ * once. This is what the parser reads: no object per token. `toTokens()`
+ * makes the Token objects when someone wants them.
  */
 export class TokenColumns {
   count = 0;
   kinds: Uint8Array;
   starts: Int32Array;
   ends: Int32Array;
-  values: Float64Array;
-  readonly texts: string[] = [];
+  values: Uint32Array;
+  ids: Int32Array;
+  /** Texts by id. */
+  readonly texts: string[] = FIXED_TEXTS.slice();
 
   constructor(capacity: number) {
     const c = Math.max(16, capacity | 0);
     this.kinds = new Uint8Array(c);
     this.starts = new Int32Array(c);
     this.ends = new Int32Array(c);
-    this.values = new Float64Array(c);
+    this.values = new Uint32Array(c);
+    this.ids = new Int32Array(c);
   }
 
-  push(kind: number, text: string, value: number, start: number, end: number): void {
+  /** Adds a text (a string literal's value, a malformed literal) and gives its id. */
+  addText(text: string): number {
+    this.texts.push(text);
+    return this.texts.length - 1;
+  }
+
+  push(kind: number, id: number, value: number, start: number, end: number): void {
     const i = this.count;
     if (i === this.kinds.length) this.grow();
     this.kinds[i] = kind;
+    this.ids[i] = id;
     this.starts[i] = start;
     this.ends[i] = end;
     this.values[i] = value;
-    this.texts.push(text);
     this.count = i + 1;
   }
 
@@ -87,20 +108,23 @@ export class TokenColumns {
     const kinds = new Uint8Array(c);
     kinds.set(this.kinds);
     this.kinds = kinds;
+    const ids = new Int32Array(c);
+    ids.set(this.ids);
+    this.ids = ids;
     const starts = new Int32Array(c);
     starts.set(this.starts);
     this.starts = starts;
     const ends = new Int32Array(c);
     ends.set(this.ends);
     this.ends = ends;
-    const values = new Float64Array(c);
+    const values = new Uint32Array(c);
     values.set(this.values);
     this.values = values;
   }
 
   token(i: number): Token {
     const k = this.kinds[i];
-    return new Token(KIND_NAMES[k & T_KIND], this.texts[i], this.values[i], this.starts[i], this.ends[i], (k & T_OVERFLOW) !== 0);
+    return new Token(KIND_NAMES[k & T_KIND], this.texts[this.ids[i]], this.values[i], this.starts[i], this.ends[i], (k & T_OVERFLOW) !== 0);
   }
 
   toTokens(): Token[] {
@@ -110,29 +134,31 @@ export class TokenColumns {
   }
 }
 
-/** Punctuators: one character by code, two by c1 * 128 + c2; the three-character ones are '<<=' and '>>='. */
-const PUNCT1: (string | undefined)[] = new Array<string | undefined>(128).fill(undefined);
-const PUNCT2: (string | undefined)[] = new Array<string | undefined>(128 * 128).fill(undefined);
-for (const p of ['+', '-', '*', '/', '%', '&', '|', '^', '~', '!', '<', '>', '=', '(', ')', '{', '}', '[', ']', ';', ',', ':', '.']) {
-  PUNCT1[p.charCodeAt(0)] = p;
+/** Punctuator ids: one character by code, two by c1 * 128 + c2; the three-character ones are '<<=' and '>>='. */
+const PUNCT1 = new Int16Array(128).fill(-1);
+const PUNCT2 = new Int16Array(128 * 128).fill(-1);
+for (const p of PUNCTUATORS) {
+  if (p.length === 1) PUNCT1[p.charCodeAt(0)] = fixedId(p);
+  else if (p.length === 2) PUNCT2[p.charCodeAt(0) * 128 + p.charCodeAt(1)] = fixedId(p);
 }
-for (const p of ['..', '->', '==', '!=', '<=', '>=', '&&', '||', '<<', '>>', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=']) {
-  PUNCT2[p.charCodeAt(0) * 128 + p.charCodeAt(1)] = p;
-}
+const SHL = fixedId('<<');
+const SHR = fixedId('>>');
+const SHL_ASSIGN = fixedId('<<=');
+const SHR_ASSIGN = fixedId('>>=');
 
-/** The punctuator at `i` by maximal munch, or undefined; allocates nothing. */
-function punctuatorAt(text: string, i: number): string | undefined {
+/** The id of the punctuator at `i` by maximal munch, or -1; allocates nothing. */
+function punctuatorAt(text: string, i: number): number {
   const c1 = text.charCodeAt(i);
-  if (!(c1 < 128)) return undefined;
+  if (!(c1 < 128)) return -1;
   const one = PUNCT1[c1];
-  if (one === undefined) return undefined;
+  if (one < 0) return -1;
   const c2 = text.charCodeAt(i + 1);
   if (!(c2 < 128)) return one;
   const two = PUNCT2[c1 * 128 + c2];
-  if (two === undefined) return one;
+  if (two < 0) return one;
   if (text.charCodeAt(i + 2) === 61) {
-    if (two === '<<') return '<<=';
-    if (two === '>>') return '>>=';
+    if (two === SHL) return SHL_ASSIGN;
+    if (two === SHR) return SHR_ASSIGN;
   }
   return two;
 }
@@ -157,73 +183,67 @@ function hashStep(h: number, c: number): number {
 }
 
 /**
- * One string per distinct word of a file (identifiers, keywords, integer
- * literals), found by a hash computed while scanning: a repeated word costs
- * no slice and no allocation. Knows which words are keywords.
+ * Gives each distinct word of a file (identifier, keyword, integer literal)
+ * one id in the token columns' texts, found by a hash computed while
+ * scanning: a repeated word costs no slice and no allocation.
  */
 class Interner {
-  private keys: (string | undefined)[];
+  /** Text id + 1 per slot; 0: empty. */
+  private slots: Int32Array;
   private hashes: Int32Array;
-  private keywords: Uint8Array;
   private mask: number;
   private size = 0;
-  /** Set by `intern`: the word is a keyword. */
-  keyword = false;
 
-  constructor() {
-    this.keys = new Array<string | undefined>(256).fill(undefined);
-    this.hashes = new Int32Array(256);
-    this.keywords = new Uint8Array(256);
-    this.mask = 255;
-    for (const k of KEYWORDS) {
+  constructor(private readonly texts: string[]) {
+    this.slots = new Int32Array(1024);
+    this.hashes = new Int32Array(1024);
+    this.mask = 1023;
+    for (let id = 0; id < KEYWORDS.length; id++) {
+      const k = texts[id];
       let h = 0;
       for (let i = 0; i < k.length; i++) h = hashStep(h, k.charCodeAt(i));
-      this.insert(k, h, 1);
+      this.insert(id, h);
     }
   }
 
-  intern(text: string, start: number, end: number, hash: number): string {
+  /** The id of the word text[start, end) whose hash is `hash`; ids below KEYWORDS.length are keywords. */
+  intern(text: string, start: number, end: number, hash: number): number {
     const len = end - start;
+    const texts = this.texts;
     let slot = mix(hash) & this.mask;
     for (;;) {
-      const key = this.keys[slot];
-      if (key === undefined) break;
-      if (this.hashes[slot] === hash && key.length === len && sameChars(key, text, start)) {
-        this.keyword = this.keywords[slot] === 1;
-        return key;
+      const entry = this.slots[slot];
+      if (entry === 0) break;
+      if (this.hashes[slot] === hash) {
+        const key = texts[entry - 1];
+        if (key.length === len && sameChars(key, text, start)) return entry - 1;
       }
       slot = (slot + 1) & this.mask;
     }
-    const word = text.slice(start, end);
-    this.insert(word, hash, 0);
-    this.keyword = false;
-    return word;
+    texts.push(text.slice(start, end));
+    const id = texts.length - 1;
+    this.insert(id, hash);
+    return id;
   }
 
-  private insert(word: string, hash: number, keyword: number): void {
-    if ((this.size + 1) * 2 > this.keys.length) this.grow();
+  private insert(id: number, hash: number): void {
+    if ((this.size + 1) * 2 > this.slots.length) this.grow();
     let slot = mix(hash) & this.mask;
-    while (this.keys[slot] !== undefined) slot = (slot + 1) & this.mask;
-    this.keys[slot] = word;
+    while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
+    this.slots[slot] = id + 1;
     this.hashes[slot] = hash;
-    this.keywords[slot] = keyword;
     this.size++;
   }
 
   private grow(): void {
-    const keys = this.keys;
+    const slots = this.slots;
     const hashes = this.hashes;
-    const keywords = this.keywords;
-    const c = keys.length * 2;
-    this.keys = new Array<string | undefined>(c).fill(undefined);
+    const c = slots.length * 2;
+    this.slots = new Int32Array(c);
     this.hashes = new Int32Array(c);
-    this.keywords = new Uint8Array(c);
     this.mask = c - 1;
     this.size = 0;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i];
-      if (k !== undefined) this.insert(k, hashes[i], keywords[i]);
-    }
+    for (let i = 0; i < slots.length; i++) if (slots[i] !== 0) this.insert(slots[i] - 1, hashes[i]);
   }
 }
 
@@ -258,10 +278,10 @@ export function lex(file: string, text: string): LexResult {
 /** `lex`, with the tokens as columns (what the parser reads). */
 export function lexColumns(file: string, text: string): ColumnLexResult {
   const n = text.length;
-  const tokens = new TokenColumns((n >> 2) + 16);
+  const tokens = new TokenColumns((n >> 1) + 16);
   const comments: Comment[] = [];
   const diagnostics: Diagnostic[] = [];
-  const words = new Interner();
+  const words = new Interner(tokens.texts);
   let i = 0;
   const error = (start: number, end: number, message: string): void => {
     diagnostics.push(makeDiagnostic(file, { start, end }, 'PVK001', message));
@@ -283,8 +303,8 @@ export function lexColumns(file: string, text: string): ColumnLexResult {
         h = hashStep(h, d);
         i++;
       }
-      const word = words.intern(text, start, i, h);
-      tokens.push(words.keyword ? T_KEYWORD : T_IDENT, word, 0, start, i);
+      const id = words.intern(text, start, i, h);
+      tokens.push(id < KEYWORDS.length ? T_KEYWORD : T_IDENT, id, 0, start, i);
       continue;
     }
     if (c === 47 && text.charCodeAt(i + 1) === 47) {
@@ -312,8 +332,8 @@ export function lexColumns(file: string, text: string): ColumnLexResult {
       continue;
     }
     const punct = punctuatorAt(text, i);
-    if (punct) {
-      i += punct.length;
+    if (punct >= 0) {
+      i += FIXED_TEXTS[punct].length;
       tokens.push(T_PUNCT, punct, 0, start, i);
       continue;
     }
@@ -324,7 +344,7 @@ export function lexColumns(file: string, text: string): ColumnLexResult {
     error(start, start + width, `unexpected character '${shown}'`);
     i += width;
   }
-  tokens.push(T_EOF, '', 0, n, n);
+  tokens.push(T_EOF, EMPTY_ID, 0, n, n);
   return { tokens, comments, diagnostics };
 }
 
@@ -339,6 +359,8 @@ function lexNumber(text: string, start: number, tokens: TokenColumns, words: Int
     i += 2;
   }
   const digitsStart = i;
+  let h = 0;
+  for (let k = start; k < i; k++) h = hashStep(h, text.charCodeAt(k));
   let value = 0;
   let digits = 0;
   let bad = '';
@@ -348,10 +370,12 @@ function lexNumber(text: string, start: number, tokens: TokenColumns, words: Int
     if (c === 95) {
       if (digits === 0 || lastUnderscore) bad ||= "'_' is allowed only between digits";
       lastUnderscore = true;
+      h = hashStep(h, c);
       i++;
       continue;
     }
     if (!isIdentPart(c)) break;
+    h = hashStep(h, c);
     const d = digitValue(c);
     if (d >= base) bad ||= `'${text[i]}' is not a ${base === 16 ? 'hex' : base === 2 ? 'binary' : 'decimal'} digit`;
     else value = value * base + d;
@@ -363,14 +387,12 @@ function lexNumber(text: string, start: number, tokens: TokenColumns, words: Int
   if (digits === 0) bad ||= `missing digits after '${text.slice(start, digitsStart)}'`;
   if (bad) {
     error(start, i, `malformed integer literal '${text.slice(start, i)}': ${bad}`);
-    tokens.push(T_INT, text.slice(start, i), 0, start, i);
+    tokens.push(T_INT, tokens.addText(text.slice(start, i)), 0, start, i);
     return i;
   }
-  let h = 0;
-  for (let k = start; k < i; k++) h = hashStep(h, text.charCodeAt(k));
-  const literal = words.intern(text, start, i, h);
-  if (value > MAX_U32) tokens.push(T_INT | T_OVERFLOW, literal, 0, start, i);
-  else tokens.push(T_INT, literal, value, start, i);
+  const id = words.intern(text, start, i, h);
+  if (value > MAX_U32) tokens.push(T_INT | T_OVERFLOW, id, 0, start, i);
+  else tokens.push(T_INT, id, value, start, i);
   return i;
 }
 
@@ -381,7 +403,7 @@ function lexString(text: string, start: number, tokens: TokenColumns, error: Err
     if (i >= text.length) break;
     const c = text.charCodeAt(i);
     if (c === 34) {
-      tokens.push(T_STRING, text.slice(start + 1, i), 0, start, i + 1);
+      tokens.push(T_STRING, tokens.addText(text.slice(start + 1, i)), 0, start, i + 1);
       return i + 1;
     }
     if (c === 92 || c === 10 || c === 13) break;
@@ -419,6 +441,14 @@ function lexString(text: string, start: number, tokens: TokenColumns, error: Err
     // A backslash before a line break (or the end) escapes nothing: the string ends unterminated there.
     i += e === undefined || e === '\n' || e === '\r' ? 1 : 2;
   }
-  tokens.push(T_STRING, value, 0, start, i);
+  tokens.push(T_STRING, tokens.addText(value), 0, start, i);
   return i;
 }
+
+/**
+ * V8 drops an object shape (hidden class) once no object of that shape is
+ * alive, and with it the optimized code built for that shape. Between two
+ * files no TokenColumns or Interner need be alive, so one of each is kept here
+ * for the life of the module: lexing stays optimized from one file to the next.
+ */
+export const LEXER_SHAPES: readonly object[] = [new TokenColumns(0), new Interner(FIXED_TEXTS.slice())];

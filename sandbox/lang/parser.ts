@@ -68,10 +68,23 @@ class Parser {
   private depth = 0;
   /** The span of the argument list `args()` read last. */
   private argsSpan: Span = { start: 0, end: 0 };
+  /**
+   * Statements, arguments and parameters are gathered on these stacks (the
+   * first `…Top` entries are in use) and copied out as arrays of exactly
+   * their length: an array grown by push keeps spare room (17 slots for one
+   * item) that would live as long as the AST.
+   */
+  private readonly stmtStack: A.Stmt[] = [];
+  private stmtTop = 0;
+  private readonly exprStack: A.Expr[] = [];
+  private exprTop = 0;
+  private readonly paramStack: A.Param[] = [];
+  private paramTop = 0;
   private readonly kinds: Uint8Array;
   private readonly starts: Int32Array;
   private readonly ends: Int32Array;
-  private readonly values: Float64Array;
+  private readonly values: Uint32Array;
+  private readonly ids: Int32Array;
   private readonly texts: string[];
   /** The index of the eof token. */
   private readonly last: number;
@@ -85,6 +98,7 @@ class Parser {
     this.starts = tokens.starts;
     this.ends = tokens.ends;
     this.values = tokens.values;
+    this.ids = tokens.ids;
     this.texts = tokens.texts;
     this.last = tokens.count - 1;
   }
@@ -94,6 +108,10 @@ class Parser {
   /** The index of the token `k` ahead (the eof token past the end). */
   private peek(k: number): number {
     return Math.min(this.pos + k, this.last);
+  }
+  /** Token `t`'s text. */
+  private textOf(t: number): string {
+    return this.texts[this.ids[t]];
   }
   private kind(t: number): number {
     return this.kinds[t] & T_KIND;
@@ -108,7 +126,7 @@ class Parser {
   }
   private isAt(t: number, text: string): boolean {
     const k = this.kinds[t] & T_KIND;
-    return (k === T_PUNCT || k === T_KEYWORD) && this.texts[t] === text;
+    return (k === T_PUNCT || k === T_KEYWORD) && this.textOf(t) === text;
   }
   private is(text: string): boolean {
     return this.isAt(this.pos, text);
@@ -128,7 +146,7 @@ class Parser {
     const k = this.kinds[t] & T_KIND;
     if (k === T_EOF) return 'end of file';
     if (k === T_STRING) return 'a string';
-    return `'${this.texts[t]}'`;
+    return `'${this.textOf(t)}'`;
   }
 
   /** Reports a syntax error at a token (once per position) and bails out to the nearest recovery point. */
@@ -165,9 +183,9 @@ class Parser {
     const k = this.kinds[t] & T_KIND;
     if (k === T_IDENT) {
       this.pos = t + 1;
-      return { name: this.texts[t], span: this.spanOf(t) };
+      return { name: this.textOf(t), span: this.spanOf(t) };
     }
-    if (k === T_KEYWORD) this.fail(`'${this.texts[t]}' is a reserved keyword and cannot be used as ${context}`);
+    if (k === T_KEYWORD) this.fail(`'${this.textOf(t)}' is a reserved keyword and cannot be used as ${context}`);
     return this.fail(`expected ${context}, found ${this.describe(t)}`);
   }
   private span(start: number): Span {
@@ -179,9 +197,9 @@ class Parser {
   /** An item keyword followed by what that item needs next (`fn name`, `import "…"`): a new item starts here. */
   private atItemStart(): boolean {
     const t = this.pos;
-    if (this.kind(t) !== T_KEYWORD || !ITEM_KEYWORDS.has(this.texts[t])) return false;
+    if (this.kind(t) !== T_KEYWORD || !ITEM_KEYWORDS.has(this.textOf(t))) return false;
     const after = this.kind(this.peek(1));
-    return this.texts[t] === 'import' ? after === T_STRING : after === T_IDENT;
+    return this.textOf(t) === 'import' ? after === T_STRING : after === T_IDENT;
   }
 
   /** Skips to the start of the next top-level item. */
@@ -190,7 +208,7 @@ class Parser {
     let depth = 0;
     while (!this.atEof()) {
       const t = this.pos;
-      if (depth === 0 && this.kind(t) === T_KEYWORD && ITEM_KEYWORDS.has(this.texts[t])) return;
+      if (depth === 0 && this.kind(t) === T_KEYWORD && ITEM_KEYWORDS.has(this.textOf(t))) return;
       if (this.is('{')) depth++;
       else if (this.is('}')) {
         if (depth === 0) {
@@ -219,7 +237,7 @@ class Parser {
           this.next();
           return;
         }
-        if (this.kind(t) === T_KEYWORD && (STMT_KEYWORDS.has(this.texts[t]) || this.atItemStart())) return;
+        if (this.kind(t) === T_KEYWORD && (STMT_KEYWORDS.has(this.textOf(t)) || this.atItemStart())) return;
       }
       if (this.is('{')) depth++;
       else if (this.is('}')) depth--;
@@ -259,7 +277,7 @@ class Parser {
   private item(): A.Item | undefined {
     const t = this.pos;
     const start = this.starts[t];
-    const text = this.texts[t];
+    const text = this.textOf(t);
     if (this.kind(t) === T_KEYWORD) {
       switch (text) {
         case 'import': {
@@ -268,7 +286,7 @@ class Parser {
           if (this.kind(path) !== T_STRING) this.fail(`expected a file path string after 'import', found ${this.describe(path)}`);
           this.next();
           this.semi('after the import path');
-          return { kind: 'import', path: this.texts[path], pathSpan: this.spanOf(path), span: this.span(start), file: this.file };
+          return { kind: 'import', path: this.textOf(path), pathSpan: this.spanOf(path), span: this.span(start), file: this.file };
         }
         case 'const': {
           this.next();
@@ -277,7 +295,7 @@ class Parser {
           this.expect('=', `after 'const ${name.name}'`);
           const init = this.expr();
           this.semi('after the constant');
-          return { kind: 'const', name, declared, init, span: this.span(start), file: this.file };
+          return { kind: 'const', name, declared, init, span: this.span(start), file: this.file, value: undefined };
         }
         case 'var': {
           this.next();
@@ -286,7 +304,7 @@ class Parser {
           this.expect('=', `after 'var ${name.name}' (globals need an initial value)`);
           const init = this.expr();
           this.semi('after the global variable');
-          return { kind: 'var', name, declared, init, span: this.span(start), file: this.file };
+          return { kind: 'var', name, declared, init, span: this.span(start), file: this.file, initialValue: undefined };
         }
         case 'fn':
           return this.fnItem();
@@ -308,7 +326,7 @@ class Parser {
 
   private type(): A.TypeRef {
     const t = this.pos;
-    const name = this.texts[t];
+    const name = this.textOf(t);
     if (this.kind(t) === T_KEYWORD && (name === 'u32' || name === 'i32' || name === 'bool')) {
       this.next();
       return { name, span: this.spanOf(t) };
@@ -318,15 +336,19 @@ class Parser {
 
   private params(): A.Param[] {
     this.expect('(', 'to open the parameter list');
-    const params: A.Param[] = [];
+    const base = this.paramTop;
+    let count = 0;
     while (!this.is(')')) {
       const name = this.ident('a parameter name');
       this.expect(':', `after parameter '${name.name}' (parameters need a type)`);
       const type = this.type();
-      params.push({ kind: 'param', name, type, span: { start: name.span.start, end: type.span.end } });
+      this.paramStack[base + count] = { kind: 'param', name, type, span: { start: name.span.start, end: type.span.end } };
+      this.paramTop = base + ++count;
       if (!this.eat(',')) break;
     }
     this.expect(')', 'to close the parameter list');
+    const params = this.paramStack.slice(base, base + count);
+    this.paramTop = base;
     return params;
   }
 
@@ -336,7 +358,7 @@ class Parser {
     const params = this.params();
     const ret = this.eat('->') ? this.type() : undefined;
     const body = this.block();
-    return { kind: 'fn', name, params, ret, body, span: this.span(start), file: this.file };
+    return { kind: 'fn', name, params, ret, body, span: this.span(start), file: this.file, impl: undefined };
   }
 
   private pvopsItem(): A.PvopsItem {
@@ -399,13 +421,13 @@ class Parser {
         if (this.is('.') && this.kind(after) === T_INT && this.starts[after] === this.ends[this.pos]) {
           this.next();
           const minor = this.next();
-          values.push({ kind: 'version', text: `${this.texts[t]}.${this.texts[minor]}`, value: 0, span: { start: this.starts[t], end: this.ends[minor] } });
+          values.push({ kind: 'version', text: `${this.textOf(t)}.${this.textOf(minor)}`, value: 0, span: { start: this.starts[t], end: this.ends[minor] } });
         } else {
-          values.push({ kind: 'int', text: this.texts[t], value: this.values[t], span: this.spanOf(t), ...((this.kinds[t] & T_OVERFLOW) !== 0 ? { overflow: true } : {}) });
+          values.push({ kind: 'int', text: this.textOf(t), value: this.values[t], span: this.spanOf(t), ...((this.kinds[t] & T_OVERFLOW) !== 0 ? { overflow: true } : {}) });
         }
       } else if (k === T_IDENT || k === T_STRING) {
         this.next();
-        values.push({ kind: k === T_IDENT ? 'ident' : 'string', text: this.texts[t], value: 0, span: this.spanOf(t) });
+        values.push({ kind: k === T_IDENT ? 'ident' : 'string', text: this.textOf(t), value: 0, span: this.spanOf(t) });
       } else {
         this.fail(`expected ';' after property '${name.name}', found ${this.describe(t)}`);
       }
@@ -484,7 +506,7 @@ class Parser {
     let cost = -1;
     while (!this.is(';')) {
       const word = this.pos;
-      const text = this.texts[word];
+      const text = this.textOf(word);
       const isWord = this.kind(word) === T_IDENT;
       if (isWord && (text === 'stable' || text === 'dom0')) {
         this.next();
@@ -495,7 +517,7 @@ class Parser {
         this.expect('.', "in the 'since' version (write e.g. 'since 3.0')");
         const minor = this.next();
         if (this.kind(major) !== T_INT || this.kind(minor) !== T_INT) this.fail("expected a version such as '3.0' after 'since'", major);
-        since = `${this.texts[major]}.${this.texts[minor]}`;
+        since = `${this.textOf(major)}.${this.textOf(minor)}`;
       } else if (isWord && text === 'cost') {
         this.next();
         const c = this.next();
@@ -537,31 +559,40 @@ class Parser {
   private blockBody(): A.Block {
     const open = this.expect('{', 'to open a block');
     const openStart = this.starts[open];
-    const stmts: A.Stmt[] = [];
+    const base = this.stmtTop;
+    let count = 0;
     while (!this.is('}') && !this.atEof()) {
-      const text = this.texts[this.pos];
+      const text = this.textOf(this.pos);
       if (text !== 'const' && text !== 'var' && this.atItemStart()) {
         // Most likely a missing '}' before the next item: let the item parser take over.
         this.report(this.spanOf(open), `'{' is not closed before '${text}'`);
-        return { kind: 'block', stmts, span: this.span(openStart) };
+        return { kind: 'block', stmts: this.takeStmts(base, count), span: this.span(openStart) };
       }
       const startPos = this.pos;
       try {
-        stmts.push(this.stmt());
+        this.stmtStack[base + count] = this.stmt();
+        this.stmtTop = base + ++count;
       } catch (e) {
         if (!(e instanceof SyntaxBail)) throw e;
+        this.stmtTop = base + count; // drop what a broken inner block left
         this.syncStmt(startPos);
       }
     }
     this.expect('}', 'to close the block');
-    return { kind: 'block', stmts, span: this.span(openStart) };
+    return { kind: 'block', stmts: this.takeStmts(base, count), span: this.span(openStart) };
+  }
+
+  private takeStmts(base: number, count: number): A.Stmt[] {
+    const stmts = this.stmtStack.slice(base, base + count);
+    this.stmtTop = base;
+    return stmts;
   }
 
   private stmt(): A.Stmt {
     const t = this.pos;
     const start = this.starts[t];
     if (this.kind(t) === T_KEYWORD) {
-      const text = this.texts[t];
+      const text = this.textOf(t);
       switch (text) {
         case 'let': {
           this.next();
@@ -570,7 +601,7 @@ class Parser {
           this.expect('=', `after 'let ${name.name}' (locals need an initial value)`);
           const init = this.expr();
           this.semi('after the let statement');
-          return { kind: 'let', name, declared, init, span: this.span(start) };
+          return { kind: 'let', name, declared, init, span: this.span(start), varType: undefined };
         }
         case 'if':
           return this.ifStmt();
@@ -609,7 +640,7 @@ class Parser {
     if (this.is('{')) return this.block();
     const expr = this.expr();
     const opTok = this.pos;
-    const op = this.texts[opTok];
+    const op = this.textOf(opTok);
     if (this.kind(opTok) === T_PUNCT && ASSIGN_OPS.has(op)) {
       if (expr.kind !== 'name' && expr.kind !== 'mem') {
         this.fail('only a variable or a mem8/mem16/mem32 location can be assigned to', opTok);
@@ -652,12 +683,12 @@ class Parser {
       let left = this.unary();
       while (true) {
         const t = this.pos;
-        const precedence = this.kind(t) === T_PUNCT ? PRECEDENCE.get(this.texts[t]) : undefined;
+        const precedence = this.kind(t) === T_PUNCT ? PRECEDENCE.get(this.textOf(t)) : undefined;
         if (precedence === undefined || precedence < minPrecedence) return left;
         this.next();
         this.nest();
         const right = this.expr(precedence + 1);
-        left = { kind: 'binary', op: this.texts[t] as A.BinaryOp, opSpan: this.spanOf(t), left, right, span: { start: left.span.start, end: right.span.end } };
+        left = { kind: 'binary', op: this.textOf(t) as A.BinaryOp, opSpan: this.spanOf(t), left, right, span: { start: left.span.start, end: right.span.end }, type: undefined };
       }
     } finally {
       this.depth = outer;
@@ -670,7 +701,7 @@ class Parser {
 
   private unary(): A.Expr {
     const t = this.pos;
-    const op = this.texts[t];
+    const op = this.textOf(t);
     if (this.kind(t) === T_PUNCT && (op === '-' || op === '!' || op === '~')) {
       this.next();
       this.nest();
@@ -680,12 +711,12 @@ class Parser {
         this.next();
         const overflow = (this.kinds[lit] & T_OVERFLOW) !== 0;
         const value = overflow ? 0 : -this.values[lit];
-        const node: A.IntLit = { kind: 'int', value, span: { start: this.starts[t], end: this.ends[lit] } };
+        const node: A.IntLit = { kind: 'int', value, span: { start: this.starts[t], end: this.ends[lit] }, type: undefined };
         if (overflow) node.overflow = true;
         return this.postfix(node);
       }
       const operand = this.unary();
-      return { kind: 'unary', op, operand, span: { start: this.starts[t], end: operand.span.end } };
+      return { kind: 'unary', op, operand, span: { start: this.starts[t], end: operand.span.end }, type: undefined };
     }
     return this.postfix(this.primary());
   }
@@ -695,7 +726,7 @@ class Parser {
     while (this.is('as')) {
       this.next();
       const target = this.type();
-      expr = { kind: 'cast', operand: expr, target, span: { start: expr.span.start, end: target.span.end } };
+      expr = { kind: 'cast', operand: expr, target, span: { start: expr.span.start, end: target.span.end }, type: undefined };
     }
     return expr;
   }
@@ -703,40 +734,44 @@ class Parser {
   /** An argument list; its span is left in `argsSpan`. */
   private args(): A.Expr[] {
     const open = this.expect('(', 'to open the argument list');
-    const args: A.Expr[] = [];
+    const base = this.exprTop;
+    let count = 0;
     while (!this.is(')')) {
-      args.push(this.expr());
+      this.exprStack[base + count] = this.expr();
+      this.exprTop = base + ++count;
       if (!this.eat(',')) break;
     }
     this.expect(')', 'to close the argument list');
     this.argsSpan = this.span(this.starts[open]);
+    const args = this.exprStack.slice(base, base + count);
+    this.exprTop = base;
     return args;
   }
 
   private primary(): A.Expr {
     const t = this.pos;
     const start = this.starts[t];
-    const text = this.texts[t];
+    const text = this.textOf(t);
     switch (this.kind(t)) {
       case T_INT: {
         this.next();
-        const node: A.IntLit = { kind: 'int', value: this.values[t], span: this.spanOf(t) };
+        const node: A.IntLit = { kind: 'int', value: this.values[t], span: this.spanOf(t), type: undefined };
         if ((this.kinds[t] & T_OVERFLOW) !== 0) node.overflow = true;
         return node;
       }
       case T_STRING:
         this.next();
-        return { kind: 'string', value: text, span: this.spanOf(t) };
+        return { kind: 'string', value: text, span: this.spanOf(t), type: undefined };
       case T_KEYWORD:
         if (text === 'true' || text === 'false') {
           this.next();
-          return { kind: 'bool', value: text === 'true', span: this.spanOf(t) };
+          return { kind: 'bool', value: text === 'true', span: this.spanOf(t), type: undefined };
         }
         if (text === 'hypercall') {
           this.next();
           const name = this.ident('a hypercall name');
           const args = this.args();
-          return { kind: 'hypercall', keywordSpan: this.spanOf(t), name, args, argsSpan: this.argsSpan, span: this.span(start) };
+          return { kind: 'hypercall', keywordSpan: this.spanOf(t), name, args, argsSpan: this.argsSpan, span: this.span(start), decl: undefined, type: undefined };
         }
         break;
       case T_PUNCT:
@@ -756,12 +791,12 @@ class Parser {
           this.next();
           const address = this.expr();
           this.expect(']', `to close ${text}[…]`);
-          return { kind: 'mem', width, address, span: this.span(start) };
+          return { kind: 'mem', width, address, span: this.span(start), type: undefined };
         }
         if (this.is('(')) {
           const callee: A.Ident = { name: text, span: this.spanOf(t) };
           const args = this.args();
-          return { kind: 'call', callee, args, argsSpan: this.argsSpan, span: this.span(start) };
+          return { kind: 'call', callee, args, argsSpan: this.argsSpan, span: this.span(start), target: undefined, type: undefined };
         }
         if (this.is('.') && this.kind(this.peek(1)) === T_IDENT) {
           const group: A.Ident = { name: text, span: this.spanOf(t) };
@@ -769,9 +804,9 @@ class Parser {
           const op = this.ident('an op name');
           if (!this.is('(')) this.fail(`expected '(' to call ${text}.${op.name}, found ${this.describe(this.pos)}`);
           const args = this.args();
-          return { kind: 'pvop', group, op, args, argsSpan: this.argsSpan, span: this.span(start) };
+          return { kind: 'pvop', group, op, args, argsSpan: this.argsSpan, span: this.span(start), pvops: undefined, decl: undefined, type: undefined };
         }
-        return { kind: 'name', name: text, span: this.spanOf(t) };
+        return { kind: 'name', name: text, span: this.spanOf(t), ref: undefined, type: undefined };
       }
       default:
         break;
@@ -788,3 +823,6 @@ export function parseExpression(text: string): { expr?: A.Expr; diagnostics: Dia
   const result = parser.parseLoneExpression();
   return { expr: result, diagnostics: [...diagnostics, ...parser.diagnostics] };
 }
+
+/** One Parser kept alive, so that its shape and the code optimized for it outlive each file (see LEXER_SHAPES). */
+export const PARSER_SHAPE: object = new Parser('', lexColumns('', '').tokens, []);
