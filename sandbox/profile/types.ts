@@ -138,6 +138,8 @@ export interface Profile {
   total: number;
   /** Absolute paths of the pvk sources the nodes and lines refer to. */
   files: string[];
+  /** textHash() of each file's text as profiled, parallel to `files`: an editor whose text differs shows the profile as stale. */
+  fileHashes: string[];
   /** The call tree; nodes[0] is the root. */
   nodes: ProfileNode[];
   lines: LineCost[];
