@@ -5,6 +5,8 @@ import { forEachExpr, functionsOf } from '../sandbox/lang/walk.js';
 import { toRange } from './convert.js';
 import { contextsRunning } from '../sandbox/lang/bootContext.js';
 import { hypercallCost, hypercallTrouble, implPlatformAt } from './describe.js';
+import { perfCodeLenses } from './profileHints.js';
+import type { ProfileStore } from './profileStore.js';
 import type { Project } from './project.js';
 
 /** Every hypercall expression of a file, in text order. */
@@ -21,9 +23,10 @@ function hypercallSites(ast: A.FileAst): A.HypercallExpr[] {
 /**
  * Lenses that surface the ABI: each hypercall site (number, class, version,
  * cost, trouble in context), each pvops op (its impls and call sites), and
- * each system (Run · Debug · Profile).
+ * each system (Run · Debug · Profile); then, after a profile, the
+ * performance lenses (server/profileHints.ts).
  */
-export function codeLenses(project: Project, uri: string): CodeLens[] {
+export function codeLenses(project: Project, uri: string, profiles?: ProfileStore): CodeLens[] {
   const parsed = project.parsed(uri);
   if (!parsed) return [];
   const source = parsed.source;
@@ -59,5 +62,6 @@ export function codeLenses(project: Project, uri: string): CodeLens[] {
       }
     }
   }
+  if (profiles) lenses.push(...perfCodeLenses(project, profiles, uri));
   return lenses;
 }

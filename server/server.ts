@@ -1,4 +1,4 @@
-import { createConnection, ProposedFeatures, ResponseError, TextDocuments, TextDocumentSyncKind, type InitializeResult } from 'vscode-languageserver/node';
+import { CodeLensRefreshRequest, createConnection, ProposedFeatures, ResponseError, TextDocuments, TextDocumentSyncKind, type InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { codeActions } from './codeActions.js';
 import { codeLenses } from './codeLens.js';
@@ -9,6 +9,8 @@ import { formatDocument } from './formatting.js';
 import { hover } from './hover.js';
 import { definition, documentSymbols, prepareRename, references, rename, RenameError, workspaceSymbols } from './navigation.js';
 import { uriToPath } from './paths.js';
+import { perfInlayHints } from './profileHints.js';
+import { ProfileStore } from './profileStore.js';
 import { Project } from './project.js';
 import { SEMANTIC_LEGEND, semanticTokens } from './semanticTokens.js';
 
@@ -16,6 +18,8 @@ const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const project = new Project();
 const publisher = new DiagnosticsPublisher(connection, project);
+const profiles = new ProfileStore();
+const refresh = { inlayHints: false, codeLenses: false };
 
 /**
  * Every handler is total: an exception inside one is logged and answered with
@@ -40,6 +44,8 @@ connection.onInitialize((params): InitializeResult => {
     if (root) folders.push(root);
   }
   project.setFolders(folders);
+  refresh.inlayHints = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
+  refresh.codeLenses = params.capabilities.workspace?.codeLens?.refreshSupport === true;
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -52,6 +58,7 @@ connection.onInitialize((params): InitializeResult => {
       documentSymbolProvider: true,
       workspaceSymbolProvider: true,
       codeLensProvider: { resolveProvider: false },
+      inlayHintProvider: { resolveProvider: false },
       semanticTokensProvider: { legend: SEMANTIC_LEGEND, full: true },
       foldingRangeProvider: true,
       documentFormattingProvider: true,
@@ -96,11 +103,27 @@ connection.onPrepareRename(total('prepareRename', null, (p) => prepareRename(pro
 connection.onRenameRequest(total('rename', null, (p) => rename(project, p.textDocument.uri, p.position, p.newName)));
 connection.onDocumentSymbol(total('documentSymbol', [], (p) => documentSymbols(project, p.textDocument.uri)));
 connection.onWorkspaceSymbol(total('workspaceSymbol', [], (p) => workspaceSymbols(project, p.query)));
-connection.onCodeLens(total('codeLens', [], (p) => codeLenses(project, p.textDocument.uri)));
+connection.onCodeLens(total('codeLens', [], (p) => codeLenses(project, p.textDocument.uri, profiles)));
+connection.languages.inlayHint.on(total('inlayHint', [], (p) => perfInlayHints(project, profiles, p.textDocument.uri, p.range)));
 connection.languages.semanticTokens.on(total('semanticTokens', { data: [] }, (p) => semanticTokens(project, p.textDocument.uri)));
 connection.onFoldingRanges(total('foldingRanges', [], (p) => foldingRanges(project, p.textDocument.uri)));
 connection.onDocumentFormatting(total('formatting', [], (p) => formatDocument(project, p.textDocument.uri, p.options.tabSize)));
 connection.onCodeAction(total('codeAction', [], (p) => codeActions(project, p.textDocument.uri, p.range, p.context.diagnostics)));
+
+/** The extension sends each profile it takes; hints follow the latest one per system file. */
+function profilesChanged(): void {
+  if (refresh.inlayHints) void connection.languages.inlayHint.refresh().catch(() => undefined);
+  if (refresh.codeLenses) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+}
+connection.onNotification('pvlab/profileLoaded', (params: unknown) => {
+  const problem = profiles.load(params);
+  if (problem) connection.console.error(`pvlab: pvlab/profileLoaded ignored: ${problem}`);
+  else profilesChanged();
+});
+connection.onNotification('pvlab/profileCleared', (params: unknown) => {
+  profiles.clear(params);
+  profilesChanged();
+});
 
 documents.listen(connection);
 connection.listen();

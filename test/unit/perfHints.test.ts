@@ -1,0 +1,177 @@
+/**
+ * The logic behind the inline performance hints, against a hand-built
+ * profile of a small kernel (the LSP test, test/lsp/profileHints.test.ts,
+ * uses a real one from the profiler).
+ */
+import * as path from 'node:path';
+import { tmpdir } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { describe, expect, it } from 'vitest';
+import { textHash } from '../../sandbox/profile/hash.js';
+import type { Profile } from '../../sandbox/profile/types.js';
+import { perfCodeLenses, perfInlayHints } from '../../server/profileHints.js';
+import { multicallSaving, num, percent, pvopSaving } from '../../server/perfSavings.js';
+import { ProfileStore } from '../../server/profileStore.js';
+import { Project } from '../../server/project.js';
+
+const KERNEL = [
+  'pvops cpu { fn load_cr3(v: u32); }', // 1
+  'impl cpu for native { fn load_cr3(v: u32) { write_cr3(v); } }', // 2
+  'impl cpu for xen { fn load_cr3(v: u32) { write_cr3(v); } }', // 3
+  'fn main() -> u32 {', // 4
+  '    for i in 0..10 {', // 5
+  '        hypercall console_io(0, 4, 0);', // 6
+  '        cpu.load_cr3(i);', // 7
+  '    }', // 8
+  '    outb(0x3f8, 65);', // 9
+  '    return 0;', // 10
+  '}', // 11
+  '',
+].join('\n');
+
+// Never written: the project reads open documents first.
+const DIR = path.join(tmpdir(), 'pvlab-unit-perf-never-on-disk');
+const FILE = path.join(DIR, 'k.pvk');
+const URI = pathToFileURL(FILE).href;
+
+function profile(text = KERNEL): Profile {
+  const node = (id: number, parent: number, kind: Profile['nodes'][number]['kind'], name: string, line: number, self: number, total: number, count: number): Profile['nodes'][number] => ({
+    id, parent, kind, name, domain: kind === 'root' ? -1 : 0, vcpu: kind === 'root' || kind === 'domain' ? -1 : 0, file: kind === 'function' ? 0 : -1, line, self, total, count, lines: [], children: [],
+  });
+  return {
+    version: 1,
+    system: 's',
+    systemFile: path.join(DIR, 'system.pvk'),
+    hypervisor: '4.2',
+    pcpus: 1,
+    elapsed: 20000,
+    end: 'exited',
+    total: 20000,
+    files: [FILE],
+    fileHashes: [textHash(text)],
+    nodes: [
+      node(0, -1, 'root', '(root)', -1, 0, 20000, 1),
+      node(1, 0, 'domain', 'dom0', -1, 0, 20000, 1),
+      node(2, 1, 'vcpu', 'vCPU 0', -1, 0, 20000, 1),
+      node(3, 2, 'function', 'main', 4, 3000, 20000, 1),
+      node(4, 3, 'function', 'cpu.load_cr3 [xen]', 3, 2000, 12000, 10),
+      node(5, 4, 'trap', '[trap write_cr3]', -1, 10000, 10000, 10),
+    ],
+    lines: [
+      { domain: 0, file: 0, line: 3, cycles: 2010 },
+      { domain: 0, file: 0, line: 5, cycles: 11 },
+      { domain: 0, file: 0, line: 6, cycles: 10 },
+      { domain: 0, file: 0, line: 7, cycles: 90 },
+      { domain: 0, file: 0, line: 9, cycles: 151 },
+    ],
+    sites: [
+      { domain: 0, file: 0, line: 6, kind: 'hypercall', name: 'console_io', count: 10, cycles: 4040, min: 404, max: 404 },
+      { domain: 0, file: 0, line: 7, kind: 'pvop', name: 'cpu.load_cr3', count: 10, cycles: 80, min: 8, max: 8 },
+      { domain: 0, file: 0, line: 3, kind: 'trap', name: 'write_cr3', count: 10, cycles: 10000, min: 1000, max: 1000 },
+      { domain: 0, file: 0, line: 9, kind: 'trap', name: 'outb', count: 1, cycles: 1000, min: 1000, max: 1000 },
+    ],
+    summary: {
+      domains: [{ id: 0, name: 'dom0', mode: 'pv', running: 20000, runnable: 0, blocked: 0, hypercalls: {}, traps: {}, vmexits: {}, upcalls: { count: 0, cycles: 0, min: 0, max: 0, avg: 0 }, pvopCalls: 10 }],
+      hypervisor: 0,
+      idle: 0,
+    },
+    timeline: { slices: [], instants: [], truncated: false },
+  };
+}
+
+function setup(text = KERNEL): { project: Project; store: ProfileStore } {
+  const project = new Project();
+  project.opened(TextDocument.create(URI, 'pvk', 1, text));
+  const store = new ProfileStore();
+  expect(store.load({ profile: profile() })).toBeUndefined();
+  return { project, store };
+}
+
+const lineText = (text: string, line0: number): string => text.split('\n')[line0];
+
+describe('savings and formatting', () => {
+  it('multicall: n·300 − 350 − 12n, only for batchable hypercalls on hypervisors that have multicall', () => {
+    expect(multicallSaving('console_io', 10, '4.2')).toBe(288 * 10 - 350);
+    expect(multicallSaving('console_io', 2, '4.2')).toBe(226);
+    expect(multicallSaving('console_io', 1, '4.2')).toBe(0);
+    expect(multicallSaving('sched_op', 10, '4.2')).toBe(0);
+    expect(multicallSaving('multicall', 10, '4.2')).toBe(0);
+    expect(multicallSaving('console_io', 10, '3.1')).toBe(0);
+    expect(multicallSaving('console_io', 10, null)).toBe(0);
+  });
+
+  it('patch_pvops: calls × (8 − 5), nothing for a patched site', () => {
+    expect(pvopSaving(201, 201 * 8)).toBe(603);
+    expect(pvopSaving(201, 201 * 5)).toBe(0);
+  });
+
+  it('numbers with thousands separators and shares', () => {
+    expect(num(1234567)).toBe('1,234,567');
+    expect(num(999)).toBe('999');
+    expect(num(-1000)).toBe('-1,000');
+    expect(percent(12, 100)).toBe('12%');
+    expect(percent(1, 300)).toBe('0.3%');
+    expect(percent(1, 100000)).toBe('<0.1%');
+  });
+
+  it('the store keeps one profile per system file, the newer replacing the older', () => {
+    const store = new ProfileStore();
+    expect(store.load({ profile: profile() })).toBeUndefined();
+    expect(store.load({ profile: { ...profile(), system: 'other' } })).toBeUndefined();
+    expect(store.size).toBe(1);
+    expect(store.forFile(FILE)?.profile.system).toBe('other');
+    expect(store.load({ profile: { version: 2 } })).toMatch(/version/);
+    expect(store.load(null)).toMatch(/missing/);
+    store.clear({});
+    expect(store.forFile(FILE)).toBeUndefined();
+  });
+});
+
+describe('hints from a hand-built profile', () => {
+  it('inlay hints at sites and hot lines', () => {
+    const { project, store } = setup();
+    const hints = perfInlayHints(project, store, URI, undefined);
+    const at = (line1: number): string[] => hints.filter((h) => h.position.line === line1 - 1).map((h) => String(h.label));
+    expect(at(6)).toEqual(['×10 · avg 404 cycles · in a loop: one multicall would save ~2,530', '⏱ 4,050 cycles · 20% of dom0']);
+    expect(at(7)).toEqual(['via ops table ×10 · +8 each · patch_pvops would save 30']);
+    // the xen impl's trap: 2,010 own + 10,000 trap cycles on line 3
+    expect(at(3)).toEqual(['traps ×10 · +1,000 cycles each — use a hypercall in impl xen', '⏱ 12,010 cycles · 60% of dom0']);
+    expect(at(9)).toEqual(['traps ×1 · +1,000 cycles each — wrap in a pvop', '⏱ 1,151 cycles · 5.8% of dom0']);
+    // line 5 holds 11 cycles, line 7 90 (<1%): not hot
+    expect(at(5)).toEqual([]);
+    // the site hint sits right after its expression
+    const cr3 = hints.find((h) => String(h.label).startsWith('traps ×10'));
+    expect(lineText(KERNEL, 2).slice(0, cr3?.position.character)).toMatch(/impl cpu for xen \{ fn load_cr3\(v: u32\) \{ write_cr3\(v\)$/);
+    // a range request returns only the hints inside it
+    expect(perfInlayHints(project, store, URI, { start: { line: 5, character: 0 }, end: { line: 5, character: 100 } }).map((h) => String(h.label))).toEqual(at(6));
+  });
+
+  it('code lenses: the file share, the pvop saving and hot functions', () => {
+    const { project, store } = setup();
+    const titles = perfCodeLenses(project, store, URI).map((l) => `${l.range.start.line}: ${l.command?.title}`);
+    expect(titles).toEqual([
+      "0: ⏱ Profile of s: this file 17,312 of dom0's 20,000 cycles (87%) · 10 pvop calls via the ops table: patch_pvops would save 30",
+      '2: ⏱ 12,000 cycles (60% of dom0) · self 2,000 · 10 calls',
+      '3: ⏱ 20,000 cycles (100% of dom0) · self 3,000 · 1 call',
+    ]);
+  });
+
+  it('after an edit: no inlay hints, lenses marked stale, functions found by name', () => {
+    const edited = `// a new first line\n${KERNEL}`;
+    const { project, store } = setup();
+    project.changed(TextDocument.create(URI, 'pvk', 2, edited));
+    expect(perfInlayHints(project, store, URI, undefined)).toEqual([]);
+    const lenses = perfCodeLenses(project, store, URI);
+    expect(lenses[0].command?.title).toMatch(/Profile of s is stale/);
+    expect(lenses[0].command?.command).toBe('pvlab.profileSystem');
+    expect(lenses[0].command?.arguments).toEqual([pathToFileURL(path.join(DIR, 'system.pvk')).href, 's']);
+    expect(lenses.slice(1).map((l) => `${l.range.start.line}: ${l.command?.title}`)).toEqual([
+      '3: ⏱ 12,000 cycles (60% of dom0) · self 2,000 · 10 calls · stale',
+      '4: ⏱ 20,000 cycles (100% of dom0) · self 3,000 · 1 call · stale',
+    ]);
+    // undoing the edit brings the hints back
+    project.changed(TextDocument.create(URI, 'pvk', 3, KERNEL));
+    expect(perfInlayHints(project, store, URI, undefined).length).toBeGreaterThan(0);
+  });
+});
