@@ -1,5 +1,6 @@
 import { runCheck } from './cli/check.js';
 import { runRun } from './cli/run.js';
+import { runCompare } from './cli/compare.js';
 import { processIo, USAGE, type CliIo } from './cli/io.js';
 
 /** The pvlab command line; returns the exit status. Never lets an exception escape as a stack trace. */
@@ -11,6 +12,8 @@ export function main(argv: readonly string[], io: CliIo): number {
         return runCheck(rest, io);
       case 'run':
         return runRun(rest, io);
+      case 'compare':
+        return runCompare(rest, io);
       case undefined:
       case '-h':
       case '--help':
