@@ -22,15 +22,24 @@ export type VariantName = 'native' | 'pv' | 'pv+patch_pvops' | 'hvm';
 /** The variants, in the order every table and JSON array lists them. */
 export const VARIANTS: readonly VariantName[] = ['native', 'pv', 'pv+patch_pvops', 'hvm'];
 
-/** Records a profile of a finished run, or is absent when none is wanted. */
-export type Profiler = (hv: Hypervisor, end: RunEnd) => Profile;
+/**
+ * Runs a booted (not yet run) hypervisor to its end: installs the engine, runs,
+ * and returns how the run ended and, when it profiled it, the profile.
+ */
+export type VariantRunner = (hv: Hypervisor) => { end: RunEnd; profile: Profile | null };
+
+/** Runs on the fast engine without a profile. */
+export const plainRunner: VariantRunner = (hv) => {
+  hv.engine = makeEngine(hv);
+  return { end: hv.run(), profile: null };
+};
 
 export interface CompareRequest {
   file: string;
   system?: string;
   maxCycles: number;
-  /** Profiles each run for the hot-function tables; without it `functions` stay empty. */
-  profiler?: Profiler;
+  /** Runs each variant; a profiling runner fills the hot-function tables, the plain one leaves them empty. */
+  runner?: VariantRunner;
 }
 
 /** One domain under one variant. */
@@ -115,9 +124,7 @@ export function compareSystem(ws: Workspace, request: CompareRequest): CompareRe
   const hypervisor = base.hypervisor ?? SYSTEM_DEFAULTS.hypervisor;
   const run = (system: SystemConfig, patch: boolean): RunOutcome => {
     const hv = new Hypervisor(system, programs, { maxCycles: request.maxCycles, patchPvops: patch });
-    hv.engine = makeEngine(hv);
-    const end = hv.run();
-    return { hv, end, profile: request.profiler ? request.profiler(hv, end) : null };
+    return { hv, ...(request.runner ?? plainRunner)(hv) };
   };
 
   const sources = new Map<VariantName, Source[]>();
