@@ -39,7 +39,7 @@ export interface SiteFact {
   domains: { domain: DomainRef; count: number; cycles: number }[];
   /** The expression in today's text, when found on the line. */
   at: StaticSite | undefined;
-  /** What one multicall would save (hypercalls inside a loop body), else 0. */
+  /** What one multicall per domain would save (hypercalls inside a loop body), else 0. */
   multicallSaving: number;
   /** What patch_pvops would save (pvop sites called through the table), else 0. */
   pvopSaving: number;
@@ -141,7 +141,8 @@ function siteFacts(profile: Profile, sites: readonly SiteCost[], present: readon
   const out = [...merged.values()];
   for (const f of out) {
     f.domains.sort((a, b) => a.domain.id - b.domain.id);
-    if (f.kind === 'hypercall' && f.at?.inLoop) f.multicallSaving = multicallSaving(f.name, f.count, profile.hypervisor);
+    // A multicall batches one vCPU's calls: never across domains, so the saving adds up per domain.
+    if (f.kind === 'hypercall' && f.at?.inLoop) f.multicallSaving = f.domains.reduce((a, d) => a + multicallSaving(f.name, d.count, profile.hypervisor), 0);
     if (f.kind === 'pvop') f.pvopSaving = pvopSaving(f.count, f.cycles);
   }
   return out.sort((a, b) => a.line - b.line || (a.at?.span.start ?? 0) - (b.at?.span.start ?? 0) || a.name.localeCompare(b.name));

@@ -48,7 +48,8 @@ function siteLabel(s: SiteFact): string | undefined {
   const each = s.count > 0 ? s.cycles / s.count : 0;
   switch (s.kind) {
     case 'hypercall': {
-      const loop = s.multicallSaving > 0 ? ` · in a loop: one multicall would save ~${num(s.multicallSaving)}` : '';
+      const batch = s.domains.length > 1 ? 'one multicall per domain' : 'one multicall';
+      const loop = s.multicallSaving > 0 ? ` · in a loop: ${batch} would save ~${num(s.multicallSaving)}` : '';
       return `×${num(s.count)} · avg ${num(each)} cycles${loop}`;
     }
     case 'trap': {
@@ -66,7 +67,7 @@ function siteLabel(s: SiteFact): string | undefined {
 function siteTooltip(s: SiteFact, system: string): string {
   const lines = [`${s.kind} ${s.name} in profile of system ${system}: ${num(s.count)} × · ${num(s.cycles)} cycles (min ${num(s.min)}, max ${num(s.max)})`];
   for (const d of s.domains) lines.push(`- ${d.domain.name}: ${num(d.count)} × · ${num(d.cycles)} cycles (${percent(d.cycles, d.domain.running)})`);
-  if (s.multicallSaving > 0) lines.push('multicall saving: n·300 − (300 + 50) − n·12 (no second 300 per entry; 6 stores per entry to build the list), if the calls are independent');
+  if (s.multicallSaving > 0) lines.push('multicall saving per domain: n·300 − (300 + 50) − n·12 (entries pay no second 300; 6 stores per entry build the list) — if the calls do not depend on each other');
   if (s.pvopSaving > 0) lines.push('patch_pvops: calls × (8 − 5)');
   return lines.join('\n');
 }

@@ -18,6 +18,9 @@ export class LspClient {
   private readonly child: ChildProcess;
   private readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
   private waiters: (() => void)[] = [];
+  /** Refresh requests the server sent (`workspace/inlayHint/refresh`, `workspace/codeLens/refresh`), in order. */
+  readonly refreshes: string[] = [];
+  private refreshWaiters: (() => void)[] = [];
   stderr = '';
   /** window/logMessage notifications received (the server logs handler failures there). */
   readonly logs: { type: number; message: string }[] = [];
@@ -37,14 +40,23 @@ export class LspClient {
     });
     this.rpc.onRequest('workspace/configuration', () => []);
     this.rpc.onRequest('client/registerCapability', () => null);
+    for (const method of ['workspace/inlayHint/refresh', 'workspace/codeLens/refresh']) {
+      this.rpc.onRequest(method, () => {
+        this.refreshes.push(method);
+        const w = this.refreshWaiters;
+        this.refreshWaiters = [];
+        for (const f of w) f();
+        return null;
+      });
+    }
     this.rpc.listen();
   }
 
   /** What the server answered to `initialize` (its capabilities). */
   initializeResult: InitializeResult | undefined;
 
-  async start(folder: string): Promise<void> {
-    this.initializeResult = await this.rpc.sendRequest<InitializeResult>('initialize', { processId: process.pid, rootUri: uri(folder), workspaceFolders: [{ uri: uri(folder), name: 'ws' }], capabilities: {} });
+  async start(folder: string, capabilities: object = {}): Promise<void> {
+    this.initializeResult = await this.rpc.sendRequest<InitializeResult>('initialize', { processId: process.pid, rootUri: uri(folder), workspaceFolders: [{ uri: uri(folder), name: 'ws' }], capabilities });
     await this.rpc.sendNotification('initialized', {});
   }
 
@@ -74,6 +86,21 @@ export class LspClient {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));
         this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Waits until the server has sent `count` refresh requests of `method` in all (it answers each). */
+  async refreshed(method: string, count: number, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.refreshes.filter((m) => m === method).length < count) {
+      if (Date.now() > deadline) throw new Error(`no ${count}× ${method} from the server (got ${JSON.stringify(this.refreshes)})`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        this.refreshWaiters.push(() => {
           clearTimeout(t);
           resolve();
         });
