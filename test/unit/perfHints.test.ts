@@ -147,6 +147,17 @@ describe('hints from a hand-built profile', () => {
     expect(perfInlayHints(project, store, URI, { start: { line: 5, character: 0 }, end: { line: 5, character: 100 } }).map((h) => String(h.label))).toEqual(at(6));
   });
 
+  it('a VM exit in an hvm domain: count and the +1,500 each', () => {
+    const { project } = setup();
+    const store = new ProfileStore();
+    const p = profile();
+    p.sites = [{ domain: 0, file: 0, line: 9, kind: 'vmexit', name: 'outb', count: 3, cycles: 4500, min: 1500, max: 1500 }];
+    store.load({ profile: p });
+    const hint = perfInlayHints(project, store, URI, undefined).find((h) => h.position.line === 8 && String(h.label).startsWith('VM'));
+    expect(hint?.label).toBe('VM exits ×3 · +1,500 each');
+    expect(hint?.position).toEqual({ line: 8, character: '    outb(0x3f8, 65)'.length });
+  });
+
   it('code lenses: the file share, the pvop saving and hot functions', () => {
     const { project, store } = setup();
     const titles = perfCodeLenses(project, store, URI).map((l) => `${l.range.start.line}: ${l.command?.title}`);
