@@ -9,8 +9,8 @@ export const EVTCHNOP = { bind_interdomain: 0, bind_virq: 1, close: 3, send: 4, 
 /** What event channels need from the hypervisor: finding domains and waking them. */
 export interface EventHost {
   domain(id: number): Domain | undefined;
-  /** A port of `d` became pending: wake its vCPUs blocked on events. */
-  notify(d: Domain): void;
+  /** Port `port` of `d` became pending: wake its vCPUs blocked on events. */
+  notify(d: Domain, port: number): void;
 }
 
 function freePort(d: Domain): number {
@@ -26,7 +26,7 @@ function validPort(port: number): boolean {
 export function setPending(host: EventHost, d: Domain, port: number): void {
   d.ports[port].pending = true;
   d.pendingHint = true;
-  host.notify(d);
+  host.notify(d, port);
 }
 
 /** event_channel_op: ports 1..63, allocated lowest-free first. */

@@ -13,6 +13,17 @@ import { Domain, type FaultInfo, type Frame, type Vcpu } from './state.js';
 
 export type RunEnd = 'exited' | 'deadlock' | 'max-cycles';
 
+/** What a profiler hears from the scheduler (machine times are pcpu clocks). */
+export interface SchedulingObserver {
+  /** A run of `v` from `start` to `end` ended; `v.status` says what it does next. */
+  ran(v: Vcpu, start: number, end: number): void;
+  woke(v: Vcpu, at: number): void;
+  unpaused(d: Domain, at: number): void;
+  restarted(v: Vcpu): void;
+  stopped(v: Vcpu, at: number): void;
+  eventSent(to: Domain, port: number, at: number): void;
+}
+
 export interface BootOptions {
   maxCycles: number;
   /** Overrides the system's `patch_pvops` (the CLI's --patch-pvops). */
@@ -44,6 +55,8 @@ export class Hypervisor implements EngineHost, HypercallHost {
   observer: { hypercallError?(vcpu: Vcpu, nr: number, value: number): void; exit?(vcpu: Vcpu, name: string, kind: 'trap' | 'vmexit'): void } | undefined;
   /** The most recent fault, with the faulting vCPU's frames (for the debugger). */
   lastFault: { vcpu: Vcpu; frames: Frame[]; fault: FaultInfo } | undefined;
+  /** A profiler listening to scheduling and events. */
+  scheduling: SchedulingObserver | undefined;
   /** A vCPU a debugger hook stopped mid-slice: the next step resumes it. */
   interrupted: { v: Vcpu; p: Pcpu; start: number } | undefined;
 
@@ -92,6 +105,7 @@ export class Hypervisor implements EngineHost, HypercallHost {
     v.inUpcall = false;
     v.resumeResult = undefined;
     v.resumeDst = -1;
+    this.scheduling?.restarted(v);
   }
 
   // ------------------------------------------------------------ the run loop
@@ -162,6 +176,7 @@ export class Hypervisor implements EngineHost, HypercallHost {
     v.readyAt = p.clock;
     v.lastRan = this.runSeq++;
     if (stop === 'blocked' && v.status === 'runnable') v.status = 'blocked';
+    this.scheduling?.ran(v, start, p.clock);
     this.yielded = stop === 'yield' ? v : undefined;
     if (stop === 'yield') v.resumeResult = 0;
     return stop;
@@ -279,11 +294,13 @@ export class Hypervisor implements EngineHost, HypercallHost {
     v.status = 'runnable';
     v.resumeResult = 0;
     v.readyAt = Math.max(v.readyAt, at);
+    this.scheduling?.woke(v, v.readyAt);
     this.somethingWoke();
   }
 
-  notify(d: Domain): void {
-    const at = this.current?.clock ?? 0;
+  notify(d: Domain, port: number): void {
+    const at = this.current?.clock ?? this.elapsed;
+    this.scheduling?.eventSent(d, port, at);
     for (const v of d.vcpus) if (v.status === 'blocked') this.wake(v, at);
     this.eventsChanged(d.vcpus[0]);
   }
@@ -354,7 +371,10 @@ export class Hypervisor implements EngineHost, HypercallHost {
   }
 
   unpause(d: Domain): void {
-    if (d.state === 'paused') d.state = 'running';
+    if (d.state === 'paused') {
+      d.state = 'running';
+      this.scheduling?.unpaused(d, this.current?.clock ?? this.elapsed);
+    }
     this.somethingWoke();
   }
 
@@ -365,6 +385,7 @@ export class Hypervisor implements EngineHost, HypercallHost {
   }
 
   vcpuDown(v: Vcpu): void {
+    if (v.status !== 'down') this.scheduling?.stopped(v, this.current?.clock ?? this.elapsed);
     v.status = 'down';
     v.frames = [];
     v.timerDeadline = -1;

@@ -1,6 +1,6 @@
 import { COSTS } from '../hv/costs.js';
 import { MAX_CALL_DEPTH } from './engine.js';
-import { flatten, type FlatOp } from './flat.js';
+import { boundaryTable, flatten, type FlatOp } from './flat.js';
 import type { IExpr, IrFunction, IStmt, Loc, Program } from './ir.js';
 
 /**
@@ -24,10 +24,13 @@ export interface GeneratedProgram {
 /**
  * With `stepping`, every statement boundary is also a resume point and asks
  * the engine's hook (`hk`) whether to stop there; check points (limit,
- * event delivery) stay exactly where they are without it.
+ * event delivery) stay exactly where they are without it. With `profiling`,
+ * every boundary attributes the cycles since the previous one to the
+ * profile cursor's node (`PC`), and calls and returns move the cursor
+ * (`pe`, `px`): see sandbox/profile/recorder.ts.
  */
-export function generate(program: Program, stepping = false): GeneratedProgram {
-  const gen = new Generator(program, stepping);
+export function generate(program: Program, stepping = false, profiling = false): GeneratedProgram {
+  const gen = new Generator(program, stepping, profiling);
   return { source: gen.source(), locs: gen.locs, flat: gen.flat };
 }
 
@@ -51,10 +54,13 @@ class Generator {
   private temps = 0;
   private labels = 0;
   private loops: number[] = [];
+  /** Profiling: boundary id → its position in the current function (see boundaryTable). */
+  private positions = new Map<number, number>();
 
   constructor(
     private readonly program: Program,
     private readonly stepping: boolean,
+    private readonly profiling: boolean,
   ) {
     this.flat = program.functions.map(flatten);
   }
@@ -64,6 +70,7 @@ class Generator {
       '"use strict";',
       'const imul = rt.imul, SUSPEND = rt.SUSPEND, R = rt.R, divu = rt.divu, divs = rt.divs, remu = rt.remu, rems = rt.rems;',
       'const ld = rt.ld, st = rt.st, intr = rt.intr, hcall = rt.hcall, halt = rt.halt, check = rt.check, overflow = rt.overflow;',
+      'const PC = rt.PC, pe = rt.pe, px = rt.px;',
       'const capture = rt.capture, hasChild = rt.hasChild, resumeChild = rt.resumeChild, upcallDone = rt.upcallDone, limitStop = rt.limitStop, route = rt.route, hk = rt.hk, isFault = rt.isFault;',
       'let M = null, G = null, D = null, DISP = null, PVC = 0;',
       'const F = [];',
@@ -80,6 +87,7 @@ class Generator {
     this.temps = 0;
     this.pcOf = new Map(this.flat[fn.id].map((op, pc) => [op as object, pc]));
     this.usesMemory = fn.body.some(stmtUsesMemory);
+    if (this.profiling) this.positions = boundaryTable(this.flat[fn.id], fn.line).index;
     const body = this.list(fn.body);
     const params = Array.from({ length: fn.params }, (_, i) => `p${i}`);
     const locals = Array.from({ length: fn.slots }, (_, i) => `l${i} = ${i < fn.params ? `p${i} | 0` : '0'}`);
@@ -88,7 +96,7 @@ class Generator {
     const all = Array.from({ length: fn.slots }, (_, i) => `l${i}`).join(', ');
     return [
       `function f${fn.id}(rf${params.map((p) => `, ${p}`).join('')}) {`,
-      `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'rp = 0', 'site = 0', 'sk = 0'].join(', ')};`,
+      `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'rp = 0', 'site = 0', 'sk = 0', ...(this.profiling ? ['Q = 0', 'N = null'] : [])].join(', ')};`,
       // Cached per activation, refreshed after anything that can change them: the
       // cycles left before the next check must stop (0 while events may be pending)
       // and the domain memory's views and size.
@@ -96,13 +104,13 @@ class Generator {
       this.usesMemory ? 'let mb = M.bytes, mv = M.view, ml = M.limit, me = M.epoch;' : '',
       // What the debugger armed is fixed for a whole run: read it once per activation.
       this.stepping ? 'const HA = R.hall, HM = R.harm;' : '',
-      `if (rf !== undefined) { const L = rf.locals; ${restore} rp = rf.pc === 0 ? 0 : route(${fn.id}, rf.pc); }`,
+      `if (rf !== undefined) { const L = rf.locals; ${restore} rp = rf.pc === 0 ? 0 : route(${fn.id}, rf.pc); }${this.profiling ? ` else pe(${fn.id});` : ''}`,
       'try {',
       // An upcall delivered at the entry check point resumes here; inside the try so
       // that a stop within it still captures this frame (at site 0: the entry).
       `if (rf !== undefined && rp === 0) { if (hasChild()) { resumeChild(); upcallDone(); ${this.refresh()} } else sk = R.skip; }`,
       body,
-      'R.cyc += c; return 0;',
+      this.profiling ? 'R.cyc += c; px(); return 0;' : 'R.cyc += c; return 0;',
       `} catch (e) { R.cyc += c; c = 0; if (e === SUSPEND || isFault(e)) capture(${fn.id}, site, [${all}]); throw e; }`,
       '}',
     ].join('\n');
@@ -201,8 +209,12 @@ class Generator {
         const hook = this.stepping
           ? `if (sk === 0 && (HA || (HM !== null && HM[${s.id}] === 1))) { R.cyc += c; c = 0; site = ${-pc}; hk(${s.id}); ${this.refresh()} }\nsk = 0;\n`
           : '';
-        if (!s.check) return `${hook}c += ${COSTS.statement};`;
-        return `if (c >= b) { site = ${-pc}; R.cyc += c; c = 0; check(); ${this.refresh()} }\n${hook}c += ${COSTS.statement};`;
+        // Profiling: what ran since the previous boundary belongs to the previous statement.
+        const profile = this.profiling
+          ? `Q = PC.base + R.cyc + c; N = PC.top; N.ln[N.cur] += Q - PC.last; PC.last = Q; N.cur = ${this.positions.get(s.id) as number};\n`
+          : '';
+        if (!s.check) return `${hook}${profile}c += ${COSTS.statement};`;
+        return `if (c >= b) { site = ${-pc}; R.cyc += c; c = 0; check(); ${this.refresh()} }\n${hook}${profile}c += ${COSTS.statement};`;
       }
       case 'set-local':
         return `l${s.slot} = ${this.expr(s.e)};`;
@@ -238,7 +250,7 @@ class Generator {
       }
       case 'hlt': {
         const pc = (this.pcOf.get(s) as number) + 1;
-        return `R.cyc += c; c = 0; site = ${pc}; halt(); ${this.refresh()}`;
+        return `R.cyc += c; c = 0; site = ${pc}; halt(${this.site(s.loc)}); ${this.refresh()}`;
       }
       case 'print': {
         const parts = s.parts.map((p) =>
@@ -265,6 +277,7 @@ class Generator {
       case 'continue':
         return `break B${this.loops[this.loops.length - 1]};`;
       case 'return':
+        if (this.profiling) return s.e ? `return (T = ${this.expr(s.e)}, R.cyc += c, px(), T);` : 'R.cyc += c; px(); return 0;';
         return s.e ? `return (T = ${this.expr(s.e)}, R.cyc += c, T);` : 'R.cyc += c; return 0;';
     }
   }

@@ -5,7 +5,9 @@ import { generate } from './codegen.js';
 import { MAX_CALL_DEPTH, type BoundaryHook, type Engine, type EngineHost, type Pcpu, type StopReason } from './engine.js';
 import { GuestFault } from './fault.js';
 import type { FlatOp } from './flat.js';
-import { runIntrinsic } from './intrinsics.js';
+import { exitOf, runIntrinsic } from './intrinsics.js';
+import { builtinAbi } from '../lang/abi.js';
+import { cursor, type Recorder } from '../profile/recorder.js';
 import type { Loc, Program } from './ir.js';
 import { beginUpcall } from './upcall.js';
 import type { GuestMemory } from './memory.js';
@@ -42,6 +44,8 @@ const MODULE_CACHE_SIZE = 64;
 
 /** The engine whose run is in progress: generated code calls back into it. Runs never nest. */
 let active: FastEngine | undefined;
+/** Its profile recorder, when it profiles (generated profiling code calls it directly). */
+let recorder: Recorder | undefined;
 
 function engine(): FastEngine {
   return active as FastEngine;
@@ -70,15 +74,20 @@ export class FastEngine implements Engine {
   skipHook = false;
   private boundaries = new WeakMap<Program, Map<number, FlatOp & { k: 'boundary' }>>();
 
-  /** With `stepping`, the generated code can stop at every statement boundary (the steppable engine). */
+  /**
+   * With `stepping`, the generated code can stop at every statement boundary
+   * (the steppable engine); with a `recorder`, it attributes every cycle to
+   * a call-tree node and statement (the profiling engine).
+   */
   constructor(
     readonly host: EngineHost,
     readonly stepping = false,
+    readonly recorder?: Recorder,
   ) {}
 
   /** The generated JavaScript of a program (for tests and inspection). */
   sourceOf(program: Program): string {
-    return generate(program, this.stepping).source;
+    return generate(program, this.stepping, this.recorder !== undefined).source;
   }
 
   /** After a hook stop, the next run executes that boundary without asking again. */
@@ -113,7 +122,7 @@ export class FastEngine implements Engine {
   private compile(program: Program): Compiled {
     const cached = this.compiled.get(program);
     if (cached) return cached;
-    const gen = generate(program, this.stepping);
+    const gen = generate(program, this.stepping, this.recorder !== undefined);
     let module = moduleCache.get(gen.source);
     if (!module) {
       const factory = new Function('rt', gen.source) as (rt: unknown) => Module;
@@ -138,6 +147,25 @@ export class FastEngine implements Engine {
     this.pcpu.clock += used;
     v.domain.cycles += used;
     v.cycles += used;
+    if (this.recorder) cursor.base = v.cycles;
+  }
+
+  /**
+   * Profiling: a host call (hypercall, intrinsic, hlt) that began with the
+   * vCPU at `before` consumed cycles has returned; its trap, VM exit or
+   * hypercall part gets a frame of its own. Call after sync().
+   */
+  hostCalled(rec: Recorder, kind: 'hypercall' | 'intrinsic', name: string, site: number, before: number): void {
+    const v = this.vcpu;
+    const spent = v.cycles - before;
+    const exit = kind === 'hypercall' ? 'hypercall' : exitOf(name, v.domain.mode);
+    if (exit === undefined) {
+      rec.settle(v.cycles);
+      cursor.base = v.cycles;
+      return;
+    }
+    const named = exit === 'hypercall' ? spent : Math.min(spent, exit === 'trap' ? COSTS.trap : COSTS.vmexit);
+    rec.hostCall(exit, name, this.loc(site), named, spent - named, v.cycles, this.pcpu.clock);
   }
 
   relimit(): void {
@@ -162,13 +190,18 @@ export class FastEngine implements Engine {
         this.relimit();
         return;
       }
+      const rec = this.recorder;
+      if (rec) rec.settle(vcpu.cycles);
+      const before = vcpu.cycles;
       beginUpcall(this.host, vcpu, port, R.depth);
       this.sync();
+      if (rec) rec.upcall(port, vcpu.cycles - before, vcpu.cycles, this.pcpu.clock);
       this.relimit();
       R.depth++;
       this.current.F[vcpu.domain.program.onEvent](undefined, port);
       R.depth--;
       vcpu.inUpcall = false;
+      if (rec) rec.upcallDone(R.cyc);
     }
   }
 
@@ -224,6 +257,8 @@ export class FastEngine implements Engine {
     this.resumeFrames = frames;
     this.resumeIndex = 0;
     this.captured = [];
+    recorder = this.recorder;
+    if (recorder) recorder.enter(vcpu, this.pcpu.index, this.pcpu.clock);
     try {
       const value = compiled.F[frames[0].fn](frames[0]);
       this.sync();
@@ -238,6 +273,8 @@ export class FastEngine implements Engine {
       if (this.reason !== 'done') vcpu.frames = this.captured.reverse();
       return this.reason;
     } finally {
+      if (recorder) recorder.leave(vcpu, this.pcpu.clock);
+      recorder = undefined;
       this.resumeFrames = [];
       this.captured = [];
       active = undefined;
@@ -276,23 +313,32 @@ const RUNTIME = {
   intr: (name: string, args: number[], s: number) => {
     const e = engine();
     e.sync();
+    if (recorder) recorder.settle(e.vcpu.cycles);
+    const before = e.vcpu.cycles;
     const r = runIntrinsic(e.host, e.vcpu, name, args, e.loc(s));
+    if (recorder) e.hostCalled(recorder, 'intrinsic', name, s, before);
     e.relimit();
     return r;
   },
   hcall: (nr: number, args: number[], s: number, dst: number) => {
     const e = engine();
     e.sync();
+    if (recorder) recorder.settle(e.vcpu.cycles);
+    const before = e.vcpu.cycles;
     const outcome = e.host.hypercall(e.vcpu, nr, args, e.loc(s));
+    if (recorder) e.hostCalled(recorder, 'hypercall', builtinAbi().byNumber.get(nr)?.name.name ?? `#${nr}`, s, before);
     e.relimit();
     if (outcome.k === 'done') return outcome.value;
     e.vcpu.resumeDst = dst;
     return e.suspend(outcome.k === 'block' ? 'blocked' : outcome.k === 'yield' ? 'yield' : 'done');
   },
-  halt: () => {
+  halt: (s: number) => {
     const e = engine();
     e.sync();
+    if (recorder) recorder.settle(e.vcpu.cycles);
+    const before = e.vcpu.cycles;
     const wait = e.host.halt(e.vcpu);
+    if (recorder) e.hostCalled(recorder, 'intrinsic', 'hlt', s, before);
     e.relimit();
     if (wait) e.suspend('blocked');
   },
@@ -317,5 +363,9 @@ const RUNTIME = {
   upcallDone: () => {
     engine().vcpu.inUpcall = false;
     R.depth--;
+    if (recorder) recorder.upcallDone(R.cyc);
   },
+  PC: cursor,
+  pe: (fn: number) => (recorder as Recorder).push(fn, R.cyc),
+  px: () => (recorder as Recorder).pop(R.cyc),
 };

@@ -60,3 +60,20 @@ export function flatten(fn: IrFunction): FlatOp[] {
   code.push({ k: 'end' });
   return code;
 }
+
+/**
+ * A function's statement boundaries in code order: `index` maps a boundary id
+ * to its position (1-based: 0 stands for the function's entry) and `lines`
+ * holds the source line of each position (`lines[0]` is the `fn` line).
+ * Profiles count cycles per position.
+ */
+export function boundaryTable(code: readonly FlatOp[], fnLine: number): { index: Map<number, number>; lines: number[] } {
+  const index = new Map<number, number>();
+  const lines = [fnLine];
+  for (const op of code) {
+    if (op.k !== 'boundary') continue;
+    index.set(op.id, lines.length);
+    lines.push(op.loc.line);
+  }
+  return { index, lines };
+}

@@ -22,25 +22,25 @@ export interface IntrinsicHost {
  * privileged one in pv, plus the VM exit of inb/outb/rdmsr/wrmsr/hlt in hvm.
  */
 export function intrinsicCost(name: string, mode: 'pv' | 'hvm' | 'native'): number {
+  const exit = exitOf(name, mode);
+  return (INTRINSIC_COSTS[name] ?? 0) + (exit === 'trap' ? COSTS.trap : exit === 'vmexit' ? COSTS.vmexit : 0);
+}
+
+/** Whether an intrinsic traps (pv, privileged) or causes a VM exit (hvm) in a domain mode. */
+export function exitOf(name: string, mode: 'pv' | 'hvm' | 'native'): 'trap' | 'vmexit' | undefined {
   const sig = INTRINSICS[name];
-  let cost = INTRINSIC_COSTS[name] ?? 0;
-  if (mode === 'pv' && sig?.privileged) cost += COSTS.trap;
-  if (mode === 'hvm' && sig?.vmexit) cost += COSTS.vmexit;
-  return cost;
+  if (mode === 'pv' && sig?.privileged) return 'trap';
+  if (mode === 'hvm' && sig?.vmexit) return 'vmexit';
+  return undefined;
 }
 
 /** Counts the trap or VM exit an intrinsic causes in this domain's mode. */
 export function countExit(host: IntrinsicHost, vcpu: Vcpu, name: string): void {
   const d = vcpu.domain;
-  const sig = INTRINSICS[name];
-  if (d.mode === 'pv' && sig?.privileged) {
-    d.count(d.traps, name);
-    host.exitObserved?.(vcpu, name, 'trap');
-  }
-  if (d.mode === 'hvm' && sig?.vmexit) {
-    d.count(d.vmexits, name);
-    host.exitObserved?.(vcpu, name, 'vmexit');
-  }
+  const kind = exitOf(name, d.mode);
+  if (kind === undefined) return;
+  d.count(kind === 'trap' ? d.traps : d.vmexits, name);
+  host.exitObserved?.(vcpu, name, kind);
 }
 
 /**

@@ -1,0 +1,161 @@
+import type { Hypervisor } from '../hv/hypervisor.js';
+import type { Domain } from '../hv/state.js';
+import type { Program } from '../vm/ir.js';
+import { textHash } from './hash.js';
+import type { LiveNode, Recorder, StatRecord } from './recorder.js';
+import type { CountStat, DomainSummary, LineCost, Profile, ProfileNode, SiteCost } from './types.js';
+
+/** Global file indices for the programs' own file tables. */
+class FileTable {
+  readonly files: string[] = [];
+  private readonly byPath = new Map<string, number>();
+  private readonly byProgram = new Map<Program, number[]>();
+
+  of(program: Program, local: number): number {
+    let map = this.byProgram.get(program);
+    if (!map) {
+      map = program.files.map((f) => this.intern(f));
+      this.byProgram.set(program, map);
+    }
+    return map[local] ?? -1;
+  }
+
+  private intern(path: string): number {
+    let i = this.byPath.get(path);
+    if (i === undefined) {
+      i = this.files.length;
+      this.files.push(path);
+      this.byPath.set(path, i);
+    }
+    return i;
+  }
+}
+
+function countStat(s: StatRecord | undefined): CountStat {
+  if (!s) return { count: 0, cycles: 0, min: 0, max: 0, avg: 0 };
+  return { count: s.count, cycles: s.cycles, min: s.min, max: s.max, avg: s.cycles / s.count };
+}
+
+/** Sorted keys: the same run gives the same bytes. */
+function statsOf(rec: Recorder, d: Domain, kind: string): Record<string, CountStat> {
+  const prefix = `${d.id}:${kind}:`;
+  const out: Record<string, CountStat> = {};
+  const keys = [...rec.stats.keys()].filter((k) => k.startsWith(prefix)).sort();
+  for (const k of keys) out[k.slice(prefix.length)] = countStat(rec.stats.get(k));
+  return out;
+}
+
+/**
+ * Turns what a recorder saw during a finished run into a Profile. `readText`
+ * gives each source file's text (for its hash); node ids are assigned in
+ * depth-first order, children in the order they were first entered.
+ */
+export function buildProfile(hv: Hypervisor, rec: Recorder, systemFile: string, readText: (path: string) => string | undefined): Profile {
+  rec.finish((v) => hv.pcpus[Math.max(0, v.pcpu)]?.clock ?? hv.elapsed);
+  const files = new FileTable();
+  const nodes: ProfileNode[] = [];
+  const lineCosts = new Map<string, LineCost>();
+
+  const visit = (live: LiveNode, parent: number): ProfileNode => {
+    const d = live.domain;
+    const program = d?.program;
+    const fn = live.fn >= 0 && program ? program.functions[live.fn] : undefined;
+    const file = fn && program ? files.of(program, fn.file) : -1;
+    const node: ProfileNode = {
+      id: nodes.length,
+      parent,
+      kind: live.kind,
+      name: live.name,
+      domain: d ? d.id : -1,
+      vcpu: live.vcpu,
+      file,
+      line: fn ? fn.line : -1,
+      self: 0,
+      total: 0,
+      count: live.count,
+      lines: [],
+      children: [],
+    };
+    nodes.push(node);
+    if (fn && program && d) {
+      const positions = rec.tablesOf(program).lines[live.fn];
+      const byLine = new Map<number, number>();
+      for (let i = 0; i < live.ln.length; i++) {
+        if (live.ln[i] !== 0) byLine.set(positions[i], (byLine.get(positions[i]) ?? 0) + live.ln[i]);
+      }
+      for (const [line, cycles] of [...byLine].sort((a, b) => a[0] - b[0])) {
+        node.lines.push({ line, cycles });
+        node.self += cycles;
+        const key = `${d.id}:${file}:${line}`;
+        const lc = lineCosts.get(key);
+        if (lc) lc.cycles += cycles;
+        else lineCosts.set(key, { domain: d.id, file, line, cycles });
+      }
+    } else {
+      for (let i = 0; i < live.ln.length; i++) node.self += live.ln[i];
+    }
+    node.total = node.self;
+    for (const child of live.order) {
+      const c = visit(child, node.id);
+      node.children.push(c.id);
+      node.total += c.total;
+    }
+    return node;
+  };
+
+  const root = visit(rec.root, -1);
+  const hypervisor = hv.hypervisorCycles.reduce((a, b) => a + b, 0);
+  const idle = hv.idleCycles.reduce((a, b) => a + b, 0);
+  for (const [kind, name, cycles] of [['hypervisor', '[hypervisor]', hypervisor], ['idle', '[idle]', idle]] as const) {
+    const node: ProfileNode = { id: nodes.length, parent: root.id, kind, name, domain: -1, vcpu: -1, file: -1, line: -1, self: cycles, total: cycles, count: 0, lines: [], children: [] };
+    nodes.push(node);
+    root.children.push(node.id);
+    root.total += cycles;
+  }
+
+  const sites: SiteCost[] = [...rec.sites.values()].map((s) => ({
+    domain: s.domain,
+    file: files.of(s.program, s.file),
+    line: s.line,
+    kind: s.kind,
+    name: s.name,
+    count: s.count,
+    cycles: s.cycles,
+    min: s.min,
+    max: s.max,
+  }));
+  sites.sort((a, b) => a.domain - b.domain || a.file - b.file || a.line - b.line || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+  const lines = [...lineCosts.values()].sort((a, b) => a.domain - b.domain || a.file - b.file || a.line - b.line);
+
+  const domains: DomainSummary[] = hv.domains.map((d) => ({
+    id: d.id,
+    name: d.name,
+    mode: d.mode,
+    running: d.cycles,
+    runnable: d.vcpus.reduce((a, v) => a + rec.runnableOf(v), 0),
+    blocked: d.vcpus.reduce((a, v) => a + rec.blockedOf(v), 0),
+    hypercalls: statsOf(rec, d, 'hypercall'),
+    traps: statsOf(rec, d, 'trap'),
+    vmexits: statsOf(rec, d, 'vmexit'),
+    upcalls: countStat(rec.stats.get(`${d.id}:upcall:`)),
+    pvopCalls: d.pvopCalls,
+  }));
+
+  return {
+    version: 1,
+    system: hv.system.name,
+    systemFile,
+    hypervisor: hv.hypervisorVersion,
+    pcpus: hv.pcpuCount,
+    elapsed: hv.elapsed,
+    end: hv.end ?? 'max-cycles',
+    total: root.total,
+    files: files.files,
+    fileHashes: files.files.map((f) => textHash(readText(f) ?? '')),
+    nodes,
+    lines,
+    sites,
+    summary: { domains, hypervisor, idle },
+    timeline: { slices: rec.slices, instants: rec.instants, truncated: rec.truncated },
+  };
+}

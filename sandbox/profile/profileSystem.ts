@@ -1,0 +1,38 @@
+import type { Diagnostic } from '../lang/diagnostics.js';
+import type { Workspace } from '../lang/program.js';
+import type { BootOptions } from '../hv/hypervisor.js';
+import { bootSystem } from '../run/boot.js';
+import { runReport, type RunReport } from '../run/report.js';
+import { FastEngine } from '../vm/fastEngine.js';
+import { buildProfile } from './build.js';
+import { Recorder } from './recorder.js';
+import type { Profile } from './types.js';
+
+export interface ProfileRequest {
+  file: string;
+  /** The system's name; the file's first system when absent. */
+  system?: string;
+  options: BootOptions;
+}
+
+export type ProfileResult =
+  | { ok: true; report: RunReport; profile: Profile }
+  | { ok: false; diagnostics: Diagnostic[]; message: string };
+
+/**
+ * Boots a system and runs it on the profiling engine (the fast engine's
+ * code with exact cycle attribution), returning the same run report a plain
+ * run gives and the profile of that run.
+ */
+export function profileSystem(ws: Workspace, request: ProfileRequest): ProfileResult {
+  const boot = bootSystem(ws, { file: request.file, system: request.system, options: request.options });
+  if (!boot.ok) return { ok: false, diagnostics: boot.diagnostics, message: boot.message };
+  const hv = boot.hv;
+  const recorder = new Recorder(hv.domains);
+  hv.engine = new FastEngine(hv, false, recorder);
+  hv.scheduling = recorder;
+  const end = hv.run();
+  const report = runReport(hv, end);
+  const profile = buildProfile(hv, recorder, request.file, (f) => ws.file(f)?.source.text);
+  return { ok: true, report, profile };
+}

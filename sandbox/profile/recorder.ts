@@ -1,0 +1,387 @@
+import { COSTS } from '../hv/costs.js';
+import type { Domain, Vcpu } from '../hv/state.js';
+import { boundaryTable, flatten } from '../vm/flat.js';
+import type { Loc, Program } from '../vm/ir.js';
+import type { TimelineInstant, TimelineSlice } from './types.js';
+
+/** The kinds of frames the recorder makes itself (functions come from the program). */
+export type LiveKind = 'root' | 'domain' | 'vcpu' | 'function' | 'hypercall' | 'trap' | 'vmexit' | 'upcall';
+
+/**
+ * A call-tree node while the run goes on. `ln[i]` holds the cycles spent at
+ * the function's i-th statement boundary (0: its entry); `cur` is the
+ * boundary the frame on this node is at now. Each active frame of a vCPU has
+ * its own node (a node is a path from the root), so `cur` is never shared.
+ */
+export class LiveNode {
+  readonly kids = new Map<number | string, LiveNode>();
+  readonly order: LiveNode[] = [];
+  /** The last function child entered, and its function: most calls repeat it. */
+  kf = -1;
+  kn: LiveNode | null = null;
+  cur = 0;
+  count = 0;
+  /** A pvop implementation: each entry counts at the caller's pvop call site. */
+  impl = false;
+
+  constructor(
+    readonly parent: LiveNode | null,
+    readonly kind: LiveKind,
+    readonly name: string,
+    readonly domain: Domain | null,
+    readonly vcpu: number,
+    /** Function id in `domain.program`, or -1. */
+    readonly fn: number,
+    readonly ln: Float64Array,
+  ) {}
+}
+
+/**
+ * What generated profiling code reads and writes at every boundary: the
+ * node of the running frame, the vCPU's consumed cycles at the last engine
+ * sync (`base`, so that now = base + R.cyc + c) and the consumed cycles up to
+ * which everything has been attributed (`last`). One run at a time.
+ */
+export const cursor = { top: null as unknown as LiveNode, base: 0, last: 0 };
+
+interface VcpuState {
+  root: LiveNode;
+  top: LiveNode;
+  last: number;
+  /** The vCPU (re)starts at main: push main's node when it next runs. */
+  fresh: boolean;
+  /** For the summary: what it is doing since when (machine time). */
+  state: 'runnable' | 'blocked' | 'off';
+  since: number;
+  runnable: number;
+  blocked: number;
+}
+
+interface ProgramTables {
+  /** Per function: position → source line. */
+  lines: number[][];
+}
+
+export interface SiteRecord {
+  domain: number;
+  program: Program;
+  file: number;
+  line: number;
+  kind: 'hypercall' | 'trap' | 'vmexit' | 'pvop';
+  name: string;
+  count: number;
+  cycles: number;
+  min: number;
+  max: number;
+}
+
+export interface StatRecord {
+  count: number;
+  cycles: number;
+  min: number;
+  max: number;
+}
+
+/** Timeline entries beyond this many are dropped (the profile says it is truncated). */
+const TIMELINE_LIMIT = 200_000;
+
+/**
+ * Attributes every cycle a vCPU consumes to a call-tree node and statement:
+ * generated code moves `cursor` at boundaries, calls and returns; the engine
+ * tells it about host calls (hypercalls, intrinsics, hlt, upcalls) and the
+ * hypervisor about scheduling. Totals are exact by construction: each
+ * attribution covers the consumed cycles since the previous one.
+ */
+export class Recorder {
+  readonly root = new LiveNode(null, 'root', 'pvlab', null, -1, -1, new Float64Array(1));
+  readonly domainNodes: LiveNode[] = [];
+  private readonly vcpus = new Map<Vcpu, VcpuState>();
+  private readonly tables = new Map<Program, ProgramTables>();
+  readonly sites = new Map<string, SiteRecord>();
+  readonly stats = new Map<string, StatRecord>();
+  readonly slices: TimelineSlice[] = [];
+  readonly instants: TimelineInstant[] = [];
+  truncated = false;
+  /** The vCPU running now, its pcpu, and where its current run segment started (machine time). */
+  private vcpu: Vcpu | null = null;
+  private state: VcpuState | null = null;
+  private pcpu = 0;
+  private segStart = 0;
+
+  constructor(domains: readonly Domain[]) {
+    for (const d of domains) {
+      const node = this.child(this.root, `d${d.id}`, 'domain', d.name, d, -1, -1);
+      this.domainNodes.push(node);
+      for (const v of d.vcpus) {
+        const vnode = this.child(node, `v${v.id}`, 'vcpu', `vCPU ${v.id}`, d, v.id, -1);
+        this.vcpus.set(v, { root: vnode, top: vnode, last: 0, fresh: true, state: d.state === 'paused' ? 'off' : 'runnable', since: 0, runnable: 0, blocked: 0 });
+      }
+    }
+  }
+
+  /** Position → line tables of a program's functions. */
+  tablesOf(program: Program): ProgramTables {
+    let t = this.tables.get(program);
+    if (!t) {
+      t = { lines: program.functions.map((fn) => boundaryTable(flatten(fn), fn.line).lines) };
+      this.tables.set(program, t);
+    }
+    return t;
+  }
+
+  private child(parent: LiveNode, key: number | string, kind: LiveKind, name: string, d: Domain | null, vcpu: number, fn: number): LiveNode {
+    let node = parent.kids.get(key);
+    if (node === undefined) {
+      const size = fn >= 0 && d !== null ? this.tablesOf(d.program).lines[fn].length : 1;
+      node = new LiveNode(parent, kind, name, d, vcpu, fn, new Float64Array(size));
+      node.impl = fn >= 0 && d !== null && d.program.functions[fn].impl !== undefined;
+      parent.kids.set(key, node);
+      parent.order.push(node);
+    }
+    return node;
+  }
+
+  // ------------------------------------------------------------ engine: runs
+
+  /** The engine starts running `v` on pcpu `p` whose clock is `clock`. */
+  enter(v: Vcpu, p: number, clock: number): void {
+    const st = this.vcpus.get(v) as VcpuState;
+    this.vcpu = v;
+    this.state = st;
+    this.pcpu = p;
+    this.segStart = clock;
+    cursor.top = st.top;
+    cursor.last = st.last;
+    cursor.base = v.cycles;
+    if (st.fresh) {
+      st.fresh = false;
+      this.push(v.domain.program.main, 0);
+    }
+  }
+
+  /** The engine stopped running `v` (after its last sync); `clock` is its pcpu's time. */
+  leave(v: Vcpu, clock: number): void {
+    this.settle(v.cycles);
+    const st = this.state as VcpuState;
+    st.top = cursor.top;
+    st.last = cursor.last;
+    this.slice('run', 'run', this.segStart, clock);
+    this.vcpu = null;
+    this.state = null;
+  }
+
+  /** The engine synced: consumed cycles are `cycles` with nothing unflushed. */
+  synced(cycles: number): void {
+    cursor.base = cycles;
+  }
+
+  /** Attributes the cycles consumed up to `now` to the running frame's current statement. */
+  settle(now: number): void {
+    const n = cursor.top;
+    n.ln[n.cur] += now - cursor.last;
+    cursor.last = now;
+  }
+
+  /**
+   * A fresh call of function `fn` starts (generated code, after the caller
+   * flushed its cycles; `unsynced` is the engine's count since its last sync).
+   */
+  push(fn: number, unsynced = 0): void {
+    const now = cursor.base + unsynced;
+    const top = cursor.top;
+    top.ln[top.cur] += now - cursor.last;
+    cursor.last = now;
+    let node: LiveNode;
+    if (top.kf === fn) node = top.kn as LiveNode;
+    else {
+      const v = this.vcpu as Vcpu;
+      node = this.child(top, fn, 'function', v.domain.program.functions[fn].name, v.domain, v.id, fn);
+      top.kf = fn;
+      top.kn = node;
+    }
+    if (node.impl) this.pvopSite(top, fn);
+    node.cur = 0;
+    node.count++;
+    cursor.top = node;
+  }
+
+  /** The running function returns (generated code, after flushing its cycles). */
+  pop(unsynced = 0): void {
+    const now = cursor.base + unsynced;
+    const top = cursor.top;
+    top.ln[top.cur] += now - cursor.last;
+    cursor.last = now;
+    cursor.top = top.parent as LiveNode;
+  }
+
+  private pvopSite(caller: LiveNode, fn: number): void {
+    const v = this.vcpu as Vcpu;
+    const program = v.domain.program;
+    const impl = program.functions[fn].impl;
+    if (!impl || caller.fn < 0) return;
+    const line = this.tablesOf(program).lines[caller.fn][caller.cur];
+    const cost = v.domain.patched ? COSTS.pvopPatched : COSTS.pvopIndirect;
+    this.site(v.domain, program, program.functions[caller.fn].file, line, 'pvop', `${impl.group}.${impl.op}`, cost);
+  }
+
+  // ------------------------------------------------------------ engine: host calls
+
+  /**
+   * A host call charged `cycles` (consumed now `now`): the part named by
+   * `kind` goes to its own frame under the running one, the rest
+   * (`own`, e.g. an intrinsic's native cost) to the current statement.
+   */
+  hostCall(kind: 'hypercall' | 'trap' | 'vmexit', name: string, loc: Loc, named: number, own: number, now: number, clock: number): void {
+    const top = cursor.top;
+    top.ln[top.cur] += own;
+    const key = kind === 'hypercall' ? `h:${name}` : kind === 'trap' ? `t:${name}` : `x:${name}`;
+    const v = this.vcpu as Vcpu;
+    const node = this.child(top, key, kind, `[${kind} ${name}]`, v.domain, v.id, -1);
+    node.ln[0] += named;
+    node.count++;
+    cursor.last = now;
+    cursor.base = now;
+    this.site(v.domain, v.domain.program, loc.file, loc.line, kind, name, named);
+    this.stat(`${v.domain.id}:${kind}:${name}`, named);
+    this.slice('run', 'run', this.segStart, clock - named);
+    this.slice(kind, name, clock - named, clock);
+    this.segStart = clock;
+  }
+
+  /** An event upcall was charged (`cycles`): its frame becomes the running one until on_event returns. */
+  upcall(port: number, cycles: number, now: number, clock: number): void {
+    const v = this.vcpu as Vcpu;
+    const node = this.child(cursor.top, 'u', 'upcall', '[upcall]', v.domain, v.id, -1);
+    node.ln[0] += cycles;
+    node.count++;
+    cursor.top = node;
+    cursor.last = now;
+    cursor.base = now;
+    this.stat(`${v.domain.id}:upcall:`, cycles);
+    this.slice('run', 'run', this.segStart, clock - cycles);
+    this.slice('upcall', 'on_event', clock - cycles, clock);
+    this.segStart = clock;
+    this.instant({ kind: 'deliver', domain: v.domain.id, vcpu: v.id, time: clock - cycles, port, to: v.domain.id });
+  }
+
+  /** on_event returned: leave the upcall's frame. */
+  upcallDone(unsynced: number): void {
+    this.pop(unsynced);
+  }
+
+  private site(d: Domain, program: Program, file: number, line: number, kind: SiteRecord['kind'], name: string, cycles: number): void {
+    const key = `${d.id}:${file}:${line}:${kind}:${name}`;
+    const s = this.sites.get(key);
+    if (s === undefined) this.sites.set(key, { domain: d.id, program, file, line, kind, name, count: 1, cycles, min: cycles, max: cycles });
+    else {
+      s.count++;
+      s.cycles += cycles;
+      if (cycles < s.min) s.min = cycles;
+      if (cycles > s.max) s.max = cycles;
+    }
+  }
+
+  private stat(key: string, cycles: number): void {
+    const s = this.stats.get(key);
+    if (s === undefined) this.stats.set(key, { count: 1, cycles, min: cycles, max: cycles });
+    else {
+      s.count++;
+      s.cycles += cycles;
+      if (cycles < s.min) s.min = cycles;
+      if (cycles > s.max) s.max = cycles;
+    }
+  }
+
+  private slice(kind: TimelineSlice['kind'], name: string, start: number, end: number): void {
+    if (end <= start) return;
+    const v = this.vcpu as Vcpu;
+    const last = this.slices[this.slices.length - 1];
+    // A run segment that continues the previous one on the same vCPU extends it.
+    if (kind === 'run' && last && last.kind === 'run' && last.domain === v.domain.id && last.vcpu === v.id && last.end === start && last.pcpu === this.pcpu) {
+      last.end = end;
+      return;
+    }
+    if (this.slices.length >= TIMELINE_LIMIT) {
+      this.truncated = true;
+      return;
+    }
+    this.slices.push({ domain: v.domain.id, vcpu: v.id, pcpu: this.pcpu, kind, name, start, end });
+  }
+
+  private instant(i: TimelineInstant): void {
+    if (this.instants.length >= TIMELINE_LIMIT) {
+      this.truncated = true;
+      return;
+    }
+    this.instants.push(i);
+  }
+
+  // ------------------------------------------------------------ hypervisor: scheduling
+
+  /** A run of `v` from `start` to `end` (machine time) ended; `v.status` says what it does next. */
+  ran(v: Vcpu, start: number, end: number): void {
+    const st = this.vcpus.get(v) as VcpuState;
+    if (st.state === 'runnable') st.runnable += Math.max(0, start - st.since);
+    else if (st.state === 'blocked') st.blocked += Math.max(0, start - st.since);
+    st.state = v.status === 'blocked' ? 'blocked' : v.status === 'runnable' && v.domain.state === 'running' ? 'runnable' : 'off';
+    st.since = end;
+  }
+
+  /** A blocked vCPU became runnable at machine time `at`. */
+  woke(v: Vcpu, at: number): void {
+    const st = this.vcpus.get(v) as VcpuState;
+    if (st.state === 'blocked') st.blocked += Math.max(0, at - st.since);
+    if (st.state !== 'runnable') {
+      st.state = 'runnable';
+      st.since = at;
+    }
+  }
+
+  /** A paused domain was unpaused at `at`. */
+  unpaused(d: Domain, at: number): void {
+    for (const v of d.vcpus) {
+      const st = this.vcpus.get(v) as VcpuState;
+      if (st.state === 'off' && v.status === 'runnable') {
+        st.state = 'runnable';
+        st.since = at;
+      }
+    }
+  }
+
+  /** The vCPU (re)starts at main (boot, vcpu_op up, after a reset). */
+  restarted(v: Vcpu): void {
+    const st = this.vcpus.get(v);
+    if (!st) return;
+    st.top = st.root;
+    st.fresh = true;
+  }
+
+  /** The vCPU went down, its domain ended or paused (at machine time `at`). */
+  stopped(v: Vcpu, at: number): void {
+    const st = this.vcpus.get(v) as VcpuState;
+    if (st.state === 'runnable') st.runnable += Math.max(0, at - st.since);
+    else if (st.state === 'blocked') st.blocked += Math.max(0, at - st.since);
+    st.state = 'off';
+    st.since = at;
+  }
+
+  /** A port of domain `to` became pending at `at`, sent by the running vCPU (or the timer). */
+  eventSent(to: Domain, port: number, at: number): void {
+    const v = this.vcpu;
+    this.instant({ kind: 'send', domain: v ? v.domain.id : -1, vcpu: v ? v.id : -1, time: at, port, to: to.id });
+  }
+
+  /** Closes the summary's open intervals at the end of the run. */
+  finish(end: (v: Vcpu) => number): void {
+    for (const [v, st] of this.vcpus) this.stopped(v, Math.max(st.since, end(v)));
+  }
+
+  runnableOf(v: Vcpu): number {
+    return (this.vcpus.get(v) as VcpuState).runnable;
+  }
+
+  blockedOf(v: Vcpu): number {
+    return (this.vcpus.get(v) as VcpuState).blocked;
+  }
+}
+

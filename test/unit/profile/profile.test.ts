@@ -1,0 +1,175 @@
+/**
+ * The profiler (issue 6): every cycle of a run lands in exactly one call-tree
+ * node and source line, the named frames carry the hypercall, trap, VM exit,
+ * upcall and hypervisor cycles, and profiling never changes the run.
+ */
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { diskHost } from '../../../sandbox/lang/fileHost.js';
+import { Workspace } from '../../../sandbox/lang/program.js';
+import { bootSystem } from '../../../sandbox/run/boot.js';
+import { runReport } from '../../../sandbox/run/report.js';
+import { profileSystem } from '../../../sandbox/profile/profileSystem.js';
+import type { Profile, ProfileNode } from '../../../sandbox/profile/types.js';
+import { ROOT } from '../sandbox/helpers.js';
+
+const TOUR = path.join(ROOT, 'examples/tour/tour.pvk');
+const PARAVIRT = path.join(ROOT, 'examples/paravirt/paravirt.pvk');
+
+function profileOf(files: Record<string, string> | string, system?: string, extra: { maxCycles?: number; patchPvops?: boolean } = {}): { profile: Profile; report: ReturnType<typeof runReport> } {
+  const ws = typeof files === 'string' ? new Workspace(diskHost) : new Workspace({ readFile: (p) => files[p] });
+  const file = typeof files === 'string' ? files : Object.keys(files)[0];
+  const r = profileSystem(ws, { file, system, options: { maxCycles: extra.maxCycles ?? 1_000_000_000, patchPvops: extra.patchPvops } });
+  if (!r.ok) throw new Error(`${r.message}: ${r.diagnostics.map((d) => d.message).join('; ')}`);
+  return r;
+}
+
+function plainRun(file: string, system?: string): ReturnType<typeof runReport> {
+  const ws = new Workspace(diskHost);
+  const boot = bootSystem(ws, { file, system, options: { maxCycles: 1_000_000_000 } });
+  if (!boot.ok) throw new Error(boot.message);
+  return runReport(boot.hv, boot.hv.run());
+}
+
+function subtreeSelf(p: Profile, id: number): number {
+  const n = p.nodes[id];
+  return n.self + n.children.reduce((a, c) => a + subtreeSelf(p, c), 0);
+}
+
+function find(p: Profile, pred: (n: ProfileNode) => boolean): ProfileNode[] {
+  return p.nodes.filter(pred);
+}
+
+const EXAMPLES: [string, string, string | undefined][] = [
+  ['tour', TOUR, undefined],
+  ['paravirt bare_metal', PARAVIRT, 'bare_metal'],
+  ['paravirt pv', PARAVIRT, 'pv'],
+  ['paravirt pv_patched', PARAVIRT, 'pv_patched'],
+];
+
+describe('profiles of the examples', () => {
+  for (const [name, file, system] of EXAMPLES) {
+    it(`${name}: sums exactly to the run's cycles per domain, and the run is the same as without profiling`, () => {
+      const { profile, report } = profileOf(file, system);
+      expect(report).toEqual(plainRun(file, system));
+      for (const d of report.domains) {
+        const node = profile.nodes.find((n) => n.kind === 'domain' && n.domain === d.id) as ProfileNode;
+        expect(node.total, `domain ${d.name}`).toBe(d.cycles);
+        expect(subtreeSelf(profile, node.id)).toBe(d.cycles);
+        // the per-line costs of a domain add up to its cycles outside the named frames
+        const named = profile.nodes.filter((n) => n.domain === d.id && n.kind !== 'function').reduce((a, n) => a + n.self, 0);
+        const lines = profile.lines.filter((l) => l.domain === d.id).reduce((a, l) => a + l.cycles, 0);
+        expect(lines + named).toBe(d.cycles);
+      }
+      const hv = profile.nodes.find((n) => n.kind === 'hypervisor') as ProfileNode;
+      const idle = profile.nodes.find((n) => n.kind === 'idle') as ProfileNode;
+      expect(hv.self).toBe(profile.summary.hypervisor);
+      expect(profile.nodes[0].total).toBe(report.domains.reduce((a, d) => a + d.cycles, 0) + hv.self + idle.self);
+      expect(profile.total).toBe(profile.nodes[0].total);
+      // one pcpu: machine time is all accounted for
+      if (profile.pcpus === 1) expect(profile.total).toBe(report.cycles);
+      // hypercall and trap frames match the report's counts
+      for (const d of report.domains) {
+        for (const [hc, count] of Object.entries(d.hypercalls)) {
+          const frames = find(profile, (n) => n.domain === d.id && n.kind === 'hypercall' && n.name === `[hypercall ${hc}]`);
+          expect(frames.reduce((a, n) => a + n.count, 0), `${d.name} ${hc}`).toBe(count);
+          expect(profile.summary.domains[d.id].hypercalls[hc].count).toBe(count);
+        }
+        for (const [t, count] of Object.entries(d.traps)) {
+          expect(find(profile, (n) => n.domain === d.id && n.name === `[trap ${t}]`).reduce((a, n) => a + n.count, 0)).toBe(count);
+        }
+        expect(profile.summary.domains[d.id].running).toBe(d.cycles);
+        expect(profile.summary.domains[d.id].upcalls.count).toBe(d.events);
+      }
+    });
+
+    it(`${name}: the same system gives the same profile, byte for byte`, () => {
+      expect(JSON.stringify(profileOf(file, system).profile)).toBe(JSON.stringify(profileOf(file, system).profile));
+    });
+  }
+});
+
+describe('attribution', () => {
+  it("puts the spec's 10-cycle example on its lines: 1 + 8 + 1", () => {
+    const sys = '/p/sys.pvk';
+    const k = '/p/k.pvk';
+    const { profile } = profileOf({
+      [sys]: 'system s {\n    hypervisor none;\n    domain d { kernel "k.pvk"; memory 1; privileged; }\n}\n',
+      [k]: 'fn main() -> u32 {\n    let s: u32 = 0;\n    for i in 0..3 { s += i; }\n    return s;\n}\n',
+    });
+    const main = profile.nodes.find((n) => n.kind === 'function' && n.name === 'main') as ProfileNode;
+    expect(main.lines).toEqual([
+      { line: 2, cycles: 1 },
+      { line: 3, cycles: 8 },
+      { line: 4, cycles: 1 },
+    ]);
+    expect(main.self).toBe(10);
+    expect(profile.files[main.file]).toBe(k);
+    expect(main.line).toBe(1);
+  });
+
+  it('charges a call to the calling line and the callee to its own node, once per call path', () => {
+    const sys = '/p/sys.pvk';
+    const { profile } = profileOf({
+      [sys]: 'system s {\n    hypervisor none;\n    domain d { kernel "k.pvk"; memory 1; privileged; }\n}\n',
+      '/p/k.pvk': [
+        'fn leaf(x: u32) -> u32 {',
+        '    return x + mem32[0];',
+        '}',
+        'fn main() -> u32 {',
+        '    let a: u32 = leaf(1);',
+        '    a = a + leaf(2);',
+        '    return a;',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    const main = profile.nodes.find((n) => n.name === 'main') as ProfileNode;
+    const leaf = profile.nodes.filter((n) => n.name === 'leaf');
+    expect(leaf).toHaveLength(1);
+    expect(leaf[0].parent).toBe(main.id);
+    expect(leaf[0].count).toBe(2);
+    // return statement (1) + load (1), twice
+    expect(leaf[0].lines).toEqual([{ line: 2, cycles: 4 }]);
+    // let: 1 + call 5; assignment: 1 + call 5; return: 1
+    expect(main.lines).toEqual([
+      { line: 5, cycles: 6 },
+      { line: 6, cycles: 6 },
+      { line: 7, cycles: 1 },
+    ]);
+  });
+
+  it('gives the pv trap, the pvop impls and the hypercalls their own frames (paravirt pv)', () => {
+    const { profile } = profileOf(PARAVIRT, 'pv');
+    const trap = profile.nodes.filter((n) => n.kind === 'trap');
+    expect(trap.map((n) => [n.name, n.self, n.count])).toEqual([['[trap write_cr3]', 1000, 1]]);
+    // the trap's frame sits under the xen impl that executed write_cr3
+    expect(profile.nodes[trap[0].parent].name).toBe('cpu.load_cr3 [xen]');
+    const pvop = profile.sites.filter((s) => s.kind === 'pvop');
+    expect(pvop.reduce((a, s) => a + s.count, 0)).toBe(201);
+    expect(pvop.reduce((a, s) => a + s.cycles, 0)).toBe(201 * 8);
+    const trapSite = profile.sites.find((s) => s.kind === 'trap') as Profile['sites'][number];
+    expect(trapSite).toMatchObject({ name: 'write_cr3', count: 1, cycles: 1000 });
+    expect(path.basename(profile.files[trapSite.file])).toBe('cpu.pvk');
+  });
+
+  it('patched pvops cost 5 per call at their sites', () => {
+    const { profile } = profileOf(PARAVIRT, 'pv_patched');
+    const pvop = profile.sites.filter((s) => s.kind === 'pvop');
+    expect(pvop.reduce((a, s) => a + s.cycles, 0)).toBe(201 * 5);
+  });
+
+  it('puts hypercalls, upcalls, context switches and idle time in named frames (tour)', () => {
+    const { profile, report } = profileOf(TOUR);
+    const hypercalls = profile.nodes.filter((n) => n.kind === 'hypercall');
+    expect(hypercalls.length).toBeGreaterThan(0);
+    for (const h of hypercalls) expect(h.name).toMatch(/^\[hypercall [a-z_]+\]$/);
+    const upcalls = profile.nodes.filter((n) => n.kind === 'upcall');
+    const events = report.domains.reduce((a, d) => a + d.events, 0);
+    expect(upcalls.reduce((a, n) => a + n.count, 0)).toBe(events);
+    expect(upcalls.reduce((a, n) => a + n.self, 0)).toBe(events * 200);
+    // on_event runs below the upcall frame
+    for (const u of upcalls) expect(u.children.map((c) => profile.nodes[c].name)).toContain('on_event');
+    expect(profile.nodes.find((n) => n.kind === 'hypervisor')?.self).toBeGreaterThan(0);
+  });
+});
