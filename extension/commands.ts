@@ -1,5 +1,8 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { notifyProfileLoaded } from './profileNotify.js';
+import { profileSystem } from './profileSystem.js';
+import { registerProfileView } from './profileView.js';
 import { runSystem } from './runSystem.js';
 import { chooseSystem } from './systems.js';
 
@@ -30,8 +33,14 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
     });
   });
 
-  add('pvlab.profileSystem', async () => {
-    void vscode.window.showInformationMessage('pvlab: profiling is not part of this build yet; Run System shows per-domain cycles, hypercalls and traps.');
+  add('pvlab.profileSystem', async (uri?: unknown, system?: unknown) => {
+    if (!vscode.workspace.isTrusted) return void vscode.window.showWarningMessage(TRUST_NEEDED);
+    const target = await chooseSystem(uri, system);
+    if (target) await profileSystem(context, runChannel, client, target);
+  });
+  // A profile panel restored after a reload re-reads its profile and hands it to the server again.
+  registerProfileView(context, (profile) => {
+    notifyProfileLoaded(client, profile).catch((e: unknown) => runChannel.appendLine(`pvlab: could not send the profile to the language server: ${e instanceof Error ? e.message : String(e)}`));
   });
 
   add('pvlab.openHypercallTable', async (name?: unknown) => {

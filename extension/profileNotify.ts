@@ -1,0 +1,20 @@
+import { State, type LanguageClient } from 'vscode-languageclient/node';
+import type { Profile } from '../sandbox/profile/types.js';
+
+/** The notification that hands a profile to the language server (inline hints, lenses). */
+export const PROFILE_LOADED = 'pvlab/profileLoaded';
+
+/** Sends `pvlab/profileLoaded` once the client runs (a restored panel may come before it has started). */
+export async function notifyProfileLoaded(client: LanguageClient, profile: Profile): Promise<void> {
+  if (client.state !== State.Running) {
+    await new Promise<void>((resolve) => {
+      const sub = client.onDidChangeState((e) => {
+        if (e.newState === State.Running) {
+          sub.dispose();
+          resolve();
+        }
+      });
+    });
+  }
+  await client.sendNotification(PROFILE_LOADED, { profile });
+}

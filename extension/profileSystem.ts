@@ -1,0 +1,70 @@
+import { rm } from 'node:fs/promises';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import type { Profile } from '../sandbox/profile/types.js';
+import { notifyProfileLoaded } from './profileNotify.js';
+import { runProfileCli } from './profileRun.js';
+import { ProfilePanel, readProfile, type ProfileFiles } from './profileView.js';
+import type { SystemTarget } from './systems.js';
+
+const END_TEXT: Record<Profile['end'], string> = {
+  exited: 'with every domain exited',
+  deadlock: 'in a deadlock',
+  'max-cycles': 'at the cycle limit (pvlab.maxCycles)',
+};
+
+/** Where a target's profile goes: `<storage>/<file>-<system>.cpuprofile` and `.profile.json`. */
+export function profileFiles(dir: string, target: SystemTarget): ProfileFiles {
+  const base = `${path.basename(target.file.fsPath, '.pvk')}-${target.system ?? 'first'}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+  return { cpuprofile: path.join(dir, `${base}.cpuprofile`), json: path.join(dir, `${base}.profile.json`) };
+}
+
+async function saveDirtyPvk(): Promise<void> {
+  await Promise.all(vscode.workspace.textDocuments.filter((d) => d.isDirty && d.languageId === 'pvk').map((d) => d.save()));
+}
+
+async function showError(channel: vscode.OutputChannel, message: string): Promise<void> {
+  if ((await vscode.window.showErrorMessage(message, 'Show Output')) === 'Show Output') channel.show(true);
+}
+
+/**
+ * Profile System: saves pvk files, runs the CLI with --profile and
+ * --profile-json into the extension's storage, then shows the profile panel
+ * and hands the profile to the language server.
+ */
+export async function profileSystem(context: vscode.ExtensionContext, channel: vscode.OutputChannel, client: LanguageClient, target: SystemTarget): Promise<void> {
+  await saveDirtyPvk();
+  const dir = context.storageUri ?? context.globalStorageUri;
+  await vscode.workspace.fs.createDirectory(dir);
+  const files = profileFiles(dir.fsPath, target);
+  // A stale profile must never pass for this run's.
+  await Promise.all([rm(files.json, { force: true }), rm(files.cpuprofile, { force: true })]);
+  const label = target.system ?? vscode.workspace.asRelativePath(target.file);
+  channel.clear();
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `pvlab: profiling ${label}…`, cancellable: true },
+    (_progress, token) => runProfileCli(context, channel, target, files, token),
+  );
+  if (result.cancelled) return;
+  if (result.error) {
+    channel.show(true);
+    return showError(channel, `pvlab: could not start the sandbox: ${result.error}`);
+  }
+  if (result.code !== 0 && result.code !== 1) {
+    channel.show(true);
+    const first = result.stderr.split('\n').find((l) => l.trim() !== '') ?? `exit status ${result.code}`;
+    const why = result.code === 2 ? `${label} does not compile or cannot be profiled: ${first}` : `profiling ${label} failed: ${first}`;
+    return showError(channel, `pvlab: ${why}`);
+  }
+  let profile: Profile;
+  try {
+    profile = await readProfile(files.json);
+  } catch (e) {
+    channel.show(true);
+    return showError(channel, `pvlab: the profile of ${label} could not be read: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  ProfilePanel.show(context, profile, files);
+  notifyProfileLoaded(client, profile).catch((e: unknown) => channel.appendLine(`pvlab: could not send the profile to the language server: ${e instanceof Error ? e.message : String(e)}`));
+  if (result.code === 1) void vscode.window.showWarningMessage(`pvlab: ${label} ended ${END_TEXT[profile.end] ?? profile.end}${profile.end === 'exited' ? ' but a domain crashed' : ''}; the profile covers the run up to there.`);
+}

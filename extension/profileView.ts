@@ -1,0 +1,183 @@
+import { readFile, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Profile } from '../sandbox/profile/types.js';
+import { profileHtml } from './profileHtml.js';
+import { isProfile, profileView } from './profileModel.js';
+
+/** The view type of the profile webview (package.json activates on `onWebviewPanel:pvlab.profile`). */
+export const PROFILE_VIEW_TYPE = 'pvlab.profile';
+
+/** Where one profile lives on disk. */
+export interface ProfileFiles {
+  /** The `Profile` JSON (`--profile-json`). */
+  json: string;
+  /** The `.cpuprofile` (`--profile`). */
+  cpuprofile: string;
+}
+
+/** Messages the webview sends (media/profile/main.js). */
+type FromWebview = { type: 'ready' } | { type: 'openCpuProfile' } | { type: 'openSource'; file: number; line: number };
+
+function isMessage(m: unknown): m is FromWebview {
+  if (typeof m !== 'object' || m === null) return false;
+  const t = (m as { type?: unknown }).type;
+  if (t === 'openSource') {
+    const { file, line } = m as { file?: unknown; line?: unknown };
+    return Number.isInteger(file) && Number.isInteger(line);
+  }
+  return t === 'ready' || t === 'openCpuProfile';
+}
+
+/** The files recorded in the state the webview persisted, if they are where pvlab writes profiles. */
+function filesFromState(state: unknown, storageDirs: readonly string[]): ProfileFiles | undefined {
+  const files = typeof state === 'object' && state !== null ? (state as { files?: unknown }).files : undefined;
+  if (typeof files !== 'object' || files === null) return undefined;
+  const { json, cpuprofile } = files as { json?: unknown; cpuprofile?: unknown };
+  if (typeof json !== 'string' || typeof cpuprofile !== 'string') return undefined;
+  const inside = (p: string): boolean =>
+    path.isAbsolute(p) &&
+    storageDirs.some((d) => {
+      const rel = path.relative(d, p);
+      return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+    });
+  return inside(json) && inside(cpuprofile) ? { json, cpuprofile } : undefined;
+}
+
+/** Scripts on, command links off, resources only from media/profile. */
+function webviewOptions(context: vscode.ExtensionContext): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return { enableScripts: true, enableCommandUris: false, localResourceRoots: [mediaRoot(context)] };
+}
+
+const mediaRoot = (context: vscode.ExtensionContext): vscode.Uri => vscode.Uri.joinPath(context.extensionUri, 'media', 'profile');
+
+/** Reads and checks a Profile JSON file. */
+export async function readProfile(file: string): Promise<Profile> {
+  const value: unknown = JSON.parse(await readFile(file, 'utf8'));
+  if (!isProfile(value)) throw new Error(`${file} is not a pvlab profile (version 1)`);
+  return value;
+}
+
+/**
+ * The single profile panel: flame graphs, vCPU timeline and tables of the last
+ * profile. The webview asks for its data when it (re)loads ("ready") and keeps
+ * only the file locations and its own UI state in setState, so a restored
+ * panel re-reads the profile from disk.
+ */
+export class ProfilePanel {
+  private static current: ProfilePanel | undefined;
+  private profile: Profile | undefined;
+  private files: ProfileFiles | undefined;
+  private problem = 'Loading the profile…';
+
+  private constructor(private readonly panel: vscode.WebviewPanel, private readonly context: vscode.ExtensionContext) {
+    panel.webview.options = webviewOptions(context);
+    panel.webview.html = profileHtml(panel.webview, mediaRoot(context));
+    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'icons', 'pvk-file.svg');
+    const subscriptions = [
+      panel.webview.onDidReceiveMessage((m: unknown) => {
+        if (isMessage(m)) void this.onMessage(m);
+      }),
+    ];
+    panel.onDidDispose(() => {
+      if (ProfilePanel.current === this) ProfilePanel.current = undefined;
+      for (const s of subscriptions) s.dispose();
+    });
+    ProfilePanel.current = this;
+  }
+
+  /** Shows `profile` in the panel, creating it beside the editor or revealing it. */
+  static show(context: vscode.ExtensionContext, profile: Profile, files: ProfileFiles): void {
+    let current = ProfilePanel.current;
+    if (current) current.panel.reveal(undefined, false);
+    else {
+      const panel = vscode.window.createWebviewPanel(PROFILE_VIEW_TYPE, 'Profile', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, webviewOptions(context));
+      current = new ProfilePanel(panel, context);
+    }
+    current.load(profile, files);
+  }
+
+  /** Brings back a panel VS Code restored after a reload, from the files its webview state names. */
+  static async restore(context: vscode.ExtensionContext, panel: vscode.WebviewPanel, state: unknown): Promise<Profile | undefined> {
+    ProfilePanel.current?.panel.dispose();
+    const view = new ProfilePanel(panel, context);
+    const dirs = [context.storageUri, context.globalStorageUri].flatMap((u) => (u ? [u.fsPath] : []));
+    const files = filesFromState(state, dirs);
+    if (!files) return void view.fail('This profile was not saved. Run “pvlab: Profile System” again.');
+    try {
+      const profile = await readProfile(files.json);
+      view.load(profile, files);
+      return profile;
+    } catch (e) {
+      view.fail(`The profile at ${files.json} could not be read (${e instanceof Error ? e.message : String(e)}). Run “pvlab: Profile System” again.`);
+      return undefined;
+    }
+  }
+
+  private load(profile: Profile, files: ProfileFiles): void {
+    this.profile = profile;
+    this.files = files;
+    this.panel.title = `Profile · ${profile.system}`;
+    void this.post();
+  }
+
+  private fail(message: string): void {
+    this.profile = undefined;
+    this.problem = message;
+    this.panel.title = 'Profile';
+    void this.post();
+  }
+
+  /** Sends the current data; a webview that is not loaded yet asks again with "ready". */
+  private post(): Thenable<boolean> {
+    if (!this.profile || !this.files) return this.panel.webview.postMessage({ type: 'problem', message: this.problem });
+    return this.panel.webview.postMessage({ type: 'profile', view: profileView(this.profile), files: this.files });
+  }
+
+  private async onMessage(m: FromWebview): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        await this.post();
+        return;
+      case 'openCpuProfile':
+        return this.openCpuProfile();
+      case 'openSource': {
+        const file = this.profile?.files[m.file];
+        if (!file || m.line < 1) return;
+        const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+        const at = new vscode.Position(Math.min(m.line, doc.lineCount) - 1, 0);
+        await vscode.window.showTextDocument(doc, { viewColumn: this.otherColumn(), selection: new vscode.Range(at, at) });
+        return;
+      }
+    }
+  }
+
+  /** Opens the `.cpuprofile` with VS Code's own editor for it (the built-in profile viewer). */
+  private async openCpuProfile(): Promise<void> {
+    const file = this.files?.cpuprofile;
+    if (!file) return;
+    try {
+      await stat(file);
+    } catch {
+      void vscode.window.showWarningMessage(`pvlab: ${file} is gone; run “pvlab: Profile System” again.`);
+      return;
+    }
+    await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), { viewColumn: this.otherColumn() });
+  }
+
+  private otherColumn(): vscode.ViewColumn {
+    return this.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One;
+  }
+}
+
+/** Registers the serializer that restores the profile panel after a reload; `onRestored` gets the profile it re-read. */
+export function registerProfileView(context: vscode.ExtensionContext, onRestored: (profile: Profile) => void): void {
+  context.subscriptions.push(
+    vscode.window.registerWebviewPanelSerializer(PROFILE_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+        const profile = await ProfilePanel.restore(context, panel, state);
+        if (profile) onRestored(profile);
+      },
+    }),
+  );
+}
