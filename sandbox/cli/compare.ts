@@ -1,6 +1,6 @@
 import { diskHost } from '../lang/fileHost.js';
 import { normalizePath, Workspace } from '../lang/program.js';
-import { compareSystem, type Comparison, type DomainComparison, type VariantRunner, type VariantResult } from '../profile/compare.js';
+import { compareSystem, profilingRunner, type Comparison, type DomainComparison, type VariantResult } from '../profile/compare.js';
 import { toJsonDiagnostic, formatHuman } from './diagnosticOutput.js';
 import type { CliIo } from './io.js';
 
@@ -57,13 +57,13 @@ function parseArgs(args: readonly string[], io: CliIo): CompareArgs | number {
  * patched pvops and hvm, with each one's overhead. 0 on success, 2 for usage
  * or compile errors.
  */
-export function runCompare(args: readonly string[], io: CliIo, runner?: VariantRunner): number {
+export function runCompare(args: readonly string[], io: CliIo): number {
   const parsed = parseArgs(args, io);
   if (typeof parsed === 'number') return parsed;
   const ws = new Workspace(diskHost);
   const file = normalizePath(parsed.file);
   if (!ws.file(file)) return io.usage(`cannot read ${parsed.file}`);
-  const result = compareSystem(ws, { file, system: parsed.system, maxCycles: parsed.maxCycles, runner });
+  const result = compareSystem(ws, { file, system: parsed.system, maxCycles: parsed.maxCycles, runner: profilingRunner(file, (f) => ws.file(f)?.source.text) });
   if (!result.ok) {
     for (const d of result.diagnostics) io.err(formatHuman(toJsonDiagnostic(ws, d), io.cwd));
     io.err(`pvlab: ${result.message}`);

@@ -14,7 +14,10 @@ import type { Diagnostic } from '../lang/diagnostics.js';
 import { Hypervisor, type RunEnd } from '../hv/hypervisor.js';
 import { bootSystem, makeEngine } from '../run/boot.js';
 import { runReport, type DomainReport } from '../run/report.js';
+import { FastEngine } from '../vm/fastEngine.js';
 import type { Program } from '../vm/ir.js';
+import { buildProfile } from './build.js';
+import { Recorder } from './recorder.js';
 import type { Profile } from './types.js';
 
 export type VariantName = 'native' | 'pv' | 'pv+patch_pvops' | 'hvm';
@@ -33,6 +36,20 @@ export const plainRunner: VariantRunner = (hv) => {
   hv.engine = makeEngine(hv);
   return { end: hv.run(), profile: null };
 };
+
+/**
+ * Runs on the profiling engine — the same cycles as the fast engine, and a
+ * profile for the hot-function tables (as profileSystem() runs a system).
+ */
+export function profilingRunner(systemFile: string, readText: (path: string) => string | undefined): VariantRunner {
+  return (hv) => {
+    const recorder = new Recorder(hv.domains);
+    hv.engine = new FastEngine(hv, false, recorder);
+    hv.scheduling = recorder;
+    const end = hv.run();
+    return { end, profile: buildProfile(hv, recorder, systemFile, readText) };
+  };
+}
 
 export interface CompareRequest {
   file: string;

@@ -139,6 +139,26 @@ system waits {
 }
 `,
   );
+  write(
+    'recursive/fact.pvk',
+    `system fact {
+    hypervisor none;
+    domain k { kernel "kernel.pvk"; memory 1; privileged; }
+}
+`,
+  );
+  write(
+    'recursive/kernel.pvk',
+    `fn fact(n: u32) -> u32 {
+    if (n == 0) { return 1; }
+    return n * fact(n - 1);
+}
+
+fn main() -> u32 {
+    return fact(3) - 6;
+}
+`,
+  );
   write('broken/broken.pvk', `system broken {\n    hypervisor none;\n    domain k { kernel "k.pvk"; privileged; }\n}\n`);
   write('broken/k.pvk', `fn main() -> u32 {\n    let x: bool = 1;\n    return 0;\n}\n`);
 }, 180000);
@@ -204,6 +224,66 @@ describe('pvlab compare: the paravirt example (examples/paravirt/README.md)', ()
     const b = pvlab('compare', PARAVIRT, '--json');
     expect(a.stdout).toBe(b.stdout);
     expect(pvlab('compare', PARAVIRT).stdout).toBe(pvlab('compare', PARAVIRT).stdout);
+  });
+});
+
+describe('pvlab compare: hot functions', () => {
+  // Inclusive cycles of each function, by hand from examples/paravirt/kernel.pvk and cpu.pvk.
+  // A pvop call's +8 (+5 patched) is charged in the caller; the impl's own body is
+  //   irq_disable / irq_enable: native and hvm `cli();`/`sti();` 1 + 2 = 3; xen `mem8[…] = 1;` 1 + 1 = 2;
+  //   load_cr3: `write_cr3(v);` 1 + 200 = 201, in pv + 1000 for the trap = 1,201.
+  // update, per call: 2 × (statement 1 + pvop 8 + body) + mem32 += (3) + critical_sections += (1):
+  //   native/hvm 2 × 12 + 4 = 28, pv 2 × 11 + 4 = 26, patched 2 × (1 + 5 + 2) + 4 = 20; × 100 calls.
+  // main is the whole domain.
+  it('lists each function with its cycles in every variant, against native', () => {
+    const c = compareJson(PARAVIRT, '--system', 'pv');
+    const rows = c.domains[0].functions.map((f) => [f.name, ...f.variants.map((v) => v.cycles)]);
+    expect(rows).toEqual([
+      ['main', 3765, 4565, 3962, 3765],
+      ['update', 2800, 2600, 2000, 2800],
+      ['cpu.irq_disable', 300, 200, 200, 300],
+      ['cpu.irq_enable', 300, 200, 200, 300],
+      ['cpu.load_cr3', 201, 1201, 1201, 201],
+    ]);
+    const update = c.domains[0].functions[1].variants;
+    expect(update.map((v) => [v.variant, v.overhead, v.overheadPercent])).toEqual([
+      ['native', 0, 0],
+      ['pv', -200, -7.14],
+      ['pv+patch_pvops', -800, -28.57],
+      ['hvm', 0, 0],
+    ]);
+
+    const r = pvlab('compare', PARAVIRT);
+    expect(r.stdout).toContain('  hot functions (inclusive cycles; top 5 of 5 by native)');
+    expect(r.stdout).toMatch(/^ {2}function\s+native\s+pv\s+pv\+patch_pvops\s+hvm$/m);
+    expect(r.stdout).toMatch(/^ {2}update\s+2,800\s+2,600 \(-7%\)\s+2,000 \(-29%\)\s+2,800 \(0%\)$/m);
+    expect(r.stdout).toMatch(/^ {2}cpu\.load_cr3\s+201\s+1,201 \(\+498%\)\s+1,201 \(\+498%\)\s+201 \(0%\)$/m);
+  });
+
+  it('counts a recursive function once: the inclusive time of its outermost calls', () => {
+    // fact(n > 0): condition 1 + `return n * fact(n - 1);` 1 + call 5 = 7 plus the inner call;
+    // fact(0): condition 1 + return 1 = 2. fact(3) = 3 × 7 + 2 = 23 (not 23 + 16 + 9 + 2).
+    // main: `return fact(3) - 6;` 1 + call 5 + 23 = 29. No pvops, no privileged instructions,
+    // no hypercalls: 29 in every variant.
+    const c = compareJson(path.join(tmp, 'recursive/fact.pvk'));
+    const d = c.domains[0];
+    expect(d.baseline).toBe('native');
+    expect(numbers(d)).toEqual({ native: [29, 0, 0], pv: [29, 0, 0], 'pv+patch_pvops': [29, 0, 0], hvm: [29, 0, 0] });
+    expect(d.functions.map((f) => [f.name, ...f.variants.map((v) => v.cycles)])).toEqual([
+      ['main', 29, 29, 29, 29],
+      ['fact', 23, 23, 23, 23],
+    ]);
+  });
+
+  it('with native not possible, functions are measured against pv', () => {
+    const c = compareJson('examples/tour/tour.pvk');
+    for (const d of c.domains) {
+      expect(d.functions.length).toBeGreaterThan(0);
+      expect(d.functions[0].name).toBe('main');
+      const [native, pv] = d.functions[0].variants;
+      expect(native).toEqual({ variant: 'native', cycles: null, overhead: null, overheadPercent: null });
+      expect(pv).toMatchObject({ cycles: d.variants[1].cycles, overhead: 0 });
+    }
   });
 });
 
