@@ -10,7 +10,7 @@ export interface CliIo {
 export const USAGE = `usage:
   pvlab check FILE|DIR… [--json]
   pvlab run SYSTEM_FILE [--system NAME] [--json] [--max-cycles N] [--patch-pvops] [--engine fast|step|interpreter]
-            [--profile OUT.cpuprofile] [--trace OUT.json]
+            [--profile OUT.cpuprofile] [--trace OUT.json] [--profile-json OUT.json] [--summary]
   pvlab compare SYSTEM_FILE [--system NAME] [--json] [--max-cycles N]`;
 
 export function processIo(): CliIo {

@@ -1,4 +1,11 @@
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { diskHost } from '../lang/fileHost.js';
+import { toCpuProfile } from '../profile/cpuprofile.js';
+import { profileSystem } from '../profile/profileSystem.js';
+import { formatProfileSummary } from '../profile/summaryText.js';
+import { toTrace } from '../profile/trace.js';
+import type { Profile } from '../profile/types.js';
 import { normalizePath, Workspace } from '../lang/program.js';
 import { bootSystem, type EngineKind } from '../run/boot.js';
 import { runExitStatus, runReport } from '../run/report.js';
@@ -15,12 +22,14 @@ interface RunArgs {
   maxCycles: number;
   patchPvops: boolean;
   profile?: string;
+  profileJson?: string;
   trace?: string;
+  summary: boolean;
   engine?: EngineKind;
 }
 
 function parseArgs(args: readonly string[], io: CliIo): RunArgs | number {
-  const out: Partial<RunArgs> & { json: boolean; patchPvops: boolean; maxCycles: number } = { json: false, patchPvops: false, maxCycles: DEFAULT_MAX_CYCLES };
+  const out: Partial<RunArgs> & { json: boolean; patchPvops: boolean; maxCycles: number; summary: boolean } = { json: false, patchPvops: false, maxCycles: DEFAULT_MAX_CYCLES, summary: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = (): string | undefined => {
@@ -34,6 +43,9 @@ function parseArgs(args: readonly string[], io: CliIo): RunArgs | number {
         break;
       case '--patch-pvops':
         out.patchPvops = true;
+        break;
+      case '--summary':
+        out.summary = true;
         break;
       case '--engine': {
         const v = value();
@@ -54,10 +66,12 @@ function parseArgs(args: readonly string[], io: CliIo): RunArgs | number {
         break;
       }
       case '--profile':
+      case '--profile-json':
       case '--trace': {
         const v = value();
         if (!v) return io.usage(`${a} needs an output file`);
         if (a === '--profile') out.profile = v;
+        else if (a === '--profile-json') out.profileJson = v;
         else out.trace = v;
         break;
       }
@@ -75,10 +89,10 @@ function parseArgs(args: readonly string[], io: CliIo): RunArgs | number {
 export function runRun(args: readonly string[], io: CliIo): number {
   const parsed = parseArgs(args, io);
   if (typeof parsed === 'number') return parsed;
-  if (parsed.profile || parsed.trace) return io.usage('--profile and --trace are not available yet in this build');
   const ws = new Workspace(diskHost);
   const file = normalizePath(parsed.file);
   if (!ws.file(file)) return io.usage(`cannot read ${parsed.file}`);
+  if (parsed.profile || parsed.profileJson || parsed.trace || parsed.summary) return runProfiled(parsed, ws, file, io);
   const boot = bootSystem(ws, { file, system: parsed.system, options: { maxCycles: parsed.maxCycles, patchPvops: parsed.patchPvops || undefined }, engine: parsed.engine });
   if (!boot.ok) {
     for (const d of boot.diagnostics) io.err(formatHuman(toJsonDiagnostic(ws, d), io.cwd));
@@ -89,5 +103,42 @@ export function runRun(args: readonly string[], io: CliIo): number {
   const report = runReport(boot.hv, end);
   if (parsed.json) io.out(JSON.stringify(report, null, 2));
   else io.out(formatSummary(report, boot.hv, io.cwd));
+  return runExitStatus(report);
+}
+
+/** Writes one output file; a clear message (not a stack trace) when it cannot. */
+function writeOutput(io: CliIo, file: string, text: string): boolean {
+  try {
+    writeFileSync(path.resolve(io.cwd, file), text);
+    return true;
+  } catch (e) {
+    io.err(`pvlab: cannot write ${file}: ${e instanceof Error ? e.message.replace(/^[A-Z]+: /, '') : String(e)}`);
+    return false;
+  }
+}
+
+/** `pvlab run` with --profile, --profile-json, --trace or --summary: the same run on the profiling engine. */
+function runProfiled(parsed: RunArgs, ws: Workspace, file: string, io: CliIo): number {
+  if (parsed.engine !== undefined && parsed.engine !== 'fast') return io.usage('profiles are taken on the fast engine; drop --engine');
+  const result = profileSystem(ws, { file, system: parsed.system, options: { maxCycles: parsed.maxCycles, patchPvops: parsed.patchPvops || undefined } });
+  if (!result.ok) {
+    for (const d of result.diagnostics) io.err(formatHuman(toJsonDiagnostic(ws, d), io.cwd));
+    io.err(`pvlab: ${result.message}`);
+    return 2;
+  }
+  const { report, profile } = result;
+  const outputs: [string | undefined, (p: Profile) => unknown][] = [
+    [parsed.profile, toCpuProfile],
+    [parsed.profileJson, (p) => p],
+    [parsed.trace, toTrace],
+  ];
+  for (const [target, convert] of outputs) {
+    if (target !== undefined && !writeOutput(io, target, JSON.stringify(convert(profile)))) return 2;
+  }
+  if (parsed.json) io.out(JSON.stringify(report, null, 2));
+  else {
+    io.out(formatSummary(report, result.hv, io.cwd));
+    io.out(formatProfileSummary(profile, io.cwd));
+  }
   return runExitStatus(report);
 }

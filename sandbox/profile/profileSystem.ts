@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../lang/diagnostics.js';
 import type { Workspace } from '../lang/program.js';
-import type { BootOptions } from '../hv/hypervisor.js';
+import type { BootOptions, Hypervisor } from '../hv/hypervisor.js';
 import { bootSystem } from '../run/boot.js';
 import { runReport, type RunReport } from '../run/report.js';
 import { FastEngine } from '../vm/fastEngine.js';
@@ -16,7 +16,7 @@ export interface ProfileRequest {
 }
 
 export type ProfileResult =
-  | { ok: true; report: RunReport; profile: Profile }
+  | { ok: true; report: RunReport; profile: Profile; hv: Hypervisor }
   | { ok: false; diagnostics: Diagnostic[]; message: string };
 
 /**
@@ -34,5 +34,5 @@ export function profileSystem(ws: Workspace, request: ProfileRequest): ProfileRe
   const end = hv.run();
   const report = runReport(hv, end);
   const profile = buildProfile(hv, recorder, request.file, (f) => ws.file(f)?.source.text);
-  return { ok: true, report, profile };
+  return { ok: true, report, profile, hv };
 }

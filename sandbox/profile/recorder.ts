@@ -51,7 +51,7 @@ interface VcpuState {
   /** The vCPU (re)starts at main: push main's node when it next runs. */
   fresh: boolean;
   /** For the summary: what it is doing since when (machine time). */
-  state: 'runnable' | 'blocked' | 'off';
+  state: 'running' | 'runnable' | 'blocked' | 'off';
   since: number;
   runnable: number;
   blocked: number;
@@ -153,6 +153,10 @@ export class Recorder {
     cursor.top = st.top;
     cursor.last = st.last;
     cursor.base = v.cycles;
+    if (st.state === 'runnable') st.runnable += Math.max(0, clock - st.since);
+    else if (st.state === 'blocked') st.blocked += Math.max(0, clock - st.since);
+    st.state = 'running';
+    st.since = clock;
     if (st.fresh) {
       st.fresh = false;
       this.push(v.domain.program.main, 0);
@@ -320,9 +324,8 @@ export class Recorder {
 
   /** A run of `v` from `start` to `end` (machine time) ended; `v.status` says what it does next. */
   ran(v: Vcpu, start: number, end: number): void {
+    void start;
     const st = this.vcpus.get(v) as VcpuState;
-    if (st.state === 'runnable') st.runnable += Math.max(0, start - st.since);
-    else if (st.state === 'blocked') st.blocked += Math.max(0, start - st.since);
     st.state = v.status === 'blocked' ? 'blocked' : v.status === 'runnable' && v.domain.state === 'running' ? 'runnable' : 'off';
     st.since = end;
   }

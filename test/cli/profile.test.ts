@@ -1,0 +1,187 @@
+/**
+ * `pvlab run --profile / --trace / --profile-json / --summary` through the
+ * real built CLI: the .cpuprofile has the V8 profile shape VS Code's viewer
+ * reads, maps back to the right pvk lines, and its time is exactly the run's
+ * cycles; the trace is Chrome trace-event JSON with no overlapping slices on
+ * any vCPU thread.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CpuProfile } from '../../sandbox/profile/cpuprofile.js';
+import type { Trace } from '../../sandbox/profile/trace.js';
+import type { Profile } from '../../sandbox/profile/types.js';
+import type { RunReport } from '../../sandbox/run/report.js';
+import { pvlab, ROOT } from '../unit/sandbox/helpers.js';
+
+const out = fs.mkdtempSync(path.join(os.tmpdir(), 'pvlab-profile-'));
+afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+interface Outputs {
+  report: RunReport;
+  cpu: CpuProfile;
+  trace: Trace;
+  profile: Profile;
+  summary: string;
+}
+
+function profileRun(name: string, args: string[]): Outputs {
+  const cpu = path.join(out, `${name}.cpuprofile`);
+  const trace = path.join(out, `${name}.trace.json`);
+  const data = path.join(out, `${name}.profile.json`);
+  const json = pvlab(['run', ...args, '--json', '--profile', cpu, '--trace', trace, '--profile-json', data]);
+  expect(json.stderr).toBe('');
+  expect(json.status).toBe(0);
+  const text = pvlab(['run', ...args, '--summary']);
+  expect(text.status).toBe(0);
+  return {
+    report: JSON.parse(json.stdout) as RunReport,
+    cpu: JSON.parse(fs.readFileSync(cpu, 'utf8')) as CpuProfile,
+    trace: JSON.parse(fs.readFileSync(trace, 'utf8')) as Trace,
+    profile: JSON.parse(fs.readFileSync(data, 'utf8')) as Profile,
+    summary: text.stdout,
+  };
+}
+
+const CASES: [string, string[]][] = [
+  ['tour', ['examples/tour/tour.pvk']],
+  ['paravirt-pv', ['examples/paravirt/paravirt.pvk', '--system', 'pv']],
+  ['paravirt-bare', ['examples/paravirt/paravirt.pvk', '--system', 'bare_metal']],
+];
+
+describe.each(CASES)('pvlab run %s with every profile output', (name, args) => {
+  const o = profileRun(name, args);
+
+  it('prints the same report as a run without profiling', () => {
+    const plain = pvlab(['run', ...args, '--json']);
+    expect(JSON.parse(plain.stdout)).toEqual(o.report);
+  });
+
+  it('writes a .cpuprofile of the V8 profile shape', () => {
+    const { cpu } = o;
+    const ids = new Set(cpu.nodes.map((n) => n.id));
+    expect(ids.size).toBe(cpu.nodes.length);
+    expect(cpu.nodes[0].callFrame.functionName).toBe('(root)');
+    const parents = new Map<number, number>();
+    for (const n of cpu.nodes) {
+      expect(typeof n.callFrame.functionName).toBe('string');
+      expect(typeof n.callFrame.scriptId).toBe('string');
+      expect(typeof n.callFrame.url).toBe('string');
+      expect(Number.isInteger(n.callFrame.lineNumber)).toBe(true);
+      expect(Number.isInteger(n.hitCount)).toBe(true);
+      for (const c of n.children ?? []) {
+        expect(ids.has(c)).toBe(true);
+        expect(parents.has(c)).toBe(false);
+        parents.set(c, n.id);
+      }
+    }
+    // a tree: every node but the root has exactly one parent
+    expect(parents.size).toBe(cpu.nodes.length - 1);
+    expect(cpu.samples.length).toBe(cpu.timeDeltas.length);
+    for (const s of cpu.samples) expect(ids.has(s)).toBe(true);
+    expect(cpu.timeDeltas.every((d) => d >= 0)).toBe(true);
+  });
+
+  it("covers exactly the run's cycles: one cycle is one nanosecond, under either sample convention", () => {
+    const { cpu, report, profile } = o;
+    const total = report.domains.reduce((a, d) => a + d.cycles, 0) + profile.summary.hypervisor + profile.summary.idle;
+    const sum = cpu.timeDeltas.reduce((a, b) => a + b, 0);
+    expect(Math.round(sum * 1000)).toBe(total);
+    expect(Math.round((cpu.endTime - cpu.startTime) * 1000)).toBe(total);
+    // self time per node: a sample owning the delta after it (DevTools) or before it (VS Code)
+    const after = new Map<number, number>();
+    const before = new Map<number, number>();
+    for (let i = 0; i < cpu.samples.length; i++) {
+      after.set(cpu.samples[i], (after.get(cpu.samples[i]) ?? 0) + (cpu.timeDeltas[i + 1] ?? 0));
+      before.set(cpu.samples[i], (before.get(cpu.samples[i]) ?? 0) + (i > 0 ? cpu.timeDeltas[i - 1] : 0));
+    }
+    for (const n of cpu.nodes) {
+      expect(Math.round((after.get(n.id) ?? 0) * 1000), n.callFrame.functionName).toBe(n.hitCount);
+      expect(Math.round((before.get(n.id) ?? 0) * 1000), n.callFrame.functionName).toBe(n.hitCount);
+      const ticks = (n.positionTicks ?? []).reduce((a, t) => a + t.ticks, 0);
+      if (n.positionTicks) expect(ticks).toBe(n.hitCount);
+    }
+  });
+
+  it('maps functions back to their pvk files and lines', () => {
+    for (const n of o.cpu.nodes) {
+      if (n.callFrame.url === '') continue;
+      const file = fileURLToPath(n.callFrame.url);
+      const lines = fs.readFileSync(file, 'utf8').split('\n');
+      const name = n.callFrame.functionName.replace(/ \[(xen|native)\]$/, '').split('.').pop() as string;
+      // lineNumber is 0-based and points at the `fn` of the function
+      expect(lines[n.callFrame.lineNumber], `${n.callFrame.functionName} in ${file}`).toMatch(new RegExp(`\\bfn\\s+${name}\\b`));
+      for (const t of n.positionTicks ?? []) {
+        expect(t.line).toBeGreaterThan(n.callFrame.lineNumber);
+        expect(lines[t.line - 1].trim().length).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('writes trace-event JSON: one process per domain, one thread per vCPU, no overlapping slices', () => {
+    const events = o.trace.traceEvents;
+    const names = events.filter((e) => e.ph === 'M' && e.name === 'process_name').map((e) => e.pid);
+    expect(names).toEqual(o.report.domains.map((d) => d.id + 1));
+    const slices = events.filter((e) => e.ph === 'X');
+    expect(slices.length).toBeGreaterThan(0);
+    const byThread = new Map<string, { ts: number; dur: number }[]>();
+    for (const e of slices) {
+      expect(e.dur).toBeGreaterThan(0);
+      const key = `${e.pid}/${e.tid}`;
+      byThread.set(key, [...(byThread.get(key) ?? []), { ts: e.ts as number, dur: e.dur as number }]);
+    }
+    for (const [thread, list] of byThread) {
+      list.sort((a, b) => a.ts - b.ts);
+      // in cycles (µs × 1000, rounded: the JSON holds fractional µs)
+      for (let i = 1; i < list.length; i++) expect(Math.round(list[i].ts * 1000), thread).toBeGreaterThanOrEqual(Math.round((list[i - 1].ts + list[i - 1].dur) * 1000));
+    }
+    // the slices of a domain cover exactly the cycles it ran
+    for (const d of o.report.domains) {
+      const ran = slices.filter((e) => e.pid === d.id + 1).reduce((a, e) => a + (e.args?.cycles as number), 0);
+      expect(ran).toBe(d.cycles);
+    }
+  });
+
+  it('prints a summary with where each domain spent its time and its hypercalls, traps and exits', () => {
+    for (const d of o.report.domains) {
+      expect(o.summary).toContain(`${d.name} (domid ${d.id}, ${d.mode}): running ${d.cycles.toLocaleString('en-US')}`);
+      for (const [hc, count] of Object.entries(d.hypercalls)) expect(o.summary).toMatch(new RegExp(`hypercall ${hc}\\s+${count}\\s`));
+      for (const [t, count] of Object.entries(d.traps)) expect(o.summary).toMatch(new RegExp(`trap ${t}\\s+${count}\\s`));
+    }
+    expect(o.summary).toContain('hot functions (self cycles)');
+  });
+});
+
+describe('profile outputs and bad input', () => {
+  it('the tour trace has event sends and deliveries as instants', () => {
+    const trace = profileRun('tour-events', ['examples/tour/tour.pvk']).trace;
+    const instants = trace.traceEvents.filter((e) => e.ph === 'i');
+    expect(instants.some((e) => e.name.startsWith('send → '))).toBe(true);
+    expect(instants.some((e) => e.name.startsWith('deliver port '))).toBe(true);
+  });
+
+  it('says which output file it cannot write, without a stack trace', () => {
+    const r = pvlab(['run', 'examples/tour/tour.pvk', '--profile', path.join(out, 'no-such-dir', 'x.cpuprofile')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('cannot write');
+    expect(r.stderr).toContain('x.cpuprofile');
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('needs a file name after --profile', () => {
+    const r = pvlab(['run', 'examples/tour/tour.pvk', '--profile']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--profile needs an output file');
+  });
+
+  it('is deterministic: two profiles of the same system are byte-identical', () => {
+    const a = path.join(out, 'a.cpuprofile');
+    const b = path.join(out, 'b.cpuprofile');
+    pvlab(['run', 'examples/tour/tour.pvk', '--profile', a]);
+    pvlab(['run', 'examples/tour/tour.pvk', '--profile', b]);
+    expect(fs.readFileSync(a, 'utf8')).toBe(fs.readFileSync(b, 'utf8'));
+    expect(ROOT.length).toBeGreaterThan(0);
+  });
+});
