@@ -14,10 +14,8 @@ import type { Diagnostic } from '../lang/diagnostics.js';
 import { Hypervisor, type RunEnd } from '../hv/hypervisor.js';
 import { bootSystem, makeEngine } from '../run/boot.js';
 import { runReport, type DomainReport } from '../run/report.js';
-import { FastEngine } from '../vm/fastEngine.js';
 import type { Program } from '../vm/ir.js';
-import { buildProfile } from './build.js';
-import { Recorder } from './recorder.js';
+import { profileHypervisor } from './profileSystem.js';
 import type { Profile } from './types.js';
 
 export type VariantName = 'native' | 'pv' | 'pv+patch_pvops' | 'hvm';
@@ -42,13 +40,7 @@ export const plainRunner: VariantRunner = (hv) => {
  * profile for the hot-function tables (as profileSystem() runs a system).
  */
 export function profilingRunner(systemFile: string, readText: (path: string) => string | undefined): VariantRunner {
-  return (hv) => {
-    const recorder = new Recorder(hv.domains);
-    hv.engine = new FastEngine(hv, false, recorder);
-    hv.scheduling = recorder;
-    const end = hv.run();
-    return { end, profile: buildProfile(hv, recorder, systemFile, readText) };
-  };
+  return (hv) => profileHypervisor(hv, systemFile, readText);
 }
 
 export interface CompareRequest {

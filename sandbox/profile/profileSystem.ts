@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../lang/diagnostics.js';
 import type { Workspace } from '../lang/program.js';
-import type { BootOptions, Hypervisor } from '../hv/hypervisor.js';
+import type { BootOptions, Hypervisor, RunEnd } from '../hv/hypervisor.js';
 import { bootSystem } from '../run/boot.js';
 import { runReport, type RunReport } from '../run/report.js';
 import { FastEngine } from '../vm/fastEngine.js';
@@ -28,11 +28,15 @@ export function profileSystem(ws: Workspace, request: ProfileRequest): ProfileRe
   const boot = bootSystem(ws, { file: request.file, system: request.system, options: request.options });
   if (!boot.ok) return { ok: false, diagnostics: boot.diagnostics, message: boot.message };
   const hv = boot.hv;
+  const { end, profile } = profileHypervisor(hv, request.file, (f) => ws.file(f)?.source.text);
+  return { ok: true, report: runReport(hv, end), profile, hv };
+}
+
+/** Runs a booted, not yet started hypervisor on the profiling engine to its end. */
+export function profileHypervisor(hv: Hypervisor, systemFile: string, readText: (path: string) => string | undefined): { end: RunEnd; profile: Profile } {
   const recorder = new Recorder(hv.domains);
   hv.engine = new FastEngine(hv, false, recorder);
   hv.scheduling = recorder;
   const end = hv.run();
-  const report = runReport(hv, end);
-  const profile = buildProfile(hv, recorder, request.file, (f) => ws.file(f)?.source.text);
-  return { ok: true, report, profile, hv };
+  return { end, profile: buildProfile(hv, recorder, systemFile, readText) };
 }
