@@ -36,18 +36,12 @@ export class LiveNode {
   ) {}
 }
 
-/**
- * What generated profiling code reads and writes at every boundary: the
- * node of the running frame, the vCPU's consumed cycles at the last engine
- * sync (`base`, so that now = base + R.cyc + c) and the consumed cycles up to
- * which everything has been attributed (`last`). One run at a time.
- */
-export const cursor = { top: null as unknown as LiveNode, base: 0, last: 0 };
+/** The node of the running frame (generated code keeps its own node in a local; host calls use this). One run at a time. */
+export const cursor = { top: null as unknown as LiveNode };
 
 interface VcpuState {
   root: LiveNode;
   top: LiveNode;
-  last: number;
   /** The vCPU (re)starts at main: push main's node when it next runs. */
   fresh: boolean;
   /** For the summary: what it is doing since when (machine time). */
@@ -86,11 +80,13 @@ export interface StatRecord {
 const TIMELINE_LIMIT = 200_000;
 
 /**
- * Attributes every cycle a vCPU consumes to a call-tree node and statement:
- * generated code moves `cursor` at boundaries, calls and returns; the engine
- * tells it about host calls (hypercalls, intrinsics, hlt, upcalls) and the
- * hypervisor about scheduling. Totals are exact by construction: each
- * attribution covers the consumed cycles since the previous one.
+ * Attributes every cycle a vCPU consumes to a call-tree node and statement.
+ * Generated profiling code charges the cycles it counts itself (statements,
+ * memory, calls) to its frame's node at its current statement position,
+ * before they reach the engine's shared count; the engine hands the host's
+ * charges (hypercalls, intrinsics, hlt, upcalls) to `hostCall`/`upcall`; the
+ * hypervisor reports scheduling. Every cycle a vCPU consumes enters its
+ * count through one of these, so the totals are exact.
  */
 export class Recorder {
   readonly root = new LiveNode(null, 'root', 'pvlab', null, -1, -1, new Float64Array(1));
@@ -107,6 +103,9 @@ export class Recorder {
   private state: VcpuState | null = null;
   private pcpu = 0;
   private segStart = 0;
+  /** Resuming a vCPU: its frames' nodes, outermost first, handed out by resumed(). */
+  private chain: LiveNode[] = [];
+  private chainAt = 0;
 
   constructor(domains: readonly Domain[]) {
     for (const d of domains) {
@@ -114,7 +113,7 @@ export class Recorder {
       this.domainNodes.push(node);
       for (const v of d.vcpus) {
         const vnode = this.child(node, `v${v.id}`, 'vcpu', `vCPU ${v.id}`, d, v.id, -1);
-        this.vcpus.set(v, { root: vnode, top: vnode, last: 0, fresh: true, state: d.state === 'paused' ? 'off' : 'runnable', since: 0, runnable: 0, blocked: 0 });
+        this.vcpus.set(v, { root: vnode, top: vnode, fresh: true, state: d.state === 'paused' ? 'off' : 'runnable', since: 0, runnable: 0, blocked: 0 });
       }
     }
   }
@@ -151,50 +150,41 @@ export class Recorder {
     this.pcpu = p;
     this.segStart = clock;
     cursor.top = st.top;
-    cursor.last = st.last;
-    cursor.base = v.cycles;
     if (st.state === 'runnable') st.runnable += Math.max(0, clock - st.since);
     else if (st.state === 'blocked') st.blocked += Math.max(0, clock - st.since);
     st.state = 'running';
     st.since = clock;
     if (st.fresh) {
       st.fresh = false;
-      this.push(v.domain.program.main, 0);
+      this.push(v.domain.program.main);
     }
+    // The frames resume outermost first; each takes back its node (upcall frames are not frames).
+    this.chain = [];
+    for (let n: LiveNode | null = cursor.top; n !== null && n !== st.root; n = n.parent) if (n.kind === 'function') this.chain.push(n);
+    this.chain.reverse();
+    this.chainAt = 0;
+  }
+
+  /** A resumed frame's node: the next one down the vCPU's stack. */
+  resumed(): LiveNode {
+    const n = this.chain[this.chainAt++];
+    cursor.top = n;
+    return n;
   }
 
   /** The engine stopped running `v` (after its last sync); `clock` is its pcpu's time. */
   leave(v: Vcpu, clock: number): void {
-    this.settle(v.cycles);
+    void v;
     const st = this.state as VcpuState;
     st.top = cursor.top;
-    st.last = cursor.last;
     this.slice('run', 'run', this.segStart, clock);
     this.vcpu = null;
     this.state = null;
   }
 
-  /** The engine synced: consumed cycles are `cycles` with nothing unflushed. */
-  synced(cycles: number): void {
-    cursor.base = cycles;
-  }
-
-  /** Attributes the cycles consumed up to `now` to the running frame's current statement. */
-  settle(now: number): void {
-    const n = cursor.top;
-    n.ln[n.cur] += now - cursor.last;
-    cursor.last = now;
-  }
-
-  /**
-   * A fresh call of function `fn` starts (generated code, after the caller
-   * flushed its cycles; `unsynced` is the engine's count since its last sync).
-   */
-  push(fn: number, unsynced = 0): void {
-    const now = cursor.base + unsynced;
+  /** A fresh call of function `fn` starts: its node (a child of the caller's) becomes the running one. */
+  push(fn: number): LiveNode {
     const top = cursor.top;
-    top.ln[top.cur] += now - cursor.last;
-    cursor.last = now;
     let node: LiveNode;
     if (top.kf === fn) node = top.kn as LiveNode;
     else {
@@ -207,15 +197,12 @@ export class Recorder {
     node.cur = 0;
     node.count++;
     cursor.top = node;
+    return node;
   }
 
-  /** The running function returns (generated code, after flushing its cycles). */
-  pop(unsynced = 0): void {
-    const now = cursor.base + unsynced;
-    const top = cursor.top;
-    top.ln[top.cur] += now - cursor.last;
-    cursor.last = now;
-    cursor.top = top.parent as LiveNode;
+  /** The running function returns (or an upcall's frame ends). */
+  pop(): void {
+    cursor.top = cursor.top.parent as LiveNode;
   }
 
   private pvopSite(caller: LiveNode, fn: number): void {
@@ -235,7 +222,7 @@ export class Recorder {
    * `kind` goes to its own frame under the running one, the rest
    * (`own`, e.g. an intrinsic's native cost) to the current statement.
    */
-  hostCall(kind: 'hypercall' | 'trap' | 'vmexit', name: string, loc: Loc, named: number, own: number, now: number, clock: number): void {
+  hostCall(kind: 'hypercall' | 'trap' | 'vmexit', name: string, loc: Loc, named: number, own: number, clock: number): void {
     const top = cursor.top;
     top.ln[top.cur] += own;
     const key = kind === 'hypercall' ? `h:${name}` : kind === 'trap' ? `t:${name}` : `x:${name}`;
@@ -243,8 +230,6 @@ export class Recorder {
     const node = this.child(top, key, kind, `[${kind} ${name}]`, v.domain, v.id, -1);
     node.ln[0] += named;
     node.count++;
-    cursor.last = now;
-    cursor.base = now;
     this.site(v.domain, v.domain.program, loc.file, loc.line, kind, name, named);
     this.stat(`${v.domain.id}:${kind}:${name}`, named);
     this.slice('run', 'run', this.segStart, clock - named);
@@ -253,14 +238,12 @@ export class Recorder {
   }
 
   /** An event upcall was charged (`cycles`): its frame becomes the running one until on_event returns. */
-  upcall(port: number, cycles: number, now: number, clock: number): void {
+  upcall(port: number, cycles: number, clock: number): void {
     const v = this.vcpu as Vcpu;
     const node = this.child(cursor.top, 'u', 'upcall', '[upcall]', v.domain, v.id, -1);
     node.ln[0] += cycles;
     node.count++;
     cursor.top = node;
-    cursor.last = now;
-    cursor.base = now;
     this.stat(`${v.domain.id}:upcall:`, cycles);
     this.slice('run', 'run', this.segStart, clock - cycles);
     this.slice('upcall', 'on_event', clock - cycles, clock);
@@ -269,8 +252,14 @@ export class Recorder {
   }
 
   /** on_event returned: leave the upcall's frame. */
-  upcallDone(unsynced: number): void {
-    this.pop(unsynced);
+  upcallDone(): void {
+    this.pop();
+  }
+
+  /** A host call charged `cycles` that belong to the running statement itself (an intrinsic's native cost). */
+  charged(cycles: number): void {
+    const top = cursor.top;
+    top.ln[top.cur] += cycles;
   }
 
   private site(d: Domain, program: Program, file: number, line: number, kind: SiteRecord['kind'], name: string, cycles: number): void {

@@ -70,7 +70,7 @@ class Generator {
       '"use strict";',
       'const imul = rt.imul, SUSPEND = rt.SUSPEND, R = rt.R, divu = rt.divu, divs = rt.divs, remu = rt.remu, rems = rt.rems;',
       'const ld = rt.ld, st = rt.st, intr = rt.intr, hcall = rt.hcall, halt = rt.halt, check = rt.check, overflow = rt.overflow;',
-      'const PC = rt.PC, pe = rt.pe, px = rt.px;',
+      'const pe = rt.pe, rn = rt.rn, CU = rt.CU;',
       'const capture = rt.capture, hasChild = rt.hasChild, resumeChild = rt.resumeChild, upcallDone = rt.upcallDone, limitStop = rt.limitStop, route = rt.route, hk = rt.hk, isFault = rt.isFault;',
       'let M = null, G = null, D = null, DISP = null, PVC = 0;',
       'const F = [];',
@@ -96,7 +96,7 @@ class Generator {
     const all = Array.from({ length: fn.slots }, (_, i) => `l${i}`).join(', ');
     return [
       `function f${fn.id}(rf${params.map((p) => `, ${p}`).join('')}) {`,
-      `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'rp = 0', 'site = 0', 'sk = 0', ...(this.profiling ? ['Q = 0', 'N = null'] : [])].join(', ')};`,
+      `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'rp = 0', 'site = 0', 'sk = 0', ...(this.profiling ? ['cu = 0', 'cm = 0'] : [])].join(', ')};`,
       // Cached per activation, refreshed after anything that can change them: the
       // cycles left before the next check must stop (0 while events may be pending)
       // and the domain memory's views and size.
@@ -104,14 +104,22 @@ class Generator {
       this.usesMemory ? 'let mb = M.bytes, mv = M.view, ml = M.limit, me = M.epoch;' : '',
       // What the debugger armed is fixed for a whole run: read it once per activation.
       this.stepping ? 'const HA = R.hall, HM = R.harm;' : '',
-      `if (rf !== undefined) { const L = rf.locals; ${restore} rp = rf.pc === 0 ? 0 : route(${fn.id}, rf.pc); }${this.profiling ? ` else pe(${fn.id});` : ''}`,
+      // Profiling: the frame's call-tree node (a fresh call enters a child of the caller's; a resumed frame takes its own back).
+      // Entering the caller's last-entered child again (most calls) is inlined; pvop impls always
+      // go through pe(), which also counts the call at the caller's pvop site.
+      this.profiling
+        ? fn.impl
+          ? `const PN = rf === undefined ? pe(${fn.id}) : rn(), LN = PN.ln;`
+          : `let PN = CU.top; if (rf !== undefined) PN = rn(); else if (PN.kf === ${fn.id}) { PN = PN.kn; PN.cur = 0; PN.count++; CU.top = PN; } else PN = pe(${fn.id});\nconst LN = PN.ln;`
+        : '',
+      `if (rf !== undefined) { const L = rf.locals; ${restore} rp = rf.pc === 0 ? 0 : route(${fn.id}, rf.pc);${this.profiling ? ' cu = PN.cur;' : ''} }`,
       'try {',
       // An upcall delivered at the entry check point resumes here; inside the try so
       // that a stop within it still captures this frame (at site 0: the entry).
       `if (rf !== undefined && rp === 0) { if (hasChild()) { resumeChild(); upcallDone(); ${this.refresh()} } else sk = R.skip; }`,
       body,
-      this.profiling ? 'R.cyc += c; px(); return 0;' : 'R.cyc += c; return 0;',
-      `} catch (e) { R.cyc += c; c = 0; if (e === SUSPEND || isFault(e)) capture(${fn.id}, site, [${all}]); throw e; }`,
+      this.profiling ? `${this.flush()} CU.top = PN.parent; return 0;` : 'R.cyc += c; return 0;',
+      `} catch (e) { ${this.flush()} if (e === SUSPEND || isFault(e)) capture(${fn.id}, site, [${all}]); throw e; }`,
       '}',
     ].join('\n');
   }
@@ -187,6 +195,25 @@ class Generator {
     }
   }
 
+  /**
+   * Moves the frame's cycle count `c` (plus `extra`) into the shared count.
+   * Profiling: first charges what the frame ran since its last mark (`cm`)
+   * to its current statement position `cu` in its node's counts `LN`, and
+   * publishes the position (`PN.cur`) for the host call or callee that follows
+   * (a plain call need not: if the callee suspends, the frame's catch publishes it).
+   */
+  private flush(extra = '', publish = true): string {
+    const plus = extra === '' ? '' : ` + ${extra}`;
+    if (!this.profiling) return `R.cyc += c${plus}; c = 0;`;
+    return `LN[cu] += c - cm${plus}; cm = 0;${publish ? ' PN.cur = cu;' : ''} R.cyc += c${plus}; c = 0;`;
+  }
+
+  /** flush() as a comma expression. */
+  private flushExpr(): string {
+    if (!this.profiling) return 'R.cyc += c, c = 0';
+    return 'LN[cu] += c - cm, cm = 0, PN.cur = cu, R.cyc += c, c = 0';
+  }
+
   private refresh(): string {
     return this.usesMemory ? REFRESH_BUDGET + REFRESH_MEMORY : REFRESH_BUDGET;
   }
@@ -207,14 +234,12 @@ class Generator {
         // Stepping: ask the hook where the debugger armed this boundary (or all of them),
         // except right where this frame resumes from a stop (sk).
         const hook = this.stepping
-          ? `if (sk === 0 && (HA || (HM !== null && HM[${s.id}] === 1))) { R.cyc += c; c = 0; site = ${-pc}; hk(${s.id}); ${this.refresh()} }\nsk = 0;\n`
+          ? `if (sk === 0 && (HA || (HM !== null && HM[${s.id}] === 1))) { ${this.flush()} site = ${-pc}; hk(${s.id}); ${this.refresh()} }\nsk = 0;\n`
           : '';
         // Profiling: what ran since the previous boundary belongs to the previous statement.
-        const profile = this.profiling
-          ? `Q = PC.base + R.cyc + c; N = PC.top; N.ln[N.cur] += Q - PC.last; PC.last = Q; N.cur = ${this.positions.get(s.id) as number};\n`
-          : '';
+        const profile = this.profiling ? `LN[cu] += c - cm; cm = c; cu = ${this.positions.get(s.id) as number};\n` : '';
         if (!s.check) return `${hook}${profile}c += ${COSTS.statement};`;
-        return `if (c >= b) { site = ${-pc}; R.cyc += c; c = 0; check(); ${this.refresh()} }\n${hook}${profile}c += ${COSTS.statement};`;
+        return `if (c >= b) { site = ${-pc}; ${this.flush()} check(); ${this.refresh()} }\n${hook}${profile}c += ${COSTS.statement};`;
       }
       case 'set-local':
         return `l${s.slot} = ${this.expr(s.e)};`;
@@ -236,9 +261,9 @@ class Generator {
         const assign = s.dst >= 0 ? `l${s.dst} = ` : '';
         const at = this.site(s.loc);
         if (s.target.k === 'fn') {
-          return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}); R.cyc += c + ${COSTS.call}; c = 0; R.depth++; site = ${pc}; ${assign}F[${s.target.fn}](undefined${argList}); R.depth--; ${this.refresh()}`;
+          return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}); ${this.flush(String(COSTS.call), false)} R.depth++; site = ${pc}; ${assign}F[${s.target.fn}](undefined${argList}); R.depth--; ${this.refresh()}`;
         }
-        return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}); R.cyc += c + PVC; c = 0; D.pvopCalls++; R.depth++; site = ${pc}; ${assign}F[DISP[${s.target.op}]](undefined${argList}); R.depth--; ${this.refresh()}`;
+        return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}); ${this.flush('PVC')} D.pvopCalls++; R.depth++; site = ${pc}; ${assign}F[DISP[${s.target.op}]](undefined${argList}); R.depth--; ${this.refresh()}`;
       }
       case 'hypercall': {
         const args = s.args.map((a) => [this.temp(), this.expr(a)] as const);
@@ -246,11 +271,11 @@ class Generator {
         const pc = (this.pcOf.get(s) as number) + 1;
         const assign = s.dst >= 0 ? `l${s.dst} = ` : '';
         const at = this.site(s.loc);
-        return `${setArgs} R.cyc += c; c = 0; site = ${pc}; ${assign}hcall(${s.nr}, [${args.map(([t]) => t).join(', ')}], ${at}, ${s.dst}); if (R.cyc >= R.lim) limitStop(); ${this.refresh()}`;
+        return `${setArgs} ${this.flush()} site = ${pc}; ${assign}hcall(${s.nr}, [${args.map(([t]) => t).join(', ')}], ${at}, ${s.dst}); if (R.cyc >= R.lim) limitStop(); ${this.refresh()}`;
       }
       case 'hlt': {
         const pc = (this.pcOf.get(s) as number) + 1;
-        return `R.cyc += c; c = 0; site = ${pc}; halt(${this.site(s.loc)}); ${this.refresh()}`;
+        return `${this.flush()} site = ${pc}; halt(${this.site(s.loc)}); ${this.refresh()}`;
       }
       case 'print': {
         const parts = s.parts.map((p) =>
@@ -277,7 +302,7 @@ class Generator {
       case 'continue':
         return `break B${this.loops[this.loops.length - 1]};`;
       case 'return':
-        if (this.profiling) return s.e ? `return (T = ${this.expr(s.e)}, R.cyc += c, px(), T);` : 'R.cyc += c; px(); return 0;';
+        if (this.profiling) return s.e ? `return (T = ${this.expr(s.e)}, LN[cu] += c - cm, R.cyc += c, CU.top = PN.parent, T);` : 'LN[cu] += c - cm; R.cyc += c; CU.top = PN.parent; return 0;';
         return s.e ? `return (T = ${this.expr(s.e)}, R.cyc += c, T);` : 'R.cyc += c; return 0;';
     }
   }
@@ -332,7 +357,7 @@ class Generator {
         return `(T = ${this.expr(e.addr)}, T = ${fast} : ld(${e.width}, T, ${at}), c += ${COSTS.memoryAccess}, T)`;
       }
       case 'intr':
-        return `(X = [${e.args.map((a) => this.expr(a)).join(', ')}], R.cyc += c, c = 0, T = intr(${JSON.stringify(e.name)}, X, ${this.site(e.loc)}), b = D.pendingHint ? 0 : R.lim - R.cyc, T)`;
+        return `(X = [${e.args.map((a) => this.expr(a)).join(', ')}], ${this.flushExpr()}, T = intr(${JSON.stringify(e.name)}, X, ${this.site(e.loc)}), b = D.pendingHint ? 0 : R.lim - R.cyc, T)`;
     }
   }
 

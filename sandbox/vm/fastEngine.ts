@@ -147,7 +147,6 @@ export class FastEngine implements Engine {
     this.pcpu.clock += used;
     v.domain.cycles += used;
     v.cycles += used;
-    if (this.recorder) cursor.base = v.cycles;
   }
 
   /**
@@ -160,12 +159,11 @@ export class FastEngine implements Engine {
     const spent = v.cycles - before;
     const exit = kind === 'hypercall' ? 'hypercall' : exitOf(name, v.domain.mode);
     if (exit === undefined) {
-      rec.settle(v.cycles);
-      cursor.base = v.cycles;
+      rec.charged(spent);
       return;
     }
     const named = exit === 'hypercall' ? spent : Math.min(spent, exit === 'trap' ? COSTS.trap : COSTS.vmexit);
-    rec.hostCall(exit, name, this.loc(site), named, spent - named, v.cycles, this.pcpu.clock);
+    rec.hostCall(exit, name, this.loc(site), named, spent - named, this.pcpu.clock);
   }
 
   relimit(): void {
@@ -191,17 +189,16 @@ export class FastEngine implements Engine {
         return;
       }
       const rec = this.recorder;
-      if (rec) rec.settle(vcpu.cycles);
       const before = vcpu.cycles;
       beginUpcall(this.host, vcpu, port, R.depth);
       this.sync();
-      if (rec) rec.upcall(port, vcpu.cycles - before, vcpu.cycles, this.pcpu.clock);
+      if (rec) rec.upcall(port, vcpu.cycles - before, this.pcpu.clock);
       this.relimit();
       R.depth++;
       this.current.F[vcpu.domain.program.onEvent](undefined, port);
       R.depth--;
       vcpu.inUpcall = false;
-      if (rec) rec.upcallDone(R.cyc);
+      if (rec) rec.upcallDone();
     }
   }
 
@@ -313,7 +310,6 @@ const RUNTIME = {
   intr: (name: string, args: number[], s: number) => {
     const e = engine();
     e.sync();
-    if (recorder) recorder.settle(e.vcpu.cycles);
     const before = e.vcpu.cycles;
     const r = runIntrinsic(e.host, e.vcpu, name, args, e.loc(s));
     if (recorder) e.hostCalled(recorder, 'intrinsic', name, s, before);
@@ -323,7 +319,6 @@ const RUNTIME = {
   hcall: (nr: number, args: number[], s: number, dst: number) => {
     const e = engine();
     e.sync();
-    if (recorder) recorder.settle(e.vcpu.cycles);
     const before = e.vcpu.cycles;
     const outcome = e.host.hypercall(e.vcpu, nr, args, e.loc(s));
     if (recorder) e.hostCalled(recorder, 'hypercall', builtinAbi().byNumber.get(nr)?.name.name ?? `#${nr}`, s, before);
@@ -335,7 +330,6 @@ const RUNTIME = {
   halt: (s: number) => {
     const e = engine();
     e.sync();
-    if (recorder) recorder.settle(e.vcpu.cycles);
     const before = e.vcpu.cycles;
     const wait = e.host.halt(e.vcpu);
     if (recorder) e.hostCalled(recorder, 'intrinsic', 'hlt', s, before);
@@ -363,9 +357,9 @@ const RUNTIME = {
   upcallDone: () => {
     engine().vcpu.inUpcall = false;
     R.depth--;
-    if (recorder) recorder.upcallDone(R.cyc);
+    if (recorder) recorder.upcallDone();
   },
-  PC: cursor,
-  pe: (fn: number) => (recorder as Recorder).push(fn, R.cyc),
-  px: () => (recorder as Recorder).pop(R.cyc),
+  pe: (fn: number) => (recorder as Recorder).push(fn),
+  CU: cursor,
+  rn: () => (recorder as Recorder).resumed(),
 };

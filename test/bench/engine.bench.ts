@@ -5,7 +5,7 @@ import type { Hypervisor } from '../../sandbox/hv/hypervisor.js';
 import { measure, ms, summarize } from './measure.js';
 
 /** Boots a kernel on bare metal in one engine, ready to run. */
-function bootKernel(k: BenchKernel, engine: EngineKind): Hypervisor {
+export function bootKernel(k: BenchKernel, engine: EngineKind): Hypervisor {
   const files = new Map([
     ['/bench/k.pvk', k.pvk],
     ['/bench/sys.pvk', `system bench { hypervisor none; domain k { kernel "k.pvk"; memory ${k.pages}; privileged; } }`],

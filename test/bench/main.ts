@@ -1,12 +1,14 @@
 import { benchDebugger } from './debugger.bench.js';
 import { benchEngines } from './engine.bench.js';
 import { benchFrontend } from './frontend.bench.js';
+import { benchProfile } from './profile.bench.js';
 import { benchServer } from './server.bench.js';
 
 /** `npm run bench`: every benchmark, each printing its numbers beside a baseline measured in the same run. */
 const benches: [string, () => void | Promise<void>][] = [
   ['frontend', benchFrontend],
   ['engines', benchEngines],
+  ['profile', benchProfile],
   ['server', benchServer],
   ['debugger', benchDebugger],
 ];
