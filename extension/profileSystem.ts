@@ -24,6 +24,14 @@ async function saveDirtyPvk(): Promise<void> {
   await Promise.all(vscode.workspace.textDocuments.filter((d) => d.isDirty && d.languageId === 'pvk').map((d) => d.save()));
 }
 
+/** The error message for a CLI that failed: its own last `pvlab: …` line, and how many errors it printed. */
+function failureText(label: string, code: number, stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const summary = [...lines].reverse().find((l) => l.startsWith('pvlab: '))?.slice('pvlab: '.length) ?? lines[0] ?? `exit status ${code}`;
+  const errors = lines.filter((l) => /: error /.test(l)).length;
+  return `pvlab: could not profile ${label}: ${summary}${errors > 0 ? ` (${errors} error${errors === 1 ? '' : 's'} in the output)` : ''}`;
+}
+
 async function showError(channel: vscode.OutputChannel, message: string): Promise<void> {
   if ((await vscode.window.showErrorMessage(message, 'Show Output')) === 'Show Output') channel.show(true);
 }
@@ -53,9 +61,7 @@ export async function profileSystem(context: vscode.ExtensionContext, channel: v
   }
   if (result.code !== 0 && result.code !== 1) {
     channel.show(true);
-    const first = result.stderr.split('\n').find((l) => l.trim() !== '') ?? `exit status ${result.code}`;
-    const why = result.code === 2 ? `${label} does not compile or cannot be profiled: ${first}` : `profiling ${label} failed: ${first}`;
-    return showError(channel, `pvlab: ${why}`);
+    return showError(channel, failureText(label, result.code, result.stderr));
   }
   let profile: Profile;
   try {

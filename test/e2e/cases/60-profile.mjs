@@ -51,7 +51,7 @@ function persisted(page, patterns) {
 /** Texts of the flame graph frames of one domain. */
 const frameNames = (frame, domain) => frame.locator(`.flame-section:has(h3:text-is("${domain}")) .frame`).allInnerTexts();
 
-export default {
+const profiles = {
   name: 'Profile System opens a flame graph per domain, keeps its zoom across a reload, opens the .cpuprofile',
   timeout: 150_000,
   async run(ctx) {
@@ -100,3 +100,18 @@ export default {
     await view.locator('#tooltip:not([hidden])').waitFor({ state: 'visible' });
   },
 };
+
+const compileErrors = {
+  name: 'Profile System on a system that does not compile shows the CLI errors in the output',
+  timeout: 90_000,
+  async run({ page, h }) {
+    await h.quickOpen(page, 'old_host.pvk');
+    const lens = page.locator('.monaco-editor .codelens-decoration a', { hasText: /^Profile$/ }).first();
+    await lens.waitFor({ state: 'visible', timeout: 30_000 });
+    await lens.click();
+    await h.waitForText(page, h.sel.notification, /could not profile old_host: system old_host does not compile \(1 error in the output\)/, { timeout: 30_000, message: 'the error notification' });
+    await h.waitForText(page, '.part.panel .view-lines', /guest\.pvk:6:22: error PVK005/, { message: 'the CLI’s error in the pvlab run output' });
+  },
+};
+
+export default [profiles, compileErrors];
