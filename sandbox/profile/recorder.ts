@@ -36,7 +36,11 @@ export class LiveNode {
   ) {}
 }
 
-/** The node of the running frame (generated code keeps its own node in a local; host calls use this). One run at a time. */
+/**
+ * The node of the frame that made the current host call (generated code
+ * keeps its frame's node in a local and publishes it here before host calls
+ * and suspensions; calls pass the node to the callee). One run at a time.
+ */
 export const cursor = { top: null as unknown as LiveNode };
 
 interface VcpuState {
@@ -156,7 +160,7 @@ export class Recorder {
     st.since = clock;
     if (st.fresh) {
       st.fresh = false;
-      this.push(v.domain.program.main);
+      cursor.top = this.push(v.domain.program.main, st.root);
     }
     // The frames resume outermost first; each takes back its node (upcall frames are not frames).
     this.chain = [];
@@ -182,9 +186,8 @@ export class Recorder {
     this.state = null;
   }
 
-  /** A fresh call of function `fn` starts: its node (a child of the caller's) becomes the running one. */
-  push(fn: number): LiveNode {
-    const top = cursor.top;
+  /** A fresh call of function `fn` from a frame on node `top` starts: its node. */
+  push(fn: number, top: LiveNode): LiveNode {
     let node: LiveNode;
     if (top.kf === fn) node = top.kn as LiveNode;
     else {
@@ -194,15 +197,8 @@ export class Recorder {
       top.kn = node;
     }
     if (node.impl) this.pvopSite(top, fn);
-    node.cur = 0;
     node.count++;
-    cursor.top = node;
     return node;
-  }
-
-  /** The running function returns (or an upcall's frame ends). */
-  pop(): void {
-    cursor.top = cursor.top.parent as LiveNode;
   }
 
   private pvopSite(caller: LiveNode, fn: number): void {
@@ -237,8 +233,8 @@ export class Recorder {
     this.segStart = clock;
   }
 
-  /** An event upcall was charged (`cycles`): its frame becomes the running one until on_event returns. */
-  upcall(port: number, cycles: number, clock: number): void {
+  /** An event upcall was charged (`cycles`): on_event runs below the upcall's frame, which this returns. */
+  upcall(port: number, cycles: number, clock: number): LiveNode {
     const v = this.vcpu as Vcpu;
     const node = this.child(cursor.top, 'u', 'upcall', '[upcall]', v.domain, v.id, -1);
     node.ln[0] += cycles;
@@ -249,11 +245,7 @@ export class Recorder {
     this.slice('upcall', 'on_event', clock - cycles, clock);
     this.segStart = clock;
     this.instant({ kind: 'deliver', domain: v.domain.id, vcpu: v.id, time: clock - cycles, port, to: v.domain.id });
-  }
-
-  /** on_event returned: leave the upcall's frame. */
-  upcallDone(): void {
-    this.pop();
+    return node;
   }
 
   /** A host call charged `cycles` that belong to the running statement itself (an intrinsic's native cost). */

@@ -95,7 +95,7 @@ class Generator {
     const temps = Array.from({ length: this.temps }, (_, i) => `t${i} = 0`);
     const all = Array.from({ length: fn.slots }, (_, i) => `l${i}`).join(', ');
     return [
-      `function f${fn.id}(rf${params.map((p) => `, ${p}`).join('')}) {`,
+      `function f${fn.id}(rf${this.profiling ? ', PP' : ''}${params.map((p) => `, ${p}`).join('')}) {`,
       `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'rp = 0', 'site = 0', 'sk = 0', ...(this.profiling ? ['cu = 0', 'cm = 0'] : [])].join(', ')};`,
       // Cached per activation, refreshed after anything that can change them: the
       // cycles left before the next check must stop (0 while events may be pending)
@@ -105,21 +105,22 @@ class Generator {
       // What the debugger armed is fixed for a whole run: read it once per activation.
       this.stepping ? 'const HA = R.hall, HM = R.harm;' : '',
       // Profiling: the frame's call-tree node (a fresh call enters a child of the caller's; a resumed frame takes its own back).
-      // Entering the caller's last-entered child again (most calls) is inlined; pvop impls always
-      // go through pe(), which also counts the call at the caller's pvop site.
+      // Profiling: the frame's call-tree node, a child of the caller's node PP (entering the
+      // caller's last-entered child again is inlined; pvop impls always go through pe(), which
+      // also counts the call at the caller's pvop site); a resumed frame takes its node back.
       this.profiling
         ? fn.impl
-          ? `const PN = rf === undefined ? pe(${fn.id}) : rn(), LN = PN.ln;`
-          : `let PN = CU.top; if (rf !== undefined) PN = rn(); else if (PN.kf === ${fn.id}) { PN = PN.kn; PN.cur = 0; PN.count++; CU.top = PN; } else PN = pe(${fn.id});\nconst LN = PN.ln;`
+          ? `const PN = rf === undefined ? pe(${fn.id}, PP) : rn(), LN = PN.ln;`
+          : `let PN = PP; if (rf !== undefined) PN = rn(); else if (PP.kf === ${fn.id}) { PN = PP.kn; PN.count++; } else PN = pe(${fn.id}, PP);\nconst LN = PN.ln;`
         : '',
       `if (rf !== undefined) { const L = rf.locals; ${restore} rp = rf.pc === 0 ? 0 : route(${fn.id}, rf.pc);${this.profiling ? ' cu = PN.cur;' : ''} }`,
       'try {',
       // An upcall delivered at the entry check point resumes here; inside the try so
       // that a stop within it still captures this frame (at site 0: the entry).
-      `if (rf !== undefined && rp === 0) { if (hasChild()) { resumeChild(); upcallDone(); ${this.refresh()} } else sk = R.skip; }`,
+      `if (rf !== undefined && rp === 0) { if (hasChild()) { resumeChild(); upcallDone();${this.profiling ? ' CU.top = PN;' : ''} ${this.refresh()} } else sk = R.skip; }`,
       body,
-      this.profiling ? `${this.flush()} CU.top = PN.parent; return 0;` : 'R.cyc += c; return 0;',
-      `} catch (e) { ${this.flush()} if (e === SUSPEND || isFault(e)) capture(${fn.id}, site, [${all}]); throw e; }`,
+      this.profiling ? 'LN[cu] += c - cm; R.cyc += c; return 0;' : 'R.cyc += c; return 0;',
+      `} catch (e) { ${this.profiling ? 'LN[cu] += c - cm; cm = 0; PN.cur = cu; R.cyc += c; c = 0;' : this.flush()} if (e === SUSPEND || isFault(e)) capture(${fn.id}, site, [${all}]); throw e; }`,
       '}',
     ].join('\n');
   }
@@ -175,7 +176,7 @@ class Generator {
     switch (s.k) {
       case 'boundary': {
         const pc = this.pcOf.get(s) as number;
-        return `if (rp !== 0) { rp = 0; site = ${-pc}; if (hasChild()) { resumeChild(); upcallDone(); ${this.refresh()} } else sk = R.skip; }\n${this.stmt(s)}`;
+        return `if (rp !== 0) { rp = 0; site = ${-pc}; if (hasChild()) { resumeChild(); upcallDone();${this.profiling ? ' CU.top = PN;' : ''} ${this.refresh()} } else sk = R.skip; }\n${this.stmt(s)}`;
       }
       case 'call': {
         const pc = (this.pcOf.get(s) as number) + 1;
@@ -199,19 +200,21 @@ class Generator {
    * Moves the frame's cycle count `c` (plus `extra`) into the shared count.
    * Profiling: first charges what the frame ran since its last mark (`cm`)
    * to its current statement position `cu` in its node's counts `LN`, and
-   * publishes the position (`PN.cur`) for the host call or callee that follows
-   * (a plain call need not: if the callee suspends, the frame's catch publishes it).
+   * publishes its node and position (`CU.top`, `PN.cur`) for the host call
+   * or pvop callee that follows (a plain call need not: the callee gets the
+   * node as its argument `PP`, and if it suspends, the frame's catch
+   * publishes the position to resume at).
    */
   private flush(extra = '', publish = true): string {
     const plus = extra === '' ? '' : ` + ${extra}`;
     if (!this.profiling) return `R.cyc += c${plus}; c = 0;`;
-    return `LN[cu] += c - cm${plus}; cm = 0;${publish ? ' PN.cur = cu;' : ''} R.cyc += c${plus}; c = 0;`;
+    return `LN[cu] += c - cm${plus}; cm = 0;${publish ? ' PN.cur = cu; CU.top = PN;' : ''} R.cyc += c${plus}; c = 0;`;
   }
 
   /** flush() as a comma expression. */
   private flushExpr(): string {
     if (!this.profiling) return 'R.cyc += c, c = 0';
-    return 'LN[cu] += c - cm, cm = 0, PN.cur = cu, R.cyc += c, c = 0';
+    return 'LN[cu] += c - cm, cm = 0, PN.cur = cu, CU.top = PN, R.cyc += c, c = 0';
   }
 
   private refresh(): string {
@@ -261,9 +264,9 @@ class Generator {
         const assign = s.dst >= 0 ? `l${s.dst} = ` : '';
         const at = this.site(s.loc);
         if (s.target.k === 'fn') {
-          return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}); ${this.flush(String(COSTS.call), false)} R.depth++; site = ${pc}; ${assign}F[${s.target.fn}](undefined${argList}); R.depth--; ${this.refresh()}`;
+          return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}); ${this.flush(String(COSTS.call), false)} R.depth++; site = ${pc}; ${assign}F[${s.target.fn}](undefined${this.profiling ? ', PN' : ''}${argList}); R.depth--; ${this.refresh()}`;
         }
-        return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}); ${this.flush('PVC')} D.pvopCalls++; R.depth++; site = ${pc}; ${assign}F[DISP[${s.target.op}]](undefined${argList}); R.depth--; ${this.refresh()}`;
+        return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}); ${this.flush('PVC')} D.pvopCalls++; R.depth++; site = ${pc}; ${assign}F[DISP[${s.target.op}]](undefined${this.profiling ? ', PN' : ''}${argList}); R.depth--; ${this.refresh()}`;
       }
       case 'hypercall': {
         const args = s.args.map((a) => [this.temp(), this.expr(a)] as const);
@@ -302,7 +305,7 @@ class Generator {
       case 'continue':
         return `break B${this.loops[this.loops.length - 1]};`;
       case 'return':
-        if (this.profiling) return s.e ? `return (T = ${this.expr(s.e)}, LN[cu] += c - cm, R.cyc += c, CU.top = PN.parent, T);` : 'LN[cu] += c - cm; R.cyc += c; CU.top = PN.parent; return 0;';
+        if (this.profiling) return s.e ? `return (T = ${this.expr(s.e)}, LN[cu] += c - cm, R.cyc += c, T);` : 'LN[cu] += c - cm; R.cyc += c; return 0;';
         return s.e ? `return (T = ${this.expr(s.e)}, R.cyc += c, T);` : 'R.cyc += c; return 0;';
     }
   }

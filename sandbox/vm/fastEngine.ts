@@ -7,13 +7,17 @@ import { GuestFault } from './fault.js';
 import type { FlatOp } from './flat.js';
 import { exitOf, runIntrinsic } from './intrinsics.js';
 import { builtinAbi } from '../lang/abi.js';
-import { cursor, type Recorder } from '../profile/recorder.js';
+import { cursor, type LiveNode, type Recorder } from '../profile/recorder.js';
 import type { Loc, Program } from './ir.js';
 import { beginUpcall } from './upcall.js';
 import type { GuestMemory } from './memory.js';
 
-/** A compiled function: fresh when `rf` is undefined (then the params follow), resumed from `rf` otherwise. */
-type CompiledFn = (rf: Frame | undefined, ...params: number[]) => number;
+/**
+ * A compiled function: fresh when `rf` is undefined (then the params follow;
+ * profiling code takes the caller's call-tree node before them), resumed
+ * from `rf` otherwise.
+ */
+type CompiledFn = (rf: Frame | undefined, ...params: (number | LiveNode)[]) => number;
 
 interface DomainContext {
   M: GuestMemory;
@@ -192,13 +196,16 @@ export class FastEngine implements Engine {
       const before = vcpu.cycles;
       beginUpcall(this.host, vcpu, port, R.depth);
       this.sync();
-      if (rec) rec.upcall(port, vcpu.cycles - before, this.pcpu.clock);
       this.relimit();
       R.depth++;
-      this.current.F[vcpu.domain.program.onEvent](undefined, port);
+      if (rec) {
+        // on_event runs below the upcall's frame; afterwards the interrupted frame's node is current again.
+        const frame = rec.upcall(port, vcpu.cycles - before, this.pcpu.clock);
+        this.current.F[vcpu.domain.program.onEvent](undefined, frame, port);
+        cursor.top = frame.parent as LiveNode;
+      } else this.current.F[vcpu.domain.program.onEvent](undefined, port);
       R.depth--;
       vcpu.inUpcall = false;
-      if (rec) rec.upcallDone();
     }
   }
 
@@ -357,9 +364,8 @@ const RUNTIME = {
   upcallDone: () => {
     engine().vcpu.inUpcall = false;
     R.depth--;
-    if (recorder) recorder.upcallDone();
   },
-  pe: (fn: number) => (recorder as Recorder).push(fn),
+  pe: (fn: number, parent: LiveNode) => (recorder as Recorder).push(fn, parent),
   CU: cursor,
   rn: () => (recorder as Recorder).resumed(),
 };
