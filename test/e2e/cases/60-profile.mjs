@@ -75,6 +75,9 @@ const profiles = {
     h.assert((await view.locator('.tl-track').count()) === 3, 'three vCPU rows in the timeline');
     await h.waitForText(view, 'table.events', /event_channel_op/, { message: 'the hypercall table' });
     await h.waitForText(page, '.tabs-container .tab .label-name', /^Profile · tour$/, { message: 'the panel’s tab title' });
+    // The language server got the profile (pvlab/profileLoaded): its perf code lens shows in dom0.pvk.
+    await h.quickOpen(page, 'dom0.pvk');
+    await h.waitForText(page, '.monaco-editor .codelens-decoration', /Profile of tour: this file/, { timeout: 30_000, message: 'the profile code lens from the language server' });
 
     // Zoom into ping's wait_hops; the zoom is webview state, so it must survive a reload.
     const waitHops = view.locator('.flame-section:has(h3:text-is("ping")) .frame', { hasText: /^wait_hops$/ }).first();
