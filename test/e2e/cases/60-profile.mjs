@@ -101,6 +101,8 @@ const profiles = {
     // Hover a frame so that the runner's screenshot shows the tooltip over the flame graph.
     await view.locator('.flame-section:has(h3:text-is("pong")) .frame', { hasText: /^main$/ }).first().hover();
     await view.locator('#tooltip:not([hidden])').waitFor({ state: 'visible' });
+    const csp = page.consoleMessages.filter((m) => /Content Security Policy/i.test(m));
+    h.assert(csp.length === 0, `no Content Security Policy violations (got: ${csp.join(' | ')})`);
   },
 };
 
