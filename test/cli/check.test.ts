@@ -5,30 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, expectNoCrash, pvlab, ROOT, type Run } from './cliRun.js';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
 const FIX = 'test/fixtures';
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function pvlab(...args: string[]): Run {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60000 });
-  if (r.error) throw r.error;
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** No stack trace and no uncaught node error anywhere in the output. */
-function expectNoCrash(r: Run): void {
-  const all = `${r.stdout}\n${r.stderr}`;
-  expect(all).not.toMatch(/^\s+at /m);
-  expect(all).not.toMatch(/\b(Type|Range|Reference|Syntax)?Error: /);
-  expect(all).not.toContain('internal error');
-}
 
 const JSON_KEYS = ['code', 'column', 'endColumn', 'endLine', 'file', 'line', 'message', 'severity'];
 const HUMAN = /^(.+):(\d+):(\d+): (error|warning|info|hint) (PVK\d{3}) (.+)$/;

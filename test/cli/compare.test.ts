@@ -7,30 +7,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, expectNoCrash, pvlab, ROOT, type Run } from './cliRun.js';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const CLI = path.join(ROOT, 'dist', 'cli.js');
 const PARAVIRT = 'examples/paravirt/paravirt.pvk';
 const VARIANTS = ['native', 'pv', 'pv+patch_pvops', 'hvm'];
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function pvlab(...args: string[]): Run {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60000 });
-  if (r.error) throw r.error;
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function expectNoCrash(r: Run): void {
-  const all = `${r.stdout}\n${r.stderr}`;
-  expect(all).not.toMatch(/^\s+at /m);
-  expect(all).not.toMatch(/\b(Type|Range|Reference|Syntax)?Error: /);
-  expect(all).not.toContain('internal error');
-}
 
 interface JsonVariant {
   variant: string;
