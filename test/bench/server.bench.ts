@@ -29,16 +29,20 @@ export async function benchServer(): Promise<void> {
     await rpc.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'pvk', version: 1, text } });
     await wait;
 
-    // 100 edits, alternating between adding and removing an error so that every edit changes the diagnostics.
+    // 100 edits, alternating between adding and removing an error so that every edit changes the
+    // diagnostics; sent as VS Code sends them to a server with incremental sync: the changed range only.
     const lines = text.split('\n');
     const target = lines.findIndex((l) => l.includes('let s: u32'));
+    const column = lines[target].indexOf('let s: u32 = a') + 'let s: u32 = '.length;
     const diagTimes: number[] = [];
     for (let i = 0; i < 100; i++) {
-      const edited = [...lines];
-      if (i % 2 === 0) edited[target] = edited[target].replace('let s: u32 = a', 'let s: u32 = -5 + a');
+      const change =
+        i % 2 === 0
+          ? { range: { start: { line: target, character: column }, end: { line: target, character: column } }, text: '-5 + ' }
+          : { range: { start: { line: target, character: column }, end: { line: target, character: column + 5 } }, text: '' };
       wait = nextPublish();
       const t0 = performance.now();
-      await rpc.sendNotification('textDocument/didChange', { textDocument: { uri, version: i + 2 }, contentChanges: [{ text: edited.join('\n') }] });
+      await rpc.sendNotification('textDocument/didChange', { textDocument: { uri, version: i + 2 }, contentChanges: [change] });
       await wait;
       diagTimes.push(performance.now() - t0);
     }
