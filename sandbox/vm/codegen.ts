@@ -54,6 +54,19 @@ class Generator {
   private temps = 0;
   private labels = 0;
   private loops: number[] = [];
+  /**
+   * Coalescing (the plain fast engine): statement and store costs not yet
+   * added to `c`. They are added in one `c += K` where `c` is next looked at
+   * or control flow joins or leaves (settle()); a helper that can fault gets
+   * the amount so that a fault charges exactly what ran before it.
+   */
+  private pending = 0;
+  /**
+   * Whether a load's cost may join `pending` too: not where the load might not
+   * run (the right operand of && and ||) or in an `if` condition (the two
+   * branches would have to take it along).
+   */
+  private deferLoads = true;
   /** Profiling: boundary id → its position in the current function (see boundaryTable). */
   private positions = new Map<number, number>();
 
@@ -151,12 +164,15 @@ class Generator {
    */
   private list(stmts: readonly IStmt[]): string {
     const points = stmts.map((s) => this.points(s));
-    if (points.every((p) => p.length === 0)) return stmts.map((s) => this.stmt(s)).join('\n');
-    // Consecutive statements without resume points share one guard.
+    // A list ends with nothing pending: control joins after it.
+    if (points.every((p) => p.length === 0)) return [...stmts.map((s) => this.stmt(s)), this.settle()].join('\n');
+    // Consecutive statements without resume points share one guard. A resumed
+    // frame enters a later group without running this one: nothing stays pending across.
     const out: string[] = [];
     let plain: string[] = [];
     const flush = (): void => {
-      if (plain.length > 0) out.push(`if (rp === 0) {\n${plain.join('\n')}\n}`);
+      plain.push(this.settle());
+      if (plain.some((x) => x !== '')) out.push(`if (rp === 0) {\n${plain.join('\n')}\n}`);
       plain = [];
     };
     stmts.forEach((s, i) => {
@@ -165,7 +181,8 @@ class Generator {
         return;
       }
       flush();
-      out.push(`if (rp === 0 || ${points[i].map((p) => `rp === ${p}`).join(' || ')}) {\n${this.routed(s)}\n}`);
+      const code = this.routed(s);
+      out.push(`if (rp === 0 || ${points[i].map((p) => `rp === ${p}`).join(' || ')}) {\n${code}\n${this.settle()}\n}`);
     });
     flush();
     return out.join('\n');
@@ -189,11 +206,36 @@ class Generator {
       case 'if': {
         const inThen = s.then.flatMap((x) => this.points(x));
         const route = inThen.length === 0 ? 'false' : inThen.map((p) => `rp === ${p}`).join(' || ');
-        return `if (rp === 0 ? ${this.cond(s.cond)} : (${route})) {\n${this.list(s.then)}\n} else {\n${this.list(s.else)}\n}`;
+        const defer = this.deferLoads;
+        this.deferLoads = false;
+        const cond = this.cond(s.cond);
+        this.deferLoads = defer;
+        return `if (rp === 0 ? ${cond} : (${route})) {\n${this.list(s.then)}\n} else {\n${this.list(s.else)}\n}`;
       }
       default:
         return this.stmt(s);
     }
+  }
+
+  private get coalescing(): boolean {
+    return !this.stepping && !this.profiling;
+  }
+
+  /** Charges a static cost: now, or with the next settle() when coalescing. */
+  private charge(k: number): string {
+    if (this.coalescing) {
+      this.pending += k;
+      return '';
+    }
+    return `c += ${k};`;
+  }
+
+  /** Adds the pending static costs to `c`. */
+  private settle(): string {
+    if (this.pending === 0) return '';
+    const k = this.pending;
+    this.pending = 0;
+    return `c += ${k};`;
   }
 
   /**
@@ -206,14 +248,17 @@ class Generator {
    * publishes the position to resume at).
    */
   private flush(extra = '', publish = true): string {
-    const plus = extra === '' ? '' : ` + ${extra}`;
+    const plus = [extra, this.pending > 0 ? String(this.pending) : ''].filter((x) => x !== '').map((x) => ` + ${x}`).join('');
+    this.pending = 0;
     if (!this.profiling) return `R.cyc += c${plus}; c = 0;`;
     return `LN[cu] += c - cm${plus}; cm = 0;${publish ? ' PN.cur = cu; CU.top = PN;' : ''} R.cyc += c${plus}; c = 0;`;
   }
 
   /** flush() as a comma expression. */
   private flushExpr(): string {
-    if (!this.profiling) return 'R.cyc += c, c = 0';
+    const k = this.pending;
+    this.pending = 0;
+    if (!this.profiling) return k > 0 ? `R.cyc += c + ${k}, c = 0` : 'R.cyc += c, c = 0';
     return 'LN[cu] += c - cm, cm = 0, PN.cur = cu, CU.top = PN, R.cyc += c, c = 0';
   }
 
@@ -231,6 +276,27 @@ class Generator {
   }
 
   private stmt(s: IStmt): string {
+    if (s.k === 'if' && this.coalescing && s.else.length === 0 && !exprHasIntr(s.cond) && exits(s.then) && s.then.every((x) => this.points(x).length === 0)) {
+      // `if (c) { …; break; }` (a loop test): the branch takes what is pending along
+      // and settles before it leaves; the path that falls through keeps it pending.
+      const carried = this.pending;
+      const code = this.stmtCode(s);
+      this.pending = carried;
+      return code;
+    }
+    // Where `c` is looked at, or control flow joins or leaves, nothing may be pending.
+    const settled = settlesBefore(s) ? this.settle() : '';
+    // An intrinsic sees the exact count (rdtsc reads the clock): in its statement no load is deferred,
+    // so nothing is pending where it runs, even in an operand that && or || may skip.
+    if (!stmtHasIntr(s)) return settled + this.stmtCode(s);
+    const defer = this.deferLoads;
+    this.deferLoads = false;
+    const code = this.stmtCode(s);
+    this.deferLoads = defer;
+    return settled + code;
+  }
+
+  private stmtCode(s: IStmt): string {
     switch (s.k) {
       case 'boundary': {
         const pc = this.pcOf.get(s) as number;
@@ -241,8 +307,8 @@ class Generator {
           : '';
         // Profiling: what ran since the previous boundary belongs to the previous statement.
         const profile = this.profiling ? `LN[cu] += c - cm; cm = c; cu = ${this.positions.get(s.id) as number};\n` : '';
-        if (!s.check) return `${hook}${profile}c += ${COSTS.statement};`;
-        return `if (c >= b) { site = ${-pc}; ${this.flush()} check(); ${this.refresh()} }\n${hook}${profile}c += ${COSTS.statement};`;
+        if (!s.check) return `${hook}${profile}${this.charge(COSTS.statement)}`;
+        return `if (c >= b) { site = ${-pc}; ${this.flush()} check(); ${this.refresh()} }\n${hook}${profile}${this.charge(COSTS.statement)}`;
       }
       case 'set-local':
         return `l${s.slot} = ${this.expr(s.e)};`;
@@ -254,7 +320,8 @@ class Generator {
           s.width === 32 ? `(A & 3) === 0 && (A >>> 0) < ml) mv.setInt32(A, W, true)`
           : s.width === 16 ? `(A & 1) === 0 && (A >>> 0) < ml) mv.setUint16(A, W & 0xffff, true)`
           : `(A >>> 0) < ml) mb[A] = W`;
-        return `A = ${this.expr(s.addr)}; W = ${this.expr(s.value)}; if (${fast}; else st(${s.width}, A, W, ${at}); c += ${COSTS.memoryAccess};`;
+        const code = `A = ${this.expr(s.addr)}; W = ${this.expr(s.value)}; if (${fast}; else st(${s.width}, A, W, ${at}, ${this.pending});`;
+        return code + this.charge(COSTS.memoryAccess);
       }
       case 'call': {
         const args = s.args.map((a) => [this.temp(), this.expr(a)] as const);
@@ -264,9 +331,9 @@ class Generator {
         const assign = s.dst >= 0 ? `l${s.dst} = ` : '';
         const at = this.site(s.loc);
         if (s.target.k === 'fn') {
-          return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}); ${this.flush(String(COSTS.call), false)} R.depth++; site = ${pc}; ${assign}F[${s.target.fn}](undefined${this.profiling ? ', PN' : ''}${argList}); R.depth--; ${this.refresh()}`;
+          return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}, ${this.pending}); ${this.flush(String(COSTS.call), false)} R.depth++; site = ${pc}; ${assign}F[${s.target.fn}](undefined${this.profiling ? ', PN' : ''}${argList}); R.depth--; ${this.refresh()}`;
         }
-        return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}); ${this.flush('PVC')} D.pvopCalls++; R.depth++; site = ${pc}; ${assign}F[DISP[${s.target.op}]](undefined${this.profiling ? ', PN' : ''}${argList}); R.depth--; ${this.refresh()}`;
+        return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}, ${this.pending}); ${this.flush('PVC')} D.pvopCalls++; R.depth++; site = ${pc}; ${assign}F[DISP[${s.target.op}]](undefined${this.profiling ? ', PN' : ''}${argList}); R.depth--; ${this.refresh()}`;
       }
       case 'hypercall': {
         const args = s.args.map((a) => [this.temp(), this.expr(a)] as const);
@@ -289,8 +356,12 @@ class Generator {
       case 'eval':
         return `${this.expr(s.e)};`;
       case 'if': {
+        const defer = this.deferLoads;
+        this.deferLoads = false;
+        const cond = this.cond(s.cond);
+        this.deferLoads = defer;
         const otherwise = s.else.length > 0 ? ` else {\n${this.list(s.else)}\n}` : '';
-        return `if (${this.cond(s.cond)}) {\n${this.list(s.then)}\n}${otherwise}`;
+        return `if (${cond}) {\n${this.list(s.then)}\n}${otherwise}`;
       }
       case 'loop': {
         const n = this.labels++;
@@ -306,7 +377,13 @@ class Generator {
         return `break B${this.loops[this.loops.length - 1]};`;
       case 'return':
         if (this.profiling) return s.e ? `return (T = ${this.expr(s.e)}, LN[cu] += c - cm, R.cyc += c, T);` : 'LN[cu] += c - cm; R.cyc += c; return 0;';
-        return s.e ? `return (T = ${this.expr(s.e)}, R.cyc += c, T);` : 'R.cyc += c; return 0;';
+        if (!s.e) return 'R.cyc += c; return 0;';
+        {
+          const value = this.expr(s.e);
+          const k = this.pending;
+          this.pending = 0;
+          return `return (T = ${value}, R.cyc += c${k > 0 ? ` + ${k}` : ''}, T);`;
+        }
     }
   }
 
@@ -333,7 +410,7 @@ class Generator {
           case 'divs':
           case 'remu':
           case 'rems':
-            return `${e.op}(${a}, ${b}, ${this.site(e.loc)})`;
+            return `${e.op}(${a}, ${b}, ${this.site(e.loc)}, ${this.pending})`;
           case 'and': return `(${a} & ${b})`;
           case 'or': return `(${a} | ${b})`;
           case 'xor': return `(${a} ^ ${b})`;
@@ -357,7 +434,13 @@ class Generator {
           e.width === 32 ? `((T & 3) === 0 && (T >>> 0) < ml) ? mv.getInt32(T, true)`
           : e.width === 16 ? `((T & 1) === 0 && (T >>> 0) < ml) ? mv.getUint16(T, true)`
           : `((T >>> 0) < ml) ? mb[T]`;
-        return `(T = ${this.expr(e.addr)}, T = ${fast} : ld(${e.width}, T, ${at}), c += ${COSTS.memoryAccess}, T)`;
+        const addr = this.expr(e.addr);
+        const load = `T = ${fast} : ld(${e.width}, T, ${at}, ${this.pending})`;
+        if (this.coalescing && this.deferLoads) {
+          this.pending += COSTS.memoryAccess;
+          return `(T = ${addr}, ${load}, T)`;
+        }
+        return `(T = ${addr}, ${load}, c += ${COSTS.memoryAccess}, T)`;
       }
       case 'intr':
         return `(X = [${e.args.map((a) => this.expr(a)).join(', ')}], ${this.flushExpr()}, T = intr(${JSON.stringify(e.name)}, X, ${this.site(e.loc)}), b = D.pendingHint ? 0 : R.lim - R.cyc, T)`;
@@ -380,14 +463,85 @@ class Generator {
       case 'not':
         return `!${this.cond(e.a)}`;
       case 'andand':
-        return `(${this.cond(e.a)} && ${this.cond(e.b)})`;
-      case 'oror':
-        return `(${this.cond(e.a)} || ${this.cond(e.b)})`;
+      case 'oror': {
+        const a = this.cond(e.a);
+        const defer = this.deferLoads;
+        this.deferLoads = false;
+        const b = this.cond(e.b);
+        this.deferLoads = defer;
+        return `(${a} ${e.k === 'andand' ? '&&' : '||'} ${b})`;
+      }
       default:
         break;
     }
     return `(${this.expr(e)} !== 0)`;
   }
+}
+
+function exprHasIntr(e: IExpr): boolean {
+  switch (e.k) {
+    case 'intr':
+      return true;
+    case 'bin':
+    case 'andand':
+    case 'oror':
+      return exprHasIntr(e.a) || exprHasIntr(e.b);
+    case 'neg':
+    case 'not':
+    case 'bnot':
+      return exprHasIntr(e.a);
+    case 'load':
+      return exprHasIntr(e.addr);
+    default:
+      return false;
+  }
+}
+
+/** Whether a statement's own expressions hold an intrinsic. */
+function stmtHasIntr(s: IStmt): boolean {
+  switch (s.k) {
+    case 'set-local':
+    case 'set-global':
+    case 'eval':
+      return exprHasIntr(s.e);
+    case 'store':
+      return exprHasIntr(s.addr) || exprHasIntr(s.value);
+    case 'print':
+      return s.parts.some((p) => p.k === 'val' && exprHasIntr(p.e));
+    case 'call':
+    case 'hypercall':
+      return s.args.some(exprHasIntr);
+    case 'return':
+      return s.e !== null && exprHasIntr(s.e);
+    case 'if':
+      return exprHasIntr(s.cond);
+    default:
+      return false;
+  }
+}
+
+/** Whether pending static costs must be added to `c` before a statement: it looks at `c`, moves it, or control flow leaves or joins. */
+function settlesBefore(s: IStmt): boolean {
+  switch (s.k) {
+    case 'boundary':
+      return s.check;
+    case 'set-local':
+    case 'set-global':
+    case 'eval':
+      return exprHasIntr(s.e);
+    case 'store':
+      return exprHasIntr(s.addr) || exprHasIntr(s.value);
+    case 'print':
+      return s.parts.some((p) => p.k === 'val' && exprHasIntr(p.e));
+    default:
+      return true;
+  }
+}
+
+/** A statement list that always leaves by break, continue or return at its end. */
+function exits(list: readonly IStmt[]): boolean {
+  const last = list[list.length - 1];
+  return last !== undefined && (last.k === 'break' || last.k === 'continue' || last.k === 'return');
 }
 
 function exprUsesMemory(e: IExpr): boolean {

@@ -298,7 +298,18 @@ const R = {
   skip: 0,
 };
 
-function divideByZero(site: number): never {
+/** A helper's guest fault: first charges what the statement ran before it that the frame had not yet counted (`pending`). */
+function faulting<T>(pending: number, action: () => T): T {
+  try {
+    return action();
+  } catch (e) {
+    if (e instanceof GuestFault) R.cyc += pending;
+    throw e;
+  }
+}
+
+function divideByZero(site: number, pending: number): never {
+  R.cyc += pending;
   const loc = engine().loc(site);
   throw new GuestFault('divide-by-zero', 'division by zero', loc.file, loc.line);
 }
@@ -308,12 +319,12 @@ const RUNTIME = {
   imul: Math.imul,
   SUSPEND,
   R,
-  divu: (a: number, b: number, s: number) => (b === 0 ? divideByZero(s) : ((a >>> 0) / (b >>> 0)) | 0),
-  divs: (a: number, b: number, s: number) => (b === 0 ? divideByZero(s) : (a / b) | 0),
-  remu: (a: number, b: number, s: number) => (b === 0 ? divideByZero(s) : ((a >>> 0) % (b >>> 0)) | 0),
-  rems: (a: number, b: number, s: number) => (b === 0 ? divideByZero(s) : (a % b) | 0),
-  ld: (w: 8 | 16 | 32, a: number, s: number) => engine().vcpu.domain.memory.load(w, a, engine().loc(s)),
-  st: (w: 8 | 16 | 32, a: number, v: number, s: number) => engine().vcpu.domain.memory.store(w, a, v, engine().loc(s)),
+  divu: (a: number, b: number, s: number, p: number) => (b === 0 ? divideByZero(s, p) : ((a >>> 0) / (b >>> 0)) | 0),
+  divs: (a: number, b: number, s: number, p: number) => (b === 0 ? divideByZero(s, p) : (a / b) | 0),
+  remu: (a: number, b: number, s: number, p: number) => (b === 0 ? divideByZero(s, p) : ((a >>> 0) % (b >>> 0)) | 0),
+  rems: (a: number, b: number, s: number, p: number) => (b === 0 ? divideByZero(s, p) : (a % b) | 0),
+  ld: (w: 8 | 16 | 32, a: number, s: number, p: number) => faulting(p, () => engine().vcpu.domain.memory.load(w, a, engine().loc(s))),
+  st: (w: 8 | 16 | 32, a: number, v: number, s: number, p: number) => faulting(p, () => engine().vcpu.domain.memory.store(w, a, v, engine().loc(s))),
   intr: (name: string, args: number[], s: number) => {
     const e = engine();
     e.sync();
@@ -347,7 +358,8 @@ const RUNTIME = {
   hk: (id: number) => engine().atBoundary(id),
   isFault: (e: unknown) => e instanceof GuestFault,
   check: () => engine().check(),
-  overflow: (fnId: number, s: number) => {
+  overflow: (fnId: number, s: number, pending: number) => {
+    R.cyc += pending;
     const e = engine();
     const loc = e.loc(s);
     throw new GuestFault('stack-overflow', `call depth above ${MAX_CALL_DEPTH} frames calling ${e.vcpu.domain.program.functions[fnId]?.name ?? '?'}`, loc.file, loc.line);
