@@ -478,46 +478,56 @@ class Generator {
   }
 }
 
-function exprHasIntr(e: IExpr): boolean {
+/** Whether some node of an expression satisfies `test`. */
+function exprAny(e: IExpr, test: (node: IExpr) => boolean): boolean {
+  if (test(e)) return true;
   switch (e.k) {
-    case 'intr':
-      return true;
     case 'bin':
     case 'andand':
     case 'oror':
-      return exprHasIntr(e.a) || exprHasIntr(e.b);
+      return exprAny(e.a, test) || exprAny(e.b, test);
     case 'neg':
     case 'not':
     case 'bnot':
-      return exprHasIntr(e.a);
+      return exprAny(e.a, test);
     case 'load':
-      return exprHasIntr(e.addr);
+      return exprAny(e.addr, test);
+    case 'intr':
+      return e.args.some((a) => exprAny(a, test));
     default:
       return false;
   }
 }
 
-/** Whether a statement's own expressions hold an intrinsic. */
-function stmtHasIntr(s: IStmt): boolean {
+/** A statement's own expressions (not those of the statements nested in it). */
+function ownExprs(s: IStmt): IExpr[] {
   switch (s.k) {
     case 'set-local':
     case 'set-global':
     case 'eval':
-      return exprHasIntr(s.e);
+      return [s.e];
     case 'store':
-      return exprHasIntr(s.addr) || exprHasIntr(s.value);
+      return [s.addr, s.value];
     case 'print':
-      return s.parts.some((p) => p.k === 'val' && exprHasIntr(p.e));
+      return s.parts.flatMap((p) => (p.k === 'val' ? [p.e] : []));
     case 'call':
     case 'hypercall':
-      return s.args.some(exprHasIntr);
+      return s.args;
     case 'return':
-      return s.e !== null && exprHasIntr(s.e);
+      return s.e === null ? [] : [s.e];
     case 'if':
-      return exprHasIntr(s.cond);
+      return [s.cond];
     default:
-      return false;
+      return [];
   }
+}
+
+const exprHasIntr = (e: IExpr): boolean => exprAny(e, (n) => n.k === 'intr');
+const exprUsesMemory = (e: IExpr): boolean => exprAny(e, (n) => n.k === 'load');
+
+/** Whether a statement's own expressions hold an intrinsic. */
+function stmtHasIntr(s: IStmt): boolean {
+  return ownExprs(s).some(exprHasIntr);
 }
 
 /** Whether pending static costs must be added to `c` before a statement: it looks at `c`, moves it, or control flow leaves or joins. */
@@ -528,11 +538,9 @@ function settlesBefore(s: IStmt): boolean {
     case 'set-local':
     case 'set-global':
     case 'eval':
-      return exprHasIntr(s.e);
     case 'store':
-      return exprHasIntr(s.addr) || exprHasIntr(s.value);
     case 'print':
-      return s.parts.some((p) => p.k === 'val' && exprHasIntr(p.e));
+      return stmtHasIntr(s);
     default:
       return true;
   }
@@ -544,46 +552,16 @@ function exits(list: readonly IStmt[]): boolean {
   return last !== undefined && (last.k === 'break' || last.k === 'continue' || last.k === 'return');
 }
 
-function exprUsesMemory(e: IExpr): boolean {
-  switch (e.k) {
-    case 'load':
-      return true;
-    case 'bin':
-    case 'andand':
-    case 'oror':
-      return exprUsesMemory(e.a) || exprUsesMemory(e.b);
-    case 'neg':
-    case 'not':
-    case 'bnot':
-      return exprUsesMemory(e.a);
-    case 'intr':
-      return e.args.some(exprUsesMemory);
-    default:
-      return false;
-  }
-}
-
 /** Whether a statement loads or stores guest memory directly (its callees do their own caching). */
 function stmtUsesMemory(s: IStmt): boolean {
   switch (s.k) {
     case 'store':
       return true;
-    case 'set-local':
-    case 'set-global':
-    case 'eval':
-      return exprUsesMemory(s.e);
-    case 'call':
-    case 'hypercall':
-      return s.args.some(exprUsesMemory);
-    case 'print':
-      return s.parts.some((p) => p.k === 'val' && exprUsesMemory(p.e));
-    case 'return':
-      return s.e !== null && exprUsesMemory(s.e);
     case 'if':
       return exprUsesMemory(s.cond) || s.then.some(stmtUsesMemory) || s.else.some(stmtUsesMemory);
     case 'loop':
       return s.body.some(stmtUsesMemory) || s.step.some(stmtUsesMemory);
     default:
-      return false;
+      return ownExprs(s).some(exprUsesMemory);
   }
 }
