@@ -35,7 +35,7 @@ export function generate(program: Program, stepping = false, profiling = false):
 }
 
 /** Re-reads the cached budget after a call into the host or another function. */
-const REFRESH_BUDGET = 'b = D.pendingHint ? 0 : R.lim - R.cyc;';
+const REFRESH_BUDGET = 'b = R.bud - R.cyc;';
 /** Re-reads the memory's views and size when a balloon changed them (its epoch). */
 const REFRESH_MEMORY = ' if (me !== M.epoch) { me = M.epoch; mb = M.bytes; mv = M.view; ml = M.limit; }';
 
@@ -113,7 +113,7 @@ class Generator {
       // Cached per activation, refreshed after anything that can change them: the
       // cycles left before the next check must stop (0 while events may be pending)
       // and the domain memory's views and size.
-      `let b = D.pendingHint ? 0 : R.lim - R.cyc, X = null;`,
+      `let b = R.bud - R.cyc, X = null;`,
       this.usesMemory ? 'let mb = M.bytes, mv = M.view, ml = M.limit, me = M.epoch;' : '',
       // What the debugger armed is fixed for a whole run: read it once per activation.
       this.stepping ? 'const HA = R.hall, HM = R.harm;' : '',
@@ -167,25 +167,30 @@ class Generator {
     // A list ends with nothing pending: control joins after it.
     if (points.every((p) => p.length === 0)) return [...stmts.map((s) => this.stmt(s)), this.settle()].join('\n');
     // Consecutive statements without resume points share one guard. A resumed
-    // frame enters a later group without running this one: nothing stays pending across.
-    const out: string[] = [];
-    let plain: string[] = [];
-    const flush = (): void => {
-      plain.push(this.settle());
-      if (plain.some((x) => x !== '')) out.push(`if (rp === 0) {\n${plain.join('\n')}\n}`);
-      plain = [];
-    };
+    // frame enters a group with resume points without running the code before
+    // it, so nothing may be pending there: what is pending is added at the end
+    // of the group before (inside its guard). Otherwise costs carry over from
+    // one group to the next, which both a fresh and a resumed run pass through.
+    const groups: { guard: string; code: string[] }[] = [];
+    let plain: { guard: string; code: string[] } | undefined;
     stmts.forEach((s, i) => {
       if (points[i].length === 0) {
-        plain.push(this.stmt(s));
+        if (!plain) {
+          plain = { guard: 'rp === 0', code: [] };
+          groups.push(plain);
+        }
+        plain.code.push(this.stmt(s));
         return;
       }
-      flush();
-      const code = this.routed(s);
-      out.push(`if (rp === 0 || ${points[i].map((p) => `rp === ${p}`).join(' || ')}) {\n${code}\n${this.settle()}\n}`);
+      groups[groups.length - 1]?.code.push(this.settle());
+      plain = undefined;
+      groups.push({ guard: `rp === 0 || ${points[i].map((p) => `rp === ${p}`).join(' || ')}`, code: [this.routed(s)] });
     });
-    flush();
-    return out.join('\n');
+    groups[groups.length - 1].code.push(this.settle());
+    return groups
+      .filter((g) => g.code.some((c) => c !== ''))
+      .map((g) => `if (${g.guard}) {\n${g.code.join('\n')}\n}`)
+      .join('\n');
   }
 
   /** A statement that holds resume points: enter it normally when rp is 0, or route to the point. */
@@ -443,7 +448,7 @@ class Generator {
         return `(T = ${addr}, ${load}, c += ${COSTS.memoryAccess}, T)`;
       }
       case 'intr':
-        return `(X = [${e.args.map((a) => this.expr(a)).join(', ')}], ${this.flushExpr()}, T = intr(${JSON.stringify(e.name)}, X, ${this.site(e.loc)}), b = D.pendingHint ? 0 : R.lim - R.cyc, T)`;
+        return `(X = [${e.args.map((a) => this.expr(a)).join(', ')}], ${this.flushExpr()}, T = intr(${JSON.stringify(e.name)}, X, ${this.site(e.loc)}), b = R.bud - R.cyc, T)`;
     }
   }
 

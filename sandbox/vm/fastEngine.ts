@@ -170,8 +170,11 @@ export class FastEngine implements Engine {
     rec.hostCall(exit, name, this.loc(site), named, spent - named, this.pcpu.clock);
   }
 
+  /** The limit relative to the last sync, and the budget generated code checks against: none while events may be pending. */
   relimit(): void {
-    this.R.lim = this.pcpu.limit - this.pcpu.clock;
+    const R = this.R;
+    R.lim = this.pcpu.limit - this.pcpu.clock;
+    R.bud = this.vcpu.domain.pendingHint ? 0 : R.lim;
   }
 
   suspend(reason: StopReason): never {
@@ -290,6 +293,8 @@ export class FastEngine implements Engine {
 const R = {
   cyc: 0,
   lim: 0,
+  /** `lim`, or 0 while the running domain may have events pending: the next check point then looks. */
+  bud: 0,
   depth: 0,
   /** Stepping: ask the hook at every boundary, or at the armed ones. */
   hall: false,
