@@ -322,8 +322,8 @@ class Generator {
       case 'store': {
         const at = this.site(s.loc);
         const fast =
-          s.width === 32 ? `(A & 3) === 0 && (A >>> 0) < ml) mv.setInt32(A, W, true)`
-          : s.width === 16 ? `(A & 1) === 0 && (A >>> 0) < ml) mv.setUint16(A, W & 0xffff, true)`
+          s.width === 32 ? `${alignmentTest('A', s.addr, 4)}(A >>> 0) < ml) mv.setInt32(A, W, true)`
+          : s.width === 16 ? `${alignmentTest('A', s.addr, 2)}(A >>> 0) < ml) mv.setUint16(A, W & 0xffff, true)`
           : `(A >>> 0) < ml) mb[A] = W`;
         const code = `A = ${this.expr(s.addr)}; W = ${this.expr(s.value)}; if (${fast}; else st(${s.width}, A, W, ${at}, ${this.pending});`;
         return code + this.charge(COSTS.memoryAccess);
@@ -436,8 +436,8 @@ class Generator {
       case 'load': {
         const at = this.site(e.loc);
         const fast =
-          e.width === 32 ? `((T & 3) === 0 && (T >>> 0) < ml) ? mv.getInt32(T, true)`
-          : e.width === 16 ? `((T & 1) === 0 && (T >>> 0) < ml) ? mv.getUint16(T, true)`
+          e.width === 32 ? `(${alignmentTest('T', e.addr, 4)}(T >>> 0) < ml) ? mv.getInt32(T, true)`
+          : e.width === 16 ? `(${alignmentTest('T', e.addr, 2)}(T >>> 0) < ml) ? mv.getUint16(T, true)`
           : `((T >>> 0) < ml) ? mb[T]`;
         const addr = this.expr(e.addr);
         const load = `T = ${fast} : ld(${e.width}, T, ${at}, ${this.pending})`;
@@ -481,6 +481,43 @@ class Generator {
     }
     return `(${this.expr(e)} !== 0)`;
   }
+}
+
+/**
+ * Whether an address expression is a multiple of `n` (2 or 4) for every
+ * value of its variables (arithmetic is mod 2^32, which n divides): then the
+ * fast path of an access need not test alignment. The slow path still checks
+ * everything.
+ */
+function provablyAligned(e: IExpr, n: 2 | 4): boolean {
+  switch (e.k) {
+    case 'const':
+      return (e.v & (n - 1)) === 0;
+    case 'bin':
+      switch (e.op) {
+        case 'mul':
+        case 'and':
+          return provablyAligned(e.a, n) || provablyAligned(e.b, n);
+        case 'add':
+        case 'sub':
+        case 'or':
+        case 'xor':
+          return provablyAligned(e.a, n) && provablyAligned(e.b, n);
+        case 'shl':
+          return provablyAligned(e.a, n) || (e.b.k === 'const' && (e.b.v & 31) >= (n === 4 ? 2 : 1));
+        default:
+          return false;
+      }
+    case 'neg':
+      return provablyAligned(e.a, n);
+    default:
+      return false;
+  }
+}
+
+/** The alignment part of an access's fast-path test on `v` (empty when the address is provably aligned). */
+function alignmentTest(v: string, addr: IExpr, n: 2 | 4): string {
+  return provablyAligned(addr, n) ? '' : `(${v} & ${n - 1}) === 0 && `;
 }
 
 /** Whether some node of an expression satisfies `test`. */

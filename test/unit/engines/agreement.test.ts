@@ -187,3 +187,31 @@ describe('a fault in the middle of straight-line code charges exactly what ran b
     });
   }
 });
+
+/** The fast path skips the alignment test only where the address is a multiple of the width for every value. */
+describe('alignment: provably aligned addresses skip the test, everything else still faults misaligned', () => {
+  const kernels: [string, string, 'exited' | 'crashed'][] = [
+    ['i * 4 + 8 is aligned', 'let s: u32 = 0; for i in 0..8 { mem32[i * 4 + 8] = i; s += mem32[8 + i * 4]; } return s;', 'exited'],
+    ['i << 2 is aligned', 'let s: u32 = 0; for i in 0..8 { mem32[i << 2] = i; s += mem32[i << 2]; } return s;', 'exited'],
+    ['i * 4 + 2 is not: a 32-bit access there faults', 'let i: u32 = 3; return mem32[i * 4 + 2];', 'crashed'],
+    ['i * 2 is not 4-aligned', 'let i: u32 = 3; mem32[i * 2] = 1; return 0;', 'crashed'],
+    ['(x & 0xfffc) is aligned, (x | 1) is not', 'let x: u32 = 7; mem32[x & 0xfffc] = 5; return mem16[x | 1];', 'crashed'],
+    ['i * 4 - 2 is not', 'let i: u32 = 2; mem16[i * 4 - 2] = 1; return mem32[i * 4 - 2];', 'crashed'],
+  ];
+  for (const [label, body, state] of kernels) {
+    it(label, () => {
+      const c: Case = {
+        label,
+        file: '/a/sys.pvk',
+        host: memoryHost({
+          '/a/sys.pvk': 'system a { hypervisor none; domain d { kernel "k.pvk"; memory 1; privileged; } }',
+          '/a/k.pvk': `fn main() -> u32 {\n    ${body}\n}\n`,
+        }),
+      };
+      const reference = parsed(report(boot(c, 'interpreter')));
+      expect(reference.domains[0].state).toBe(state);
+      if (state === 'crashed') expect(reference.domains[0].fault?.kind).toBe('misaligned');
+      expect(parsed(report(boot(c, 'fast')))).toEqual(reference);
+    });
+  }
+});
