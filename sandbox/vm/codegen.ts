@@ -415,6 +415,13 @@ class Generator {
           case 'divs':
           case 'remu':
           case 'rems':
+            // A constant divisor other than 0 cannot fault: the helper's arithmetic inline.
+            if (e.b.k === 'const' && e.b.v !== 0) {
+              return e.op === 'divu' ? `(((${a} >>> 0) / ${e.b.v >>> 0}) | 0)`
+                : e.op === 'remu' ? `(((${a} >>> 0) % ${e.b.v >>> 0}) | 0)`
+                : e.op === 'divs' ? `((${a} / ${b}) | 0)`
+                : `((${a} % ${b}) | 0)`;
+            }
             return `${e.op}(${a}, ${b}, ${this.site(e.loc)}, ${this.pending})`;
           case 'and': return `(${a} & ${b})`;
           case 'or': return `(${a} | ${b})`;

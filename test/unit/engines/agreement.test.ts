@@ -215,3 +215,30 @@ describe('alignment: provably aligned addresses skip the test, everything else s
     });
   }
 });
+
+describe('division by a constant is inlined with the same results as the checked helpers', () => {
+  it('u32 and i32 division and remainder by constants, including -1 and large unsigned divisors', () => {
+    const c: Case = {
+      label: 'const division',
+      file: '/q/sys.pvk',
+      host: memoryHost({
+        '/q/sys.pvk': 'system q { hypervisor none; domain d { kernel "k.pvk"; memory 1; privileged; } }',
+        '/q/k.pvk': `fn main() -> u32 {
+    let m: i32 = -2147483647 - 1;
+    let x: u32 = 0xfffffff1;
+    print(x / 7, " ", x % 7, " ", x / 0x80000001, " ", x % 0x80000001);
+    let a: i32 = -17;
+    let b: i32 = 17;
+    print(m / -1, " ", m % -1, " ", a / 5, " ", a % 5, " ", b / -5, " ", b % -5);
+    let s: u32 = 0;
+    for i in 0..100 { s += i % 7 + i / 3; }
+    return s;
+}
+`,
+      }),
+    };
+    const reference = parsed(report(boot(c, 'interpreter')));
+    expect(reference.domains[0].console).toBe('613566754 3 1 2147483632\n-2147483648 0 -3 -2 -3 2\n');
+    expect(parsed(report(boot(c, 'fast')))).toEqual(reference);
+  });
+});
