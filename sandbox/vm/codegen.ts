@@ -2,6 +2,7 @@ import { COSTS } from '../hv/costs.js';
 import { MAX_CALL_DEPTH } from './engine.js';
 import { boundaryTable, flatten, type FlatOp } from './flat.js';
 import type { IExpr, IrFunction, IStmt, Loc, Program } from './ir.js';
+import { HOST_LITTLE_ENDIAN } from './memory.js';
 
 /**
  * JavaScript source for a program's functions. Only mangled names appear in
@@ -37,7 +38,7 @@ export function generate(program: Program, stepping = false, profiling = false):
 /** Re-reads the cached budget after a call into the host or another function. */
 const REFRESH_BUDGET = 'b = R.bud - R.cyc;';
 /** Re-reads the memory's views and size when a balloon changed them (its epoch). */
-const REFRESH_MEMORY = ' if (me !== M.epoch) { me = M.epoch; mb = M.bytes; mv = M.view; ml = M.limit; }';
+const REFRESH_MEMORY = ' if (me !== M.epoch) { me = M.epoch; mb = M.bytes; mv = M.view; mw = M.words; ma = M.accessible; ml = M.limit; }';
 
 const COMPARE: Record<string, [string, boolean]> = {
   eq: ['===', false], ne: ['!==', false], lts: ['<', false], les: ['<=', false], gts: ['>', false], ges: ['>=', false],
@@ -114,7 +115,7 @@ class Generator {
       // cycles left before the next check must stop (0 while events may be pending)
       // and the domain memory's views and size.
       `let b = R.bud - R.cyc, X = null;`,
-      this.usesMemory ? 'let mb = M.bytes, mv = M.view, ml = M.limit, me = M.epoch;' : '',
+      this.usesMemory ? 'let mb = M.bytes, mv = M.view, mw = M.words, ma = M.accessible, ml = M.limit, me = M.epoch, V = 0;' : '',
       // What the debugger armed is fixed for a whole run: read it once per activation.
       this.stepping ? 'const HA = R.hall, HM = R.harm;' : '',
       // Profiling: the frame's call-tree node (a fresh call enters a child of the caller's; a resumed frame takes its own back).
@@ -447,7 +448,14 @@ class Generator {
           : e.width === 16 ? `(${alignmentTest('T', e.addr, 2)}(T >>> 0) < ml) ? mv.getUint16(T, true)`
           : `((T >>> 0) < ml) ? mb[T]`;
         const addr = this.expr(e.addr);
-        const load = `T = ${fast} : ld(${e.width}, T, ${at}, ${this.pending})`;
+        // A provably aligned word on a little-endian host: the words view's own range check
+        // (undefined outside the accessible bytes) stands in for the bounds test.
+        const load =
+          e.width === 32 && HOST_LITTLE_ENDIAN && provablyAligned(e.addr, 4)
+            ? `T = (V = mw[T >> 2]) !== undefined ? V : ld(32, T, ${at}, ${this.pending})`
+            : e.width === 8
+              ? `T = (V = ma[T]) !== undefined ? V : ld(8, T, ${at}, ${this.pending})`
+              : `T = ${fast} : ld(${e.width}, T, ${at}, ${this.pending})`;
         if (this.coalescing && this.deferLoads) {
           this.pending += COSTS.memoryAccess;
           return `(T = ${addr}, ${load}, T)`;

@@ -19,6 +19,9 @@ export interface Mapping {
   revoked: boolean;
 }
 
+/** Whether this host stores words little-endian, as guest memory is. */
+export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 const hex = (a: number): string => `0x${(a >>> 0).toString(16)}`;
 
 /**
@@ -29,6 +32,14 @@ const hex = (a: number): string => `0x${(a >>> 0).toString(16)}`;
 export class GuestMemory {
   bytes: Uint8Array;
   view: DataView;
+  /**
+   * The accessible bytes (exactly `limit` of them) as 32-bit words in the
+   * host's byte order: generated code on little-endian hosts reads provably
+   * aligned words here, where an index out of range reads `undefined`.
+   */
+  words: Int32Array;
+  /** The accessible bytes as a view of exactly `limit` bytes (reads out of range give `undefined`). */
+  accessible: Uint8Array;
   /** Accessible size in bytes (pages × 4096); may shrink or grow by ballooning. */
   limit: number;
   /** Changes whenever `bytes`, `view` or `limit` do (generated code caches them). */
@@ -39,6 +50,8 @@ export class GuestMemory {
     this.bytes = new Uint8Array(pages * PAGE_SIZE);
     this.view = new DataView(this.bytes.buffer);
     this.limit = pages * PAGE_SIZE;
+    this.words = new Int32Array(this.bytes.buffer, 0, this.limit / 4);
+    this.accessible = new Uint8Array(this.bytes.buffer, 0, this.limit);
   }
 
   get pages(): number {
@@ -57,6 +70,8 @@ export class GuestMemory {
       this.bytes.fill(0, size, this.limit);
     }
     this.limit = size;
+    this.words = new Int32Array(this.bytes.buffer, 0, size / 4);
+    this.accessible = new Uint8Array(this.bytes.buffer, 0, size);
     this.epoch++;
   }
 

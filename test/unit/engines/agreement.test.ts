@@ -242,3 +242,27 @@ describe('division by a constant is inlined with the same results as the checked
     expect(parsed(report(boot(c, 'fast')))).toEqual(reference);
   });
 });
+
+describe('loads through the exact-size views: out of range after a balloon shrink, and in the grant window', () => {
+  const kernels: [string, string, 'exited' | 'crashed'][] = [
+    ['mem8 beyond the limit after a shrink faults', 'hypercall memory_op(1, 2); let s: u32 = 0; for i in 0..3 { s += mem8[i * 4096 + 5]; } return s;', 'crashed'],
+    ['aligned mem32 beyond the limit after a shrink faults', 'mem32[4096 * 2] = 9; hypercall memory_op(1, 2); let s: u32 = 0; for i in 0..3 { s += mem32[i * 4096]; } return s;', 'crashed'],
+    ['grow, write and read back through both views', 'hypercall memory_op(0, 2); mem32[4096 * 5 + 8] = 77; mem8[4096 * 5 + 1] = 5; return mem32[4096 * 5 + 8] + mem8[4096 * 5 + 1];', 'exited'],
+    ['negative and grant-window addresses with nothing mapped fault', 'let a: u32 = 0x40000000; return mem8[a];', 'crashed'],
+  ];
+  for (const [label, body, state] of kernels) {
+    it(label, () => {
+      const c: Case = {
+        label,
+        file: '/b/sys.pvk',
+        host: memoryHost({
+          '/b/sys.pvk': 'system b { hypervisor 4.2; domain d { kernel "k.pvk"; memory 4; privileged; } }',
+          '/b/k.pvk': `fn main() -> u32 {\n    ${body}\n}\n`,
+        }),
+      };
+      const reference = parsed(report(boot(c, 'interpreter')));
+      expect(reference.domains[0].state).toBe(state);
+      expect(parsed(report(boot(c, 'fast')))).toEqual(reference);
+    });
+  }
+});
