@@ -35,6 +35,12 @@ export function generate(program: Program, stepping = false, profiling = false):
   return { source: gen.source(), locs: gen.locs, flat: gen.flat };
 }
 
+/** Profiling: the pending position is unknown at generation time (the runtime's `cu` knows), or nothing is pending. */
+const DYNAMIC = -1;
+const CLEAN = -2;
+/** Replaced by the write-back of a function's loop-position counters once its body is generated. */
+const WRITE_BACK = '/*@write-back@*/';
+
 /** Re-reads the cached budget after a call into the host or another function. */
 const REFRESH_BUDGET = 'b = R.bud - R.cyc;';
 /** Re-reads the memory's views and size when a balloon changed them (its epoch). */
@@ -68,6 +74,15 @@ class Generator {
    * branches would have to take it along).
    */
   private deferLoads = true;
+  /**
+   * Profiling: the statement position whose cycles are pending (`c - cm`) at
+   * the code being generated, when it is known there: a number; CLEAN where
+   * nothing is pending on any path (after a join that every path settled);
+   * DYNAMIC where only the runtime knows (then `cu` says).
+   */
+  private cur: number = DYNAMIC;
+  /** Profiling: positions inside loops count in locals `q<position>`, added to the node at every exit. */
+  private looped = new Set<number>();
   /** Profiling: boundary id → its position in the current function (see boundaryTable). */
   private positions = new Map<number, number>();
 
@@ -102,6 +117,9 @@ class Generator {
     this.pcOf = new Map(this.flat[fn.id].map((op, pc) => [op as object, pc]));
     this.usesMemory = fn.body.some(stmtUsesMemory);
     if (this.profiling) this.positions = boundaryTable(this.flat[fn.id], fn.line).index;
+    // Nothing is pending when a frame starts or resumes.
+    this.cur = CLEAN;
+    this.looped = new Set();
     const body = this.list(fn.body);
     const params = Array.from({ length: fn.params }, (_, i) => `p${i}`);
     const locals = Array.from({ length: fn.slots }, (_, i) => `l${i} = ${i < fn.params ? `p${i} | 0` : '0'}`);
@@ -110,7 +128,7 @@ class Generator {
     const all = Array.from({ length: fn.slots }, (_, i) => `l${i}`).join(', ');
     return [
       `function f${fn.id}(rf${this.profiling ? ', PP' : ''}${params.map((p) => `, ${p}`).join('')}) {`,
-      `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'rp = 0', 'site = 0', 'sk = 0', ...(this.profiling ? ['cu = 0', 'cm = 0'] : [])].join(', ')};`,
+      `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'rp = 0', 'site = 0', 'sk = 0', ...(this.profiling ? ['cu = 0', 'cm = 0', ...[...this.looped].map((q) => `q${q} = 0`)] : [])].join(', ')};`,
       // Cached per activation, refreshed after anything that can change them: the
       // cycles left before the next check must stop (0 while events may be pending)
       // and the domain memory's views and size.
@@ -133,10 +151,12 @@ class Generator {
       // that a stop within it still captures this frame (at site 0: the entry).
       `if (rf !== undefined && rp === 0) { if (hasChild()) { resumeChild(); upcallDone();${this.profiling ? ' CU.top = PN;' : ''} ${this.refresh()} } else sk = R.skip; }`,
       body,
-      this.profiling ? 'LN[cu] += c - cm; R.cyc += c; return 0;' : 'R.cyc += c; return 0;',
-      `} catch (e) { ${this.profiling ? 'LN[cu] += c - cm; cm = 0; PN.cur = cu; R.cyc += c; c = 0;' : this.flush()} if (e === SUSPEND || isFault(e)) capture(${fn.id}, site, [${all}]); throw e; }`,
+      this.profiling ? `${this.attr()} ${WRITE_BACK} R.cyc += c; return 0;` : 'R.cyc += c; return 0;',
+      `} catch (e) { ${this.profiling ? `LN[cu] += c - cm; cm = 0; PN.cur = cu; ${WRITE_BACK} R.cyc += c; c = 0;` : this.flush()} if (e === SUSPEND || isFault(e)) capture(${fn.id}, site, [${all}]); throw e; }`,
       '}',
-    ].join('\n');
+    ]
+      .join('\n')
+      .replaceAll(WRITE_BACK, [...this.looped].map((q) => `LN[${q}] += q${q}; q${q} = 0;`).join(' '));
   }
 
   /** Resume pcs inside a statement (a function's entry, pc 0, is a plain start, not a resume point). */
@@ -216,11 +236,38 @@ class Generator {
         this.deferLoads = false;
         const cond = this.cond(s.cond);
         this.deferLoads = defer;
-        return `if (rp === 0 ? ${cond} : (${route})) {\n${this.list(s.then)}\n} else {\n${this.list(s.else)}\n}`;
+        const at = this.cur;
+        const then = this.list(s.then) + this.attrSettle();
+        this.cur = at;
+        const otherwise = this.list(s.else) + this.attrSettle();
+        this.cur = at;
+        return `if (rp === 0 ? ${cond} : (${route})) {\n${then}\n} else {\n${otherwise}\n}`;
       }
       default:
         return this.stmt(s);
     }
+  }
+
+  /** Profiling: adds the pending cycles (`c - cm`, plus `extra`) to the current position's count. */
+  private attr(extra = ''): string {
+    const plus = extra === '' ? '' : ` + ${extra}`;
+    if (this.cur === CLEAN && extra === '') return '';
+    const target = this.cur < 0 ? 'LN[cu]' : this.looped.has(this.cur) ? `q${this.cur}` : `LN[${this.cur}]`;
+    return `${target} += c - cm${plus};`;
+  }
+
+  /** attr() as an expression (always a real addition, so it can stand in a comma list). */
+  private attrExpr(plus: string): string {
+    const target = this.cur < 0 ? 'LN[cu]' : this.looped.has(this.cur) ? `q${this.cur}` : `LN[${this.cur}]`;
+    return `${target} += c - cm${plus}`;
+  }
+
+  /** Profiling: attributes what is pending before control joins or leaves, so that nothing is pending there. */
+  private attrSettle(): string {
+    if (!this.profiling) return '';
+    const code = this.attr();
+    if (code === '') return '';
+    return `${code} cm = c;`;
   }
 
   private get coalescing(): boolean {
@@ -233,7 +280,13 @@ class Generator {
       this.pending += k;
       return '';
     }
+    this.costly();
     return `c += ${k};`;
+  }
+
+  /** Profiling: code that adds to `c` where nothing was pending: its cycles go to the runtime's position. */
+  private costly(): void {
+    if (this.profiling && this.cur === CLEAN) this.cur = DYNAMIC;
   }
 
   /** Adds the pending static costs to `c`. */
@@ -257,7 +310,7 @@ class Generator {
     const plus = [extra, this.pending > 0 ? String(this.pending) : ''].filter((x) => x !== '').map((x) => ` + ${x}`).join('');
     this.pending = 0;
     if (!this.profiling) return `R.cyc += c${plus}; c = 0;`;
-    return `LN[cu] += c - cm${plus}; cm = 0;${publish ? ' PN.cur = cu; CU.top = PN;' : ''} R.cyc += c${plus}; c = 0;`;
+    return `${this.attrExpr(plus)}; cm = 0;${publish ? ' PN.cur = cu; CU.top = PN;' : ''} R.cyc += c${plus}; c = 0;`;
   }
 
   /** flush() as a comma expression. */
@@ -265,7 +318,7 @@ class Generator {
     const k = this.pending;
     this.pending = 0;
     if (!this.profiling) return k > 0 ? `R.cyc += c + ${k}, c = 0` : 'R.cyc += c, c = 0';
-    return 'LN[cu] += c - cm, cm = 0, PN.cur = cu, CU.top = PN, R.cyc += c, c = 0';
+    return `${this.attrExpr('')}, cm = 0, PN.cur = cu, CU.top = PN, R.cyc += c, c = 0`;
   }
 
   private refresh(): string {
@@ -312,7 +365,14 @@ class Generator {
           ? `if (sk === 0 && (HA || (HM !== null && HM[${s.id}] === 1))) { ${this.flush()} site = ${-pc}; hk(${s.id}); ${this.refresh()} }\nsk = 0;\n`
           : '';
         // Profiling: what ran since the previous boundary belongs to the previous statement.
-        const profile = this.profiling ? `LN[cu] += c - cm; cm = c; cu = ${this.positions.get(s.id) as number};\n` : '';
+        let profile = '';
+        if (this.profiling) {
+          const position = this.positions.get(s.id) as number;
+          const settled = this.attr();
+          if (this.loops.length > 0) this.looped.add(position);
+          profile = `${settled} cm = c; cu = ${position};\n`;
+          this.cur = position;
+        }
         if (!s.check) return `${hook}${profile}${this.charge(COSTS.statement)}`;
         return `if (c >= b) { site = ${-pc}; ${this.flush()} check(); ${this.refresh()} }\n${hook}${profile}${this.charge(COSTS.statement)}`;
       }
@@ -366,23 +426,38 @@ class Generator {
         this.deferLoads = false;
         const cond = this.cond(s.cond);
         this.deferLoads = defer;
-        const otherwise = s.else.length > 0 ? ` else {\n${this.list(s.else)}\n}` : '';
-        return `if (${cond}) {\n${this.list(s.then)}\n}${otherwise}`;
+        const at = this.cur;
+        const then = this.list(s.then) + this.attrSettle();
+        this.cur = at;
+        const otherwise = s.else.length > 0 ? ` else {\n${this.list(s.else)}${this.attrSettle()}\n}` : '';
+        // Whichever branch ran settled its cycles; what the condition cost (and a skipped branch) stays with the `if`.
+        this.cur = at;
+        return `if (${cond}) {\n${then}\n}${otherwise}`;
       }
       case 'loop': {
         const n = this.labels++;
+        // Profiling: nothing is pending when the body starts, from before the loop or from the back-edge.
+        const before = this.attrSettle();
         this.loops.push(n);
-        const body = this.list(s.body);
+        if (this.profiling) this.cur = CLEAN;
+        const body = this.list(s.body) + this.attrSettle();
+        if (this.profiling) this.cur = CLEAN;
+        const step = this.list(s.step) + this.attrSettle();
         this.loops.pop();
-        const step = this.list(s.step);
-        return `L${n}: for (;;) {\nB${n}: {\n${body}\n}\n${step}\n}`;
+        // The loop is left only by break, which settles: nothing is pending after it.
+        if (this.profiling) this.cur = CLEAN;
+        return `${before}L${n}: for (;;) {\nB${n}: {\n${body}\n}\n${step}\n}`;
       }
       case 'break':
-        return `break L${this.loops[this.loops.length - 1]};`;
+        return `${this.attrSettle()} break L${this.loops[this.loops.length - 1]};`;
       case 'continue':
-        return `break B${this.loops[this.loops.length - 1]};`;
+        return `${this.attrSettle()} break B${this.loops[this.loops.length - 1]};`;
       case 'return':
-        if (this.profiling) return s.e ? `return (T = ${this.expr(s.e)}, LN[cu] += c - cm, R.cyc += c, T);` : 'LN[cu] += c - cm; R.cyc += c; return 0;';
+        if (this.profiling) {
+          if (!s.e) return `${this.attrExpr('')}; ${WRITE_BACK} R.cyc += c; return 0;`;
+          const value = this.expr(s.e);
+          return `T = ${value}; ${this.attrExpr('')}; ${WRITE_BACK} R.cyc += c; return T;`;
+        }
         if (!s.e) return 'R.cyc += c; return 0;';
         {
           const value = this.expr(s.e);
@@ -460,6 +535,7 @@ class Generator {
           this.pending += COSTS.memoryAccess;
           return `(T = ${addr}, ${load}, T)`;
         }
+        this.costly();
         return `(T = ${addr}, ${load}, c += ${COSTS.memoryAccess}, T)`;
       }
       case 'intr':

@@ -108,6 +108,42 @@ describe('attribution', () => {
     expect(main.line).toBe(1);
   });
 
+  it('attributes loops, continue, break and branches to their lines', () => {
+    const { profile, report } = profileOf({
+      '/p/sys.pvk': 'system s {\n    hypervisor none;\n    domain d { kernel "k.pvk"; memory 1; privileged; }\n}\n',
+      '/p/k.pvk': [
+        'fn main() -> u32 {',
+        '    let s: u32 = 0;',
+        '    let i: u32 = 0;',
+        '    while (i < 10) {',
+        '        i += 1;',
+        '        if (i == 2) { continue; }',
+        '        if (i == 5) { break; }',
+        '        s += mem8[i];',
+        '    }',
+        '    if (s == 0) { s = 1; } else { s = 2; }',
+        '    return s;',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    const main = profile.nodes.find((n) => n.name === 'main') as ProfileNode;
+    // while: 5 tests; i += 1: 5; line 6: 5 tests + 1 continue; line 7: 4 tests + 1 break;
+    // line 8: 3 × (statement + load); line 10: the test and the then-branch
+    expect(main.lines).toEqual([
+      { line: 2, cycles: 1 },
+      { line: 3, cycles: 1 },
+      { line: 4, cycles: 5 },
+      { line: 5, cycles: 5 },
+      { line: 6, cycles: 6 },
+      { line: 7, cycles: 5 },
+      { line: 8, cycles: 6 },
+      { line: 10, cycles: 2 },
+      { line: 11, cycles: 1 },
+    ]);
+    expect(report.domains[0].cycles).toBe(32);
+  });
+
   it('charges a call to the calling line and the callee to its own node, once per call path', () => {
     const sys = '/p/sys.pvk';
     const { profile } = profileOf({
