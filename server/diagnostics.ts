@@ -7,21 +7,25 @@ import type { Project } from './project.js';
 /** Publishes diagnostics for every analysed file, sending only what changed since last time. */
 export class DiagnosticsPublisher {
   private readonly published = new Map<string, string>();
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private scheduled = false;
 
   constructor(
     private readonly connection: Connection,
     private readonly project: Project,
-    private readonly delayMs = 5,
   ) {}
 
-  /** Debounced: edits arriving within the delay are checked once. */
+  /**
+   * Checks once after the messages that have already arrived are handled:
+   * a burst of edits read together (multi-cursor, paste, undo of many) is
+   * checked once, and a single keystroke's diagnostics wait for nothing.
+   */
   schedule(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
       this.publishNow();
-    }, this.delayMs);
+    });
   }
 
   publishNow(): void {
