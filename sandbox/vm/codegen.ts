@@ -159,6 +159,25 @@ class Generator {
       .replaceAll(WRITE_BACK, [...this.looped].map((q) => `LN[${q}] += q${q}; q${q} = 0;`).join(' '));
   }
 
+  /**
+   * An `if`'s condition (no deferred loads: the branches would have to take
+   * them along) and its branches, each settling its profile attribution, so
+   * that after the `if` only what the condition cost is pending, for the
+   * `if`'s own position. `withElse` false leaves `otherwise` empty.
+   */
+  private branches(s: IStmt & { k: 'if' }, withElse: boolean): { cond: string; then: string; otherwise: string } {
+    const defer = this.deferLoads;
+    this.deferLoads = false;
+    const cond = this.cond(s.cond);
+    this.deferLoads = defer;
+    const at = this.cur;
+    const then = this.list(s.then) + this.attrSettle();
+    this.cur = at;
+    const otherwise = withElse ? this.list(s.else) + this.attrSettle() : '';
+    this.cur = at;
+    return { cond, then, otherwise };
+  }
+
   /** Resume pcs inside a statement (a function's entry, pc 0, is a plain start, not a resume point). */
   private points(s: IStmt): number[] {
     switch (s.k) {
@@ -232,15 +251,7 @@ class Generator {
       case 'if': {
         const inThen = s.then.flatMap((x) => this.points(x));
         const route = inThen.length === 0 ? 'false' : inThen.map((p) => `rp === ${p}`).join(' || ');
-        const defer = this.deferLoads;
-        this.deferLoads = false;
-        const cond = this.cond(s.cond);
-        this.deferLoads = defer;
-        const at = this.cur;
-        const then = this.list(s.then) + this.attrSettle();
-        this.cur = at;
-        const otherwise = this.list(s.else) + this.attrSettle();
-        this.cur = at;
+        const { cond, then, otherwise } = this.branches(s, true);
         return `if (rp === 0 ? ${cond} : (${route})) {\n${then}\n} else {\n${otherwise}\n}`;
       }
       default:
@@ -422,17 +433,8 @@ class Generator {
       case 'eval':
         return `${this.expr(s.e)};`;
       case 'if': {
-        const defer = this.deferLoads;
-        this.deferLoads = false;
-        const cond = this.cond(s.cond);
-        this.deferLoads = defer;
-        const at = this.cur;
-        const then = this.list(s.then) + this.attrSettle();
-        this.cur = at;
-        const otherwise = s.else.length > 0 ? ` else {\n${this.list(s.else)}${this.attrSettle()}\n}` : '';
-        // Whichever branch ran settled its cycles; what the condition cost (and a skipped branch) stays with the `if`.
-        this.cur = at;
-        return `if (${cond}) {\n${then}\n}${otherwise}`;
+        const { cond, then, otherwise } = this.branches(s, s.else.length > 0);
+        return `if (${cond}) {\n${then}\n}${otherwise === '' ? '' : ` else {\n${otherwise}\n}`}`;
       }
       case 'loop': {
         const n = this.labels++;

@@ -135,6 +135,18 @@ describe('the stepping engine asks only at armed boundaries', () => {
  * one step; a fault in the middle of such a run must still charge exactly
  * what ran before it (spec §4), as the interpreter does one cost at a time.
  */
+/** A one-domain system around a kernel whose `main` has this body (and `fn id` for calls). */
+function kernelCase(label: string, body: string, system = 'hypervisor none;', memory = 1): Case {
+  return {
+    label,
+    file: '/k/sys.pvk',
+    host: memoryHost({
+      '/k/sys.pvk': `system k { ${system} domain d { kernel "k.pvk"; memory ${memory}; privileged; } }`,
+      '/k/k.pvk': `fn id(x: u32) -> u32 { return x; }\nfn main() -> u32 {\n    ${body}\n}\n`,
+    }),
+  };
+}
+
 describe('deferred costs and intrinsics: rdtsc sees the exact count, a skipped operand charges nothing', () => {
   const kernels: [string, string][] = [
     ['an intrinsic in an operand that || skips, after a load (fuzz seed 652)', 'mem16[8] = 5; mem16[8] -= mem32[0] | (true || xen_domain()) as u32; return mem16[8];'],
@@ -144,14 +156,7 @@ describe('deferred costs and intrinsics: rdtsc sees the exact count, a skipped o
   ];
   for (const [label, body] of kernels) {
     it(label, () => {
-      const c: Case = {
-        label,
-        file: '/d/sys.pvk',
-        host: memoryHost({
-          '/d/sys.pvk': 'system d { hypervisor none; domain d { kernel "k.pvk"; memory 1; privileged; } }',
-          '/d/k.pvk': `fn main() -> u32 {\n    ${body}\n}\n`,
-        }),
-      };
+      const c = kernelCase(label, body);
       const reference = parsed(report(boot(c, 'interpreter')));
       expect(reference.domains[0].state).toBe('exited');
       expect(parsed(report(boot(c, 'fast')))).toEqual(reference);
@@ -172,14 +177,7 @@ describe('a fault in the middle of straight-line code charges exactly what ran b
   ];
   for (const [label, body] of kernels) {
     it(label, () => {
-      const c: Case = {
-        label,
-        file: '/f/sys.pvk',
-        host: memoryHost({
-          '/f/sys.pvk': 'system f { hypervisor none; domain d { kernel "k.pvk"; memory 1; privileged; } }',
-          '/f/k.pvk': `fn id(x: u32) -> u32 { return x; }\nfn main() -> u32 {\n    ${body}\n}\n`,
-        }),
-      };
+      const c = kernelCase(label, body);
       const reference = parsed(report(boot(c, 'interpreter')));
       expect(reference.domains[0].state).toBe('crashed');
       expect(parsed(report(boot(c, 'fast')))).toEqual(reference);
@@ -200,14 +198,7 @@ describe('alignment: provably aligned addresses skip the test, everything else s
   ];
   for (const [label, body, state] of kernels) {
     it(label, () => {
-      const c: Case = {
-        label,
-        file: '/a/sys.pvk',
-        host: memoryHost({
-          '/a/sys.pvk': 'system a { hypervisor none; domain d { kernel "k.pvk"; memory 1; privileged; } }',
-          '/a/k.pvk': `fn main() -> u32 {\n    ${body}\n}\n`,
-        }),
-      };
+      const c = kernelCase(label, body);
       const reference = parsed(report(boot(c, 'interpreter')));
       expect(reference.domains[0].state).toBe(state);
       if (state === 'crashed') expect(reference.domains[0].fault?.kind).toBe('misaligned');
@@ -252,14 +243,7 @@ describe('loads through the exact-size views: out of range after a balloon shrin
   ];
   for (const [label, body, state] of kernels) {
     it(label, () => {
-      const c: Case = {
-        label,
-        file: '/b/sys.pvk',
-        host: memoryHost({
-          '/b/sys.pvk': 'system b { hypervisor 4.2; domain d { kernel "k.pvk"; memory 4; privileged; } }',
-          '/b/k.pvk': `fn main() -> u32 {\n    ${body}\n}\n`,
-        }),
-      };
+      const c = kernelCase(label, body, 'hypervisor 4.2;', 4);
       const reference = parsed(report(boot(c, 'interpreter')));
       expect(reference.domains[0].state).toBe(state);
       expect(parsed(report(boot(c, 'fast')))).toEqual(reference);
