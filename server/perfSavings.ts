@@ -35,6 +35,19 @@ export function multicallSaving(name: string, count: number, hypervisor: string 
   return Math.max(0, saving);
 }
 
+/** How multicallSaving() counts, in words, with the numbers of the cost table and the ABI. */
+export function multicallFormula(): string {
+  const base = COSTS.hypercallBase;
+  const own = builtinAbi().byName.get('multicall')?.cost ?? 0;
+  const list = MULTICALL_ENTRY_WORDS * (COSTS.statement + COSTS.memoryAccess);
+  return `multicall saving per domain: n·${base} − (${base} + ${own}) − n·${list} (entries pay no second ${base}; ${MULTICALL_ENTRY_WORDS} stores per entry build the list) — if the calls do not depend on each other`;
+}
+
+/** How pvopSaving() counts, with the numbers of the cost table. */
+export function pvopFormula(): string {
+  return `patch_pvops: calls × (${COSTS.pvopIndirect} − ${COSTS.pvopPatched})`;
+}
+
 /**
  * Cycles `patch_pvops` would save at a pvop call site: each call through the
  * ops table costs 8, a patched direct call 5, so calls × (8 − 5). Computed

@@ -2,7 +2,7 @@ import type { CodeLens, InlayHint, Position, Range } from 'vscode-languageserver
 import type { SourceFile } from '../sandbox/lang/source.js';
 import { toPosition, toRange } from './convert.js';
 import { fileFacts, type FileFacts, type HotLine, type SiteFact } from './perfFacts.js';
-import { num, percent } from './perfSavings.js';
+import { multicallFormula, num, percent, pvopFormula } from './perfSavings.js';
 import { pathToUri, uriToPath } from './paths.js';
 import type { ProfileStore } from './profileStore.js';
 import type { Project } from './project.js';
@@ -67,8 +67,8 @@ function siteLabel(s: SiteFact): string | undefined {
 function siteTooltip(s: SiteFact, system: string): string {
   const lines = [`${s.kind} ${s.name} in profile of system ${system}: ${num(s.count)} × · ${num(s.cycles)} cycles (min ${num(s.min)}, max ${num(s.max)})`];
   for (const d of s.domains) lines.push(`- ${d.domain.name}: ${num(d.count)} × · ${num(d.cycles)} cycles (${percent(d.cycles, d.domain.running)})`);
-  if (s.multicallSaving > 0) lines.push('multicall saving per domain: n·300 − (300 + 50) − n·12 (entries pay no second 300; 6 stores per entry build the list) — if the calls do not depend on each other');
-  if (s.pvopSaving > 0) lines.push('patch_pvops: calls × (8 − 5)');
+  if (s.multicallSaving > 0) lines.push(multicallFormula());
+  if (s.pvopSaving > 0) lines.push(pvopFormula());
   return lines.join('\n');
 }
 

@@ -113,17 +113,7 @@ export function buildProfile(hv: Hypervisor, rec: Recorder, systemFile: string, 
     root.total += cycles;
   }
 
-  const sites: SiteCost[] = [...rec.sites.values()].map((s) => ({
-    domain: s.domain,
-    file: files.of(s.program, s.file),
-    line: s.line,
-    kind: s.kind,
-    name: s.name,
-    count: s.count,
-    cycles: s.cycles,
-    min: s.min,
-    max: s.max,
-  }));
+  const sites: SiteCost[] = [...rec.sites.values()].map(({ program, ...site }) => ({ ...site, file: files.of(program, site.file) }));
   sites.sort((a, b) => a.domain - b.domain || a.file - b.file || a.line - b.line || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
   const lines = [...lineCosts.values()].sort((a, b) => a.domain - b.domain || a.file - b.file || a.line - b.line);
 

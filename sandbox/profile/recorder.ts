@@ -2,7 +2,7 @@ import { COSTS } from '../hv/costs.js';
 import type { Domain, Vcpu } from '../hv/state.js';
 import { boundaryTable, flatten } from '../vm/flat.js';
 import type { Loc, Program } from '../vm/ir.js';
-import type { TimelineInstant, TimelineSlice } from './types.js';
+import type { CountStat, SiteCost, TimelineInstant, TimelineSlice } from './types.js';
 
 /** The kinds of frames the recorder makes itself (functions come from the program). */
 export type LiveKind = 'root' | 'domain' | 'vcpu' | 'function' | 'hypercall' | 'trap' | 'vmexit' | 'upcall';
@@ -60,25 +60,11 @@ interface ProgramTables {
   lines: number[][];
 }
 
-export interface SiteRecord {
-  domain: number;
-  program: Program;
-  file: number;
-  line: number;
-  kind: 'hypercall' | 'trap' | 'vmexit' | 'pvop';
-  name: string;
-  count: number;
-  cycles: number;
-  min: number;
-  max: number;
-}
+/** A SiteCost while the run goes on: its file is still an index into the program's own file table. */
+export type SiteRecord = SiteCost & { program: Program };
 
-export interface StatRecord {
-  count: number;
-  cycles: number;
-  min: number;
-  max: number;
-}
+/** Occurrences of one hypercall, trap, exit or upcall: CountStat without the average, which the profile derives. */
+export type StatRecord = Omit<CountStat, 'avg'>;
 
 /** Timeline entries beyond this many are dropped (the profile says it is truncated). */
 const TIMELINE_LIMIT = 200_000;
