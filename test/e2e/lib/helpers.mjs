@@ -93,6 +93,20 @@ export async function focusWorkbench(page) {
   await page.locator(sel.editorPart).first().click({ position: { x: 5, y: 5 }, force: true }).catch(() => {});
 }
 
+/** Presses `key` (Quick Open, the command palette) until the quick input box shows. */
+async function openQuickInput(page, key, what, timeout) {
+  await waitFor(
+    async () => {
+      if (!(await page.locator(sel.quickInputBox).first().isVisible())) {
+        await focusWorkbench(page);
+        await page.keyboard.press(key);
+      }
+      return page.locator(sel.quickInputBox).first().isVisible();
+    },
+    { timeout, interval: 500, message: `${what} to show` },
+  );
+}
+
 /**
  * Opens a file by name via Quick Open (Ctrl+P): types the name, waits for a result row that
  * shows it (Enter right after start-up flakes otherwise), presses Enter and waits for the tab.
@@ -100,16 +114,7 @@ export async function focusWorkbench(page) {
 export async function quickOpen(page, fileName, { timeout = 20_000 } = {}) {
   const deadline = Date.now() + timeout;
   const left = () => Math.max(1000, deadline - Date.now());
-  await waitFor(
-    async () => {
-      if (!(await page.locator(sel.quickInputBox).first().isVisible())) {
-        await focusWorkbench(page);
-        await page.keyboard.press('Control+P');
-      }
-      return page.locator(sel.quickInputBox).first().isVisible();
-    },
-    { timeout: left(), interval: 500, message: 'Quick Open to show' },
-  );
+  await openQuickInput(page, 'Control+P', 'Quick Open', left());
   await page.locator(sel.quickInputBox).first().fill(fileName);
   const row = page.locator(sel.quickInputRow).filter({ hasText: fileName }).first();
   await row.waitFor({ state: 'visible', timeout: left() });
@@ -131,16 +136,7 @@ export async function waitForTab(page, name, { timeout = 15_000 } = {}) {
 export async function runCommand(page, label, { timeout = 20_000 } = {}) {
   const deadline = Date.now() + timeout;
   const left = () => Math.max(1000, deadline - Date.now());
-  await waitFor(
-    async () => {
-      if (!(await page.locator(sel.quickInputBox).first().isVisible())) {
-        await focusWorkbench(page);
-        await page.keyboard.press('F1');
-      }
-      return page.locator(sel.quickInputBox).first().isVisible();
-    },
-    { timeout: left(), interval: 500, message: 'the command palette to show' },
-  );
+  await openQuickInput(page, 'F1', 'the command palette', left());
   await page.locator(sel.quickInputBox).first().fill(`>${label}`);
   const row = page
     .locator(sel.quickInputRow)
