@@ -23,17 +23,9 @@ export interface ImplFn {
   op: A.PvopSig;
 }
 
-/**
- * Who calls what across every analysed file, and which impl functions
- * implement which ops: the index behind implementation and call hierarchy.
- * Built from the checker's annotations, once per analysis.
- */
-export interface CallGraph {
+/** Which impl functions implement which ops, across every analysed file. */
+export interface ImplIndex {
   files: Map<string, ParsedFile>;
-  callsOfFn: Map<A.FnItem, CallSite[]>;
-  callsOfOp: Map<A.PvopSig, CallSite[]>;
-  callsOfHypercall: Map<string, CallSite[]>;
-  callsFrom: Map<A.FnItem, CallSite[]>;
   implsOfOp: Map<A.PvopSig, ImplFn[]>;
   implsOfTable: Map<A.PvopsItem, A.ImplItem[]>;
   /** The impl function → the op it implements. */
@@ -42,6 +34,20 @@ export interface CallGraph {
   tableOfOp: Map<A.PvopSig, A.PvopsItem>;
 }
 
+/**
+ * Who calls what across every analysed file, with the impl index: the index
+ * behind call hierarchy. Built from the checker's annotations, once per
+ * analysis (the impl index alone, for implementation and hovers, walks no
+ * function bodies).
+ */
+export interface CallGraph extends ImplIndex {
+  callsOfFn: Map<A.FnItem, CallSite[]>;
+  callsOfOp: Map<A.PvopSig, CallSite[]>;
+  callsOfHypercall: Map<string, CallSite[]>;
+  callsFrom: Map<A.FnItem, CallSite[]>;
+}
+
+const implIndexes = new WeakMap<Analysis, ImplIndex>();
 const graphs = new WeakMap<Analysis, CallGraph>();
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -50,24 +56,25 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
+export function implIndex(project: Project): ImplIndex {
+  const analysis = project.analysis();
+  const cached = implIndexes.get(analysis);
+  if (cached) return cached;
+  const index: ImplIndex = { files: new Map(), implsOfOp: new Map(), implsOfTable: new Map(), opOfImpl: new Map(), tableOfOp: new Map() };
+  for (const file of project.files()) {
+    index.files.set(file.source.path, file);
+    indexItems(project, file, index);
+  }
+  implIndexes.set(analysis, index);
+  return index;
+}
+
 export function callGraph(project: Project): CallGraph {
   const analysis = project.analysis();
   const cached = graphs.get(analysis);
   if (cached) return cached;
-  const g: CallGraph = {
-    files: new Map(),
-    callsOfFn: new Map(),
-    callsOfOp: new Map(),
-    callsOfHypercall: new Map(),
-    callsFrom: new Map(),
-    implsOfOp: new Map(),
-    implsOfTable: new Map(),
-    opOfImpl: new Map(),
-    tableOfOp: new Map(),
-  };
-  for (const file of project.files()) {
-    g.files.set(file.source.path, file);
-    indexItems(project, file, g);
+  const g: CallGraph = { ...implIndex(project), callsOfFn: new Map(), callsOfOp: new Map(), callsOfHypercall: new Map(), callsFrom: new Map() };
+  for (const file of g.files.values()) {
     for (const fn of functionsOf(file.ast)) {
       forEachExpr(fn.body, (e) => {
         const site = siteOf(file, fn, e);
@@ -97,7 +104,7 @@ function siteOf(file: ParsedFile, caller: A.FnItem, e: A.Expr): CallSite | undef
 }
 
 /** Tables, their ops, and impls resolved to the table their file's closure sees. */
-function indexItems(project: Project, file: ParsedFile, g: CallGraph): void {
+function indexItems(project: Project, file: ParsedFile, g: ImplIndex): void {
   let table: ReturnType<typeof buildItemTable> | undefined;
   for (const item of file.ast.items) {
     if (item.kind === 'pvops') for (const op of item.ops) g.tableOfOp.set(op, item);

@@ -9,7 +9,7 @@ import { callGraph, groupSites, isKind, opNamed, type CallGraph, type CallSite }
 import { toRange } from './convert.js';
 import { abiRow } from './implementation.js';
 import { occurrenceUnder } from './navigation.js';
-import { pathToUri } from './paths.js';
+import { pathToUri, uriToPath } from './paths.js';
 import { profileFnName } from './perfSites.js';
 import { implLabel } from './pvopBindings.js';
 import type { Project } from './project.js';
@@ -17,11 +17,11 @@ import type { Project } from './project.js';
 /** What a call hierarchy item stands for. Impl functions are functions with `fn.impl` set. */
 type Target = { kind: 'fn'; fn: A.FnItem } | { kind: 'op'; op: A.PvopSig; table: A.PvopsItem } | { kind: 'hypercall'; decl: A.HypercallDecl };
 
-/** Kept in the item's `data`, resolved by name again so an item outlives edits elsewhere in its file. */
-type ItemData =
-  | { t: 'fn'; file: string; name: string; group?: string; platform?: string }
-  | { t: 'op'; file: string; group: string; name: string }
-  | { t: 'hypercall'; name: string };
+/**
+ * Kept in the item's `data` and looked up by name again in the item's file
+ * (its `uri`), so that an item outlives edits elsewhere in that file.
+ */
+type ItemData = { t: 'fn'; name: string; group?: string; platform?: string } | { t: 'op'; group: string; name: string } | { t: 'hypercall'; name: string };
 
 export function prepareCallHierarchy(project: Project, uri: string, position: Position): CallHierarchyItem[] | null {
   const found = occurrenceUnder(project, uri, position);
@@ -44,7 +44,7 @@ export function prepareCallHierarchy(project: Project, uri: string, position: Po
 
 export function incomingCalls(project: Project, item: CallHierarchyItem): CallHierarchyIncomingCall[] {
   const g = callGraph(project);
-  const target = resolve(g, item.data);
+  const target = resolve(g, item);
   if (!target) return [];
   switch (target.kind) {
     case 'fn': {
@@ -63,7 +63,7 @@ export function incomingCalls(project: Project, item: CallHierarchyItem): CallHi
 
 export function outgoingCalls(project: Project, item: CallHierarchyItem): CallHierarchyOutgoingCall[] {
   const g = callGraph(project);
-  const target = resolve(g, item.data);
+  const target = resolve(g, item);
   if (!target) return [];
   switch (target.kind) {
     case 'fn': {
@@ -163,7 +163,7 @@ function itemOf(project: Project, g: CallGraph, t: Target): CallHierarchyItem | 
       const source = project.ws.file(t.fn.file)?.source;
       if (!source) return undefined;
       const impl = t.fn.impl;
-      const data: ItemData = impl ? { t: 'fn', file: t.fn.file, name: t.fn.name.name, group: impl.group.name, platform: impl.platform.name } : { t: 'fn', file: t.fn.file, name: t.fn.name.name };
+      const data: ItemData = impl ? { t: 'fn', name: t.fn.name.name, group: impl.group.name, platform: impl.platform.name } : { t: 'fn', name: t.fn.name.name };
       return {
         name: impl ? profileFnName(t.fn) : t.fn.name.name,
         kind: impl ? SymbolKind.Method : SymbolKind.Function,
@@ -185,7 +185,7 @@ function itemOf(project: Project, g: CallGraph, t: Target): CallHierarchyItem | 
         uri: pathToUri(t.table.file),
         range: toRange(source, t.op.span),
         selectionRange: toRange(source, t.op.name.span),
-        data: { t: 'op', file: t.table.file, group: t.table.name.name, name: t.op.name.name } satisfies ItemData,
+        data: { t: 'op', group: t.table.name.name, name: t.op.name.name } satisfies ItemData,
       };
     }
     case 'hypercall': {
@@ -205,14 +205,16 @@ function itemOf(project: Project, g: CallGraph, t: Target): CallHierarchyItem | 
   }
 }
 
-/** The target an item's `data` names, looked up by name in the current analysis. */
-function resolve(g: CallGraph, data: unknown): Target | undefined {
+/** The target an item names, looked up by name in the current analysis. */
+function resolve(g: CallGraph, item: CallHierarchyItem): Target | undefined {
+  const data: unknown = item.data;
   if (!isItemData(data)) return undefined;
   if (data.t === 'hypercall') {
     const decl = builtinAbi().byName.get(data.name);
     return decl ? { kind: 'hypercall', decl } : undefined;
   }
-  const file = g.files.get(data.file);
+  const at = uriToPath(item.uri);
+  const file = at === undefined ? undefined : g.files.get(at);
   if (!file) return undefined;
   if (data.t === 'op') {
     const table = file.ast.items.find((i): i is A.PvopsItem => i.kind === 'pvops' && i.name.name === data.group);
@@ -228,7 +230,6 @@ function isItemData(x: unknown): x is ItemData {
   const d = x as Record<string, unknown>;
   if (typeof d.name !== 'string') return false;
   if (d.t === 'hypercall') return true;
-  if (typeof d.file !== 'string') return false;
   if (d.t === 'op') return typeof d.group === 'string';
   return d.t === 'fn' && (d.group === undefined || typeof d.group === 'string') && (d.platform === undefined || typeof d.platform === 'string');
 }

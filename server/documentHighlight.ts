@@ -1,16 +1,16 @@
 import type { DocumentHighlight, Position } from 'vscode-languageserver';
 import { DocumentHighlightKind } from 'vscode-languageserver';
-import type { FileAst } from '../sandbox/lang/ast.js';
+import type { FnItem } from '../sandbox/lang/ast.js';
 import { denotes, type Occurrence } from '../sandbox/lang/occurrences.js';
 import { forEachStmt, functionsOf } from '../sandbox/lang/walk.js';
 import { toRange } from './convert.js';
 import { occurrenceUnder } from './navigation.js';
 import type { Project } from './project.js';
 
-/** Start offsets of the names assigned to (`x = …`, `x += …`) in a file's functions. */
-function assignedNames(ast: FileAst): Set<number> {
+/** Start offsets of the names assigned to (`x = …`, `x += …`) in these functions. */
+function assignedNames(fns: readonly FnItem[]): Set<number> {
   const out = new Set<number>();
-  for (const fn of functionsOf(ast)) {
+  for (const fn of fns) {
     forEachStmt(fn.body, (s) => {
       if (s.kind === 'assign' && s.target.kind === 'name') out.add(s.target.span.start);
     });
@@ -31,7 +31,10 @@ export function documentHighlights(project: Project, uri: string, position: Posi
   const same = (o: Occurrence): boolean => (target ? denotes(o, target) : occ.kind === 'intrinsic' && o.kind === 'intrinsic' && o.name === occ.name);
   const list = project.occurrencesOf(parsed).filter(same);
   if (list.length === 0) return [];
-  const assigned = assignedNames(parsed.ast);
+  // Only variables are assigned; a local or parameter only in its own function.
+  const kind = target && 'kind' in target ? target.kind : undefined;
+  const fns = kind === 'var' ? functionsOf(parsed.ast) : kind === 'let' || kind === 'param' || kind === 'for' ? functionsOf(parsed.ast).filter((f) => f.span.start <= occ.span.start && occ.span.end <= f.span.end) : [];
+  const assigned = assignedNames(fns);
   return list.map((o) => ({
     range: toRange(parsed.source, o.span),
     kind: o.role === 'definition' || assigned.has(o.span.start) ? DocumentHighlightKind.Write : DocumentHighlightKind.Read,

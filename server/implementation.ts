@@ -1,6 +1,6 @@
 import type { Location, Position } from 'vscode-languageserver';
 import type * as A from '../sandbox/lang/ast.js';
-import { callGraph, isKind, opNamed } from './callGraph.js';
+import { implIndex, isKind, opNamed } from './callGraph.js';
 import { toRange } from './convert.js';
 import { locationIn, occurrenceUnder } from './navigation.js';
 import type { Project } from './project.js';
@@ -25,12 +25,12 @@ export function implementation(project: Project, uri: string, position: Position
   const { occ } = found;
   const op = opNamed(occ);
   if (op) {
-    const impls = callGraph(project).implsOfOp.get(op) ?? [];
+    const impls = implIndex(project).implsOfOp.get(op) ?? [];
     return impls.flatMap((i) => locationIn(project, i.fn.file, i.fn.name.span) ?? []);
   }
   const d = occ.decl;
   if (isKind(d, 'pvops')) {
-    const impls = callGraph(project).implsOfTable.get(d) ?? [];
+    const impls = implIndex(project).implsOfTable.get(d) ?? [];
     return impls.flatMap((i) => locationIn(project, i.file, { start: i.span.start, end: i.platform.span.end }) ?? []);
   }
   if (d && !('kind' in d)) {

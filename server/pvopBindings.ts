@@ -1,7 +1,7 @@
 import type * as A from '../sandbox/lang/ast.js';
 import { contextsRunning, type BootContext } from '../sandbox/lang/bootContext.js';
 import type { Occurrence } from '../sandbox/lang/occurrences.js';
-import { callGraph, isKind, opNamed } from './callGraph.js';
+import { implIndex, isKind, opNamed } from './callGraph.js';
 import type { Project } from './project.js';
 
 /**
@@ -37,7 +37,7 @@ export function implLabel(project: Project, impl: A.ImplItem): string {
  * which implementation.
  */
 export function bindingsHover(project: Project, occ: Occurrence): string | undefined {
-  const g = callGraph(project);
+  const g = implIndex(project);
   const line = (impl: A.ImplItem): string => `- \`impl ${impl.group.name} for ${impl.platform.name}\` is bound by ${domainsBySystem(implBoundBy(project, impl))}`;
   if (occ.implOf && isKind(occ.decl, 'fn') && occ.decl.impl) return `bound by ${domainsBySystem(implBoundBy(project, occ.decl.impl))}`;
   const op = opNamed(occ);

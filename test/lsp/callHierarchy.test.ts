@@ -118,8 +118,9 @@ describe('call hierarchy', () => {
       expect(items ?? []).toEqual([]);
     }
     const item = await prepare(nav.at('guest.pvk', 'flush_all(frame', 2));
-    const gone = { ...item, data: { t: 'fn', file: nav.file('guest.pvk'), name: 'no_such_fn' } };
+    const gone = { ...item, data: { t: 'fn', name: 'no_such_fn' } };
     expect(await incoming(gone)).toEqual([]);
     expect(await outgoing({ ...item, data: 42 })).toEqual([]);
+    expect(await outgoing({ ...item, uri: nav.uri('nowhere.pvk') })).toEqual([]);
   });
 });
