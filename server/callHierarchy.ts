@@ -3,7 +3,7 @@ import type { CallHierarchyIncomingCall, CallHierarchyItem, CallHierarchyOutgoin
 import { SymbolKind } from 'vscode-languageserver';
 import type * as A from '../sandbox/lang/ast.js';
 import { builtinAbi } from '../sandbox/lang/abi.js';
-import type { Span } from '../sandbox/lang/source.js';
+import type { SourceFile, Span } from '../sandbox/lang/source.js';
 import { functionsOf } from '../sandbox/lang/walk.js';
 import { callGraph, groupSites, isKind, opNamed, type CallGraph, type CallSite } from './callGraph.js';
 import { toRange } from './convert.js';
@@ -51,7 +51,7 @@ export function incomingCalls(project: Project, item: CallHierarchyItem): CallHi
       const op = target.fn.impl && g.opOfImpl.get(target.fn);
       const table = op && g.tableOfOp.get(op);
       // An impl function is reached only through its op: the op is its caller.
-      if (op && table) return optional(itemOf(project, g, { kind: 'op', op, table }), (from) => ({ from, fromRanges: [rangeIn(project, table.file, op.name.span)] }));
+      if (op && table) return optional(itemOf(project, g, { kind: 'op', op, table }), (from) => ({ from, fromRanges: [rangeIn(project, g, table.file, op.name.span)] }));
       return byCaller(project, g, g.callsOfFn.get(target.fn) ?? []);
     }
     case 'op':
@@ -77,7 +77,7 @@ export function outgoingCalls(project: Project, item: CallHierarchyItem): CallHi
     }
     case 'op': {
       // An op "calls" each of its implementations: the dispatch through the ops table.
-      const from = rangeIn(project, target.table.file, target.op.name.span);
+      const from = rangeIn(project, g, target.table.file, target.op.name.span);
       return (g.implsOfOp.get(target.op) ?? []).flatMap((i) => optional(itemOf(project, g, { kind: 'fn', fn: i.fn }), (to) => ({ to, fromRanges: [from] })));
     }
     case 'hypercall':
@@ -152,15 +152,23 @@ function bootedKernels(project: Project): { label: string; files: Set<string> }[
   return out;
 }
 
-function rangeIn(project: Project, file: string, span: Span): Range {
-  const source = project.ws.file(file)?.source;
+/**
+ * An analysed file's text: from the index, without asking the file host
+ * (which compares the whole text of an open document with the parsed one).
+ */
+function sourceOf(project: Project, g: CallGraph, file: string): SourceFile | undefined {
+  return (g.files.get(file) ?? project.ws.file(file))?.source;
+}
+
+function rangeIn(project: Project, g: CallGraph, file: string, span: Span): Range {
+  const source = sourceOf(project, g, file);
   return source ? toRange(source, span) : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 }
 
 function itemOf(project: Project, g: CallGraph, t: Target): CallHierarchyItem | undefined {
   switch (t.kind) {
     case 'fn': {
-      const source = project.ws.file(t.fn.file)?.source;
+      const source = sourceOf(project, g, t.fn.file);
       if (!source) return undefined;
       const impl = t.fn.impl;
       const data: ItemData = impl ? { t: 'fn', name: t.fn.name.name, group: impl.group.name, platform: impl.platform.name } : { t: 'fn', name: t.fn.name.name };
@@ -175,7 +183,7 @@ function itemOf(project: Project, g: CallGraph, t: Target): CallHierarchyItem | 
       };
     }
     case 'op': {
-      const source = project.ws.file(t.table.file)?.source;
+      const source = sourceOf(project, g, t.table.file);
       if (!source) return undefined;
       const impls = g.implsOfOp.get(t.op) ?? [];
       return {

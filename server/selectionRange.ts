@@ -1,62 +1,109 @@
 import type { Position, SelectionRange } from 'vscode-languageserver';
 import type * as A from '../sandbox/lang/ast.js';
-import { occurrenceAt } from '../sandbox/lang/occurrences.js';
 import type { ParsedFile } from '../sandbox/lang/program.js';
 import type { Span } from '../sandbox/lang/source.js';
 import { forEachExpr, forEachStmt } from '../sandbox/lang/walk.js';
 import { toOffset, toRange } from './convert.js';
 import type { Project } from './project.js';
 
-/** Every syntax node of an item that contains `offset`, in no particular order. */
-function itemSpansAt(item: A.Item, offset: number, add: (s: Span | undefined) => void): void {
+/** The identifiers an expression or statement names directly (not those of the expressions inside it). */
+function ownNames(node: A.Expr | A.Stmt): Span[] {
+  switch (node.kind) {
+    case 'name':
+      return [node.span];
+    case 'call':
+      return [node.callee.span];
+    case 'pvop':
+      return [node.group.span, node.op.span];
+    case 'hypercall':
+      return [node.name.span];
+    case 'let':
+    case 'for':
+      return [node.name.span];
+    case 'assign':
+      return node.target.kind === 'name' ? [node.target.span] : [];
+    default:
+      return [];
+  }
+}
+
+/**
+ * Every syntax node of an item around `offset`, offered to `add` in no
+ * particular order; `addName` takes identifiers (which also count when the
+ * caret is just past them).
+ */
+function itemSpansAt(item: A.Item, offset: number, add: (s: Span) => void, addName: (s: Span) => void): void {
+  const expr = (e: A.Expr): void => {
+    add(e.span);
+    ownNames(e).forEach(addName);
+  };
   const fn = (f: A.FnItem): void => {
     add(f.span);
-    for (const p of f.params) add(p.span);
-    forEachStmt(f.body, (s) => add(s.span));
-    forEachExpr(f.body, (e) => add(e.span));
+    addName(f.name.span);
+    for (const p of f.params) {
+      add(p.span);
+      addName(p.name.span);
+    }
+    forEachStmt(f.body, (s) => {
+      add(s.span);
+      ownNames(s).forEach(addName);
+    });
+    forEachExpr(f.body, expr);
   };
-  const within = (s: { span: Span }): boolean => s.span.start <= offset && offset < s.span.end;
+  const within = (s: { span: Span }): boolean => s.span.start <= offset && offset <= s.span.end;
   add(item.span);
   switch (item.kind) {
     case 'import':
       return add(item.pathSpan);
     case 'const':
     case 'var':
-      return forEachExpr(item.init, (e) => add(e.span));
+      addName(item.name.span);
+      return forEachExpr(item.init, expr);
     case 'fn':
       return fn(item);
     case 'impl':
+      addName(item.group.span);
       return item.fns.filter(within).forEach(fn);
     case 'pvops':
+      addName(item.name.span);
       for (const op of item.ops.filter(within)) {
         add(op.span);
-        for (const p of op.params) add(p.span);
+        addName(op.name.span);
+        for (const p of op.params) {
+          add(p.span);
+          addName(p.name.span);
+        }
       }
       return;
     case 'system':
+      addName(item.name.span);
       for (const p of item.props) add(p.span);
       for (const d of item.domains.filter(within)) {
         add(d.span);
+        addName(d.name.span);
         for (const p of d.props) {
           add(p.span);
+          addName(p.name.span);
           for (const v of p.values) add(v.span);
         }
       }
       return;
     case 'abi':
+      addName(item.name.span);
       return item.hypercalls.filter(within).forEach((h) => add(h.span));
   }
 }
 
-function selectionAt(project: Project, parsed: ParsedFile, offset: number): SelectionRange {
+function selectionAt(parsed: ParsedFile, offset: number): SelectionRange {
   const spans: Span[] = [{ start: 0, end: parsed.source.text.length }];
-  const add = (s: Span | undefined): void => {
-    if (s && s.start <= offset && offset < s.end) spans.push(s);
+  const add = (s: Span): void => {
+    if (s.start <= offset && offset < s.end) spans.push(s);
   };
-  for (const item of parsed.ast.items) if (item.span.start <= offset && offset < item.span.end) itemSpansAt(item, offset, add);
-  // The identifier under the caret, also when the caret is just past its end.
-  const occ = occurrenceAt(project.occurrencesOf(parsed), offset);
-  if (occ) spans.push(occ.span);
+  // An identifier also when the caret is just past its end, as editors place carets.
+  const addName = (s: Span): void => {
+    if (s.start <= offset && offset <= s.end) spans.push(s);
+  };
+  for (const item of parsed.ast.items) if (item.span.start <= offset && offset <= item.span.end) itemSpansAt(item, offset, add, addName);
   // Outermost first; each kept span lies inside the one kept before it.
   spans.sort((a, b) => b.end - b.start - (a.end - a.start) || a.start - b.start);
   const chain: Span[] = [];
@@ -77,5 +124,5 @@ function selectionAt(project: Project, parsed: ParsedFile, offset: number): Sele
 export function selectionRanges(project: Project, uri: string, positions: readonly Position[]): SelectionRange[] {
   const parsed = project.parsed(uri);
   if (!parsed) return [];
-  return positions.map((p) => selectionAt(project, parsed, toOffset(parsed.source, p)));
+  return positions.map((p) => selectionAt(parsed, toOffset(parsed.source, p)));
 }

@@ -158,9 +158,16 @@ describe('selection ranges', () => {
 
   it('one answer per position; an operand of a binary expression; a caret just past a name', async () => {
     const guest = nav.text('guest.pvk');
-    const [a, b] = await selections('guest.pvk', [pos(guest, 'i * 4096', 'i * 40'.length), pos(guest, 'let frame', 'let frame'.length)]);
+    const [a, b, c, d] = await selections('guest.pvk', [
+      pos(guest, 'i * 4096', 'i * 40'.length),
+      pos(guest, 'let frame', 'let frame'.length),
+      pos(guest, 'return flushes', 'return flushes'.length),
+      pos(guest, 'cpu.irq_enable', 'cpu.irq'.length),
+    ]);
     expect(chain(guest, a).slice(0, 3)).toEqual(['4096', 'i * 4096', 'base + i * 4096']);
     expect(chain(guest, b).slice(0, 2)).toEqual(['frame', 'let frame = mmu.map(16);']);
+    expect(chain(guest, c).slice(0, 2)).toEqual(['flushes', 'return flushes;']);
+    expect(chain(guest, d).slice(0, 3)).toEqual(['irq_enable', 'cpu.irq_enable()', 'cpu.irq_enable();']);
   });
 
   it('in a system: the kernel path, its property, the domain, the system, the file', async () => {
