@@ -5,7 +5,7 @@ import type * as A from '../sandbox/lang/ast.js';
 import { builtinAbi } from '../sandbox/lang/abi.js';
 import type { SourceFile, Span } from '../sandbox/lang/source.js';
 import { functionsOf } from '../sandbox/lang/walk.js';
-import { callGraph, groupSites, isKind, opNamed, type CallGraph, type CallSite } from './callGraph.js';
+import { callGraph, groupSites, implIndex, isKind, opNamed, type CallGraph, type CallSite, type ImplIndex } from './callGraph.js';
 import { toRange } from './convert.js';
 import { abiRow } from './implementation.js';
 import { occurrenceUnder } from './navigation.js';
@@ -26,7 +26,7 @@ type ItemData = { t: 'fn'; name: string; group?: string; platform?: string } | {
 export function prepareCallHierarchy(project: Project, uri: string, position: Position): CallHierarchyItem[] | null {
   const found = occurrenceUnder(project, uri, position);
   if (!found) return null;
-  const g = callGraph(project);
+  const g = implIndex(project);
   const { occ } = found;
   const d = occ.decl;
   let target: Target | undefined;
@@ -156,16 +156,16 @@ function bootedKernels(project: Project): { label: string; files: Set<string> }[
  * An analysed file's text: from the index, without asking the file host
  * (which compares the whole text of an open document with the parsed one).
  */
-function sourceOf(project: Project, g: CallGraph, file: string): SourceFile | undefined {
+function sourceOf(project: Project, g: ImplIndex, file: string): SourceFile | undefined {
   return (g.files.get(file) ?? project.ws.file(file))?.source;
 }
 
-function rangeIn(project: Project, g: CallGraph, file: string, span: Span): Range {
+function rangeIn(project: Project, g: ImplIndex, file: string, span: Span): Range {
   const source = sourceOf(project, g, file);
   return source ? toRange(source, span) : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 }
 
-function itemOf(project: Project, g: CallGraph, t: Target): CallHierarchyItem | undefined {
+function itemOf(project: Project, g: ImplIndex, t: Target): CallHierarchyItem | undefined {
   switch (t.kind) {
     case 'fn': {
       const source = sourceOf(project, g, t.fn.file);

@@ -1,6 +1,6 @@
 import type { DocumentHighlight, Position } from 'vscode-languageserver';
 import { DocumentHighlightKind } from 'vscode-languageserver';
-import type { FnItem } from '../sandbox/lang/ast.js';
+import type { FileAst, FnItem } from '../sandbox/lang/ast.js';
 import { denotes, type Occurrence } from '../sandbox/lang/occurrences.js';
 import { forEachStmt, functionsOf } from '../sandbox/lang/walk.js';
 import { toRange } from './convert.js';
@@ -18,6 +18,17 @@ function assignedNames(fns: readonly FnItem[]): Set<number> {
   return out;
 }
 
+/** The names assigned to anywhere in a file (for globals), once per parse. */
+const assignedInFile = new WeakMap<FileAst, Set<number>>();
+function assignedAnywhere(ast: FileAst): Set<number> {
+  let set = assignedInFile.get(ast);
+  if (!set) {
+    set = assignedNames(functionsOf(ast));
+    assignedInFile.set(ast, set);
+  }
+  return set;
+}
+
 /**
  * Every occurrence in this file of what the cursor names (a local, parameter,
  * global, constant, function, op, table, hypercall or intrinsic).
@@ -33,8 +44,8 @@ export function documentHighlights(project: Project, uri: string, position: Posi
   if (list.length === 0) return [];
   // Only variables are assigned; a local or parameter only in its own function.
   const kind = target && 'kind' in target ? target.kind : undefined;
-  const fns = kind === 'var' ? functionsOf(parsed.ast) : kind === 'let' || kind === 'param' || kind === 'for' ? functionsOf(parsed.ast).filter((f) => f.span.start <= occ.span.start && occ.span.end <= f.span.end) : [];
-  const assigned = assignedNames(fns);
+  const local = kind === 'let' || kind === 'param' || kind === 'for';
+  const assigned = kind === 'var' ? assignedAnywhere(parsed.ast) : assignedNames(local ? functionsOf(parsed.ast).filter((f) => f.span.start <= occ.span.start && occ.span.end <= f.span.end) : []);
   return list.map((o) => ({
     range: toRange(parsed.source, o.span),
     kind: o.role === 'definition' || assigned.has(o.span.start) ? DocumentHighlightKind.Write : DocumentHighlightKind.Read,
