@@ -38,6 +38,8 @@ export async function benchNavigation(): Promise<void> {
       ['highlights (global, ~900 uses)', 'textDocument/documentHighlight', () => at('ticks += 1', 1)],
       ['highlights (local)', 'textDocument/documentHighlight', () => at('s += mem32', 1)],
       ['selection range', 'textDocument/selectionRange', () => ({ textDocument, positions: [session.position('j * 4]', 0, 400)] })],
+      // For comparison: an existing request that finds the name under the caret the same way.
+      ['hover (existing, for comparison)', 'textDocument/hover', () => at('cpu.irq_disable', 'cpu.i'.length)],
     ];
 
     const steady = new Map<string, Timing>();
