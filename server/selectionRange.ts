@@ -37,13 +37,14 @@ function itemSpansAt(item: A.Item, offset: number, add: (s: Span) => void, addNa
     add(e.span);
     ownNames(e).forEach(addName);
   };
+  /** A declaration-like node and its name: a function, parameter, op, domain or property. */
+  const named = (n: { span: Span; name: A.Ident }): void => {
+    add(n.span);
+    addName(n.name.span);
+  };
   const fn = (f: A.FnItem): void => {
-    add(f.span);
-    addName(f.name.span);
-    for (const p of f.params) {
-      add(p.span);
-      addName(p.name.span);
-    }
+    named(f);
+    f.params.forEach(named);
     forEachStmt(f.body, (s) => {
       add(s.span);
       ownNames(s).forEach(addName);
@@ -67,23 +68,17 @@ function itemSpansAt(item: A.Item, offset: number, add: (s: Span) => void, addNa
     case 'pvops':
       addName(item.name.span);
       for (const op of item.ops.filter(within)) {
-        add(op.span);
-        addName(op.name.span);
-        for (const p of op.params) {
-          add(p.span);
-          addName(p.name.span);
-        }
+        named(op);
+        op.params.forEach(named);
       }
       return;
     case 'system':
       addName(item.name.span);
-      for (const p of item.props) add(p.span);
+      item.props.forEach(named);
       for (const d of item.domains.filter(within)) {
-        add(d.span);
-        addName(d.name.span);
+        named(d);
         for (const p of d.props) {
-          add(p.span);
-          addName(p.name.span);
+          named(p);
           for (const v of p.values) add(v.span);
         }
       }
