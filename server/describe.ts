@@ -2,7 +2,7 @@ import { compareVersions } from '../sandbox/lang/abi.js';
 import type { FileAst, HypercallDecl } from '../sandbox/lang/ast.js';
 import type { BootContext } from '../sandbox/lang/bootContext.js';
 import { INTRINSICS } from '../sandbox/lang/intrinsics.js';
-import { COSTS, HYPERCALL_VARIABLE_NOTES, INTRINSIC_COSTS } from '../sandbox/hv/costs.js';
+import { COSTS, HYPERCALL_VARIABLE_NOTES, INTRINSIC_COSTS } from '../sandbox/machine/costs.js';
 import { ERRNO } from '../sandbox/hv/errno.js';
 
 const num = (n: number): string => n.toLocaleString('en-US');

@@ -1,5 +1,5 @@
 import { builtinAbi, compareVersions } from '../sandbox/lang/abi.js';
-import { COSTS } from '../sandbox/hv/costs.js';
+import { COSTS } from '../sandbox/machine/costs.js';
 
 /** Words of one multicall entry: the hypercall number and its 5 arguments (spec section 5). */
 const MULTICALL_ENTRY_WORDS = 6;

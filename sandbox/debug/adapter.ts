@@ -3,7 +3,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import * as path from 'node:path';
 import { diskHost } from '../lang/fileHost.js';
 import { normalizePath, Workspace } from '../lang/program.js';
-import type { Frame, Vcpu } from '../hv/state.js';
+import type { Frame, Vcpu } from '../machine/state.js';
 import { EvalError, evaluate, formatValue, lookupLocal } from './evaluate.js';
 import { DebugMachine, type Stop } from './machine.js';
 import { frameLoc } from './positions.js';

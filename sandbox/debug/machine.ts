@@ -2,10 +2,10 @@ import { builtinAbi } from '../lang/abi.js';
 import { buildItemTable } from '../lang/items.js';
 import type { Workspace } from '../lang/program.js';
 import type { Hypervisor } from '../hv/hypervisor.js';
-import type { Frame, Vcpu } from '../hv/state.js';
+import type { Frame, Vcpu } from '../machine/state.js';
 import { bootSystem, type BootRequest, type BootResult } from '../run/boot.js';
 import { FastEngine } from '../vm/fastEngine.js';
-import type { Program } from '../vm/ir.js';
+import type { Program } from '../machine/ir.js';
 import { evaluate, EvalError, formatValue, type EvalScope } from './evaluate.js';
 import { allVcpus, boundariesByLine, entryBoundaries } from './positions.js';
 

@@ -1,7 +1,7 @@
 import type { Hypervisor } from '../hv/hypervisor.js';
-import type { Frame, Vcpu } from '../hv/state.js';
+import type { Frame, Vcpu } from '../machine/state.js';
 import { flatten, type FlatOp } from '../vm/flat.js';
-import type { Loc, Program } from '../vm/ir.js';
+import type { Loc, Program } from '../machine/ir.js';
 
 /** Flattened code per program, for mapping frames' pcs to source lines. */
 const flatCache = new WeakMap<Program, FlatOp[][]>();

@@ -1,13 +1,13 @@
 import { builtinAbi, compareVersions } from '../lang/abi.js';
 import type { HypercallDecl } from '../lang/ast.js';
 import type { HypercallOutcome } from '../vm/engine.js';
-import { GuestFault } from '../vm/fault.js';
-import type { Loc } from '../vm/ir.js';
-import { HYPERCALL_VARIABLE_COSTS } from './costs.js';
+import { GuestFault } from '../machine/fault.js';
+import type { Loc } from '../machine/ir.js';
+import { HYPERCALL_VARIABLE_COSTS } from '../machine/costs.js';
 import { ERRNO } from './errno.js';
-import { eventChannelOp, lowestPending, type EventHost } from './events.js';
+import { eventChannelOp, type EventHost } from './events.js';
 import { grantTableOp } from './grants.js';
-import type { Domain, Vcpu } from './state.js';
+import { lowestPending, type Domain, type Vcpu } from '../machine/state.js';
 
 /** The hypervisor as hypercall handlers see it. */
 export interface HypercallHost extends EventHost {

@@ -14,7 +14,7 @@ import type { Diagnostic } from '../lang/diagnostics.js';
 import { Hypervisor, type RunEnd } from '../hv/hypervisor.js';
 import { bootSystem, makeEngine } from '../run/boot.js';
 import { runReport, type DomainReport } from '../run/report.js';
-import type { Program } from '../vm/ir.js';
+import type { Program } from '../machine/ir.js';
 import { profileHypervisor } from './profileSystem.js';
 import type { Profile } from './types.js';
 

@@ -6,7 +6,7 @@ import { Hypervisor, type BootOptions } from '../hv/hypervisor.js';
 import type { Engine } from '../vm/engine.js';
 import { FastEngine } from '../vm/fastEngine.js';
 import { Interpreter } from '../vm/interpreter.js';
-import type { Program } from '../vm/ir.js';
+import type { Program } from '../machine/ir.js';
 import { lowerKernel } from '../vm/lower.js';
 
 /**

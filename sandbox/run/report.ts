@@ -1,5 +1,5 @@
 import type { Hypervisor, RunEnd } from '../hv/hypervisor.js';
-import type { Domain, FaultInfo } from '../hv/state.js';
+import type { Domain, FaultInfo } from '../machine/state.js';
 
 /** One domain in `pvlab run --json` (spec section 7). */
 export interface DomainReport {

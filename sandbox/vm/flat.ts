@@ -1,4 +1,4 @@
-import type { IExpr, IrFunction, IStmt } from './ir.js';
+import type { IExpr, IrFunction, IStmt } from '../machine/ir.js';
 
 /** Straight-line code for the interpreter: the IR's simple statements plus jumps. */
 export type FlatOp =

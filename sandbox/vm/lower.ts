@@ -1,7 +1,7 @@
 import type * as A from '../lang/ast.js';
 import { buildItemTable } from '../lang/items.js';
 import type { ParsedFile } from '../lang/program.js';
-import type { BinOp, CallTarget, IExpr, IrFunction, IrGlobal, IrPvop, IStmt, Loc, PrintPart, Program } from './ir.js';
+import type { BinOp, CallTarget, IExpr, IrFunction, IrGlobal, IrPvop, IStmt, Loc, PrintPart, Program } from '../machine/ir.js';
 
 type ValueType = 'u32' | 'i32' | 'bool';
 
