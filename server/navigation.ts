@@ -25,7 +25,7 @@ function declFile(d: Decl): string {
 
 function locationOf(project: Project, d: Decl, home: ParsedFile): Location | undefined {
   const file = declFile(d) || home.source.path;
-  const source = project.ws.file(file)?.source;
+  const source = project.file(file)?.source;
   return source ? { uri: pathToUri(file), range: toRange(source, declNameSpan(d)) } : undefined;
 }
 

@@ -1,6 +1,7 @@
 import { Breakpoint, ExitedEvent, Handles, InitializedEvent, LoggingDebugSession, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import * as path from 'node:path';
+import { analyze } from '../lang/analysis.js';
 import { diskHost } from '../lang/fileHost.js';
 import { normalizePath, Workspace } from '../lang/program.js';
 import type { Frame, Vcpu } from '../machine/state.js';
@@ -78,13 +79,14 @@ export class PvlabDebugSession extends LoggingDebugSession {
 
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: PvlabLaunchArguments): Promise<void> {
     const file = normalizePath(args.program ?? '');
-    const ws = new Workspace(diskHost);
-    if (!ws.file(file)) return this.sendErrorResponse(response, 1, `cannot read the system file '${args.program}'`);
-    const machine = new DebugMachine(ws, { file, system: args.system, options: { maxCycles: args.maxCycles ?? 1_000_000_000, patchPvops: args.patchPvops || undefined } });
+    const analysis = analyze(new Workspace(diskHost), [file]);
+    const files = analysis.snapshot;
+    if (!files.file(file)) return this.sendErrorResponse(response, 1, `cannot read the system file '${args.program}'`);
+    const machine = new DebugMachine(analysis, { file, system: args.system, options: { maxCycles: args.maxCycles ?? 1_000_000_000, patchPvops: args.patchPvops || undefined } });
     const booted = machine.boot();
     if (!booted.ok) {
       const lines = booted.diagnostics.map((d) => {
-        const p = ws.file(d.file)?.source.position(d.span.start);
+        const p = files.file(d.file)?.source.position(d.span.start);
         return `${path.basename(d.file)}:${p?.line ?? 1}:${p?.column ?? 1}: ${d.code} ${d.message}`;
       });
       return this.sendErrorResponse(response, 2, `${booted.message}${lines.length ? `:\n${lines.join('\n')}` : ''}`);

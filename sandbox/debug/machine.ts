@@ -1,9 +1,8 @@
 import { builtinAbi } from '../lang/abi.js';
-import { buildItemTable } from '../lang/items.js';
-import type { Workspace } from '../lang/program.js';
+import type { Analysis } from '../lang/analysis.js';
 import type { Hypervisor } from '../hv/hypervisor.js';
 import type { Frame, Vcpu } from '../machine/state.js';
-import { bootSystem, type BootRequest, type BootResult } from '../run/boot.js';
+import { compileSystem, startHypervisor, type BootRequest, type BootResult, type CompileResult } from '../run/boot.js';
 import { FastEngine } from '../vm/fastEngine.js';
 import type { Program } from '../machine/ir.js';
 import { evaluate, EvalError, formatValue, type EvalScope } from './evaluate.js';
@@ -94,17 +93,21 @@ export class DebugMachine {
   /** Text of logpoints, for the adapter to show. */
   readonly logs: string[] = [];
 
+  /** The system compiled once from the analysis; every (re-)boot starts from it. */
+  private compiled: CompileResult | undefined;
+
   constructor(
-    private readonly ws: Workspace,
+    private readonly analysis: Analysis,
     private readonly request: BootRequest,
   ) {}
 
   /** Boots (or re-boots, for replay). */
   boot(): BootResult {
-    const result = bootSystem(this.ws, { ...this.request, engine: 'step' });
-    if (!result.ok) return result;
-    this.hv = result.hv;
-    this.engine = result.hv.engine as FastEngine;
+    this.compiled ??= compileSystem(this.analysis, this.request);
+    const compiled = this.compiled;
+    if (!compiled.ok) return compiled;
+    this.hv = startHypervisor(compiled, { ...this.request, engine: 'step' });
+    this.engine = this.hv.engine as FastEngine;
     this.engine.boundaryHook = (v, b, depth) => this.hook(v, b.id, depth);
     this.hv.observer = {
       hypercallError: (v, nr, value) => {
@@ -119,7 +122,7 @@ export class DebugMachine {
     this.faultSeen = undefined;
     this.stopped = undefined;
     this.rearm();
-    return result;
+    return { ok: true, hv: this.hv, system: compiled.system, analysis: compiled.analysis };
   }
 
   private vcpuList: Vcpu[] = [];
@@ -481,7 +484,7 @@ export class DebugMachine {
 
   consts(v: Vcpu): Map<string, number | boolean> {
     const out = new Map<string, number | boolean>();
-    const table = buildItemTable(this.ws.closure(v.domain.config.kernel));
+    const table = this.analysis.snapshot.items(v.domain.config.kernel);
     for (const item of table.values.values()) if (item.kind === 'const' && item.value !== undefined) out.set(item.name.name, item.value);
     return out;
   }

@@ -24,6 +24,8 @@ const show = (t: Ty): string => (t === 'void' ? 'nothing' : t === 'string' ? 'a 
 export interface CheckOptions {
   /** The systems that boot this file (through its kernel's imports); empty: no context. */
   contexts: readonly BootContext[];
+  /** The names visible from the file (its import closure's name table). */
+  items: ItemTable;
   abi?: HypercallTable;
 }
 
@@ -34,7 +36,7 @@ export interface CheckOptions {
  * context-dependent ones (PVK011, PVK012, PVK021).
  */
 export function checkFile(closure: readonly ParsedFile[], options: CheckOptions): Diagnostic[] {
-  checkerShape ??= new Checker([], { contexts: [], abi: options.abi });
+  checkerShape ??= new Checker([], { contexts: [], items: buildItemTable([]), abi: options.abi });
   return new Checker(closure, options).run();
 }
 
@@ -73,7 +75,7 @@ class Checker {
     private readonly options: CheckOptions,
   ) {
     this.file = closure[0];
-    this.table = buildItemTable(closure);
+    this.table = options.items;
     this.abi = options.abi ?? builtinAbi();
   }
 

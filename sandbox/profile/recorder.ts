@@ -1,6 +1,6 @@
 import { COSTS } from '../machine/costs.js';
 import type { Domain, Vcpu } from '../machine/state.js';
-import { boundaryTable, flatten } from '../vm/flat.js';
+import { boundaryTable, flatOf } from '../vm/flat.js';
 import type { Loc, Program } from '../machine/ir.js';
 import { cursor as engineCursor, type CallTreeNode, type EngineProfiler } from '../vm/profiling.js';
 import type { CountStat, SiteCost, TimelineInstant, TimelineSlice } from './types.js';
@@ -109,7 +109,7 @@ export class Recorder implements EngineProfiler {
   tablesOf(program: Program): ProgramTables {
     let t = this.tables.get(program);
     if (!t) {
-      t = { lines: program.functions.map((fn) => boundaryTable(flatten(fn), fn.line).lines) };
+      t = { lines: flatOf(program).map((code, fn) => boundaryTable(code, program.functions[fn].line).lines) };
       this.tables.set(program, t);
     }
     return t;

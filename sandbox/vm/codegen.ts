@@ -1,6 +1,6 @@
 import { COSTS } from '../machine/costs.js';
 import { MAX_CALL_DEPTH } from './engine.js';
-import { boundaryTable, flatten, type FlatOp } from './flat.js';
+import { boundaryTable, flatOf, type FlatOp } from './flat.js';
 import type { IExpr, IrFunction, IStmt, Loc, Program } from '../machine/ir.js';
 import { HOST_LITTLE_ENDIAN } from '../machine/memory.js';
 
@@ -91,7 +91,7 @@ class Generator {
     private readonly stepping: boolean,
     private readonly profiling: boolean,
   ) {
-    this.flat = program.functions.map(flatten);
+    this.flat = flatOf(program);
   }
 
   source(): string {
