@@ -1,8 +1,8 @@
 import { compareSystem, profilingRunner, type Comparison, type DomainComparison, type VariantResult } from '../profile/compare.js';
+import { RUN_DEFAULTS } from '../run/options.js';
 import type { CliIo } from './io.js';
 import { analyzeSystemFile, compileFailed } from './systemFile.js';
 
-const DEFAULT_MAX_CYCLES = 1_000_000_000;
 /** Hot functions shown per domain in the human output (`--json` lists them all). */
 const TOP_FUNCTIONS = 10;
 
@@ -17,7 +17,7 @@ function parseArgs(args: readonly string[], io: CliIo): CompareArgs | number {
   let file: string | undefined;
   let system: string | undefined;
   let json = false;
-  let maxCycles = DEFAULT_MAX_CYCLES;
+  let maxCycles: number = RUN_DEFAULTS.maxCycles;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = (): string | undefined => {

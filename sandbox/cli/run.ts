@@ -7,11 +7,11 @@ import { toTrace } from '../profile/trace.js';
 import type { Profile } from '../profile/types.js';
 import { compileSystem, startHypervisor, type CompileResult, type EngineKind } from '../run/boot.js';
 import { runExitStatus, runReport } from '../run/report.js';
+import { RUN_DEFAULTS } from '../run/options.js';
 import type { CliIo } from './io.js';
 import { formatSummary } from './summary.js';
 import { analyzeSystemFile, compileFailed } from './systemFile.js';
 
-const DEFAULT_MAX_CYCLES = 1_000_000_000;
 
 interface RunArgs {
   file: string;
@@ -27,7 +27,7 @@ interface RunArgs {
 }
 
 function parseArgs(args: readonly string[], io: CliIo): RunArgs | number {
-  const out: Partial<RunArgs> & { json: boolean; patchPvops: boolean; maxCycles: number; summary: boolean } = { json: false, patchPvops: false, maxCycles: DEFAULT_MAX_CYCLES, summary: false };
+  const out: Partial<RunArgs> & { json: boolean; patchPvops: boolean; maxCycles: number; summary: boolean } = { json: false, patchPvops: RUN_DEFAULTS.patchPvops, maxCycles: RUN_DEFAULTS.maxCycles, summary: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = (): string | undefined => {

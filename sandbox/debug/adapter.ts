@@ -6,18 +6,9 @@ import { diskHost } from '../lang/fileHost.js';
 import { normalizePath, Workspace } from '../lang/program.js';
 import type { Frame, Vcpu } from '../machine/state.js';
 import { EvalError, evaluate, formatValue, lookupLocal } from './evaluate.js';
+import { LAUNCH_ATTRIBUTES, type PvlabLaunchArguments } from './launch.js';
 import { DebugMachine, type Stop } from './machine.js';
 import { frameLoc } from './positions.js';
-
-export interface PvlabLaunchArguments extends DebugProtocol.LaunchRequestArguments {
-  /** The system file. */
-  program: string;
-  /** Which system in it (the first when absent). */
-  system?: string;
-  stopOnEntry?: boolean;
-  maxCycles?: number;
-  patchPvops?: boolean;
-}
 
 type VarRef =
   | { k: 'locals'; thread: number; frame: number }
@@ -82,7 +73,7 @@ export class PvlabDebugSession extends LoggingDebugSession {
     const analysis = analyze(new Workspace(diskHost), [file]);
     const files = analysis.snapshot;
     if (!files.file(file)) return this.sendErrorResponse(response, 1, `cannot read the system file '${args.program}'`);
-    const machine = new DebugMachine(analysis, { file, system: args.system, options: { maxCycles: args.maxCycles ?? 1_000_000_000, patchPvops: args.patchPvops || undefined } });
+    const machine = new DebugMachine(analysis, { file, system: args.system, options: { maxCycles: args.maxCycles ?? LAUNCH_ATTRIBUTES.maxCycles.default, patchPvops: args.patchPvops || undefined } });
     const booted = machine.boot();
     if (!booted.ok) {
       const lines = booted.diagnostics.map((d) => {
@@ -93,7 +84,7 @@ export class PvlabDebugSession extends LoggingDebugSession {
     }
     this.machine = machine;
     machine.filters.add('faults');
-    this.stopOnEntry = args.stopOnEntry === true;
+    this.stopOnEntry = (args.stopOnEntry ?? LAUNCH_ATTRIBUTES.stopOnEntry.default) === true;
     this.sendResponse(response);
     this.sendEvent(new InitializedEvent());
     await this.configured;

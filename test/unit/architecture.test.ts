@@ -42,8 +42,12 @@ const SERVER_MAY_IMPORT = ['lang', 'machine', 'profile'];
 /** Kept until server/codeActions.ts (rewritten elsewhere) takes ERRNO from sandbox/lang/abi.ts. */
 const SERVER_EXCEPTIONS = ['sandbox/hv/errno.ts'];
 
-/** What the extension may import from outside itself: the profile format and the protocol with the server. */
-const EXTENSION_MAY_IMPORT = ['sandbox/profile/types.ts', 'server/protocol.ts'];
+/**
+ * What the extension may import from outside itself: data, no machinery — the
+ * profile format, the protocol with the server, the run defaults and the
+ * launch attributes it writes configurations with.
+ */
+const EXTENSION_MAY_IMPORT = ['sandbox/profile/types.ts', 'server/protocol.ts', 'sandbox/run/options.ts', 'sandbox/debug/launch.ts'];
 
 function tsFiles(dir: string): string[] {
   const out: string[] = [];
@@ -135,7 +139,7 @@ describe('architecture: imports point one way', () => {
     expect(violations).toEqual([]);
   });
 
-  it('the extension imports only the profile format and the server protocol', () => {
+  it('the extension imports only data: the profile format, the server protocol, run defaults and launch attributes', () => {
     const violations = tsFiles('extension').flatMap((f) => importsOf(f)).map(extensionViolation).filter((v) => v !== undefined);
     expect(violations).toEqual([]);
   });
