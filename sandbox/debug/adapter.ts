@@ -6,6 +6,7 @@ import { diskHost } from '../lang/fileHost.js';
 import { normalizePath, Workspace } from '../lang/program.js';
 import type { Frame, Vcpu } from '../machine/state.js';
 import { EvalError, evaluate, formatValue, lookupLocal } from './evaluate.js';
+import type { ExitCounters } from '../run/report.js';
 import { LAUNCH_ATTRIBUTES, type PvlabLaunchArguments } from './launch.js';
 import { DebugMachine, type Stop } from './machine.js';
 import { frameLoc } from './positions.js';
@@ -15,7 +16,7 @@ type VarRef =
   | { k: 'globals'; thread: number }
   | { k: 'vcpu'; thread: number }
   | { k: 'domain'; thread: number }
-  | { k: 'counters'; thread: number; which: 'hypercalls' | 'traps' | 'vmexits' };
+  | { k: 'counters'; thread: number; which: keyof ExitCounters<number> };
 
 /** Scheduling steps per slice of running, between which the adapter answers requests (pause). */
 const STEPS_PER_SLICE = 200;

@@ -1,4 +1,4 @@
-import { ERRNO } from './errno.js';
+import { ERRNO } from '../lang/abi.js';
 import { EVTCHN_PORTS, type Domain } from '../machine/state.js';
 
 export const VIRQ_TIMER = 0;

@@ -1,5 +1,5 @@
 import { GRANT_SLOTS, GRANT_WINDOW, PAGE_SIZE } from '../machine/memory.js';
-import { ERRNO } from './errno.js';
+import { ERRNO } from '../lang/abi.js';
 import type { Domain } from '../machine/state.js';
 
 /** grant_table_op sub-ops. */

@@ -1,4 +1,4 @@
-import { builtinAbi, compareVersions, type HypercallTable } from './abi.js';
+import { builtinAbi, compareVersions, ERRNO, type HypercallTable } from './abi.js';
 import type * as A from './ast.js';
 import { contextsRunning, describeContext, joinList, type BootContext } from './bootContext.js';
 import { evalConst, NotConstant } from './constEval.js';
@@ -739,14 +739,14 @@ class Checker {
     if (decl.cls === 'dom0') {
       const unprivileged = contexts.filter((c) => !c.privileged);
       if (unprivileged.length > 0) {
-        this.report(e.name.span, 'PVK011', `${label} is a dom0-only toolstack hypercall, but ${joinList(unprivileged.map(describeContext))} ${unprivileged.length === 1 ? 'boots' : 'boot'} this kernel unprivileged, where it returns -EPERM (-1)`);
+        this.report(e.name.span, 'PVK011', `${label} is a dom0-only toolstack hypercall, but ${joinList(unprivileged.map(describeContext))} ${unprivileged.length === 1 ? 'boots' : 'boot'} this kernel unprivileged, where it returns -EPERM (${ERRNO.EPERM})`);
       }
     }
     if (statement) {
       const older = contexts.filter((c) => c.hypervisor !== null && compareVersions(c.hypervisor, decl.since) < 0);
       if (older.length > 0) {
         const where = joinList([...new Set(older.map((c) => `hypervisor ${c.hypervisor} (system ${c.system})`))]);
-        this.report(e.name.span, 'PVK012', `${label} exists since hypervisor ${decl.since}, but this kernel is booted on ${where}, where it returns -ENOSYS (-38) and this call ignores the result; check it: 'if (hypercall ${decl.name.name}(…) == -38) { … }'`);
+        this.report(e.name.span, 'PVK012', `${label} exists since hypervisor ${decl.since}, but this kernel is booted on ${where}, where it returns -ENOSYS (${ERRNO.ENOSYS}) and this call ignores the result; check it: 'if (hypercall ${decl.name.name}(…) == ${ERRNO.ENOSYS}) { … }'`);
       }
     }
   }

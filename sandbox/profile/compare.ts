@@ -12,7 +12,7 @@ import type { Analysis } from '../lang/analysis.js';
 import { SYSTEM_DEFAULTS, type DomainConfig, type SystemConfig } from '../lang/systems.js';
 import { Hypervisor, type RunEnd } from '../hv/hypervisor.js';
 import { compileSystem, makeEngine, type BootFailure } from '../run/boot.js';
-import { runReport, type DomainReport } from '../run/report.js';
+import { runReport, type DomainReport, type ExitCounters } from '../run/report.js';
 import type { Program } from '../machine/ir.js';
 import { profileHypervisor } from './profileSystem.js';
 import type { Profile } from './types.js';
@@ -50,8 +50,8 @@ export interface CompareRequest {
   runner?: VariantRunner;
 }
 
-/** One domain under one variant. */
-export interface VariantResult {
+/** One domain under one variant (its exits as the run report counts them; empty when it cannot run). */
+export interface VariantResult extends ExitCounters<number> {
   variant: VariantName;
   /** False when the domain cannot run this way; `reason` says why and the numbers are null. */
   possible: boolean;
@@ -72,9 +72,6 @@ export interface VariantResult {
   overhead: number | null;
   /** overhead / baseline × 100, rounded to two decimals. */
   overheadPercent: number | null;
-  hypercalls: Record<string, number>;
-  traps: Record<string, number>;
-  vmexits: Record<string, number>;
   pvopCalls: number | null;
 }
 

@@ -5,6 +5,7 @@
  * in exactly one node's `self`; all numbers are virtual cycles; machine times
  * are pcpu clocks. Deterministic: same system, same bytes.
  */
+import type { DomainIdentity, ExitCounters } from '../run/report.js';
 
 /** Who a call-tree node is. Bracketed names are the profiler's own frames. */
 export type NodeKind =
@@ -85,19 +86,14 @@ export interface CountStat {
   avg: number;
 }
 
-export interface DomainSummary {
-  id: number;
-  name: string;
-  mode: 'pv' | 'hvm' | 'native';
+/** One domain's time and exits; identity and exit kinds as in the run report's DomainReport. */
+export interface DomainSummary extends DomainIdentity, ExitCounters<CountStat> {
   /** Cycles its vCPUs ran (equal to the run report's `cycles`). */
   running: number;
   /** Machine time its vCPUs were ready but waiting for a pcpu. */
   runnable: number;
   /** Machine time its vCPUs were blocked (hypercall block, hlt). */
   blocked: number;
-  hypercalls: Record<string, CountStat>;
-  traps: Record<string, CountStat>;
-  vmexits: Record<string, CountStat>;
   upcalls: CountStat;
   pvopCalls: number;
 }
