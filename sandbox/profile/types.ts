@@ -17,11 +17,11 @@ export type NodeKind =
   | 'function'
   /** `[hypercall console_io]`: entry, exit and the handler's cost. */
   | 'hypercall'
-  /** `[trap outb]`: the +1000 of trapping and emulating a privileged instruction in pv. */
+  /** `[trap outb]`: the cost of trapping and emulating a privileged instruction in pv (COSTS.trap). */
   | 'trap'
-  /** `[vmexit wrmsr]`: the +1500 of a VM exit in hvm. */
+  /** `[vmexit wrmsr]`: the cost of a VM exit in hvm (COSTS.vmexit). */
   | 'vmexit'
-  /** `[upcall]`: delivering an event (200 cycles); on_event runs below it. */
+  /** `[upcall]`: delivering an event (COSTS.upcall); on_event runs below it. */
   | 'upcall'
   /** `[hypervisor]`: context switches, charged to no domain. */
   | 'hypervisor'
@@ -71,7 +71,7 @@ export interface SiteCost {
   /** Hypercall name, intrinsic name, or `group.op` for a pvop. */
   name: string;
   count: number;
-  /** Cycles of the named frame (hypercall: all of it; trap/vmexit: the +1000/+1500 part; pvop: the call overhead, 8 or 5 each). */
+  /** Cycles of the named frame (hypercall: all of it; trap/vmexit: the COSTS.trap / COSTS.vmexit part; pvop: the call overhead, COSTS.pvopIndirect or COSTS.pvopPatched each). */
   cycles: number;
   min: number;
   max: number;
