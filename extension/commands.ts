@@ -4,6 +4,7 @@ import { notifyProfileLoaded } from './profileNotify.js';
 import { profileSystem } from './profileSystem.js';
 import { registerProfileView } from './profileView.js';
 import { runSystem } from './runSystem.js';
+import { launchConfiguration } from '../sandbox/debug/launch.js';
 import { chooseSystem } from './systems.js';
 
 const TRUST_NEEDED = 'pvlab: booting a system runs code from this workspace; trust the workspace first.';
@@ -16,26 +17,20 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
 
   add('pvlab.runSystem', async (uri?: unknown, system?: unknown) => {
     if (!vscode.workspace.isTrusted) return void vscode.window.showWarningMessage(TRUST_NEEDED);
-    const target = await chooseSystem(uri, system);
+    const target = await chooseSystem(client, uri, system);
     if (target) await runSystem(context, runChannel, target);
   });
 
   add('pvlab.debugSystem', async (uri?: unknown, system?: unknown) => {
     if (!vscode.workspace.isTrusted) return void vscode.window.showWarningMessage(TRUST_NEEDED);
-    const target = await chooseSystem(uri, system);
+    const target = await chooseSystem(client, uri, system);
     if (!target) return;
-    await vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(target.file), {
-      type: 'pvlab',
-      request: 'launch',
-      name: `Debug ${target.system ?? 'system'}`,
-      program: target.file.fsPath,
-      ...(target.system ? { system: target.system } : {}),
-    });
+    await vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(target.file), launchConfiguration(`Debug ${target.system ?? 'system'}`, target.file.fsPath, target.system || undefined));
   });
 
   add('pvlab.profileSystem', async (uri?: unknown, system?: unknown) => {
     if (!vscode.workspace.isTrusted) return void vscode.window.showWarningMessage(TRUST_NEEDED);
-    const target = await chooseSystem(uri, system);
+    const target = await chooseSystem(client, uri, system);
     if (target) await profileSystem(context, runChannel, client, target);
   });
   // A profile panel restored after a reload re-reads its profile and hands it to the server again.

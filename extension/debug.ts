@@ -1,9 +1,13 @@
 import * as vscode from 'vscode';
-import { systemsIn } from './systems.js';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { DEBUG_TYPE, launchConfiguration } from '../sandbox/debug/launch.js';
+import { applyRunSettings, readRunSettings, SETTINGS_SECTION } from './settings.js';
+import { systemsOf } from './systems.js';
 
 /** Runs dist/debugAdapter.js as its own process: a runaway guest can never freeze the editor. */
 class AdapterFactory implements vscode.DebugAdapterDescriptorFactory {
   constructor(private readonly context: vscode.ExtensionContext) {}
+
   createDebugAdapterDescriptor(): vscode.DebugAdapterDescriptor {
     return new vscode.DebugAdapterExecutable(process.execPath, [this.context.asAbsolutePath('dist/debugAdapter.js')], { env: { ELECTRON_RUN_AS_NODE: '1' } });
   }
@@ -11,32 +15,33 @@ class AdapterFactory implements vscode.DebugAdapterDescriptorFactory {
 
 /** F5 on a system file just works: an empty configuration becomes "debug this file's first system". */
 class ConfigurationProvider implements vscode.DebugConfigurationProvider {
-  resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
+  constructor(private readonly client: LanguageClient) {}
+
+  async resolveDebugConfiguration(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration | undefined> {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage('pvlab: debugging runs code from this workspace; trust the workspace first.');
       return undefined;
     }
     if (!config.type && !config.request && !config.name) {
       const doc = vscode.window.activeTextEditor?.document;
-      if (doc?.languageId !== 'pvk' || systemsIn(doc.getText()).length === 0) {
+      if (doc?.languageId !== 'pvk' || (await systemsOf(this.client, doc.uri)).length === 0) {
         void vscode.window.showInformationMessage('pvlab: open a file with a `system` block to debug it.');
         return undefined;
       }
-      return { type: 'pvlab', request: 'launch', name: 'Debug system', program: doc.uri.fsPath, stopOnEntry: false };
+      config = launchConfiguration('Debug system', doc.uri.fsPath);
     }
     if (!config.program) {
       const doc = vscode.window.activeTextEditor?.document;
       if (doc?.languageId === 'pvk') config.program = doc.uri.fsPath;
     }
-    const maxCycles = vscode.workspace.getConfiguration('pvlab').get<number>('maxCycles');
-    if (config.maxCycles === undefined && maxCycles !== undefined) config.maxCycles = maxCycles;
+    applyRunSettings(config, readRunSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION, folder?.uri)));
     return config;
   }
 }
 
-export function registerDebugger(context: vscode.ExtensionContext): void {
+export function registerDebugger(context: vscode.ExtensionContext, client: LanguageClient): void {
   context.subscriptions.push(
-    vscode.debug.registerDebugAdapterDescriptorFactory('pvlab', new AdapterFactory(context)),
-    vscode.debug.registerDebugConfigurationProvider('pvlab', new ConfigurationProvider()),
+    vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new AdapterFactory(context)),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationProvider(client)),
   );
 }

@@ -15,7 +15,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   client = createClient(context, log);
   registerCommands(context, client, runChannel);
   createStatusBar(context, client, log);
-  registerDebugger(context);
+  registerDebugger(context, client);
   await client.start();
 }
 

@@ -1,8 +1,6 @@
 import { State, type LanguageClient } from 'vscode-languageclient/node';
 import type { Profile } from '../sandbox/profile/types.js';
-
-/** The notification that hands a profile to the language server (inline hints, lenses). */
-export const PROFILE_LOADED = 'pvlab/profileLoaded';
+import { PROFILE_LOADED, type ProfileLoadedParams } from '../server/protocol.js';
 
 /** Sends `pvlab/profileLoaded` once the client runs (a restored panel may come before it has started). */
 export async function notifyProfileLoaded(client: LanguageClient, profile: Profile): Promise<void> {
@@ -16,5 +14,6 @@ export async function notifyProfileLoaded(client: LanguageClient, profile: Profi
       });
     });
   }
-  await client.sendNotification(PROFILE_LOADED, { profile });
+  const params: ProfileLoadedParams = { profile };
+  await client.sendNotification(PROFILE_LOADED, params);
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { ProfileFiles } from './profileView.js';
+import { cliRunArgs, readRunSettings, SETTINGS_SECTION, type RunSettings } from './settings.js';
 import type { SystemTarget } from './systems.js';
 
 export interface CliResult {
@@ -15,13 +16,9 @@ export interface CliResult {
 /** Keep at most this much of the CLI's stderr for the error message (all of it goes to the channel). */
 const STDERR_KEPT = 64 * 1024;
 
-/** `pvlab run FILE [--system S] --max-cycles N [--patch-pvops] --profile X.cpuprofile --profile-json X.json`. */
-export function profileArgs(cli: string, target: SystemTarget, maxCycles: number, patchPvops: boolean, files: ProfileFiles): string[] {
-  const args = [cli, 'run', target.file.fsPath, '--max-cycles', String(maxCycles)];
-  if (target.system) args.push('--system', target.system);
-  if (patchPvops) args.push('--patch-pvops');
-  args.push('--profile', files.cpuprofile, '--profile-json', files.json);
-  return args;
+/** `pvlab run FILE --max-cycles N [--system S] [--patch-pvops] --profile X.cpuprofile --profile-json X.json`. */
+export function profileArgs(cli: string, target: SystemTarget, settings: RunSettings, files: ProfileFiles): string[] {
+  return [...cliRunArgs(cli, target.file.fsPath, target.system, settings), '--profile', files.cpuprofile, '--profile-json', files.json];
 }
 
 /**
@@ -30,8 +27,8 @@ export function profileArgs(cli: string, target: SystemTarget, maxCycles: number
  * honouring pvlab.maxCycles and pvlab.patchPvops. Output goes to `channel`.
  */
 export function runProfileCli(context: vscode.ExtensionContext, channel: vscode.OutputChannel, target: SystemTarget, files: ProfileFiles, token: vscode.CancellationToken): Promise<CliResult> {
-  const config = vscode.workspace.getConfiguration('pvlab', target.file);
-  const args = profileArgs(context.asAbsolutePath('dist/cli.js'), target, config.get<number>('maxCycles', 1_000_000_000), config.get<boolean>('patchPvops', false), files);
+  const settings = readRunSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION, target.file));
+  const args = profileArgs(context.asAbsolutePath('dist/cli.js'), target, settings, files);
   channel.appendLine(`$ pvlab ${args.slice(1).join(' ')}`);
   return new Promise((resolve) => {
     let stderr = '';

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
+import { cliRunArgs, readRunSettings, SETTINGS_SECTION } from './settings.js';
 import type { SystemTarget } from './systems.js';
 
 /**
@@ -7,10 +8,8 @@ import type { SystemTarget } from './systems.js';
  * never freeze the editor) and shows the run summary in an output channel.
  */
 export function runSystem(context: vscode.ExtensionContext, channel: vscode.OutputChannel, target: SystemTarget): Promise<number> {
-  const config = vscode.workspace.getConfiguration('pvlab', target.file);
-  const args = [context.asAbsolutePath('dist/cli.js'), 'run', target.file.fsPath, '--max-cycles', String(config.get<number>('maxCycles', 1_000_000_000))];
-  if (target.system) args.push('--system', target.system);
-  if (config.get<boolean>('patchPvops', false)) args.push('--patch-pvops');
+  const settings = readRunSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION, target.file));
+  const args = cliRunArgs(context.asAbsolutePath('dist/cli.js'), target.file.fsPath, target.system, settings);
   channel.clear();
   channel.show(true);
   channel.appendLine(`$ pvlab run ${vscode.workspace.asRelativePath(target.file)}${target.system ? ` --system ${target.system}` : ''}`);

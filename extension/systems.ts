@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { SYSTEMS, type SystemsParams, type SystemsResult } from '../server/protocol.js';
 
 /** A system to boot: its file and name, from a code lens's arguments or the active editor. */
 export interface SystemTarget {
@@ -6,31 +8,28 @@ export interface SystemTarget {
   system?: string;
 }
 
-const SYSTEM_RE = /^\s*system\s+([A-Za-z_][A-Za-z0-9_]*)/gm;
-
-/** The systems declared in a document, in order. */
-export function systemsIn(text: string): string[] {
-  return [...text.matchAll(SYSTEM_RE)].map((m) => m[1]);
+/** The systems the language server knows: those declared in one document (as edited), or in the whole workspace. */
+export async function systemsOf(client: LanguageClient, doc?: vscode.Uri): Promise<SystemTarget[]> {
+  const params: SystemsParams = doc ? { uri: client.code2ProtocolConverter.asUri(doc) } : {};
+  const found = await client.sendRequest<SystemsResult>(SYSTEMS, params);
+  return found.map((s) => ({ file: client.protocol2CodeConverter.asUri(s.uri), system: s.name }));
 }
 
 /**
  * Resolves what a Run/Debug/Profile command acts on: the arguments a code lens
- * passes, else the active pvk editor, else a pick among the workspace's systems.
+ * passes, else the active pvk editor's systems, else a pick among the workspace's systems.
  */
-export async function chooseSystem(uriArg?: unknown, systemArg?: unknown): Promise<SystemTarget | undefined> {
+export async function chooseSystem(client: LanguageClient, uriArg?: unknown, systemArg?: unknown): Promise<SystemTarget | undefined> {
   if (typeof uriArg === 'string') return { file: vscode.Uri.parse(uriArg), system: typeof systemArg === 'string' ? systemArg : undefined };
   if (uriArg instanceof vscode.Uri) return { file: uriArg, system: typeof systemArg === 'string' ? systemArg : undefined };
   const editor = vscode.window.activeTextEditor;
-  if (editor?.document.languageId === 'pvk' && systemsIn(editor.document.getText()).length > 0) {
-    const names = systemsIn(editor.document.getText());
+  const inEditor = editor?.document.languageId === 'pvk' ? await systemsOf(client, editor.document.uri) : [];
+  if (editor && inEditor.length > 0) {
+    const names = inEditor.map((t) => t.system as string);
     const system = names.length === 1 ? names[0] : await vscode.window.showQuickPick(names, { placeHolder: 'Which system?' });
     return system ? { file: editor.document.uri, system } : undefined;
   }
-  const picks: (vscode.QuickPickItem & { target: SystemTarget })[] = [];
-  for (const uri of await vscode.workspace.findFiles('**/*.pvk', '**/node_modules/**', 200)) {
-    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-    for (const system of systemsIn(text)) picks.push({ label: system, description: vscode.workspace.asRelativePath(uri), target: { file: uri, system } });
-  }
+  const picks = (await systemsOf(client)).map((target) => ({ label: target.system as string, description: vscode.workspace.asRelativePath(target.file), target }));
   if (picks.length === 0) {
     void vscode.window.showInformationMessage('pvlab: no `system` block in this workspace. Create one with the `system` snippet.');
     return undefined;

@@ -1,7 +1,7 @@
 import type * as A from '../sandbox/lang/ast.js';
 import type { Analysis } from '../sandbox/lang/analysis.js';
 import type { Decl, Occurrence } from '../sandbox/lang/occurrences.js';
-import { buildItemTable } from '../sandbox/lang/items.js';
+import type { ItemTable } from '../sandbox/lang/items.js';
 import type { ParsedFile } from '../sandbox/lang/program.js';
 import type { Span } from '../sandbox/lang/source.js';
 import { forEachExpr, functionsOf } from '../sandbox/lang/walk.js';
@@ -105,11 +105,11 @@ function siteOf(file: ParsedFile, caller: A.FnItem, e: A.Expr): CallSite | undef
 
 /** Tables, their ops, and impls resolved to the table their file's closure sees. */
 function indexItems(project: Project, file: ParsedFile, g: ImplIndex): void {
-  let table: ReturnType<typeof buildItemTable> | undefined;
+  let table: ItemTable | undefined;
   for (const item of file.ast.items) {
     if (item.kind === 'pvops') for (const op of item.ops) g.tableOfOp.set(op, item);
     if (item.kind !== 'impl') continue;
-    table ??= buildItemTable(project.ws.closure(file.source.path));
+    table ??= project.items(file.source.path);
     const group = table.values.get(item.group.name);
     if (group?.kind !== 'pvops') continue;
     push(g.implsOfTable, group, item);

@@ -145,7 +145,7 @@ function bootedKernels(project: Project): { label: string; files: Set<string> }[
     const domainsOf = new Map<string, string[]>();
     for (const d of s.config.domains) domainsOf.set(d.kernel, [...(domainsOf.get(d.kernel) ?? []), d.name]);
     for (const [kernel, domains] of domainsOf) {
-      const files = new Set(project.ws.closure(kernel).map((f) => f.source.path));
+      const files = new Set(project.analysis().snapshot.closure(kernel).map((f) => f.source.path));
       out.push({ label: `system ${s.config.name}: ${domains.join(', ')} (${path.basename(kernel)})`, files });
     }
   }
@@ -157,7 +157,7 @@ function bootedKernels(project: Project): { label: string; files: Set<string> }[
  * (which compares the whole text of an open document with the parsed one).
  */
 function sourceOf(project: Project, g: ImplIndex, file: string): SourceFile | undefined {
-  return (g.files.get(file) ?? project.ws.file(file))?.source;
+  return (g.files.get(file) ?? project.file(file))?.source;
 }
 
 function rangeIn(project: Project, g: ImplIndex, file: string, span: Span): Range {

@@ -3,7 +3,6 @@ import { CompletionItemKind, InsertTextFormat } from 'vscode-languageserver';
 import { builtinAbi } from '../sandbox/lang/abi.js';
 import type * as A from '../sandbox/lang/ast.js';
 import { INTRINSICS } from '../sandbox/lang/intrinsics.js';
-import { buildItemTable } from '../sandbox/lang/items.js';
 import type { Token } from '../sandbox/lang/lexer.js';
 import type { ParsedFile } from '../sandbox/lang/program.js';
 import { toOffset } from './convert.js';
@@ -98,7 +97,7 @@ export function completion(project: Project, uri: string, position: Position): C
   // Completing inside an identifier: look at what precedes it.
   if (i >= 0 && tokens[i].kind === 'ident' && tokens[i].end >= offset) i--;
   const prev = i >= 0 ? tokens[i] : undefined;
-  const table = buildItemTable(project.ws.closure(parsed.source.path));
+  const table = project.items(parsed.source.path);
 
   if (prev?.kind === 'keyword' && prev.text === 'hypercall') return hypercallItems();
   if (prev?.kind === 'punct' && prev.text === '.' && i > 0 && tokens[i - 1].kind === 'ident') {
@@ -176,7 +175,7 @@ function signatureOf(project: Project, parsed: ParsedFile, tokens: readonly Toke
     const h = builtinAbi().byName.get(name);
     return h ? { label: hypercallSignature(h), params: h.params.map((p) => `${p.name.name}: ${p.type.name}`), doc: h.doc } : undefined;
   }
-  const table = buildItemTable(project.ws.closure(parsed.source.path));
+  const table = project.items(parsed.source.path);
   if (before?.kind === 'punct' && before.text === '.' && tokens[calleeIndex - 2]?.kind === 'ident') {
     const group = table.values.get(tokens[calleeIndex - 2].text);
     const op = group?.kind === 'pvops' ? group.ops.find((o) => o.name.name === name) : undefined;

@@ -1,16 +1,16 @@
-import { compareVersions } from '../sandbox/lang/abi.js';
+import { compareVersions, ERRNO, hypercallFacts, type Errno } from '../sandbox/lang/abi.js';
 import type { FileAst, HypercallDecl } from '../sandbox/lang/ast.js';
 import type { BootContext } from '../sandbox/lang/bootContext.js';
 import { INTRINSICS } from '../sandbox/lang/intrinsics.js';
-import { COSTS, HYPERCALL_VARIABLE_NOTES, INTRINSIC_COSTS } from '../sandbox/hv/costs.js';
-import { ERRNO } from '../sandbox/hv/errno.js';
+import { COSTS, INTRINSIC_COSTS } from '../sandbox/machine/costs.js';
 
 const num = (n: number): string => n.toLocaleString('en-US');
 
-/** "~700 cycles" or "~400 cycles + 1/byte". */
+/** "~700 cycles" or "~400 cycles + 1/byte": entry and exit, the row's cost, and the variable part the ABI table gives. */
 export function hypercallCost(decl: HypercallDecl): string {
-  const note = HYPERCALL_VARIABLE_NOTES[decl.name.name];
-  return `~${num(COSTS.hypercallBase + decl.cost)} cycles${note ? ` ${note}` : ''}`;
+  const variable = hypercallFacts(decl).variableCost;
+  const note = variable === undefined ? '' : variable.kind === 'per-unit' ? ` + ${variable.cycles}/${variable.unit}` : ' + each entry without the base cost';
+  return `~${num(COSTS.hypercallBase + decl.cost)} cycles${note}`;
 }
 
 export function hypercallSignature(decl: HypercallDecl): string {
@@ -34,14 +34,13 @@ export function hypercallTrouble(decl: HypercallDecl, contexts: readonly BootCon
   return out;
 }
 
-/** The errors a hypercall can return, for its hover. */
+/** The errors a hypercall can return, for its hover: from its row (class, version) and the ABI table's facts. */
 export function hypercallErrors(decl: HypercallDecl): string[] {
-  const errs = [`-EINVAL (${ERRNO.EINVAL}) bad sub-op or argument`];
-  if (decl.cls === 'dom0') errs.unshift(`-EPERM (${ERRNO.EPERM}) from an unprivileged domain`);
-  errs.push(`-ENOSYS (${ERRNO.ENOSYS}) on hypervisors older than ${decl.since}`);
-  if (['console_io', 'grant_table_op', 'multicall'].includes(decl.name.name)) errs.push(`-EFAULT (${ERRNO.EFAULT}) bad guest address`);
-  if (['domctl', 'event_channel_op', 'grant_table_op'].includes(decl.name.name)) errs.push(`-ESRCH (${ERRNO.ESRCH}) no such domain`);
-  if (decl.name.name === 'grant_table_op') errs.push(`-EBUSY (${ERRNO.EBUSY}) grant still mapped`);
+  const error = (errno: Errno, meaning: string): string => `-${errno} (${ERRNO[errno]}) ${meaning}`;
+  const errs: string[] = [];
+  if (decl.cls === 'dom0') errs.push(error('EPERM', 'from an unprivileged domain'));
+  for (const [errno, meaning] of Object.entries(hypercallFacts(decl).errors) as [Errno, string][]) errs.push(error(errno, meaning));
+  errs.push(error('ENOSYS', `on hypervisors older than ${decl.since}`));
   return errs;
 }
 

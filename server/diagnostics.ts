@@ -34,7 +34,7 @@ export class DiagnosticsPublisher {
     for (const file of analysis.files) {
       const uri = pathToUri(file);
       seen.add(uri);
-      const source = this.project.ws.file(file)?.source;
+      const source = this.project.file(file)?.source;
       if (!source) continue;
       const diagnostics: LspDiagnostic[] = (analysis.diagnostics.get(file) ?? []).map((d) => ({
         range: toRange(source, d.span),

@@ -22,7 +22,7 @@ export function documentLinks(project: Project, uri: string): DocumentLink[] {
   if (!parsed) return [];
   const out: DocumentLink[] = [];
   const link = (span: Span, file: string, tooltip: string): void => {
-    if (!project.ws.file(file)) return;
+    if (!project.file(file)) return;
     out.push({ range: toRange(parsed.source, insideQuotes(parsed, span)), target: pathToUri(file), tooltip });
   };
   for (const imp of parsed.imports) link(imp.item.pathSpan, imp.file, `Open the imported file ${imp.item.path}`);

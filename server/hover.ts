@@ -1,6 +1,6 @@
 import type { Hover, Position } from 'vscode-languageserver';
 import type * as A from '../sandbox/lang/ast.js';
-import { COSTS } from '../sandbox/hv/costs.js';
+import { COSTS } from '../sandbox/machine/costs.js';
 import { INTRINSICS } from '../sandbox/lang/intrinsics.js';
 import { occurrenceAt, type Decl, type Occurrence } from '../sandbox/lang/occurrences.js';
 import type { ParsedFile } from '../sandbox/lang/program.js';

@@ -27,7 +27,7 @@ function declFile(d: Decl): string {
 
 /** A span of a file as an LSP location (undefined when the file cannot be read). */
 export function locationIn(project: Project, file: string, span: Span): Location | undefined {
-  const source = project.ws.file(file)?.source;
+  const source = project.file(file)?.source;
   return source ? { uri: pathToUri(file), range: toRange(source, span) } : undefined;
 }
 

@@ -1,34 +1,24 @@
-import { builtinAbi, compareVersions } from '../sandbox/lang/abi.js';
-import { COSTS } from '../sandbox/hv/costs.js';
-
-/** Words of one multicall entry: the hypercall number and its 5 arguments (spec section 5). */
-const MULTICALL_ENTRY_WORDS = 6;
-
-/**
- * Hypercalls a multicall cannot batch: inside a multicall `sched_op` only
- * shuts down (yield and block return -EINVAL) and a nested `multicall`
- * returns -EINVAL (sandbox/hv/hypercalls.ts, handlers called with `nested`).
- */
-const NOT_BATCHABLE = new Set(['sched_op', 'multicall']);
+import { builtinAbi, compareVersions, HYPERCALL_FACTS, MULTICALL_ENTRY_WORDS } from '../sandbox/lang/abi.js';
+import { COSTS } from '../sandbox/machine/costs.js';
 
 /**
  * Cycles saved by issuing the `count` calls of one hypercall site as one
- * multicall instead of one by one; 0 when it saves nothing or cannot be done.
+ * multicall instead of one by one; 0 when it saves nothing or cannot be done
+ * (a hypercall the ABI table does not let a multicall run whole, such as
+ * sched_op or multicall itself, or a hypervisor older than multicall's `since`).
  *
- * From the cost model (spec sections 4-5, `invoke(…, nested)` in
- * sandbox/hv/hypercalls.ts): a hypercall costs 300 + c, where c is its
- * table cost plus the handler's variable part. A multicall of n entries costs
- * 300 + 50 + Σ c_i: its entries pay their own c_i but no second 300. Building
- * the list costs 6 `mem32[…] = …;` stores per entry, 1 (statement) + 1
- * (store) cycles each. So, with the same c_i either way,
+ * From the cost model (spec sections 4-5): a hypercall costs base + c, where
+ * base is COSTS.hypercallBase and c its row's cost plus the handler's
+ * variable part. A multicall of n entries costs base + m + Σ c_i (m: the
+ * multicall row's cost): its entries pay their own c_i but no second base.
+ * Building the list costs MULTICALL_ENTRY_WORDS `mem32[…] = …;` stores per
+ * entry, each a statement and a memory access. So, with the same c_i either way,
  *
- *     saving(n) = n·300 − (300 + 50) − n·6·2 = 288·n − 350,
- *
- * positive from n = 2 on. Multicall exists from hypervisor 3.2.
+ *     saving(n) = n·base − (base + m) − n·words·(statement + memoryAccess).
  */
 export function multicallSaving(name: string, count: number, hypervisor: string | null): number {
   const multicall = builtinAbi().byName.get('multicall');
-  if (!multicall || NOT_BATCHABLE.has(name) || hypervisor === null) return 0;
+  if (!multicall || HYPERCALL_FACTS[name]?.inMulticall !== 'all' || hypervisor === null) return 0;
   if (compareVersions(hypervisor, multicall.since) < 0) return 0;
   const listCost = MULTICALL_ENTRY_WORDS * (COSTS.statement + COSTS.memoryAccess);
   const saving = count * COSTS.hypercallBase - (COSTS.hypercallBase + multicall.cost) - count * listCost;
@@ -50,8 +40,8 @@ export function pvopFormula(): string {
 
 /**
  * Cycles `patch_pvops` would save at a pvop call site: each call through the
- * ops table costs 8, a patched direct call 5, so calls × (8 − 5). Computed
- * from the site's measured overhead, so a site already patched saves 0.
+ * ops table costs COSTS.pvopIndirect, a patched direct call COSTS.pvopPatched.
+ * Computed from the site's measured overhead, so a site already patched saves 0.
  */
 export function pvopSaving(count: number, cycles: number): number {
   return Math.max(0, cycles - count * COSTS.pvopPatched);

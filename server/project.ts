@@ -3,7 +3,7 @@ import { builtinAbi, BUILTIN_ABI_FILE } from '../sandbox/lang/abi.js';
 import type { PvopsItem } from '../sandbox/lang/ast.js';
 import { analyze, type Analysis } from '../sandbox/lang/analysis.js';
 import { diskHost, findPvkFiles } from '../sandbox/lang/fileHost.js';
-import { buildItemTable } from '../sandbox/lang/items.js';
+import type { ItemTable } from '../sandbox/lang/items.js';
 import { occurrences, type Occurrence } from '../sandbox/lang/occurrences.js';
 import { Workspace, type FileHost, type ParsedFile } from '../sandbox/lang/program.js';
 import { pathToUri, SHIPPED_ABI_PATH, uriToPath } from './paths.js';
@@ -96,8 +96,17 @@ export class Project {
     const file = uriToPath(uri);
     if (!file) return undefined;
     if (file === SHIPPED_ABI_PATH) return this.ws.file(file);
-    this.analysis();
-    return this.ws.file(file);
+    return this.file(file);
+  }
+
+  /** A file as the current analysis read it (reading it into the analysis' snapshot if it was not part of it). */
+  file(path: string): ParsedFile | undefined {
+    return this.analysis().snapshot.file(path);
+  }
+
+  /** The names visible from a file (its closure's name table, made once per analysis). */
+  items(path: string): ItemTable {
+    return this.analysis().snapshot.items(path);
   }
 
   /** Identifier occurrences of a file, resolved. */
@@ -105,8 +114,7 @@ export class Project {
     const key = parsed.source.path;
     const cached = this.occurrenceCache.get(key);
     if (cached && cached.parsed === parsed && cached.version === this.version) return cached.list;
-    this.analysis();
-    const table = buildItemTable(this.ws.closure(key));
+    const table = this.items(key);
     const pvops = (name: string): PvopsItem | undefined => {
       const item = table.values.get(name);
       return item?.kind === 'pvops' ? item : undefined;
@@ -118,9 +126,8 @@ export class Project {
 
   /** All analysed files (for references, rename, workspace symbols). */
   files(): ParsedFile[] {
-    return this.analysis()
-      .files.map((f) => this.ws.file(f))
-      .filter((f): f is ParsedFile => f !== undefined);
+    const analysis = this.analysis();
+    return analysis.files.map((f) => analysis.snapshot.file(f)).filter((f): f is ParsedFile => f !== undefined);
   }
 
   /** The shipped ABI table as a parsed file, addressed by its real path. */

@@ -16,8 +16,10 @@ import { uriToPath } from './paths.js';
 import { perfInlayHints } from './profileHints.js';
 import { ProfileStore } from './profileStore.js';
 import { Project } from './project.js';
+import { PROFILE_CLEARED, PROFILE_LOADED, SYSTEMS, type SystemsParams } from './protocol.js';
 import { selectionRanges } from './selectionRange.js';
 import { SEMANTIC_LEGEND, semanticTokens } from './semanticTokens.js';
+import { systems } from './systems.js';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -119,6 +121,7 @@ connection.languages.semanticTokens.on(total('semanticTokens', { data: [] }, (p)
 connection.onFoldingRanges(total('foldingRanges', [], (p) => foldingRanges(project, p.textDocument.uri)));
 connection.onDocumentFormatting(total('formatting', [], (p) => formatDocument(project, p.textDocument.uri, p.options.tabSize)));
 connection.onCodeAction(total('codeAction', [], (p) => codeActions(project, p.textDocument.uri, p.range, p.context.diagnostics)));
+connection.onRequest(SYSTEMS, total('systems', [], (p: SystemsParams | null) => systems(project, p)));
 connection.onImplementation(total('implementation', [], (p) => implementation(project, p.textDocument.uri, p.position)));
 connection.languages.callHierarchy.onPrepare(total('prepareCallHierarchy', null, (p) => prepareCallHierarchy(project, p.textDocument.uri, p.position)));
 connection.languages.callHierarchy.onIncomingCalls(total('incomingCalls', [], (p) => incomingCalls(project, p.item)));
@@ -132,12 +135,12 @@ function profilesChanged(): void {
   if (refresh.inlayHints) void connection.languages.inlayHint.refresh().catch(() => undefined);
   if (refresh.codeLenses) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
 }
-connection.onNotification('pvlab/profileLoaded', (params: unknown) => {
+connection.onNotification(PROFILE_LOADED, (params: unknown) => {
   const problem = profiles.load(params);
-  if (problem) connection.console.error(`pvlab: pvlab/profileLoaded ignored: ${problem}`);
+  if (problem) connection.console.error(`pvlab: ${PROFILE_LOADED} ignored: ${problem}`);
   else profilesChanged();
 });
-connection.onNotification('pvlab/profileCleared', (params: unknown) => {
+connection.onNotification(PROFILE_CLEARED, (params: unknown) => {
   profiles.clear(params);
   profilesChanged();
 });

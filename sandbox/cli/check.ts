@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { analyze } from '../lang/analysis.js';
-import { diskHost, findPvkFiles } from '../lang/fileHost.js';
+import { findPvkFiles } from '../lang/fileHost.js';
 import { normalizePath, Workspace } from '../lang/program.js';
 import { allDiagnostics, formatHuman } from './diagnosticOutput.js';
 import type { CliIo } from './io.js';
@@ -27,9 +27,8 @@ export function runCheck(args: readonly string[], io: CliIo): number {
     else roots.push(full);
   }
 
-  const ws = new Workspace(diskHost);
-  const analysis = analyze(ws, roots);
-  const diagnostics = allDiagnostics(ws, analysis);
+  const analysis = analyze(new Workspace(io.files), roots);
+  const diagnostics = allDiagnostics(analysis);
   if (json) io.out(JSON.stringify({ diagnostics }, null, 2));
   else {
     for (const d of diagnostics) io.out(formatHuman(d, io.cwd));

@@ -1,10 +1,8 @@
-import { diskHost } from '../lang/fileHost.js';
-import { normalizePath, Workspace } from '../lang/program.js';
 import { compareSystem, profilingRunner, type Comparison, type DomainComparison, type VariantResult } from '../profile/compare.js';
-import { toJsonDiagnostic, formatHuman } from './diagnosticOutput.js';
+import { RUN_DEFAULTS } from '../run/options.js';
 import type { CliIo } from './io.js';
+import { analyzeSystemFile, compileFailed } from './systemFile.js';
 
-const DEFAULT_MAX_CYCLES = 1_000_000_000;
 /** Hot functions shown per domain in the human output (`--json` lists them all). */
 const TOP_FUNCTIONS = 10;
 
@@ -19,7 +17,7 @@ function parseArgs(args: readonly string[], io: CliIo): CompareArgs | number {
   let file: string | undefined;
   let system: string | undefined;
   let json = false;
-  let maxCycles = DEFAULT_MAX_CYCLES;
+  let maxCycles: number = RUN_DEFAULTS.maxCycles;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = (): string | undefined => {
@@ -60,15 +58,11 @@ function parseArgs(args: readonly string[], io: CliIo): CompareArgs | number {
 export function runCompare(args: readonly string[], io: CliIo): number {
   const parsed = parseArgs(args, io);
   if (typeof parsed === 'number') return parsed;
-  const ws = new Workspace(diskHost);
-  const file = normalizePath(parsed.file);
-  if (!ws.file(file)) return io.usage(`cannot read ${parsed.file}`);
-  const result = compareSystem(ws, { file, system: parsed.system, maxCycles: parsed.maxCycles, runner: profilingRunner(file, (f) => ws.file(f)?.source.text) });
-  if (!result.ok) {
-    for (const d of result.diagnostics) io.err(formatHuman(toJsonDiagnostic(ws, d), io.cwd));
-    io.err(`pvlab: ${result.message}`);
-    return 2;
-  }
+  const read = analyzeSystemFile(parsed.file, io);
+  if (typeof read === 'number') return read;
+  const { file, analysis } = read;
+  const result = compareSystem(analysis, { file, system: parsed.system, maxCycles: parsed.maxCycles, runner: profilingRunner(file, (f) => analysis.snapshot.file(f)?.source.text) });
+  if (!result.ok) return compileFailed(result, io);
   io.out(parsed.json ? JSON.stringify(result.comparison, null, 2) : formatComparison(result.comparison));
   return 0;
 }

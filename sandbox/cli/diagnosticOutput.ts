@@ -1,7 +1,12 @@
 import * as path from 'node:path';
 import type { Analysis } from '../lang/analysis.js';
 import type { Diagnostic } from '../lang/diagnostics.js';
-import type { Workspace } from '../lang/program.js';
+import type { ParsedFile } from '../lang/program.js';
+
+/** Where a diagnostic's file text comes from: an analysis' snapshot (or a workspace). */
+export interface SourceFiles {
+  file(path: string): ParsedFile | undefined;
+}
 
 /** A diagnostic as `pvlab check --json` prints it: 1-based positions, endColumn exclusive. */
 export interface JsonDiagnostic {
@@ -15,8 +20,8 @@ export interface JsonDiagnostic {
   message: string;
 }
 
-export function toJsonDiagnostic(ws: Workspace, d: Diagnostic): JsonDiagnostic {
-  const source = ws.file(d.file)?.source;
+export function toJsonDiagnostic(files: SourceFiles, d: Diagnostic): JsonDiagnostic {
+  const source = files.file(d.file)?.source;
   const start = source?.position(d.span.start) ?? { line: 1, column: 1 };
   const end = source?.position(d.span.end) ?? start;
   return {
@@ -31,9 +36,9 @@ export function toJsonDiagnostic(ws: Workspace, d: Diagnostic): JsonDiagnostic {
   };
 }
 
-export function allDiagnostics(ws: Workspace, analysis: Analysis): JsonDiagnostic[] {
+export function allDiagnostics(analysis: Analysis): JsonDiagnostic[] {
   const out: JsonDiagnostic[] = [];
-  for (const file of analysis.files) for (const d of analysis.diagnostics.get(file) ?? []) out.push(toJsonDiagnostic(ws, d));
+  for (const file of analysis.files) for (const d of analysis.diagnostics.get(file) ?? []) out.push(toJsonDiagnostic(analysis.snapshot, d));
   return out;
 }
 

@@ -1,6 +1,11 @@
-/** Where the command line writes: real streams in the binary, buffers in tests. */
+import { diskHost } from '../lang/fileHost.js';
+import type { FileHost } from '../lang/program.js';
+
+/** Where the command line reads and writes: the disk and real streams in the binary, buffers in tests. */
 export interface CliIo {
   cwd: string;
+  /** Where pvk sources come from. */
+  files: FileHost;
   out(line: string): void;
   err(line: string): void;
   /** Reports bad usage on stderr and returns exit status 2. */
@@ -16,6 +21,7 @@ export const USAGE = `usage:
 export function processIo(): CliIo {
   return {
     cwd: process.cwd(),
+    files: diskHost,
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
     usage(message) {

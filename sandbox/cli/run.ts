@@ -1,19 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { diskHost } from '../lang/fileHost.js';
 import { toCpuProfile } from '../profile/cpuprofile.js';
-import { profileSystem } from '../profile/profileSystem.js';
+import { profileCompiled } from '../profile/profileSystem.js';
 import { formatProfileSummary } from '../profile/summaryText.js';
 import { toTrace } from '../profile/trace.js';
 import type { Profile } from '../profile/types.js';
-import { normalizePath, Workspace } from '../lang/program.js';
-import { bootSystem, type EngineKind } from '../run/boot.js';
+import { compileSystem, startHypervisor, type CompileResult, type EngineKind } from '../run/boot.js';
 import { runExitStatus, runReport } from '../run/report.js';
-import { toJsonDiagnostic, formatHuman } from './diagnosticOutput.js';
+import { RUN_DEFAULTS } from '../run/options.js';
 import type { CliIo } from './io.js';
 import { formatSummary } from './summary.js';
+import { analyzeSystemFile, compileFailed } from './systemFile.js';
 
-const DEFAULT_MAX_CYCLES = 1_000_000_000;
 
 interface RunArgs {
   file: string;
@@ -29,7 +27,7 @@ interface RunArgs {
 }
 
 function parseArgs(args: readonly string[], io: CliIo): RunArgs | number {
-  const out: Partial<RunArgs> & { json: boolean; patchPvops: boolean; maxCycles: number; summary: boolean } = { json: false, patchPvops: false, maxCycles: DEFAULT_MAX_CYCLES, summary: false };
+  const out: Partial<RunArgs> & { json: boolean; patchPvops: boolean; maxCycles: number; summary: boolean } = { json: false, patchPvops: RUN_DEFAULTS.patchPvops, maxCycles: RUN_DEFAULTS.maxCycles, summary: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = (): string | undefined => {
@@ -89,20 +87,17 @@ function parseArgs(args: readonly string[], io: CliIo): RunArgs | number {
 export function runRun(args: readonly string[], io: CliIo): number {
   const parsed = parseArgs(args, io);
   if (typeof parsed === 'number') return parsed;
-  const ws = new Workspace(diskHost);
-  const file = normalizePath(parsed.file);
-  if (!ws.file(file)) return io.usage(`cannot read ${parsed.file}`);
-  if (parsed.profile || parsed.profileJson || parsed.trace || parsed.summary) return runProfiled(parsed, ws, file, io);
-  const boot = bootSystem(ws, { file, system: parsed.system, options: { maxCycles: parsed.maxCycles, patchPvops: parsed.patchPvops || undefined }, engine: parsed.engine });
-  if (!boot.ok) {
-    for (const d of boot.diagnostics) io.err(formatHuman(toJsonDiagnostic(ws, d), io.cwd));
-    io.err(`pvlab: ${boot.message}`);
-    return 2;
-  }
-  const end = boot.hv.run();
-  const report = runReport(boot.hv, end);
+  const read = analyzeSystemFile(parsed.file, io);
+  if (typeof read === 'number') return read;
+  const { file, analysis } = read;
+  const compiled = compileSystem(analysis, { file, system: parsed.system });
+  if (parsed.profile || parsed.profileJson || parsed.trace || parsed.summary) return runProfiled(parsed, compiled, file, io);
+  if (!compiled.ok) return compileFailed(compiled, io);
+  const hv = startHypervisor(compiled, { options: { maxCycles: parsed.maxCycles, patchPvops: parsed.patchPvops || undefined }, engine: parsed.engine });
+  const end = hv.run();
+  const report = runReport(hv, end);
   if (parsed.json) io.out(JSON.stringify(report, null, 2));
-  else io.out(formatSummary(report, boot.hv, io.cwd));
+  else io.out(formatSummary(report, hv, io.cwd));
   return runExitStatus(report);
 }
 
@@ -118,14 +113,10 @@ function writeOutput(io: CliIo, file: string, text: string): boolean {
 }
 
 /** `pvlab run` with --profile, --profile-json, --trace or --summary: the same run on the profiling engine. */
-function runProfiled(parsed: RunArgs, ws: Workspace, file: string, io: CliIo): number {
+function runProfiled(parsed: RunArgs, compiled: CompileResult, file: string, io: CliIo): number {
   if (parsed.engine !== undefined && parsed.engine !== 'fast') return io.usage('profiles are taken on the fast engine; drop --engine');
-  const result = profileSystem(ws, { file, system: parsed.system, options: { maxCycles: parsed.maxCycles, patchPvops: parsed.patchPvops || undefined } });
-  if (!result.ok) {
-    for (const d of result.diagnostics) io.err(formatHuman(toJsonDiagnostic(ws, d), io.cwd));
-    io.err(`pvlab: ${result.message}`);
-    return 2;
-  }
+  if (!compiled.ok) return compileFailed(compiled, io);
+  const result = profileCompiled(compiled, { file, system: parsed.system, options: { maxCycles: parsed.maxCycles, patchPvops: parsed.patchPvops || undefined } });
   const { report, profile } = result;
   const outputs: [string | undefined, (p: Profile) => unknown][] = [
     [parsed.profile, toCpuProfile],

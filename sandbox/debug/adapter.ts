@@ -1,29 +1,22 @@
 import { Breakpoint, ExitedEvent, Handles, InitializedEvent, LoggingDebugSession, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import * as path from 'node:path';
+import { analyze } from '../lang/analysis.js';
 import { diskHost } from '../lang/fileHost.js';
 import { normalizePath, Workspace } from '../lang/program.js';
-import type { Frame, Vcpu } from '../hv/state.js';
+import type { Frame, Vcpu } from '../machine/state.js';
 import { EvalError, evaluate, formatValue, lookupLocal } from './evaluate.js';
+import type { ExitCounters } from '../run/report.js';
+import { LAUNCH_ATTRIBUTES, type PvlabLaunchArguments } from './launch.js';
 import { DebugMachine, type Stop } from './machine.js';
 import { frameLoc } from './positions.js';
-
-export interface PvlabLaunchArguments extends DebugProtocol.LaunchRequestArguments {
-  /** The system file. */
-  program: string;
-  /** Which system in it (the first when absent). */
-  system?: string;
-  stopOnEntry?: boolean;
-  maxCycles?: number;
-  patchPvops?: boolean;
-}
 
 type VarRef =
   | { k: 'locals'; thread: number; frame: number }
   | { k: 'globals'; thread: number }
   | { k: 'vcpu'; thread: number }
   | { k: 'domain'; thread: number }
-  | { k: 'counters'; thread: number; which: 'hypercalls' | 'traps' | 'vmexits' };
+  | { k: 'counters'; thread: number; which: keyof ExitCounters<number> };
 
 /** Scheduling steps per slice of running, between which the adapter answers requests (pause). */
 const STEPS_PER_SLICE = 200;
@@ -78,20 +71,21 @@ export class PvlabDebugSession extends LoggingDebugSession {
 
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: PvlabLaunchArguments): Promise<void> {
     const file = normalizePath(args.program ?? '');
-    const ws = new Workspace(diskHost);
-    if (!ws.file(file)) return this.sendErrorResponse(response, 1, `cannot read the system file '${args.program}'`);
-    const machine = new DebugMachine(ws, { file, system: args.system, options: { maxCycles: args.maxCycles ?? 1_000_000_000, patchPvops: args.patchPvops || undefined } });
+    const analysis = analyze(new Workspace(diskHost), [file]);
+    const files = analysis.snapshot;
+    if (!files.file(file)) return this.sendErrorResponse(response, 1, `cannot read the system file '${args.program}'`);
+    const machine = new DebugMachine(analysis, { file, system: args.system, options: { maxCycles: args.maxCycles ?? LAUNCH_ATTRIBUTES.maxCycles.default, patchPvops: args.patchPvops || undefined } });
     const booted = machine.boot();
     if (!booted.ok) {
       const lines = booted.diagnostics.map((d) => {
-        const p = ws.file(d.file)?.source.position(d.span.start);
+        const p = files.file(d.file)?.source.position(d.span.start);
         return `${path.basename(d.file)}:${p?.line ?? 1}:${p?.column ?? 1}: ${d.code} ${d.message}`;
       });
       return this.sendErrorResponse(response, 2, `${booted.message}${lines.length ? `:\n${lines.join('\n')}` : ''}`);
     }
     this.machine = machine;
     machine.filters.add('faults');
-    this.stopOnEntry = args.stopOnEntry === true;
+    this.stopOnEntry = (args.stopOnEntry ?? LAUNCH_ATTRIBUTES.stopOnEntry.default) === true;
     this.sendResponse(response);
     this.sendEvent(new InitializedEvent());
     await this.configured;

@@ -1,7 +1,7 @@
 import type * as A from '../lang/ast.js';
 import { parseExpression } from '../lang/parser.js';
-import type { Domain, Frame, Vcpu } from '../hv/state.js';
-import { GuestFault } from '../vm/fault.js';
+import type { Domain, Frame, Vcpu } from '../machine/state.js';
+import { GuestFault } from '../machine/fault.js';
 
 export type ValueType = 'u32' | 'i32' | 'bool';
 export interface Value {

@@ -1,19 +1,7 @@
 import type { Hypervisor } from '../hv/hypervisor.js';
-import type { Frame, Vcpu } from '../hv/state.js';
-import { flatten, type FlatOp } from '../vm/flat.js';
-import type { Loc, Program } from '../vm/ir.js';
-
-/** Flattened code per program, for mapping frames' pcs to source lines. */
-const flatCache = new WeakMap<Program, FlatOp[][]>();
-
-export function flatOf(program: Program): FlatOp[][] {
-  let f = flatCache.get(program);
-  if (!f) {
-    f = program.functions.map(flatten);
-    flatCache.set(program, f);
-  }
-  return f;
-}
+import type { Frame, Vcpu } from '../machine/state.js';
+import { flatOf } from '../vm/flat.js';
+import type { Loc, Program } from '../machine/ir.js';
 
 /**
  * The source location a frame is at: its boundary when it is the top frame or

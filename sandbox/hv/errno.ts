@@ -1,9 +1,2 @@
-/** The negative errno values hypercalls return (spec section 5). */
-export const ERRNO = {
-  EPERM: -1,
-  ESRCH: -3,
-  EFAULT: -14,
-  EBUSY: -16,
-  EINVAL: -22,
-  ENOSYS: -38,
-} as const;
+/** The errno values live with the ABI table; re-exported for server/codeActions.ts until it imports them from there. */
+export { ERRNO } from '../lang/abi.js';

@@ -1,5 +1,5 @@
-import { ERRNO } from './errno.js';
-import { EVTCHN_PORTS, type Domain } from './state.js';
+import { ERRNO } from '../lang/abi.js';
+import { EVTCHN_PORTS, type Domain } from '../machine/state.js';
 
 export const VIRQ_TIMER = 0;
 
@@ -90,10 +90,4 @@ export function eventChannelOp(host: EventHost, d: Domain, cmd: number, a: numbe
 export function raiseTimer(host: EventHost, d: Domain): void {
   const port = d.ports.findIndex((p) => p.state === 'virq' && p.virq === VIRQ_TIMER);
   if (port > 0) setPending(host, d, port);
-}
-
-/** The lowest pending port, or -1. */
-export function lowestPending(d: Domain): number {
-  for (let p = 1; p < EVTCHN_PORTS; p++) if (d.ports[p].pending) return p;
-  return -1;
 }

@@ -1,6 +1,6 @@
-import { GRANT_SLOTS, GRANT_WINDOW, PAGE_SIZE } from '../vm/memory.js';
-import { ERRNO } from './errno.js';
-import type { Domain } from './state.js';
+import { GRANT_SLOTS, GRANT_WINDOW, PAGE_SIZE } from '../machine/memory.js';
+import { ERRNO } from '../lang/abi.js';
+import type { Domain } from '../machine/state.js';
 
 /** grant_table_op sub-ops. */
 export const GNTTABOP = { map_grant_ref: 0, unmap: 1, copy: 5, grant_access: 100, end_access: 101 } as const;

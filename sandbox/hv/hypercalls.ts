@@ -1,13 +1,11 @@
-import { builtinAbi, compareVersions } from '../lang/abi.js';
+import { builtinAbi, compareVersions, ERRNO, MULTICALL_ENTRY_WORDS, perUnitCost } from '../lang/abi.js';
 import type { HypercallDecl } from '../lang/ast.js';
 import type { HypercallOutcome } from '../vm/engine.js';
-import { GuestFault } from '../vm/fault.js';
-import type { Loc } from '../vm/ir.js';
-import { HYPERCALL_VARIABLE_COSTS } from './costs.js';
-import { ERRNO } from './errno.js';
-import { eventChannelOp, lowestPending, type EventHost } from './events.js';
+import { GuestFault } from '../machine/fault.js';
+import type { Loc } from '../machine/ir.js';
+import { eventChannelOp, type EventHost } from './events.js';
 import { grantTableOp } from './grants.js';
-import type { Domain, Vcpu } from './state.js';
+import { lowestPending, type Domain, type Vcpu } from '../machine/state.js';
 
 /** The hypervisor as hypercall handlers see it. */
 export interface HypercallHost extends EventHost {
@@ -34,14 +32,18 @@ const ok = (value: number, variable = 0): Outcome => ({ value, variable });
 
 const SCHEDOP = { yield: 0, block: 1, shutdown: 2 } as const;
 const DOMCTL = { destroy: 2, pause: 3, unpause: 4, getinfo: 5 } as const;
-const MULTICALL_ENTRY_BYTES = 24;
+const MULTICALL_ENTRY_BYTES = MULTICALL_ENTRY_WORDS * 4;
+/** The variable costs of the ABI table (sandbox/lang/abi.ts). */
+const CONSOLE_IO_PER_BYTE = perUnitCost('console_io');
+const GRANT_COPY_PER_BYTE = perUnitCost('grant_table_op');
+const MEMORY_OP_PER_PAGE = perUnitCost('memory_op');
 const MAX_RESERVATION = 16384;
 
 /** Handlers by hypercall name; the numbers, classes, versions and fixed costs come from the ABI table. */
 const HANDLERS: Readonly<Record<string, Handler>> = {
   console_io(host, vcpu, [cmd, count, buf]) {
     const n = count >>> 0;
-    const variable = Math.min(n, vcpu.domain.memory.limit) * HYPERCALL_VARIABLE_COSTS.consoleIoPerByte;
+    const variable = Math.min(n, vcpu.domain.memory.limit) * CONSOLE_IO_PER_BYTE;
     if (cmd !== 0) return ok(ERRNO.EINVAL, variable);
     const bytes = n > vcpu.domain.memory.limit ? undefined : vcpu.domain.memory.readBytes(buf, n);
     if (!bytes) return ok(ERRNO.EFAULT, variable);
@@ -67,11 +69,11 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   },
   grant_table_op(host, vcpu, [cmd, a, b, c, d]) {
     const r = grantTableOp(host, vcpu.domain, cmd, a, b, c, d);
-    return ok(r.result, r.copied * HYPERCALL_VARIABLE_COSTS.grantCopyPerByte);
+    return ok(r.result, r.copied * GRANT_COPY_PER_BYTE);
   },
   memory_op(host, vcpu, [cmd, pages]) {
     const n = pages >>> 0;
-    const variable = Math.min(n, MAX_RESERVATION) * HYPERCALL_VARIABLE_COSTS.memoryOpPerPage;
+    const variable = Math.min(n, MAX_RESERVATION) * MEMORY_OP_PER_PAGE;
     const mem = vcpu.domain.memory;
     if (cmd === 0) {
       if (mem.pages + n > MAX_RESERVATION) return ok(ERRNO.EINVAL, variable);

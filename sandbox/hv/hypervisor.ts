@@ -1,15 +1,15 @@
 import type { SystemConfig } from '../lang/systems.js';
 import type { Engine, EngineHost, HypercallOutcome, Pcpu, StopReason } from '../vm/engine.js';
-import { GuestFault } from '../vm/fault.js';
+import { GuestFault } from '../machine/fault.js';
 import { intrinsicCost, countExit } from '../vm/intrinsics.js';
-import type { Loc, Program } from '../vm/ir.js';
-import { GuestMemory } from '../vm/memory.js';
-import { COSTS } from './costs.js';
-import { lowestPending, raiseTimer } from './events.js';
+import type { Loc, Program } from '../machine/ir.js';
+import { GuestMemory } from '../machine/memory.js';
+import { COSTS } from '../machine/costs.js';
+import { raiseTimer } from './events.js';
 import { revokeGrants } from './grants.js';
 import { hypercall, type HypercallHost } from './hypercalls.js';
 import { age, capAllows, capResumesAt, CAP_PERIOD_SLICES, chargeCap, pick, SYNC_QUANTUM } from './scheduler.js';
-import { Domain, type FaultInfo, type Frame, type Vcpu } from './state.js';
+import { Domain, lowestPending, type FaultInfo, type Frame, type Vcpu } from '../machine/state.js';
 
 export type RunEnd = 'exited' | 'deadlock' | 'max-cycles';
 

@@ -1,4 +1,4 @@
-import type { Domain, Vcpu } from './state.js';
+import type { Domain, Vcpu } from '../machine/state.js';
 
 /**
  * With several pcpus, the one whose clock is lowest runs next, for at most

@@ -2,7 +2,8 @@ import type { BootContext } from './bootContext.js';
 import { bootContexts } from './context.js';
 import { checkFile } from './check.js';
 import type { Diagnostic } from './diagnostics.js';
-import type { FileSnapshot, ParsedFile, Workspace } from './program.js';
+import type { ParsedFile, Workspace } from './program.js';
+import { Snapshot } from './snapshot.js';
 import { readSystem, type SystemReadResult } from './systems.js';
 
 export interface Analysis {
@@ -14,6 +15,8 @@ export interface Analysis {
   systems: SystemReadResult[];
   /** The boot contexts of each file some system boots. */
   contexts: Map<string, BootContext[]>;
+  /** The files as read for this analysis, their closures and name tables: what later stages use. */
+  snapshot: Snapshot;
 }
 
 /**
@@ -23,16 +26,8 @@ export interface Analysis {
  */
 export function analyze(ws: Workspace, roots: readonly string[]): Analysis {
   // Each file is read once and each closure computed once per analysis.
-  const snapshot: FileSnapshot = new Map();
-  const closures = new Map<string, ParsedFile[]>();
-  const closureOf = (file: string): ParsedFile[] => {
-    let closure = closures.get(file);
-    if (closure === undefined) {
-      closure = ws.closure(file, snapshot);
-      closures.set(file, closure);
-    }
-    return closure;
-  };
+  const snapshot = new Snapshot(ws);
+  const closureOf = (file: string): ParsedFile[] => snapshot.closure(file);
   const order: string[] = [];
   const seen = new Set<string>();
   const add = (file: ParsedFile): void => {
@@ -45,17 +40,17 @@ export function analyze(ws: Workspace, roots: readonly string[]): Analysis {
 
   const systems: SystemReadResult[] = [];
   for (let i = 0; i < order.length; i++) {
-    const parsed = ws.snapshotFile(order[i], snapshot);
+    const parsed = snapshot.file(order[i]);
     if (!parsed) continue;
     for (const item of parsed.ast.items) {
       if (item.kind !== 'system') continue;
-      const result = readSystem(item, ws);
+      const result = readSystem(item, snapshot);
       systems.push(result);
       for (const d of result.config.domains) for (const f of closureOf(d.kernel)) add(f);
     }
   }
 
-  const contexts = bootContexts(ws, systems.map((s) => s.config));
+  const contexts = bootContexts(snapshot, systems.map((s) => s.config));
   const diagnostics = new Map<string, Diagnostic[]>();
   for (const file of order) diagnostics.set(file, []);
   const push = (d: Diagnostic): void => {
@@ -69,11 +64,11 @@ export function analyze(ws: Workspace, roots: readonly string[]): Analysis {
     const parsed = closure[0];
     if (!parsed) continue;
     for (const d of parsed.syntaxDiagnostics) push(d);
-    for (const d of ws.importDiagnostics(parsed, snapshot)) push(d);
-    for (const d of checkFile(closure, { contexts: contexts.get(file) ?? NO_CONTEXTS })) push(d);
+    for (const d of snapshot.importDiagnostics(parsed)) push(d);
+    for (const d of checkFile(closure, { contexts: contexts.get(file) ?? NO_CONTEXTS, items: snapshot.items(file) })) push(d);
   }
   for (const list of diagnostics.values()) list.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.code.localeCompare(b.code));
-  return { files: order, diagnostics, systems, contexts };
+  return { files: order, diagnostics, systems, contexts, snapshot };
 }
 
 const NO_CONTEXTS: readonly BootContext[] = [];

@@ -1,6 +1,8 @@
-import { builtinAbi, compareVersions, type HypercallTable } from './abi.js';
+import { builtinAbi, type HypercallTable } from './abi.js';
 import type * as A from './ast.js';
-import { contextsRunning, describeContext, joinList, type BootContext } from './bootContext.js';
+import type { BootContext } from './bootContext.js';
+import { hypercallRules, intrinsicRules, type PlatformScope } from './checkPlatform.js';
+import { checkImpl, checkPvops, resolvePvopCall, type PvopsChecker } from './checkPvops.js';
 import { evalConst, NotConstant } from './constEval.js';
 import { makeDiagnostic, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
 import { INTRINSICS, isIntrinsic, type IntrinsicSig } from './intrinsics.js';
@@ -24,17 +26,20 @@ const show = (t: Ty): string => (t === 'void' ? 'nothing' : t === 'string' ? 'a 
 export interface CheckOptions {
   /** The systems that boot this file (through its kernel's imports); empty: no context. */
   contexts: readonly BootContext[];
+  /** The names visible from the file (its import closure's name table). */
+  items: ItemTable;
   abi?: HypercallTable;
 }
 
 /**
  * Resolves names and checks types in one file, seeing the items of its whole
  * import closure; annotates the file's AST (types, references) for the
- * machine; reports the diagnostics that belong to this file, including the
- * context-dependent ones (PVK011, PVK012, PVK021).
+ * machine; reports the diagnostics that belong to this file. Pvops tables and
+ * impls are checked in checkPvops.ts, the context-dependent platform rules
+ * (PVK011, PVK012, PVK016, PVK020, PVK021) in checkPlatform.ts.
  */
 export function checkFile(closure: readonly ParsedFile[], options: CheckOptions): Diagnostic[] {
-  checkerShape ??= new Checker([], { contexts: [], abi: options.abi });
+  checkerShape ??= new Checker([], { contexts: [], items: buildItemTable([]), abi: options.abi });
   return new Checker(closure, options).run();
 }
 
@@ -45,10 +50,10 @@ export function checkFile(closure: readonly ParsedFile[], options: CheckOptions)
  */
 let checkerShape: Checker | undefined;
 
-class Checker {
+class Checker implements PvopsChecker, PlatformScope {
   private readonly diags: Diagnostic[] = [];
   private readonly file: ParsedFile;
-  private readonly table: ItemTable;
+  readonly table: ItemTable;
   private readonly abi: HypercallTable;
   /**
    * The local scopes as one flat stack: the first `scopeCount` names and
@@ -63,7 +68,7 @@ class Checker {
   private scopeDepth = 0;
   /** One binding per global or const, shared by every reference to it. */
   private readonly itemBindings = new Map<A.VarItem | A.ConstItem, Binding>();
-  private fn: A.FnItem | undefined;
+  fn: A.FnItem | undefined;
   private loopDepth = 0;
   private readonly evaluating = new Set<A.ConstItem>();
   private readonly failedConsts = new Set<A.ConstItem>();
@@ -73,11 +78,15 @@ class Checker {
     private readonly options: CheckOptions,
   ) {
     this.file = closure[0];
-    this.table = buildItemTable(closure);
+    this.table = options.items;
     this.abi = options.abi ?? builtinAbi();
   }
 
-  private report(span: Span, code: DiagnosticCode, message: string): void {
+  get contexts(): readonly BootContext[] {
+    return this.options.contexts;
+  }
+
+  report(span: Span, code: DiagnosticCode, message: string): void {
     this.diags.push(makeDiagnostic(this.file.source.path, span, code, message));
   }
 
@@ -103,10 +112,10 @@ class Checker {
           this.checkFnItem(item);
           break;
         case 'pvops':
-          this.checkPvops(item);
+          checkPvops(this, item);
           break;
         case 'impl':
-          this.checkImpl(item);
+          checkImpl(this, item);
           break;
         case 'abi':
           this.report(item.name.span, 'PVK015', `abi blocks belong to the built-in hypercall table (sandbox/abi/xen.pvk); user files call hypercalls by name`);
@@ -219,52 +228,7 @@ class Checker {
     }
   }
 
-  private checkPvops(item: A.PvopsItem): void {
-    const seen = new Map<string, A.PvopSig>();
-    for (const op of item.ops) {
-      if (seen.has(op.name.name)) this.report(op.name.span, 'PVK007', `op '${op.name.name}' is declared twice in pvops ${item.name.name}`);
-      seen.set(op.name.name, op);
-      this.checkParamNames(op.params);
-    }
-  }
-
-  private checkImpl(item: A.ImplItem): void {
-    const group = this.table.values.get(item.group.name);
-    const platform = item.platform.name;
-    if (platform !== 'native' && platform !== 'xen') {
-      this.report(item.platform.span, 'PVK022', `unknown platform '${platform}': an impl is 'for native' (bare metal and hvm) or 'for xen' (pv)`);
-    }
-    if (!group || group.kind !== 'pvops') {
-      const hint = suggest(item.group.name, [...this.table.values.values()].filter((v) => v.kind === 'pvops').map((v) => v.name.name));
-      this.report(item.group.span, 'PVK002', `unknown pvops table '${item.group.name}'${hint}`);
-      for (const fn of item.fns) this.checkFnItem(fn);
-      return;
-    }
-    const ops = new Map(group.ops.map((o) => [o.name.name, o]));
-    const implemented = new Set<string>();
-    for (const fn of item.fns) {
-      const op = ops.get(fn.name.name);
-      if (!op) {
-        this.report(fn.name.span, 'PVK022', `pvops ${group.name.name} has no op '${fn.name.name}'; declare it in the pvops table or remove it${suggest(fn.name.name, [...ops.keys()])}`);
-      } else if (implemented.has(fn.name.name)) {
-        this.report(fn.name.span, 'PVK007', `op '${fn.name.name}' is implemented twice in this impl`);
-      } else {
-        implemented.add(fn.name.name);
-        const want = signature(op.params, op.ret);
-        const got = signature(fn.params, fn.ret);
-        if (want !== got) {
-          this.report(fn.name.span, 'PVK022', `'${fn.name.name}' changes the signature declared in pvops ${group.name.name}: it must be ${fn.name.name}${want}, not ${fn.name.name}${got}`);
-        }
-      }
-      this.checkFnItem(fn);
-    }
-    const missing = group.ops.filter((o) => !implemented.has(o.name.name)).map((o) => o.name.name);
-    if (missing.length > 0) {
-      this.report(item.group.span, 'PVK022', `impl ${group.name.name} for ${platform} misses ${missing.length === 1 ? 'op' : 'ops'} ${joinList(missing)}`);
-    }
-  }
-
-  private checkParamNames(params: readonly A.Param[]): void {
+  checkParamNames(params: readonly A.Param[]): void {
     for (let i = 1; i < params.length; i++) {
       const p = params[i];
       for (let j = 0; j < i; j++) {
@@ -276,7 +240,7 @@ class Checker {
     }
   }
 
-  private checkFnItem(fn: A.FnItem): void {
+  checkFnItem(fn: A.FnItem): void {
     this.checkParamNames(fn.params);
     if (!fn.impl && fn.name.name === 'main' && (fn.params.length > 0 || (fn.ret && fn.ret.name !== 'u32'))) {
       this.report(fn.name.span, 'PVK003', `main must be 'fn main() -> u32' or 'fn main()': it takes no arguments and returns the exit code`);
@@ -592,8 +556,15 @@ class Checker {
         return 'u32';
       case 'call':
         return this.call(e, statement);
-      case 'pvop':
-        return this.pvopCall(e);
+      case 'pvop': {
+        const op = resolvePvopCall(this, e);
+        if (!op) {
+          for (const a of e.args) this.expr(a, undefined);
+          return undefined;
+        }
+        this.args(e, op.params);
+        return op.ret?.name ?? 'void';
+      }
       case 'hypercall':
         return this.hypercall(e, statement);
     }
@@ -676,7 +647,7 @@ class Checker {
       }
       const sig = INTRINSICS[name];
       this.args(e, sig.params);
-      this.intrinsicLints(e, name);
+      intrinsicRules(this, e, name);
       return sig.ret ?? 'void';
     }
     void statement;
@@ -690,26 +661,6 @@ class Checker {
     return undefined;
   }
 
-  private pvopCall(e: A.PvopCallExpr): Ty {
-    const group = this.table.values.get(e.group.name);
-    if (!group || group.kind !== 'pvops') {
-      const groups = [...this.table.values.values()].filter((v) => v.kind === 'pvops').map((v) => v.name.name);
-      this.report(e.group.span, 'PVK002', `unknown pvops table '${e.group.name}'${suggest(e.group.name, groups)}`);
-      for (const a of e.args) this.expr(a, undefined);
-      return undefined;
-    }
-    const op = group.ops.find((o) => o.name.name === e.op.name);
-    if (!op) {
-      this.report(e.op.span, 'PVK002', `pvops ${group.name.name} has no op '${e.op.name}'${suggest(e.op.name, group.ops.map((o) => o.name.name))}`);
-      for (const a of e.args) this.expr(a, undefined);
-      return undefined;
-    }
-    e.pvops = group;
-    e.decl = op;
-    this.args(e, op.params);
-    return op.ret?.name ?? 'void';
-  }
-
   private hypercall(e: A.HypercallExpr, statement: boolean): Ty {
     const decl = this.abi.byName.get(e.name.name);
     if (!decl) {
@@ -719,56 +670,10 @@ class Checker {
     }
     e.decl = decl;
     this.args(e, decl.params);
-    this.hypercallLints(e, decl, statement);
+    hypercallRules(this, e, decl, statement);
     return decl.ret?.name ?? 'i32';
   }
 
-  // ------------------------------------------------------------ context-dependent lints
-
-  private hypercallLints(e: A.HypercallExpr, decl: A.HypercallDecl, statement: boolean): void {
-    if (this.options.contexts.length === 0) return; // every lint below needs a context
-    const running = contextsRunning(this.options.contexts, this.fn?.impl?.platform.name);
-    const bare = running.filter((c) => c.hypervisor === null);
-    if (bare.length > 0) {
-      this.report(e.name.span, 'PVK016', `hypercall ${decl.name.name}: ${joinList(bare.map(describeContext))} ${bare.length === 1 ? 'boots' : 'boot'} this kernel on bare metal ('hypervisor none'), where a hypercall faults (no-hypervisor); move it into an 'impl … for xen' behind a pvop`);
-    }
-    const contexts = running.filter((c) => c.hypervisor !== null);
-    const label = `${decl.name.name} (#${decl.number})`;
-    if (decl.cls === 'dom0') {
-      const unprivileged = contexts.filter((c) => !c.privileged);
-      if (unprivileged.length > 0) {
-        this.report(e.name.span, 'PVK011', `${label} is a dom0-only toolstack hypercall, but ${joinList(unprivileged.map(describeContext))} ${unprivileged.length === 1 ? 'boots' : 'boot'} this kernel unprivileged, where it returns -EPERM (-1)`);
-      }
-    }
-    if (statement) {
-      const older = contexts.filter((c) => c.hypervisor !== null && compareVersions(c.hypervisor, decl.since) < 0);
-      if (older.length > 0) {
-        const where = joinList([...new Set(older.map((c) => `hypervisor ${c.hypervisor} (system ${c.system})`))]);
-        this.report(e.name.span, 'PVK012', `${label} exists since hypervisor ${decl.since}, but this kernel is booted on ${where}, where it returns -ENOSYS (-38) and this call ignores the result; check it: 'if (hypercall ${decl.name.name}(…) == -38) { … }'`);
-      }
-    }
-  }
-
-  private intrinsicLints(e: A.CallExpr, name: string): void {
-    if (name === 'xen_domain' && !this.fn?.impl) {
-      this.report({ start: e.callee.span.start, end: e.argsSpan.end }, 'PVK020', `platform conditional in core code: xen_domain() outside an impl block scatters 'if (xen)' through the kernel; move the platform-specific code into a pvop with 'impl … for native' and 'impl … for xen'`);
-    }
-    if (INTRINSICS[name].privileged && this.options.contexts.length > 0 && this.fn?.impl?.platform.name !== 'native') {
-      const pv = this.options.contexts.filter((c) => c.mode === 'pv');
-      if (pv.length > 0) {
-        const impl = this.fn?.impl;
-        const fix = impl
-          ? `this xen impl of ${impl.group.name}.${this.fn?.name.name ?? ''} should avoid the instruction (a shared-info write or a hypercall)`
-          : `call it through a pvop whose native impl runs ${name}() and whose xen impl avoids it`;
-        this.report(e.callee.span, 'PVK021', `${name}() is privileged: in pv ${joinList(pv.map(describeContext))} each execution traps to the hypervisor (+1000 cycles); ${fix}`);
-      }
-    }
-  }
-}
-
-/** A signature as its types only: parameter names may differ between a pvop and its impls. */
-function signature(params: readonly A.Param[], ret: A.TypeRef | undefined): string {
-  return `(${params.map((p) => p.type.name).join(', ')})${ret ? ` -> ${ret.name}` : ''}`;
 }
 
 function bindingType(b: Binding): A.TypeName | undefined {

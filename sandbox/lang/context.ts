@@ -1,12 +1,12 @@
 import type { BootContext } from './bootContext.js';
-import type { Workspace } from './program.js';
+import type { Snapshot } from './snapshot.js';
 import type { SystemConfig } from './systems.js';
 
 /**
  * For every file that some system boots (a kernel, or a file its kernel
  * imports), the ways it is booted. A file no system boots is absent.
  */
-export function bootContexts(ws: Workspace, systems: readonly SystemConfig[]): Map<string, BootContext[]> {
+export function bootContexts(files: Snapshot, systems: readonly SystemConfig[]): Map<string, BootContext[]> {
   const contexts = new Map<string, BootContext[]>();
   for (const s of systems) {
     for (const d of s.domains) {
@@ -19,7 +19,7 @@ export function bootContexts(ws: Workspace, systems: readonly SystemConfig[]): M
         mode: d.mode,
         hypervisor: s.hypervisor,
       };
-      for (const f of ws.closure(d.kernel)) {
+      for (const f of files.closure(d.kernel)) {
         const list = contexts.get(f.source.path) ?? [];
         list.push(context);
         contexts.set(f.source.path, list);

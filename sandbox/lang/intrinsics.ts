@@ -14,7 +14,7 @@ const p = (name: string, type: TypeName = 'u32') => ({ name, type });
 
 /**
  * The machine's instructions as the type checker sees them. Their cycle costs
- * live in hv/costs.ts, not here. `print` is variadic and handled on its own.
+ * live in machine/costs.ts, not here. `print` is variadic and handled on its own.
  */
 export const INTRINSICS: Readonly<Record<string, IntrinsicSig>> = {
   cli: { params: [], privileged: true, vmexit: false, doc: "Clear this vCPU's interrupt flag (mask event delivery)." },

@@ -1,8 +1,8 @@
 import type { DomainDecl, Property, PropValue, SystemItem } from './ast.js';
 import type { DomainMode } from './bootContext.js';
 import { makeDiagnostic, type Diagnostic } from './diagnostics.js';
-import { buildItemTable } from './items.js';
-import { resolveRelative, type Workspace } from './program.js';
+import { resolveRelative } from './program.js';
+import type { Snapshot } from './snapshot.js';
 import type { Span } from './source.js';
 
 /** Defaults for what a system leaves out (documented in docs/LANGUAGE-NOTES.md). */
@@ -117,7 +117,7 @@ class PropReader {
  * Reads one `system` block into the configuration the hypervisor boots,
  * reporting PVK030 for everything that keeps it from booting.
  */
-export function readSystem(item: SystemItem, ws: Workspace): SystemReadResult {
+export function readSystem(item: SystemItem, files: Snapshot): SystemReadResult {
   const diagnostics: Diagnostic[] = [];
   let bootable = true;
   const report: Reporter = (span, message) => {
@@ -175,7 +175,7 @@ export function readSystem(item: SystemItem, ws: Workspace): SystemReadResult {
   const ordered = [...privileged.slice(0, 1), ...domains.filter((d) => d !== privileged[0])];
   ordered.forEach((d, i) => (d.domid = i));
 
-  for (const d of ordered) checkKernel(d, ws, report);
+  for (const d of ordered) checkKernel(d, files, report);
   return {
     config: { name: item.name.name, file: item.file, hypervisor, pcpus, timeslice, patchPvops, domains: ordered, item },
     bootable,
@@ -262,15 +262,15 @@ function readDomain(d: DomainDecl, system: SystemItem, hypervisor: string | null
 }
 
 /** The kernel must be readable, have a main, and implement every pvops table for the platform it binds. */
-function checkKernel(d: DomainConfig, ws: Workspace, report: Reporter): void {
+function checkKernel(d: DomainConfig, files: Snapshot, report: Reporter): void {
   const kernelProp = d.decl.props.find((p) => p.name.name === 'kernel');
   const span = kernelProp?.values[0]?.span ?? d.decl.name.span;
   const written = kernelProp?.values[0]?.text ?? d.kernel;
-  if (!ws.file(d.kernel)) {
+  if (!files.file(d.kernel)) {
     report(span, `kernel file "${written}" of domain ${d.name} cannot be read (looked for ${d.kernel})`);
     return;
   }
-  const table = buildItemTable(ws.closure(d.kernel));
+  const table = files.items(d.kernel);
   const main = table.values.get('main');
   if (!main || main.kind !== 'fn') {
     report(span, `kernel "${written}" of domain ${d.name} has no 'fn main()'`);

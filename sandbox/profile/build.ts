@@ -1,6 +1,6 @@
 import type { Hypervisor } from '../hv/hypervisor.js';
-import type { Domain } from '../hv/state.js';
-import type { Program } from '../vm/ir.js';
+import type { Domain } from '../machine/state.js';
+import type { Program } from '../machine/ir.js';
 import { textHash } from './hash.js';
 import type { LiveNode, Recorder, StatRecord } from './recorder.js';
 import type { CountStat, DomainSummary, LineCost, Profile, ProfileNode, SiteCost } from './types.js';

@@ -8,13 +8,12 @@
  */
 import { builtinAbi } from '../lang/abi.js';
 import type { DomainMode } from '../lang/bootContext.js';
-import type { Workspace } from '../lang/program.js';
+import type { Analysis } from '../lang/analysis.js';
 import { SYSTEM_DEFAULTS, type DomainConfig, type SystemConfig } from '../lang/systems.js';
-import type { Diagnostic } from '../lang/diagnostics.js';
 import { Hypervisor, type RunEnd } from '../hv/hypervisor.js';
-import { bootSystem, makeEngine } from '../run/boot.js';
-import { runReport, type DomainReport } from '../run/report.js';
-import type { Program } from '../vm/ir.js';
+import { compileSystem, makeEngine, type BootFailure } from '../run/boot.js';
+import { runReport, type DomainReport, type ExitCounters } from '../run/report.js';
+import type { Program } from '../machine/ir.js';
 import { profileHypervisor } from './profileSystem.js';
 import type { Profile } from './types.js';
 
@@ -51,8 +50,8 @@ export interface CompareRequest {
   runner?: VariantRunner;
 }
 
-/** One domain under one variant. */
-export interface VariantResult {
+/** One domain under one variant (its exits as the run report counts them; empty when it cannot run). */
+export interface VariantResult extends ExitCounters<number> {
   variant: VariantName;
   /** False when the domain cannot run this way; `reason` says why and the numbers are null. */
   possible: boolean;
@@ -73,9 +72,6 @@ export interface VariantResult {
   overhead: number | null;
   /** overhead / baseline × 100, rounded to two decimals. */
   overheadPercent: number | null;
-  hypercalls: Record<string, number>;
-  traps: Record<string, number>;
-  vmexits: Record<string, number>;
   pvopCalls: number | null;
 }
 
@@ -112,7 +108,7 @@ export interface Comparison {
   domains: DomainComparison[];
 }
 
-export type CompareResult = { ok: true; comparison: Comparison } | { ok: false; diagnostics: Diagnostic[]; message: string };
+export type CompareResult = { ok: true; comparison: Comparison } | BootFailure;
 
 interface RunOutcome {
   hv: Hypervisor;
@@ -123,13 +119,12 @@ interface RunOutcome {
 /** Where one domain's numbers come from under one variant: a run and the domain's id in it, or why not. */
 type Source = { run: RunOutcome; domid: number } | { reason: string };
 
-/** Compiles the system file and runs every variant. Compile errors come back as diagnostics. */
-export function compareSystem(ws: Workspace, request: CompareRequest): CompareResult {
-  const boot = bootSystem(ws, { file: request.file, system: request.system, options: { maxCycles: request.maxCycles } });
-  if (!boot.ok) return { ok: false, diagnostics: boot.diagnostics, message: boot.message };
-  const programs = new Map<string, Program>();
-  for (const d of boot.hv.domains) programs.set(d.config.kernel, d.program);
-  const base = boot.system;
+/** Compiles the analysed system file and runs every variant. Compile errors come back as diagnostics. */
+export function compareSystem(analysis: Analysis, request: CompareRequest): CompareResult {
+  const compiled = compileSystem(analysis, request);
+  if (!compiled.ok) return compiled;
+  const programs = compiled.programs;
+  const base = compiled.system;
   const hypervisor = base.hypervisor ?? SYSTEM_DEFAULTS.hypervisor;
   const run = (system: SystemConfig, patch: boolean): RunOutcome => {
     const hv = new Hypervisor(system, programs, { maxCycles: request.maxCycles, patchPvops: patch });

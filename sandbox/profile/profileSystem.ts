@@ -1,7 +1,8 @@
+import { analyze } from '../lang/analysis.js';
 import type { Diagnostic } from '../lang/diagnostics.js';
 import type { Workspace } from '../lang/program.js';
 import type { BootOptions, Hypervisor, RunEnd } from '../hv/hypervisor.js';
-import { bootSystem } from '../run/boot.js';
+import { compileSystem, startHypervisor, type CompiledSystem } from '../run/boot.js';
 import { runReport, type RunReport } from '../run/report.js';
 import { FastEngine } from '../vm/fastEngine.js';
 import { buildProfile } from './build.js';
@@ -15,9 +16,14 @@ export interface ProfileRequest {
   options: BootOptions;
 }
 
-export type ProfileResult =
-  | { ok: true; report: RunReport; profile: Profile; hv: Hypervisor }
-  | { ok: false; diagnostics: Diagnostic[]; message: string };
+export interface ProfiledRun {
+  ok: true;
+  report: RunReport;
+  profile: Profile;
+  hv: Hypervisor;
+}
+
+export type ProfileResult = ProfiledRun | { ok: false; diagnostics: Diagnostic[]; message: string };
 
 /**
  * Boots a system and runs it on the profiling engine (the fast engine's
@@ -25,10 +31,15 @@ export type ProfileResult =
  * run gives and the profile of that run.
  */
 export function profileSystem(ws: Workspace, request: ProfileRequest): ProfileResult {
-  const boot = bootSystem(ws, { file: request.file, system: request.system, options: request.options });
-  if (!boot.ok) return { ok: false, diagnostics: boot.diagnostics, message: boot.message };
-  const hv = boot.hv;
-  const { end, profile } = profileHypervisor(hv, request.file, (f) => ws.file(f)?.source.text);
+  const compiled = compileSystem(analyze(ws, [request.file]), request);
+  if (!compiled.ok) return { ok: false, diagnostics: compiled.diagnostics, message: compiled.message };
+  return profileCompiled(compiled, request);
+}
+
+/** profileSystem() for a system already compiled from its analysis (the profile hashes the analysed texts). */
+export function profileCompiled(compiled: CompiledSystem, request: ProfileRequest): ProfiledRun {
+  const hv = startHypervisor(compiled, request);
+  const { end, profile } = profileHypervisor(hv, request.file, (f) => compiled.analysis.snapshot.file(f)?.source.text);
   return { ok: true, report: runReport(hv, end), profile, hv };
 }
 

@@ -1,7 +1,8 @@
-import { COSTS } from '../hv/costs.js';
-import type { Domain, Vcpu } from '../hv/state.js';
-import { boundaryTable, flatten } from '../vm/flat.js';
-import type { Loc, Program } from '../vm/ir.js';
+import { COSTS } from '../machine/costs.js';
+import type { Domain, Vcpu } from '../machine/state.js';
+import { boundaryTable, flatOf } from '../vm/flat.js';
+import type { Loc, Program } from '../machine/ir.js';
+import { cursor as engineCursor, type CallTreeNode, type EngineProfiler } from '../vm/profiling.js';
 import type { CountStat, SiteCost, TimelineInstant, TimelineSlice } from './types.js';
 
 /** The kinds of frames the recorder makes itself (functions come from the program). */
@@ -13,7 +14,7 @@ export type LiveKind = 'root' | 'domain' | 'vcpu' | 'function' | 'hypercall' | '
  * boundary the frame on this node is at now. Each active frame of a vCPU has
  * its own node (a node is a path from the root), so `cur` is never shared.
  */
-export class LiveNode {
+export class LiveNode implements CallTreeNode {
   readonly kids = new Map<number | string, LiveNode>();
   readonly order: LiveNode[] = [];
   /** The last function child entered, and its function: most calls repeat it. */
@@ -36,12 +37,8 @@ export class LiveNode {
   ) {}
 }
 
-/**
- * The node of the frame that made the current host call (generated code
- * keeps its frame's node in a local and publishes it here before host calls
- * and suspensions; calls pass the node to the callee). One run at a time.
- */
-export const cursor = { top: null as unknown as LiveNode };
+/** The engine's profile cursor (vm/profiling.ts): it only ever holds this recorder's nodes. */
+const cursor = engineCursor as { top: LiveNode };
 
 interface VcpuState {
   root: LiveNode;
@@ -78,7 +75,7 @@ const TIMELINE_LIMIT = 200_000;
  * hypervisor reports scheduling. Every cycle a vCPU consumes enters its
  * count through one of these, so the totals are exact.
  */
-export class Recorder {
+export class Recorder implements EngineProfiler {
   readonly root = new LiveNode(null, 'root', 'pvlab', null, -1, -1, new Float64Array(1));
   readonly domainNodes: LiveNode[] = [];
   private readonly vcpus = new Map<Vcpu, VcpuState>();
@@ -112,7 +109,7 @@ export class Recorder {
   tablesOf(program: Program): ProgramTables {
     let t = this.tables.get(program);
     if (!t) {
-      t = { lines: program.functions.map((fn) => boundaryTable(flatten(fn), fn.line).lines) };
+      t = { lines: flatOf(program).map((code, fn) => boundaryTable(code, program.functions[fn].line).lines) };
       this.tables.set(program, t);
     }
     return t;

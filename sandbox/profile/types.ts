@@ -5,6 +5,7 @@
  * in exactly one node's `self`; all numbers are virtual cycles; machine times
  * are pcpu clocks. Deterministic: same system, same bytes.
  */
+import type { DomainIdentity, ExitCounters } from '../run/report.js';
 
 /** Who a call-tree node is. Bracketed names are the profiler's own frames. */
 export type NodeKind =
@@ -16,11 +17,11 @@ export type NodeKind =
   | 'function'
   /** `[hypercall console_io]`: entry, exit and the handler's cost. */
   | 'hypercall'
-  /** `[trap outb]`: the +1000 of trapping and emulating a privileged instruction in pv. */
+  /** `[trap outb]`: the cost of trapping and emulating a privileged instruction in pv (COSTS.trap). */
   | 'trap'
-  /** `[vmexit wrmsr]`: the +1500 of a VM exit in hvm. */
+  /** `[vmexit wrmsr]`: the cost of a VM exit in hvm (COSTS.vmexit). */
   | 'vmexit'
-  /** `[upcall]`: delivering an event (200 cycles); on_event runs below it. */
+  /** `[upcall]`: delivering an event (COSTS.upcall); on_event runs below it. */
   | 'upcall'
   /** `[hypervisor]`: context switches, charged to no domain. */
   | 'hypervisor'
@@ -70,7 +71,7 @@ export interface SiteCost {
   /** Hypercall name, intrinsic name, or `group.op` for a pvop. */
   name: string;
   count: number;
-  /** Cycles of the named frame (hypercall: all of it; trap/vmexit: the +1000/+1500 part; pvop: the call overhead, 8 or 5 each). */
+  /** Cycles of the named frame (hypercall: all of it; trap/vmexit: the COSTS.trap / COSTS.vmexit part; pvop: the call overhead, COSTS.pvopIndirect or COSTS.pvopPatched each). */
   cycles: number;
   min: number;
   max: number;
@@ -85,19 +86,14 @@ export interface CountStat {
   avg: number;
 }
 
-export interface DomainSummary {
-  id: number;
-  name: string;
-  mode: 'pv' | 'hvm' | 'native';
+/** One domain's time and exits; identity and exit kinds as in the run report's DomainReport. */
+export interface DomainSummary extends DomainIdentity, ExitCounters<CountStat> {
   /** Cycles its vCPUs ran (equal to the run report's `cycles`). */
   running: number;
   /** Machine time its vCPUs were ready but waiting for a pcpu. */
   runnable: number;
   /** Machine time its vCPUs were blocked (hypercall block, hlt). */
   blocked: number;
-  hypercalls: Record<string, CountStat>;
-  traps: Record<string, CountStat>;
-  vmexits: Record<string, CountStat>;
   upcalls: CountStat;
   pvopCalls: number;
 }

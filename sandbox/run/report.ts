@@ -1,19 +1,32 @@
+import type { DomainMode } from '../lang/bootContext.js';
 import type { Hypervisor, RunEnd } from '../hv/hypervisor.js';
-import type { Domain, FaultInfo } from '../hv/state.js';
+import type { Domain, FaultInfo } from '../machine/state.js';
 
-/** One domain in `pvlab run --json` (spec section 7). */
-export interface DomainReport {
+/** Who a domain is, in every per-domain record: the run report, the profile's summary. */
+export interface DomainIdentity {
   id: number;
   name: string;
-  mode: string;
+  mode: DomainMode;
+}
+
+/**
+ * A domain's exits by name, each kind counted as the Domain counts it: as
+ * plain numbers in the run report, as min/avg/max statistics (CountStat) in
+ * the profile's summary.
+ */
+export interface ExitCounters<T> {
+  hypercalls: Record<string, T>;
+  traps: Record<string, T>;
+  vmexits: Record<string, T>;
+}
+
+/** One domain in `pvlab run --json` (spec section 7). */
+export interface DomainReport extends DomainIdentity, ExitCounters<number> {
   state: string;
   exitCode: number | null;
   fault: FaultInfo | null;
   console: string;
   cycles: number;
-  hypercalls: Record<string, number>;
-  traps: Record<string, number>;
-  vmexits: Record<string, number>;
   events: number;
   pvopCalls: number;
 }

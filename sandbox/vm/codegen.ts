@@ -1,8 +1,8 @@
-import { COSTS } from '../hv/costs.js';
+import { COSTS } from '../machine/costs.js';
 import { MAX_CALL_DEPTH } from './engine.js';
-import { boundaryTable, flatten, type FlatOp } from './flat.js';
-import type { IExpr, IrFunction, IStmt, Loc, Program } from './ir.js';
-import { HOST_LITTLE_ENDIAN } from './memory.js';
+import { boundaryTable, flatOf, type FlatOp } from './flat.js';
+import type { IExpr, IrFunction, IStmt, Loc, Program } from '../machine/ir.js';
+import { HOST_LITTLE_ENDIAN } from '../machine/memory.js';
 
 /**
  * JavaScript source for a program's functions. Only mangled names appear in
@@ -28,7 +28,7 @@ export interface GeneratedProgram {
  * event delivery) stay exactly where they are without it. With `profiling`,
  * every boundary attributes the cycles since the previous one to the
  * profile cursor's node (`PC`), and calls and returns move the cursor
- * (`pe`, `px`): see sandbox/profile/recorder.ts.
+ * (`pe`, `px`): see vm/profiling.ts (implemented by sandbox/profile/recorder.ts).
  */
 export function generate(program: Program, stepping = false, profiling = false): GeneratedProgram {
   const gen = new Generator(program, stepping, profiling);
@@ -91,7 +91,7 @@ class Generator {
     private readonly stepping: boolean,
     private readonly profiling: boolean,
   ) {
-    this.flat = program.functions.map(flatten);
+    this.flat = flatOf(program);
   }
 
   source(): string {

@@ -1,5 +1,5 @@
 import type { FlatOp } from './flat.js';
-import type { BinOp, IExpr, Loc, PrintPart } from './ir.js';
+import type { BinOp, IExpr, Loc, PrintPart } from '../machine/ir.js';
 
 /** Expression opcodes of the interpreter's compact form. */
 export const X = {

@@ -1,6 +1,6 @@
-import type { Vcpu } from '../hv/state.js';
+import type { Vcpu } from '../machine/state.js';
 import type { IntrinsicHost } from './intrinsics.js';
-import type { Loc } from './ir.js';
+import type { Loc } from '../machine/ir.js';
 
 /** One physical CPU: its clock is machine time there. */
 export interface Pcpu {

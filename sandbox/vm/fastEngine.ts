@@ -1,23 +1,22 @@
-import { COSTS } from '../hv/costs.js';
-import { lowestPending } from '../hv/events.js';
-import type { Frame, Vcpu } from '../hv/state.js';
+import { COSTS } from '../machine/costs.js';
+import { lowestPending, type Frame, type Vcpu } from '../machine/state.js';
 import { generate } from './codegen.js';
 import { MAX_CALL_DEPTH, type BoundaryHook, type Engine, type EngineHost, type Pcpu, type StopReason } from './engine.js';
-import { GuestFault } from './fault.js';
+import { GuestFault } from '../machine/fault.js';
 import type { FlatOp } from './flat.js';
 import { exitOf, runIntrinsic } from './intrinsics.js';
 import { builtinAbi } from '../lang/abi.js';
-import { cursor, type LiveNode, type Recorder } from '../profile/recorder.js';
-import type { Loc, Program } from './ir.js';
+import type { Loc, Program } from '../machine/ir.js';
+import { cursor, type CallTreeNode, type EngineProfiler } from './profiling.js';
 import { beginUpcall } from './upcall.js';
-import type { GuestMemory } from './memory.js';
+import type { GuestMemory } from '../machine/memory.js';
 
 /**
  * A compiled function: fresh when `rf` is undefined (then the params follow;
  * profiling code takes the caller's call-tree node before them), resumed
  * from `rf` otherwise.
  */
-type CompiledFn = (rf: Frame | undefined, ...params: (number | LiveNode)[]) => number;
+type CompiledFn = (rf: Frame | undefined, ...params: (number | CallTreeNode)[]) => number;
 
 interface DomainContext {
   M: GuestMemory;
@@ -48,8 +47,8 @@ const MODULE_CACHE_SIZE = 64;
 
 /** The engine whose run is in progress: generated code calls back into it. Runs never nest. */
 let active: FastEngine | undefined;
-/** Its profile recorder, when it profiles (generated profiling code calls it directly). */
-let recorder: Recorder | undefined;
+/** Its profiler, when it profiles (generated profiling code calls it directly). */
+let recorder: EngineProfiler | undefined;
 
 function engine(): FastEngine {
   return active as FastEngine;
@@ -86,7 +85,7 @@ export class FastEngine implements Engine {
   constructor(
     readonly host: EngineHost,
     readonly stepping = false,
-    readonly recorder?: Recorder,
+    readonly recorder?: EngineProfiler,
   ) {}
 
   /** The generated JavaScript of a program (for tests and inspection). */
@@ -158,7 +157,7 @@ export class FastEngine implements Engine {
    * vCPU at `before` consumed cycles has returned; its trap, VM exit or
    * hypercall part gets a frame of its own. Call after sync().
    */
-  hostCalled(rec: Recorder, kind: 'hypercall' | 'intrinsic', name: string, site: number, before: number): void {
+  hostCalled(rec: EngineProfiler, kind: 'hypercall' | 'intrinsic', name: string, site: number, before: number): void {
     const v = this.vcpu;
     const spent = v.cycles - before;
     const exit = kind === 'hypercall' ? 'hypercall' : exitOf(name, v.domain.mode);
@@ -205,7 +204,7 @@ export class FastEngine implements Engine {
         // on_event runs below the upcall's frame; afterwards the interrupted frame's node is current again.
         const frame = rec.upcall(port, vcpu.cycles - before, this.pcpu.clock);
         this.current.F[vcpu.domain.program.onEvent](undefined, frame, port);
-        cursor.top = frame.parent as LiveNode;
+        cursor.top = frame.parent as CallTreeNode;
       } else this.current.F[vcpu.domain.program.onEvent](undefined, port);
       R.depth--;
       vcpu.inUpcall = false;
@@ -382,7 +381,7 @@ const RUNTIME = {
     engine().vcpu.inUpcall = false;
     R.depth--;
   },
-  pe: (fn: number, parent: LiveNode) => (recorder as Recorder).push(fn, parent),
+  pe: (fn: number, parent: CallTreeNode) => (recorder as EngineProfiler).push(fn, parent),
   CU: cursor,
-  rn: () => (recorder as Recorder).resumed(),
+  rn: () => (recorder as EngineProfiler).resumed(),
 };

@@ -1,4 +1,4 @@
-import type { IExpr, IrFunction, IStmt } from './ir.js';
+import type { IExpr, IrFunction, IStmt, Program } from '../machine/ir.js';
 
 /** Straight-line code for the interpreter: the IR's simple statements plus jumps. */
 export type FlatOp =
@@ -9,8 +9,23 @@ export type FlatOp =
   /** Falling off the end of a function: returns 0 (or nothing). */
   | { k: 'end' };
 
+const flatCache = new WeakMap<Program, FlatOp[][]>();
+
+/**
+ * Every function of a program flattened, by function id: made once per
+ * program and shared by the engines, the profiler and the debugger (read only).
+ */
+export function flatOf(program: Program): FlatOp[][] {
+  let flat = flatCache.get(program);
+  if (!flat) {
+    flat = program.functions.map(flatten);
+    flatCache.set(program, flat);
+  }
+  return flat;
+}
+
 /** Flattens one function's structured IR; jump targets are indices into the result. */
-export function flatten(fn: IrFunction): FlatOp[] {
+function flatten(fn: IrFunction): FlatOp[] {
   const code: FlatOp[] = [];
   const loops: { breaks: { k: 'jump'; to: number }[]; continues: { k: 'jump'; to: number }[] }[] = [];
 

@@ -1,12 +1,12 @@
-import { COSTS } from '../hv/costs.js';
-import type { Frame, Vcpu } from '../hv/state.js';
+import { COSTS } from '../machine/costs.js';
+import type { Frame, Vcpu } from '../machine/state.js';
 import { compactOp, S, SNode, X, type XNode } from './compact.js';
 import { MAX_CALL_DEPTH, type BoundaryHook, type Engine, type EngineHost, type Pcpu, type StopReason } from './engine.js';
-import { GuestFault } from './fault.js';
-import { flatten, type FlatOp } from './flat.js';
+import { GuestFault } from '../machine/fault.js';
+import { flatOf, type FlatOp } from './flat.js';
 import { formatValue, runIntrinsic } from './intrinsics.js';
-import type { Loc, Program } from './ir.js';
-import type { GuestMemory } from './memory.js';
+import type { Loc, Program } from '../machine/ir.js';
+import type { GuestMemory } from '../machine/memory.js';
 import { beginUpcall } from './upcall.js';
 
 
@@ -32,7 +32,7 @@ export class Interpreter implements Engine {
   codeOf(program: Program): SNode[][] {
     let code = this.code.get(program);
     if (!code) {
-      code = program.functions.map((fn) => flatten(fn).map(compactOp));
+      code = flatOf(program).map((ops) => ops.map(compactOp));
       this.code.set(program, code);
     }
     return code;

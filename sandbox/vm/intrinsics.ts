@@ -1,7 +1,7 @@
-import { COSTS, INTRINSIC_COSTS } from '../hv/costs.js';
-import type { Vcpu } from '../hv/state.js';
+import { COSTS, INTRINSIC_COSTS } from '../machine/costs.js';
+import type { Vcpu } from '../machine/state.js';
 import { INTRINSICS } from '../lang/intrinsics.js';
-import type { Loc } from './ir.js';
+import type { Loc } from '../machine/ir.js';
 
 /** The serial port: bytes written here append to the domain console. */
 export const SERIAL_PORT = 0x3f8;

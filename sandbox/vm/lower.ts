@@ -1,16 +1,16 @@
 import type * as A from '../lang/ast.js';
-import { buildItemTable } from '../lang/items.js';
+import type { ItemTable } from '../lang/items.js';
 import type { ParsedFile } from '../lang/program.js';
-import type { BinOp, CallTarget, IExpr, IrFunction, IrGlobal, IrPvop, IStmt, Loc, PrintPart, Program } from './ir.js';
+import type { BinOp, CallTarget, IExpr, IrFunction, IrGlobal, IrPvop, IStmt, Loc, PrintPart, Program } from '../machine/ir.js';
 
 type ValueType = 'u32' | 'i32' | 'bool';
 
 /**
  * Lowers a checked kernel (its import closure, already checked without
- * errors) into the IR both engines run.
+ * errors, and the closure's name table) into the IR both engines run.
  */
-export function lowerKernel(closure: readonly ParsedFile[]): Program {
-  return new Lowering(closure).run();
+export function lowerKernel(closure: readonly ParsedFile[], table: ItemTable): Program {
+  return new Lowering(closure, table).run();
 }
 
 const SIGNED_OPS: Partial<Record<A.BinaryOp, [BinOp, BinOp]>> = {
@@ -70,10 +70,13 @@ class Lowering {
   /** A call, hypercall or hlt was just emitted: the next boundary delivers what it made pending. */
   private checkNext = false;
 
-  constructor(private readonly closure: readonly ParsedFile[]) {}
+  constructor(
+    private readonly closure: readonly ParsedFile[],
+    private readonly table: ItemTable,
+  ) {}
 
   run(): Program {
-    const table = buildItemTable(this.closure);
+    const table = this.table;
     const plain: A.FnItem[] = [];
     for (const f of this.closure) {
       this.fileIndex.set(f.source.path, this.files.length);

@@ -1,8 +1,8 @@
-import { COSTS } from '../hv/costs.js';
-import type { Vcpu } from '../hv/state.js';
+import { COSTS } from '../machine/costs.js';
+import type { Vcpu } from '../machine/state.js';
 import type { EngineHost } from './engine.js';
 import { MAX_CALL_DEPTH } from './engine.js';
-import { GuestFault } from './fault.js';
+import { GuestFault } from '../machine/fault.js';
 
 /**
  * Starts delivering `port` to on_event: clears it, counts it, marks the vCPU

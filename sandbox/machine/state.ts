@@ -1,8 +1,8 @@
 import type { DomainMode } from '../lang/bootContext.js';
 import type { DomainConfig } from '../lang/systems.js';
-import type { FaultKind } from '../vm/fault.js';
-import type { Program } from '../vm/ir.js';
-import type { GuestMemory } from '../vm/memory.js';
+import type { FaultKind } from './fault.js';
+import type { Program } from './ir.js';
+import type { GuestMemory } from './memory.js';
 
 export type DomainState = 'running' | 'blocked' | 'paused' | 'exited' | 'crashed' | 'destroyed';
 
@@ -138,4 +138,10 @@ export class Domain {
   count(map: Map<string, number>, key: string): void {
     map.set(key, (map.get(key) ?? 0) + 1);
   }
+}
+
+/** The lowest pending port, or -1. */
+export function lowestPending(d: Domain): number {
+  for (let p = 1; p < EVTCHN_PORTS; p++) if (d.ports[p].pending) return p;
+  return -1;
 }

@@ -2,7 +2,7 @@
  * The one table of cycle costs (spec section 4). Every engine, the profiler
  * and the editor's hints read these numbers from here; hypercall `cost`s come
  * from the ABI table (sandbox/abi/xen.pvk), their variable parts from
- * HYPERCALL_VARIABLE_COSTS below.
+ * HYPERCALL_FACTS in sandbox/lang/abi.ts.
  */
 export const COSTS = {
   /** Each executed statement, `if`/`while` condition, `for` start and `for` test. */
@@ -46,23 +46,4 @@ export const INTRINSIC_COSTS: Readonly<Record<string, number>> = {
   xen_domain: 0,
   vcpu_info: 0,
   print: 0,
-};
-
-/** The variable parts of hypercall costs, which belong to the handlers. */
-export const HYPERCALL_VARIABLE_COSTS = {
-  /** console_io: per byte written. */
-  consoleIoPerByte: 1,
-  /** grant_table_op copy: per byte copied. */
-  grantCopyPerByte: 1,
-  /** memory_op: per page of the reservation change. */
-  memoryOpPerPage: 100,
-  /** multicall: each entry costs its own cost without a second hypercallBase. */
-} as const;
-
-/** How each hypercall's variable cost reads in the editor (from the numbers above). */
-export const HYPERCALL_VARIABLE_NOTES: Readonly<Record<string, string>> = {
-  console_io: `+ ${HYPERCALL_VARIABLE_COSTS.consoleIoPerByte}/byte`,
-  grant_table_op: `+ ${HYPERCALL_VARIABLE_COSTS.grantCopyPerByte}/byte copied`,
-  memory_op: `+ ${HYPERCALL_VARIABLE_COSTS.memoryOpPerPage}/page`,
-  multicall: '+ each entry without the base cost',
 };
