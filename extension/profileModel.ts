@@ -4,6 +4,7 @@
  * row per vCPU (bucketed when a row has too many slices), and the per-domain
  * tables. Pure data in, pure data out: no vscode import, unit-tested.
  */
+import { TIME_UNIT_NOTE } from '../sandbox/profile/timeUnit.js';
 import type { CountStat, NodeKind, Profile, ProfileNode, TimelineSlice } from '../sandbox/profile/types.js';
 
 export interface FlameFrame {
@@ -94,6 +95,8 @@ export interface ProfileView {
   hypervisorCycles: number;
   idleCycles: number;
   files: string[];
+  /** How the .cpuprofile and the trace write cycles (VS Code's viewer and Perfetto show it as time). */
+  timeUnit: string;
   flames: FlameGraphView[];
   timeline: TimelineView;
   tables: DomainTable[];
@@ -121,6 +124,7 @@ export function profileView(profile: Profile, options: ViewOptions = {}): Profil
     hypervisorCycles: profile.summary.hypervisor,
     idleCycles: profile.summary.idle,
     files: profile.files,
+    timeUnit: TIME_UNIT_NOTE,
     flames: flameGraphs(profile, options.minFrameShare ?? 1 / 5000),
     timeline: timelineView(profile, options.maxSlicesPerRow ?? 2000, options.buckets ?? 1500),
     tables: domainTables(profile),

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { Profile } from '../sandbox/profile/types.js';
 import { profileHtml } from './profileHtml.js';
 import { isProfile, profileView } from './profileModel.js';
+import { clearViewerLensesOnEdit } from './viewerLenses.js';
 
 /** The view type of the profile webview (package.json activates on `onWebviewPanel:pvlab.profile`). */
 export const PROFILE_VIEW_TYPE = 'pvlab.profile';
@@ -69,6 +70,8 @@ export class ProfilePanel {
   private profile: Profile | undefined;
   private files: ProfileFiles | undefined;
   private problem = 'Loading the profile…';
+  /** Clears VS Code's own Self Time lenses on the first edit after the .cpuprofile was opened. */
+  private viewerLenses: vscode.Disposable | undefined;
 
   private constructor(private readonly panel: vscode.WebviewPanel, private readonly context: vscode.ExtensionContext) {
     panel.webview.options = webviewOptions(context);
@@ -82,6 +85,7 @@ export class ProfilePanel {
     panel.onDidDispose(() => {
       if (ProfilePanel.current === this) ProfilePanel.current = undefined;
       for (const s of subscriptions) s.dispose();
+      this.viewerLenses?.dispose();
     });
     ProfilePanel.current = this;
   }
@@ -163,6 +167,8 @@ export class ProfilePanel {
       return;
     }
     await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), { viewColumn: this.otherColumn() });
+    this.viewerLenses?.dispose();
+    this.viewerLenses = clearViewerLensesOnEdit(this.profile?.files ?? []);
   }
 
   private otherColumn(): vscode.ViewColumn {

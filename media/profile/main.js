@@ -62,9 +62,11 @@
     );
     const open = ns.el('button', 'primary', 'Open .cpuprofile in VS Code’s profile viewer');
     open.id = 'open-cpuprofile';
-    open.title = 'Opens the written .cpuprofile with VS Code’s own profile editor';
+    open.title = `Opens the written .cpuprofile with VS Code’s own profile editor. In it, ${view.timeUnit}.`;
     open.addEventListener('click', () => post({ type: 'openCpuProfile' }));
-    actions.replaceChildren(open);
+    const unit = ns.el('span', 'unit-note', `.cpuprofile and trace: ${view.timeUnit}`);
+    unit.id = 'time-unit';
+    actions.replaceChildren(open, unit);
 
     const flames = ns.el('section', 'part', undefined, [ns.el('h2', '', 'Flame graphs'), ns.el('p', 'hint', 'Width is total cycles. Hover a frame for its cycles and share; click to zoom.')]);
     const timeline = ns.el('section', 'part', undefined, [ns.el('h2', '', 'vCPU timeline')]);
