@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { readyToBoot } from './compileCheck.js';
 import { notifyProfileLoaded } from './profileNotify.js';
 import { profileSystem } from './profileSystem.js';
 import { registerProfileView } from './profileView.js';
@@ -17,7 +18,7 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
   add('pvlab.runSystem', async (uri?: unknown, system?: unknown) => {
     if (!vscode.workspace.isTrusted) return void vscode.window.showWarningMessage(TRUST_NEEDED);
     const target = await chooseSystem(uri, system);
-    if (target) await runSystem(context, runChannel, target);
+    if (target && (await readyToBoot(target))) await runSystem(context, runChannel, target);
   });
 
   add('pvlab.debugSystem', async (uri?: unknown, system?: unknown) => {
@@ -36,7 +37,7 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
   add('pvlab.profileSystem', async (uri?: unknown, system?: unknown) => {
     if (!vscode.workspace.isTrusted) return void vscode.window.showWarningMessage(TRUST_NEEDED);
     const target = await chooseSystem(uri, system);
-    if (target) await profileSystem(context, runChannel, client, target);
+    if (target && (await readyToBoot(target))) await profileSystem(context, runChannel, client, target);
   });
   // A profile panel restored after a reload re-reads its profile and hands it to the server again.
   registerProfileView(context, (profile) => {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { compileFailure, saveDirtyPvk, showCompileFailure } from './compileCheck.js';
 import { systemsIn } from './systems.js';
 
 /** Runs dist/debugAdapter.js as its own process: a runaway guest can never freeze the editor. */
@@ -31,6 +32,21 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
     const maxCycles = vscode.workspace.getConfiguration('pvlab').get<number>('maxCycles');
     if (config.maxCycles === undefined && maxCycles !== undefined) config.maxCycles = maxCycles;
     return config;
+  }
+
+  /**
+   * A system that does not compile never reaches the adapter (whose failed
+   * launch would open VS Code's modal offering launch.json): one notification
+   * names its first error, with "Go to Error" and "Show Problems", and the
+   * session does not start (undefined, not null, which would open launch.json).
+   */
+  async resolveDebugConfigurationWithSubstitutedVariables(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration | undefined> {
+    if (typeof config.program !== 'string' || config.program === '') return config;
+    await saveDirtyPvk();
+    const failure = compileFailure({ file: vscode.Uri.file(config.program), system: typeof config.system === 'string' ? config.system : undefined });
+    if (!failure) return config;
+    void showCompileFailure(failure);
+    return undefined;
   }
 }
 

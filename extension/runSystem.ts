@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
+import { summaryLast } from './runOutput.js';
 import type { SystemTarget } from './systems.js';
 
 /**
  * Boots a system with the pvlab CLI in a child process (a runaway guest can
- * never freeze the editor) and shows the run summary in an output channel.
+ * never freeze the editor) and shows the run summary in an output channel,
+ * the summary table last so that the panel, which shows the end, shows it.
  */
 export function runSystem(context: vscode.ExtensionContext, channel: vscode.OutputChannel, target: SystemTarget): Promise<number> {
   const config = vscode.workspace.getConfiguration('pvlab', target.file);
@@ -17,13 +19,15 @@ export function runSystem(context: vscode.ExtensionContext, channel: vscode.Outp
   return new Promise((resolve) => {
     // The extension host may be Electron: run the CLI with it as plain Node.
     const child = spawn(process.execPath, args, { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, cwd: vscode.workspace.getWorkspaceFolder(target.file)?.uri.fsPath });
-    child.stdout.on('data', (d: Buffer) => channel.append(d.toString()));
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => channel.append(d.toString()));
     child.on('error', (e) => {
       channel.appendLine(`pvlab: could not start the sandbox: ${e.message}`);
       resolve(-1);
     });
     child.on('close', (code) => {
+      channel.append(summaryLast(stdout));
       channel.appendLine(`\n[exit status ${code ?? -1}: ${code === 0 ? 'exited cleanly' : code === 1 ? 'a domain crashed, deadlock or cycle limit' : 'the system does not compile'}]`);
       resolve(code ?? -1);
     });

@@ -1,4 +1,4 @@
-import { analyze, type Analysis } from '../lang/analysis.js';
+import type { Analysis } from '../lang/analysis.js';
 import type { Diagnostic } from '../lang/diagnostics.js';
 import type { Workspace } from '../lang/program.js';
 import type { SystemConfig } from '../lang/systems.js';
@@ -8,6 +8,7 @@ import { FastEngine } from '../vm/fastEngine.js';
 import { Interpreter } from '../vm/interpreter.js';
 import type { Program } from '../vm/ir.js';
 import { lowerKernel } from '../vm/lower.js';
+import { checkSystem } from './check.js';
 
 /**
  * `fast`: generated JavaScript for runs and profiles; `step`: the same
@@ -41,41 +42,14 @@ export function makeEngine(hv: Hypervisor, kind: EngineKind = 'fast'): Engine {
  * as diagnostics, never as an exception.
  */
 export function bootSystem(ws: Workspace, request: BootRequest): BootResult {
-  const analysis = analyze(ws, [request.file]);
-  const inFile = analysis.systems.filter((s) => s.config.file === request.file);
-  if (inFile.length === 0) {
-    return { ok: false, diagnostics: errorsOf(analysis, [request.file]), message: `no system in ${request.file}`, analysis };
-  }
-  const chosen = request.system === undefined ? inFile[0] : inFile.find((s) => s.config.name === request.system);
-  if (!chosen) {
-    const names = inFile.map((s) => s.config.name).join(', ');
-    return { ok: false, diagnostics: [], message: `no system '${request.system}' in ${request.file} (it has ${names})`, analysis };
-  }
-  const files = new Set<string>([request.file]);
-  for (const d of chosen.config.domains) for (const f of ws.closure(d.kernel)) files.add(f.source.path);
-  const errors = errorsOf(analysis, [...files]).concat(chosen.diagnostics.filter((d) => d.severity === 'error'));
-  if (errors.length > 0 || !chosen.bootable) {
-    return { ok: false, diagnostics: dedupe(errors), message: `system ${chosen.config.name} does not compile`, analysis };
-  }
+  const checked = checkSystem(ws, request);
+  if (!checked.ok) return checked;
+  const { system, analysis } = checked;
   const programs = new Map<string, Program>();
-  for (const d of chosen.config.domains) {
+  for (const d of system.domains) {
     if (!programs.has(d.kernel)) programs.set(d.kernel, lowerKernel(ws.closure(d.kernel)));
   }
-  const hv = new Hypervisor(chosen.config, programs, request.options);
+  const hv = new Hypervisor(system, programs, request.options);
   hv.engine = makeEngine(hv, request.engine);
-  return { ok: true, hv, system: chosen.config, analysis };
-}
-
-function errorsOf(analysis: Analysis, files: readonly string[]): Diagnostic[] {
-  return files.flatMap((f) => (analysis.diagnostics.get(f) ?? []).filter((d) => d.severity === 'error'));
-}
-
-function dedupe(list: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return list.filter((d) => {
-    const key = `${d.file}:${d.span.start}:${d.span.end}:${d.code}:${d.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  return { ok: true, hv, system, analysis };
 }

@@ -1,0 +1,48 @@
+import { analyze, type Analysis } from '../lang/analysis.js';
+import type { Diagnostic } from '../lang/diagnostics.js';
+import type { Workspace } from '../lang/program.js';
+import type { SystemConfig } from '../lang/systems.js';
+
+export type SystemCheck =
+  | { ok: true; system: SystemConfig; analysis: Analysis }
+  /** The system cannot boot: its errors (in file order, the first one first), or a message when there is nothing to point at. */
+  | { ok: false; diagnostics: Diagnostic[]; message: string; analysis?: Analysis };
+
+/**
+ * Checks that the chosen system of a system file compiles: the file, every
+ * kernel it boots and what they import have no error, and the system is
+ * bootable. What the editor asks before Run, Debug and Profile.
+ */
+export function checkSystem(ws: Workspace, request: { file: string; system?: string }): SystemCheck {
+  const analysis = analyze(ws, [request.file]);
+  const inFile = analysis.systems.filter((s) => s.config.file === request.file);
+  if (inFile.length === 0) {
+    return { ok: false, diagnostics: errorsOf(analysis, [request.file]), message: `no system in ${request.file}`, analysis };
+  }
+  const chosen = request.system === undefined ? inFile[0] : inFile.find((s) => s.config.name === request.system);
+  if (!chosen) {
+    const names = inFile.map((s) => s.config.name).join(', ');
+    return { ok: false, diagnostics: [], message: `no system '${request.system}' in ${request.file} (it has ${names})`, analysis };
+  }
+  const files = new Set<string>([request.file]);
+  for (const d of chosen.config.domains) for (const f of ws.closure(d.kernel)) files.add(f.source.path);
+  const errors = errorsOf(analysis, [...files]).concat(chosen.diagnostics.filter((d) => d.severity === 'error'));
+  if (errors.length > 0 || !chosen.bootable) {
+    return { ok: false, diagnostics: dedupe(errors), message: `system ${chosen.config.name} does not compile`, analysis };
+  }
+  return { ok: true, system: chosen.config, analysis };
+}
+
+function errorsOf(analysis: Analysis, files: readonly string[]): Diagnostic[] {
+  return files.flatMap((f) => (analysis.diagnostics.get(f) ?? []).filter((d) => d.severity === 'error'));
+}
+
+function dedupe(list: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const key = `${d.file}:${d.span.start}:${d.span.end}:${d.code}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
