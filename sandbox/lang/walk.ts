@@ -57,6 +57,37 @@ export function forEachExpr(node: A.Stmt | A.Expr | undefined, visit: (e: A.Expr
   }
 }
 
+/**
+ * Visits a statement and every statement nested in it (block contents, if
+ * branches, loop bodies), in source order, parents before children.
+ */
+export function forEachStmt(node: A.Stmt | undefined, visit: (s: A.Stmt) => void): void {
+  if (!node) return;
+  visit(node);
+  switch (node.kind) {
+    case 'block':
+      for (const s of node.stmts) forEachStmt(s, visit);
+      return;
+    case 'if':
+      forEachStmt(node.then, visit);
+      return forEachStmt(node.else, visit);
+    case 'while':
+    case 'for':
+      return forEachStmt(node.body, visit);
+    default:
+      return;
+  }
+}
+
+/** Every expression of a file: in function bodies and in `const` and `var` initializers, in source order. */
+export function forEachExprInFile(ast: A.FileAst, visit: (e: A.Expr, fn: A.FnItem | undefined) => void): void {
+  for (const item of ast.items) {
+    if (item.kind === 'const' || item.kind === 'var') forEachExpr(item.init, (e) => visit(e, undefined));
+    const fns = item.kind === 'fn' ? [item] : item.kind === 'impl' ? item.fns : [];
+    for (const fn of fns) forEachExpr(fn.body, (e) => visit(e, fn));
+  }
+}
+
 /** Every function body of a file: plain functions and impl functions. */
 export function functionsOf(ast: A.FileAst): A.FnItem[] {
   return ast.items.flatMap((i) => (i.kind === 'fn' ? [i] : i.kind === 'impl' ? i.fns : []));
