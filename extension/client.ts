@@ -10,7 +10,9 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: 'file', language: 'pvk' }],
-    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.pvk') },
+    // `pvlab.hints` at start, then every change of the pvlab settings (workspace/didChangeConfiguration).
+    initializationOptions: { hints: vscode.workspace.getConfiguration('pvlab').get<string>('hints') },
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.pvk'), configurationSection: 'pvlab' },
     outputChannel: output,
   };
   // The client id 'pvlab' makes the client honour the `pvlab.trace.server` setting.

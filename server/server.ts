@@ -6,6 +6,7 @@ import { completion, signatureHelp } from './completion.js';
 import { DiagnosticsPublisher } from './diagnostics.js';
 import { foldingRanges } from './folding.js';
 import { formatDocument } from './formatting.js';
+import { HintSettings } from './hintDensity.js';
 import { hover } from './hover.js';
 import { definition, documentSymbols, prepareRename, references, rename, RenameError, workspaceSymbols } from './navigation.js';
 import { uriToPath } from './paths.js';
@@ -20,6 +21,7 @@ const project = new Project();
 const publisher = new DiagnosticsPublisher(connection, project);
 const profiles = new ProfileStore();
 const refresh = { inlayHints: false, codeLenses: false };
+const hintSettings = new HintSettings();
 
 /**
  * Every handler is total: an exception inside one is logged and answered with
@@ -44,6 +46,7 @@ connection.onInitialize((params): InitializeResult => {
     if (root) folders.push(root);
   }
   project.setFolders(folders);
+  hintSettings.initialize(params.initializationOptions);
   refresh.inlayHints = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
   refresh.codeLenses = params.capabilities.workspace?.codeLens?.refreshSupport === true;
   return {
@@ -103,8 +106,8 @@ connection.onPrepareRename(total('prepareRename', null, (p) => prepareRename(pro
 connection.onRenameRequest(total('rename', null, (p) => rename(project, p.textDocument.uri, p.position, p.newName)));
 connection.onDocumentSymbol(total('documentSymbol', [], (p) => documentSymbols(project, p.textDocument.uri)));
 connection.onWorkspaceSymbol(total('workspaceSymbol', [], (p) => workspaceSymbols(project, p.query)));
-connection.onCodeLens(total('codeLens', [], (p) => codeLenses(project, p.textDocument.uri, profiles)));
-connection.languages.inlayHint.on(total('inlayHint', [], (p) => perfInlayHints(project, profiles, p.textDocument.uri, p.range)));
+connection.onCodeLens(total('codeLens', [], (p) => codeLenses(project, p.textDocument.uri, profiles, hintSettings.density)));
+connection.languages.inlayHint.on(total('inlayHint', [], (p) => perfInlayHints(project, profiles, p.textDocument.uri, p.range, hintSettings.density)));
 connection.languages.semanticTokens.on(total('semanticTokens', { data: [] }, (p) => semanticTokens(project, p.textDocument.uri)));
 connection.onFoldingRanges(total('foldingRanges', [], (p) => foldingRanges(project, p.textDocument.uri)));
 connection.onDocumentFormatting(total('formatting', [], (p) => formatDocument(project, p.textDocument.uri, p.options.tabSize)));
@@ -115,6 +118,7 @@ function profilesChanged(): void {
   if (refresh.inlayHints) void connection.languages.inlayHint.refresh().catch(() => undefined);
   if (refresh.codeLenses) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
 }
+hintSettings.listen(connection, profilesChanged);
 connection.onNotification('pvlab/profileLoaded', (params: unknown) => {
   const problem = profiles.load(params);
   if (problem) connection.console.error(`pvlab: pvlab/profileLoaded ignored: ${problem}`);
