@@ -4,6 +4,7 @@ import { codeActions } from './codeActions.js';
 import { codeLenses } from './codeLens.js';
 import { completion, signatureHelp } from './completion.js';
 import { DiagnosticsPublisher } from './diagnostics.js';
+import { firstAnalysis } from './firstAnalysis.js';
 import { foldingRanges } from './folding.js';
 import { formatDocument } from './formatting.js';
 import { HintSettings } from './hintDensity.js';
@@ -22,6 +23,7 @@ const publisher = new DiagnosticsPublisher(connection, project);
 const profiles = new ProfileStore();
 const refresh = { inlayHints: false, codeLenses: false };
 const hintSettings = new HintSettings();
+let progressSupported = false;
 
 /**
  * Every handler is total: an exception inside one is logged and answered with
@@ -47,6 +49,7 @@ connection.onInitialize((params): InitializeResult => {
   }
   project.setFolders(folders);
   hintSettings.initialize(params.initializationOptions);
+  progressSupported = params.capabilities.window?.workDoneProgress === true;
   refresh.inlayHints = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
   refresh.codeLenses = params.capabilities.workspace?.codeLens?.refreshSupport === true;
   return {
@@ -71,7 +74,7 @@ connection.onInitialize((params): InitializeResult => {
   };
 });
 
-connection.onInitialized(() => publisher.schedule());
+connection.onInitialized(() => void firstAnalysis(connection, project, publisher, progressSupported));
 
 documents.onDidOpen((e) => {
   project.opened(e.document);

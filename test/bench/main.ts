@@ -1,5 +1,6 @@
 import { benchDebugger } from './debugger.bench.js';
 import { benchEngines } from './engine.bench.js';
+import { benchFirstLenses } from './firstLenses.bench.js';
 import { benchFrontend } from './frontend.bench.js';
 import { benchProfile } from './profile.bench.js';
 import { benchServer } from './server.bench.js';
@@ -11,6 +12,7 @@ const benches: [string, () => void | Promise<void>][] = [
   ['profile', benchProfile],
   ['server', benchServer],
   ['debugger', benchDebugger],
+  ['first-lenses', benchFirstLenses],
 ];
 const only = process.argv[2];
 void (async () => {
