@@ -1,6 +1,7 @@
 /**
  * Inline performance hints over LSP against the built server: real profiles
- * from the profiler (profileSystem) of examples/paravirt and examples/tour,
+ * from the profiler (profileSystem) of the lazy port of examples/paravirt
+ * (test/fixtures/lazyport: its xen load_cr3 traps) and of examples/tour,
  * copied to a temp dir, sent as `pvlab/profileLoaded`; then the inlay hints
  * and code lenses a user would see, before and after edits, at each
  * `pvlab.hints` density (the default `hot`, `all`, `off`).
@@ -63,7 +64,7 @@ async function density(value: 'all' | 'hot' | 'off'): Promise<void> {
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'pvlab-lsp-profile-'));
-  cpSync(path.join(ROOT, 'examples/paravirt'), path.join(dir, 'paravirt'), { recursive: true });
+  cpSync(path.join(ROOT, 'test/fixtures/lazyport'), path.join(dir, 'paravirt'), { recursive: true });
   cpSync(path.join(ROOT, 'examples/tour'), path.join(dir, 'tour'), { recursive: true });
   client = new LspClient();
   await client.start(dir, { workspace: { inlayHint: { refreshSupport: true }, codeLens: { refreshSupport: true } } });
