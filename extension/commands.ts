@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { readyToBoot } from './compileCheck.js';
-import { notifyProfileLoaded } from './profileNotify.js';
+import { notifyProfileCleared, notifyProfileLoaded } from './profileNotify.js';
 import { profileSystem } from './profileSystem.js';
-import { registerProfileView } from './profileView.js';
+import { ProfilePanel, registerProfileView } from './profileView.js';
 import { runSystem } from './runSystem.js';
 import { chooseSystem } from './systems.js';
 
@@ -39,6 +39,10 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
     const target = await chooseSystem(uri, system);
     if (target && (await readyToBoot(target))) await profileSystem(context, runChannel, client, target);
   });
+  // Closing the profile panel takes its profile's hints away.
+  ProfilePanel.onClosed = (profile) => {
+    notifyProfileCleared(client, profile.systemFile).catch((e: unknown) => runChannel.appendLine(`pvlab: could not tell the language server the profile closed: ${e instanceof Error ? e.message : String(e)}`));
+  };
   // A profile panel restored after a reload re-reads its profile and hands it to the server again.
   registerProfileView(context, (profile) => {
     notifyProfileLoaded(client, profile).catch((e: unknown) => runChannel.appendLine(`pvlab: could not send the profile to the language server: ${e instanceof Error ? e.message : String(e)}`));

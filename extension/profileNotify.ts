@@ -4,6 +4,15 @@ import type { Profile } from '../sandbox/profile/types.js';
 /** The notification that hands a profile to the language server (inline hints, lenses). */
 export const PROFILE_LOADED = 'pvlab/profileLoaded';
 
+/** The notification that takes a system file's profile back from the language server (its hints go). */
+export const PROFILE_CLEARED = 'pvlab/profileCleared';
+
+/** Sends `pvlab/profileCleared` for a system file (when the profile panel that showed it closes). */
+export async function notifyProfileCleared(client: LanguageClient, systemFile: string): Promise<void> {
+  if (client.state !== State.Running) return;
+  await client.sendNotification(PROFILE_CLEARED, { systemFile });
+}
+
 /** Sends `pvlab/profileLoaded` once the client runs (a restored panel may come before it has started). */
 export async function notifyProfileLoaded(client: LanguageClient, profile: Profile): Promise<void> {
   if (client.state !== State.Running) {

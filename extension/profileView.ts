@@ -67,9 +67,13 @@ export async function readProfile(file: string): Promise<Profile> {
  */
 export class ProfilePanel {
   private static current: ProfilePanel | undefined;
+  /** Called with the profile the panel showed when the user closes it (the hints of that profile go too). */
+  static onClosed: ((profile: Profile) => void) | undefined;
   private profile: Profile | undefined;
   private files: ProfileFiles | undefined;
   private problem = 'Loading the profile…';
+  /** Set when a restored panel takes this one's place: closing it then takes no profile away. */
+  private replaced = false;
   /** Clears VS Code's own Self Time lenses on the first edit after the .cpuprofile was opened. */
   private viewerLenses: vscode.Disposable | undefined;
 
@@ -86,6 +90,7 @@ export class ProfilePanel {
       if (ProfilePanel.current === this) ProfilePanel.current = undefined;
       for (const s of subscriptions) s.dispose();
       this.viewerLenses?.dispose();
+      if (this.profile && !this.replaced) ProfilePanel.onClosed?.(this.profile);
     });
     ProfilePanel.current = this;
   }
@@ -103,7 +108,10 @@ export class ProfilePanel {
 
   /** Brings back a panel VS Code restored after a reload, from the files its webview state names. */
   static async restore(context: vscode.ExtensionContext, panel: vscode.WebviewPanel, state: unknown): Promise<Profile | undefined> {
-    ProfilePanel.current?.panel.dispose();
+    if (ProfilePanel.current) {
+      ProfilePanel.current.replaced = true;
+      ProfilePanel.current.panel.dispose();
+    }
     const view = new ProfilePanel(panel, context);
     const dirs = [context.storageUri, context.globalStorageUri].flatMap((u) => (u ? [u.fsPath] : []));
     const files = filesFromState(state, dirs);

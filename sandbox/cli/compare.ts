@@ -54,8 +54,10 @@ function parseArgs(args: readonly string[], io: CliIo): CompareArgs | number {
 
 /**
  * `pvlab compare SYSTEM_FILE …`: the system's domains as native, pv, pv with
- * patched pvops and hvm, with each one's overhead. 0 on success, 2 for usage
- * or compile errors.
+ * patched pvops and hvm, with each one's overhead. 0 when every variant that
+ * could run did without a crash, 1 when a domain crashed in some variant
+ * (its numbers stop at the fault: the table says so, and stderr names it), 2
+ * for usage or compile errors.
  */
 export function runCompare(args: readonly string[], io: CliIo): number {
   const parsed = parseArgs(args, io);
@@ -70,7 +72,14 @@ export function runCompare(args: readonly string[], io: CliIo): number {
     return 2;
   }
   io.out(parsed.json ? JSON.stringify(result.comparison, null, 2) : formatComparison(result.comparison));
-  return 0;
+  const crashed = crashedVariants(result.comparison);
+  for (const c of crashed) io.err(`pvlab: domain ${c.domain} crashed as ${c.variant}`);
+  return crashed.length > 0 ? 1 : 0;
+}
+
+/** The variants in which a domain crashed, in report order. */
+export function crashedVariants(c: Comparison): { domain: string; variant: string }[] {
+  return c.domains.flatMap((d) => d.variants.filter((v) => v.possible && v.state === 'crashed').map((v) => ({ domain: d.name, variant: v.variant })));
 }
 
 const num = (n: number): string => n.toLocaleString('en-US');

@@ -139,6 +139,25 @@ fn main() -> u32 {
 }
 `,
   );
+  write(
+    'crash/crash.pvk',
+    `system crash {
+    hypervisor 4.2;
+    domain k { kernel "kernel.pvk"; memory 1; privileged; }
+}
+`,
+  );
+  write(
+    'crash/kernel.pvk',
+    `pvops plat { fn divisor() -> u32; }
+impl plat for native { fn divisor() -> u32 { return 1; } }
+impl plat for xen { fn divisor() -> u32 { return 0; } }
+
+fn main() -> u32 {
+    return 10 / plat.divisor();
+}
+`,
+  );
   write('broken/broken.pvk', `system broken {\n    hypervisor none;\n    domain k { kernel "k.pvk"; privileged; }\n}\n`);
   write('broken/k.pvk', `fn main() -> u32 {\n    let x: bool = 1;\n    return 0;\n}\n`);
 }, 180000);
@@ -350,6 +369,22 @@ describe('pvlab compare: domains that cannot run natively', () => {
     }
     const r = pvlab('compare', PARAVIRT, '--max-cycles', '1000');
     expect(r.stdout).toMatch(/^native\s+[\d,]+\s+baseline\s+running; run ended max-cycles$/m);
+  });
+});
+
+describe('pvlab compare: a variant that crashes', () => {
+  it('exits 1, names the domain and variants on stderr, and still prints every variant', () => {
+    // plat.divisor() is 0 in the xen impl: pv and pv+patch_pvops divide by zero; native and hvm bind native.
+    const r = pvlab('compare', path.join(tmp, 'crash/crash.pvk'));
+    expectNoCrash(r);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual(['pvlab: domain k crashed as pv', 'pvlab: domain k crashed as pv+patch_pvops']);
+    expect(r.stdout).toMatch(/^pv\s+[\d,]+\s+.*crashed/m);
+    expect(r.stdout).toMatch(/^native\s+[\d,]+\s+baseline$/m);
+    const json = pvlab('compare', path.join(tmp, 'crash/crash.pvk'), '--json');
+    expect(json.status).toBe(1);
+    const c = JSON.parse(json.stdout) as JsonComparison;
+    expect(c.domains[0].variants.map((v) => v.state)).toEqual(['exited', 'crashed', 'crashed', 'exited']);
   });
 });
 
