@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { compareSystem } from './compareSystem.js';
 import { readyToBoot } from './compileCheck.js';
 import { notifyProfileCleared, notifyProfileLoaded } from './profileNotify.js';
 import { profileSystem } from './profileSystem.js';
@@ -39,6 +40,12 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
     const target = await chooseSystem(uri, system);
     if (target && (await readyToBoot(target))) await profileSystem(context, runChannel, client, target);
   });
+  add('pvlab.compareSystem', async (uri?: unknown, system?: unknown) => {
+    if (!vscode.workspace.isTrusted) return void vscode.window.showWarningMessage(TRUST_NEEDED);
+    const target = await chooseSystem(uri, system);
+    if (target && (await readyToBoot(target))) await compareSystem(context, runChannel, target);
+  });
+
   // Closing the profile panel takes its profile's hints away.
   ProfilePanel.onClosed = (profile) => {
     notifyProfileCleared(client, profile.systemFile).catch((e: unknown) => runChannel.appendLine(`pvlab: could not tell the language server the profile closed: ${e instanceof Error ? e.message : String(e)}`));

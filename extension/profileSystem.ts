@@ -15,9 +15,14 @@ const END_TEXT: Record<Profile['end'], string> = {
   'max-cycles': 'at the cycle limit (pvlab.maxCycles)',
 };
 
+/** The base name of what pvlab writes about a target in its storage: `<file>-<system>`. */
+export function storageBase(target: SystemTarget): string {
+  return `${path.basename(target.file.fsPath, '.pvk')}-${target.system ?? 'first'}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
 /** Where a target's profile goes: `<storage>/<file>-<system>.cpuprofile` and `.profile.json`. */
 export function profileFiles(dir: string, target: SystemTarget): ProfileFiles {
-  const base = `${path.basename(target.file.fsPath, '.pvk')}-${target.system ?? 'first'}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+  const base = storageBase(target);
   return { cpuprofile: path.join(dir, `${base}.cpuprofile`), json: path.join(dir, `${base}.profile.json`) };
 }
 

@@ -21,18 +21,19 @@ function hypercallSites(ast: A.FileAst): A.HypercallExpr[] {
   return out.sort((a, b) => a.span.start - b.span.start);
 }
 
-/** The system lenses: each runs its command on the system (`pvlab.compareSystem` in the profile view). */
+/** The system lenses: each runs its command on the system (Compare draws native vs pv vs patched vs hvm in the profile view). */
 const SYSTEM_ACTIONS = [
   ['$(play) Run', 'pvlab.runSystem'],
   ['$(debug-alt) Debug', 'pvlab.debugSystem'],
   ['$(flame) Profile', 'pvlab.profileSystem'],
+  ['$(graph) Compare', 'pvlab.compareSystem'],
 ] as const;
 
 /**
  * Lenses that surface the ABI: the hypercalls of each line (number, class,
  * version, cost, trouble in context; one lens per line however many calls
  * it holds), each pvops op (its impls and call sites), and each system
- * (Run · Debug · Profile); then, after a profile, the performance lenses
+ * (Run · Debug · Profile · Compare); then, after a profile, the performance lenses
  * (server/profileHints.ts). `off` keeps only the system lenses.
  */
 export function codeLenses(project: Project, uri: string, profiles?: ProfileStore, density: HintDensity = 'all'): CodeLens[] {

@@ -21,6 +21,8 @@
     return ns.el('div', 'table-wrap', undefined, [ns.el('table', className ?? '', undefined, [thead, tbody])]);
   }
 
+  ns.table = table;
+
   /**
    * Renders the domain overview and the per-domain event tables into `container`.
    * @param {HTMLElement} container @param {any} view

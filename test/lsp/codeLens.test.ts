@@ -99,7 +99,7 @@ describe('code lenses', () => {
     client.change(k, text, 3);
   });
 
-  it('above each system: Run, Debug and Profile with the system name as argument', async () => {
+  it('above each system: Run, Debug, Profile and Compare (codicons, no emoji) with the system name as argument', async () => {
     const text = read(file('system.pvk'));
     const ls = await lenses('system.pvk');
     for (const name of ['host', 'old_host']) {
@@ -108,8 +108,9 @@ describe('code lenses', () => {
       expect(titles.some((t) => /\bRun\b/.test(t)), `${name}: ${titles.join(' | ')}`).toBe(true);
       expect(titles.some((t) => /\bDebug\b/.test(t))).toBe(true);
       expect(titles.some((t) => /\bProfile\b/.test(t))).toBe(true);
+      expect(titles).toEqual(['$(play) Run', '$(debug-alt) Debug', '$(flame) Profile', '$(graph) Compare']);
       const commands = here.map((l) => l.command?.command);
-      expect(commands).toEqual(expect.arrayContaining(['pvlab.runSystem', 'pvlab.debugSystem', 'pvlab.profileSystem']));
+      expect(commands).toEqual(['pvlab.runSystem', 'pvlab.debugSystem', 'pvlab.profileSystem', 'pvlab.compareSystem']);
       for (const l of here) expect(l.command?.arguments ?? []).toContain(name);
     }
   });
