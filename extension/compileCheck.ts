@@ -55,7 +55,10 @@ export async function showCompileFailure(failure: CompileFailure): Promise<void>
   const choice = first ? await vscode.window.showErrorMessage(failureText(failure), GO_TO_ERROR, SHOW_PROBLEMS) : await vscode.window.showErrorMessage(failureText(failure));
   if (choice === GO_TO_ERROR && first) {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(first.file));
-    await vscode.window.showTextDocument(doc, { selection: first.range, preview: false });
+    const editor = await vscode.window.showTextDocument(doc, { preview: false });
+    // The error's text selected, the cursor at its start (where the message points).
+    editor.selection = new vscode.Selection(first.range.end, first.range.start);
+    editor.revealRange(first.range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   } else if (choice === SHOW_PROBLEMS) {
     await vscode.commands.executeCommand('workbench.actions.view.problems');
   }

@@ -3,6 +3,12 @@
 // lead there; never VS Code's modal offering launch.json.
 const FIRST_ERROR = /system old_host does not compile: guest\.pvk:6:22 PVK005 integer literal -1 does not fit in u32/;
 
+/** Opens problems/old_host.pvk through the Explorer (Quick Open waits for the file search after a reload). */
+async function openOldHost(page, h) {
+  await h.openFromExplorer(page, ['problems', 'old_host.pvk']);
+  await h.waitForText(page, '.editor-group-container.active .monaco-editor .view-lines', 'system old_host', { message: 'old_host.pvk in the editor' });
+}
+
 /** Clicks the system lens whose text ends with `action` in the active editor. */
 async function clickLens(page, action) {
   const lens = page.locator('.monaco-editor .codelens-decoration a', { hasText: new RegExp(`${action}$`) }).first();
@@ -24,12 +30,13 @@ export default [
     name: 'Run on a system that does not compile: one notification, Go to Error opens the error',
     timeout: 90_000,
     async run({ page, h }) {
-      await h.quickOpen(page, 'old_host.pvk');
+      await openOldHost(page, h);
       await clickLens(page, 'Run');
       const toast = await expectOneNotification(page, h);
       await toast.locator('.monaco-button', { hasText: 'Go to Error' }).click();
       await h.waitForTab(page, 'guest.pvk');
-      await h.waitForText(page, h.byId('status.editor.selection'), /Ln 6, Col 22\b/, { message: 'the cursor on the error (6:22)' });
+      // The literal at 6:22 selected, the cursor at its start.
+      await h.waitForText(page, h.byId('status.editor.selection'), /Ln 6, Col 22 \(2 selected\)/, { message: 'the error (6:22) selected' });
       await h.clearNotifications(page);
     },
   },
@@ -37,9 +44,9 @@ export default [
     name: 'F5 on a system that does not compile: the notification, never the launch.json modal',
     timeout: 90_000,
     async run({ page, h }) {
-      await h.quickOpen(page, 'old_host.pvk');
-      await h.focusWorkbench(page);
-      await page.locator(h.sel.editorText).first().click();
+      await openOldHost(page, h);
+      // The focus in its text: F5 starts debugging the active file.
+      await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
       await page.keyboard.press('F5');
       await expectOneNotification(page, h);
       h.assert(!(await page.locator('.debug-toolbar').first().isVisible().catch(() => false)), 'no debug session started');
@@ -50,7 +57,7 @@ export default [
     name: 'Profile on a system that does not compile: the notification, Show Problems opens the Problems panel',
     timeout: 90_000,
     async run({ page, h }) {
-      await h.quickOpen(page, 'old_host.pvk');
+      await openOldHost(page, h);
       await clickLens(page, 'Profile');
       const toast = await expectOneNotification(page, h);
       await toast.locator('.monaco-button', { hasText: 'Show Problems' }).click();

@@ -18,7 +18,9 @@ export default {
     await h.waitForText(page, '.action-widget', /Write -1 as 0xFFFFFFFF \(the same 32 bits as a u32\)/, { message: 'the hex-form fix' });
     await h.waitForText(page, '.action-widget', /Declare 'wrong' as i32/, { message: 'the i32 fix' });
     await h.docScreenshot(page, root, 'quick-fix');
-    await page.locator('.action-widget .monaco-list-row', { hasText: /Write -1 as 0xFFFFFFFF/ }).first().click();
+    // The preferred fix is the focused row: Enter applies it (a click hits the widget's pointer block).
+    await h.waitFor(async () => /Write -1 as 0xFFFFFFFF/.test((await page.locator('.action-widget .monaco-list-row.focused').first().getAttribute('aria-label')) ?? ''), { timeout: 10_000, message: 'the hex-form fix to be the focused one' });
+    await page.keyboard.press('Enter');
     await h.waitForText(page, h.sel.editorText, 'let wrong: u32 = 0xFFFFFFFF;', { message: 'the fixed line' });
     // Undo, so later cases see the fixture as it is.
     await page.keyboard.press('Control+Z');
