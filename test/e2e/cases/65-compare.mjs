@@ -36,6 +36,7 @@ export default {
     const widths = await view.locator('.cmp-chart .cmp-bar').evaluateAll((bars) => bars.map((b) => b.getBoundingClientRect().width));
     h.assert(widths[2] < widths[1] && widths[1] < widths[0] && Math.abs(widths[0] - widths[3]) < 1, `bars in proportion (${widths.map((w) => w.toFixed(0)).join(', ')})`);
     await h.waitForText(view, 'table.cmp-functions', /cpu\.load_cr3/, { message: 'the hot functions per variant' });
+    await h.waitFor(async () => (await page.locator(h.sel.notification).filter({ hasText: /comparing/ }).count()) === 0, { timeout: 15_000, message: 'the progress notification to close' });
     await h.docScreenshot(page, root, 'compare');
     await page.locator('.tabs-container .tab', { hasText: /Compare · |Profile · / }).first().click();
     await h.runCommand(page, 'View: Close Editor');
