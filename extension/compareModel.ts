@@ -6,6 +6,7 @@
  * data in, pure data out: no vscode import, unit-tested.
  */
 import type { Comparison, VariantResult } from '../sandbox/profile/compare.js';
+import { overheadPercent as percent, signedCycles as signed } from '../sandbox/profile/compareFormat.js';
 
 export interface CompareBar {
   variant: string;
@@ -38,15 +39,6 @@ export interface ComparisonView {
 
 /** Hot functions shown per domain. */
 const TOP_FUNCTIONS = 8;
-
-const num = (n: number): string => String(Math.round(Math.abs(n))).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-const signed = (n: number): string => (n > 0 ? `+${num(n)}` : n < 0 ? `-${num(n)}` : '+0');
-function percent(p: number): string {
-  const whole = Math.round(Math.abs(p));
-  const sign = p > 0 ? '+' : p < 0 ? '-' : '';
-  if (whole === 0 && p !== 0) return `${sign}<1%`;
-  return whole === 0 ? '0%' : `${sign}${whole}%`;
-}
 
 function notesOf(v: VariantResult): string {
   if (!v.possible) return `not possible: ${v.reason ?? ''}`;

@@ -1,5 +1,6 @@
 import { diskHost } from '../lang/fileHost.js';
 import { normalizePath, Workspace } from '../lang/program.js';
+import { overheadPercent as percent, signedCycles as signed } from '../profile/compareFormat.js';
 import { compareSystem, profilingRunner, type Comparison, type DomainComparison, type VariantResult } from '../profile/compare.js';
 import { toJsonDiagnostic, formatHuman } from './diagnosticOutput.js';
 import type { CliIo } from './io.js';
@@ -83,18 +84,6 @@ export function crashedVariants(c: Comparison): { domain: string; variant: strin
 }
 
 const num = (n: number): string => n.toLocaleString('en-US');
-
-/** `+21%`, `-5%`, `0%`, and `+<1%` for a change that rounds to nothing. */
-function percent(p: number): string {
-  const whole = Math.round(Math.abs(p));
-  const sign = p > 0 ? '+' : p < 0 ? '-' : '';
-  if (whole === 0 && p !== 0) return `${sign}<1%`;
-  return whole === 0 ? '0%' : `${sign}${whole}%`;
-}
-
-function signed(n: number): string {
-  return n > 0 ? `+${num(n)}` : n < 0 ? `-${num(-n)}` : '+0';
-}
 
 function table(rows: string[][], rightAligned: (col: number) => boolean, indent = ''): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));

@@ -25,14 +25,19 @@ async function expectOneNotification(page, h) {
   return toast;
 }
 
+/** Opens old_host.pvk, clicks its `action` lens and returns the one notification it gives. */
+async function failingLens(page, h, action) {
+  await openOldHost(page, h);
+  await clickLens(page, action);
+  return expectOneNotification(page, h);
+}
+
 export default [
   {
     name: 'Run on a system that does not compile: one notification, Go to Error opens the error',
     timeout: 90_000,
     async run({ page, h }) {
-      await openOldHost(page, h);
-      await clickLens(page, 'Run');
-      const toast = await expectOneNotification(page, h);
+      const toast = await failingLens(page, h, 'Run');
       await toast.locator('.monaco-button', { hasText: 'Go to Error' }).click();
       await h.waitForTab(page, 'guest.pvk');
       // The literal at 6:22 selected, the cursor at its start.
@@ -57,9 +62,7 @@ export default [
     name: 'Profile on a system that does not compile: the notification, Show Problems opens the Problems panel',
     timeout: 90_000,
     async run({ page, h }) {
-      await openOldHost(page, h);
-      await clickLens(page, 'Profile');
-      const toast = await expectOneNotification(page, h);
+      const toast = await failingLens(page, h, 'Profile');
       await toast.locator('.monaco-button', { hasText: 'Show Problems' }).click();
       await h.waitForText(page, '.markers-panel', /PVK005/, { message: 'the Problems panel with the error' });
       await h.clearNotifications(page);

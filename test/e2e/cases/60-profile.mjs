@@ -4,23 +4,6 @@
 // its button opens the .cpuprofile in VS Code's own viewer, which shows real numbers and whose
 // Self Time lenses go at the first edit; it fits a narrow split; closing it takes the hints away.
 
-/** The frame (webviews are nested iframes) whose document has `selector`, once it is there. */
-async function webviewFrame(page, h, selector, { timeout = 60_000, message } = {}) {
-  return h.waitFor(
-    async () => {
-      for (const frame of page.frames()) {
-        try {
-          if ((await frame.locator(selector).count()) > 0) return frame;
-        } catch {
-          // A frame that navigated or went away while we looked.
-        }
-      }
-      return undefined;
-    },
-    { timeout, interval: 250, message: message ?? `a webview with ${selector}` },
-  );
-}
-
 /**
  * Whether the workbench has written state matching every pattern to its IndexedDB storage
  * (VS Code in the browser saves it every 5 s: writes begun while unloading may never land).
@@ -68,7 +51,7 @@ const profiles = {
     await lens.waitFor({ state: 'visible', timeout: 30_000 });
     await lens.click();
 
-    let view = await webviewFrame(page, h, '.flame-graph .frame', { message: 'the profile webview’s flame graph' });
+    let view = await h.webviewFrame(page, '.flame-graph .frame', { message: 'the profile webview’s flame graph' });
     // One graph per domain, with named frames from the run.
     const titles = (await view.locator('.flame-section h3').allInnerTexts()).map((t) => t.split(/\s/)[0]);
     h.assert(JSON.stringify(titles) === JSON.stringify(['dom0', 'ping', 'pong']), `flame graphs for dom0, ping, pong (got ${titles.join(', ')})`);
@@ -92,7 +75,7 @@ const profiles = {
     await h.waitFor(() => persisted(page, [/pvlab\.profile/, /zoom\\*"\s*:\s*\{\\*"\d/]), { timeout: 30_000, interval: 500, message: 'the workbench to save the panel with its zoomed state' });
     await page.reload({ waitUntil: 'domcontentloaded' });
     await h.waitForSelector(page, h.sel.workbench, { timeout: 45_000 });
-    view = await webviewFrame(page, h, '.flame-graph .frame', { message: 'the restored profile webview' });
+    view = await h.webviewFrame(page, '.flame-graph .frame', { message: 'the restored profile webview' });
     await view.locator('.flame-section:has(h3:text-is("ping")) button.reset').waitFor({ state: 'visible', timeout: 30_000 });
     const zoomed = await view.locator('.flame-section:has(h3:text-is("ping")) .frame', { hasText: /^wait_hops$/ }).first().evaluate((e) => e.style.width);
     h.assert(zoomed === '100%', `wait_hops fills the zoomed graph after the reload (width ${zoomed})`);
@@ -101,7 +84,7 @@ const profiles = {
     // The .cpuprofile opens in VS Code's own profile viewer, in the other editor group.
     await view.locator('#open-cpuprofile').click();
     await h.waitForText(page, '.tabs-container .tab .label-name', /^tour-tour\.cpuprofile$/, { timeout: 30_000, message: 'the .cpuprofile tab' });
-    const viewer = await webviewFrame(page, h, 'text=Self Time', { timeout: 30_000, message: 'VS Code’s profile table with the .cpuprofile' });
+    const viewer = await h.webviewFrame(page, 'text=Self Time', { timeout: 30_000, message: 'VS Code’s profile table with the .cpuprofile' });
     await h.waitForText(viewer, 'body', /\[hypercall event_channel_op\][\s\S]*wait_hops/, { message: 'the profile table listing hypercall frames and functions' });
     // One cycle is one µs: the run's thousands of cycles read as milliseconds, not 0.00 everywhere.
     await h.waitForText(viewer, 'body', /\b[1-9][\d,]*\.\d+\s?ms/, { message: 'a time of at least 1 ms in VS Code’s profile table' });

@@ -1,23 +1,6 @@
 // The Compare lens above a system: native vs pv vs pv with patched pvops vs hvm, drawn as a chart
 // in the profile view (pvlab compare --json), with the paravirt example's numbers.
 
-/** The frame (webviews are nested iframes) whose document has `selector`. */
-async function webviewFrame(page, h, selector) {
-  return h.waitFor(
-    async () => {
-      for (const frame of page.frames()) {
-        try {
-          if ((await frame.locator(selector).count()) > 0) return frame;
-        } catch {
-          // A frame that went away while we looked.
-        }
-      }
-      return undefined;
-    },
-    { timeout: 60_000, interval: 250, message: `a webview with ${selector}` },
-  );
-}
-
 export default {
   name: 'Compare lens: native, pv, pv+patch_pvops and hvm as a chart in the profile view',
   timeout: 120_000,
@@ -26,7 +9,7 @@ export default {
     const lens = page.locator('.monaco-editor .codelens-decoration a', { hasText: /(^|\s)Compare$/ }).first();
     await lens.waitFor({ state: 'visible', timeout: 30_000 });
     await lens.click();
-    const view = await webviewFrame(page, h, '.cmp-chart .cmp-row');
+    const view = await h.webviewFrame(page, '.cmp-chart .cmp-row');
     const rows = (await view.locator('.cmp-chart .cmp-row').allInnerTexts()).map((t) => h.normalize(t).replace(/\s+/g, ' '));
     h.assert(rows.length === 4, `four bars for the kernel (got ${rows.length}: ${rows.join(' | ')})`);
     h.assert(/^native 3,765 · baseline$/.test(rows[0]), `native: ${rows[0]}`);

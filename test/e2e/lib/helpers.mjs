@@ -220,3 +220,20 @@ export async function goToLine(page, line, column) {
 export async function lensTexts(page) {
   return (await page.locator('.monaco-editor .codelens-decoration').allInnerTexts()).map(normalize);
 }
+
+/** The frame (webviews are nested iframes) whose document has `selector`, once it is there. */
+export async function webviewFrame(page, selector, { timeout = 60_000, message } = {}) {
+  return waitFor(
+    async () => {
+      for (const frame of page.frames()) {
+        try {
+          if ((await frame.locator(selector).count()) > 0) return frame;
+        } catch {
+          // A frame that navigated or went away while we looked.
+        }
+      }
+      return undefined;
+    },
+    { timeout, interval: 250, message: message ?? `a webview with ${selector}` },
+  );
+}
