@@ -121,8 +121,7 @@ const profiles = {
     h.assert(csp.length === 0, `no Content Security Policy violations (got: ${csp.join(' | ')})`);
 
     // Closing the profile panel takes the profile's hints and lenses away (pvlab/profileCleared).
-    await page.locator('.tabs-container .tab', { hasText: 'Profile · tour' }).first().click();
-    await h.runCommand(page, 'View: Close Editor');
+    await h.closeTab(page, 'Profile · tour');
     await h.quickOpen(page, 'dom0.pvk');
     await h.waitFor(async () => !(await h.lensTexts(page)).some((t) => /Profile of tour/.test(t)), { timeout: 20_000, message: 'the profile lens to go with the panel' });
   },

@@ -21,7 +21,6 @@ export default {
     await h.waitForText(view, 'table.cmp-functions', /cpu\.load_cr3/, { message: 'the hot functions per variant' });
     await h.waitFor(async () => (await page.locator(h.sel.notification).filter({ hasText: /comparing/ }).count()) === 0, { timeout: 15_000, message: 'the progress notification to close' });
     await h.docScreenshot(page, root, 'compare');
-    await page.locator('.tabs-container .tab', { hasText: /Compare · |Profile · / }).first().click();
-    await h.runCommand(page, 'View: Close Editor');
+    await h.closeTab(page, /Compare · |Profile · /);
   },
 };

@@ -237,3 +237,11 @@ export async function webviewFrame(page, selector, { timeout = 60_000, message }
     { timeout, interval: 250, message: message ?? `a webview with ${selector}` },
   );
 }
+
+/** Closes the editor tab whose label matches `label` with its close button, and waits until it is gone. */
+export async function closeTab(page, label) {
+  const tab = page.locator(sel.tab, { hasText: label }).first();
+  await tab.click();
+  await tab.locator('.tab-actions .codicon-close').first().click({ force: true });
+  await waitFor(async () => (await page.locator(sel.tab, { hasText: label }).count()) === 0, { timeout: 10_000, message: `the tab ${label} to close` });
+}
