@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { readHintDensity, SETTINGS_SECTION } from './settings.js';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 
 /** Starts the pvlab language server (dist/server.js) as a separate process over stdio. */
@@ -10,7 +11,9 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: 'file', language: 'pvk' }],
-    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.pvk') },
+    // `pvlab.hints` at start, then every change of the pvlab settings (workspace/didChangeConfiguration).
+    initializationOptions: { hints: readHintDensity(vscode.workspace.getConfiguration(SETTINGS_SECTION)) },
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.pvk'), configurationSection: 'pvlab' },
     outputChannel: output,
   };
   // The client id 'pvlab' makes the client honour the `pvlab.trace.server` setting.

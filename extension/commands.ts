@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { notifyProfileLoaded } from './profileNotify.js';
+import { compareSystem } from './compareSystem.js';
+import { readyToBoot } from './compileCheck.js';
+import { notifyProfileCleared, notifyProfileLoaded } from './profileNotify.js';
 import { profileSystem } from './profileSystem.js';
-import { registerProfileView } from './profileView.js';
+import { ProfilePanel, registerProfileView } from './profileView.js';
 import { runSystem } from './runSystem.js';
 import { launchConfiguration } from '../sandbox/debug/launch.js';
 import { chooseSystem } from './systems.js';
@@ -18,7 +20,7 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
   add('pvlab.runSystem', async (uri?: unknown, system?: unknown) => {
     if (!vscode.workspace.isTrusted) return void vscode.window.showWarningMessage(TRUST_NEEDED);
     const target = await chooseSystem(client, uri, system);
-    if (target) await runSystem(context, runChannel, target);
+    if (target && (await readyToBoot(client, target))) await runSystem(context, runChannel, target);
   });
 
   add('pvlab.debugSystem', async (uri?: unknown, system?: unknown) => {
@@ -31,8 +33,18 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
   add('pvlab.profileSystem', async (uri?: unknown, system?: unknown) => {
     if (!vscode.workspace.isTrusted) return void vscode.window.showWarningMessage(TRUST_NEEDED);
     const target = await chooseSystem(client, uri, system);
-    if (target) await profileSystem(context, runChannel, client, target);
+    if (target && (await readyToBoot(client, target))) await profileSystem(context, runChannel, client, target);
   });
+  add('pvlab.compareSystem', async (uri?: unknown, system?: unknown) => {
+    if (!vscode.workspace.isTrusted) return void vscode.window.showWarningMessage(TRUST_NEEDED);
+    const target = await chooseSystem(client, uri, system);
+    if (target && (await readyToBoot(client, target))) await compareSystem(context, runChannel, target);
+  });
+
+  // Closing the profile panel takes its profile's hints away.
+  ProfilePanel.onClosed = (profile) => {
+    notifyProfileCleared(client, profile.systemFile).catch((e: unknown) => runChannel.appendLine(`pvlab: could not tell the language server the profile closed: ${e instanceof Error ? e.message : String(e)}`));
+  };
   // A profile panel restored after a reload re-reads its profile and hands it to the server again.
   registerProfileView(context, (profile) => {
     notifyProfileLoaded(client, profile).catch((e: unknown) => runChannel.appendLine(`pvlab: could not send the profile to the language server: ${e instanceof Error ? e.message : String(e)}`));

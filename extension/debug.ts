@@ -3,6 +3,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { DEBUG_TYPE, launchConfiguration } from '../sandbox/debug/launch.js';
 import { applyRunSettings, readRunSettings, SETTINGS_SECTION } from './settings.js';
 import { systemsOf } from './systems.js';
+import { compileFailure, saveDirtyPvk, showCompileFailure } from './compileCheck.js';
 
 /** Runs dist/debugAdapter.js as its own process: a runaway guest can never freeze the editor. */
 class AdapterFactory implements vscode.DebugAdapterDescriptorFactory {
@@ -36,6 +37,21 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
     }
     applyRunSettings(config, readRunSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION, folder?.uri)));
     return config;
+  }
+
+  /**
+   * A system that does not compile never reaches the adapter (whose failed
+   * launch would open VS Code's modal offering launch.json): one notification
+   * names its first error, with "Go to Error" and "Show Problems", and the
+   * session does not start (undefined, not null, which would open launch.json).
+   */
+  async resolveDebugConfigurationWithSubstitutedVariables(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration | undefined> {
+    if (typeof config.program !== 'string' || config.program === '') return config;
+    await saveDirtyPvk();
+    const failure = await compileFailure(this.client, { file: vscode.Uri.file(config.program), system: typeof config.system === 'string' ? config.system : undefined });
+    if (!failure) return config;
+    void showCompileFailure(failure);
+    return undefined;
   }
 }
 

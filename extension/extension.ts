@@ -12,11 +12,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const log = vscode.window.createOutputChannel('pvlab', { log: true });
   const runChannel = vscode.window.createOutputChannel('pvlab run');
   context.subscriptions.push(log, runChannel);
-  client = createClient(context, log);
-  registerCommands(context, client, runChannel);
-  createStatusBar(context, client, log);
-  registerDebugger(context, client);
-  await client.start();
+  const started = createClient(context, log);
+  client = started;
+  registerCommands(context, started, runChannel);
+  createStatusBar(context, started, log);
+  registerDebugger(context, started);
+  // Shown in the status bar until the server runs; the server then reports its first analysis itself.
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'pvlab: starting the language server' }, () => started.start());
 }
 
 export async function deactivate(): Promise<void> {

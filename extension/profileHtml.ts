@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 
 /** The profile webview's scripts, in load order (classic scripts sharing `window.pvlabProfile`). */
-const SCRIPTS = ['format.js', 'flame.js', 'timeline.js', 'tables.js', 'main.js'];
+const SCRIPTS = ['format.js', 'flame.js', 'timeline.js', 'tables.js', 'compare.js', 'main.js'];
 
 /** A fresh nonce for one page: 128 random bits in hex. */
 export function makeNonce(): string {
@@ -36,6 +36,7 @@ export function profileHtml(webview: vscode.Webview, mediaRoot: vscode.Uri, nonc
 </head>
 <body>
 <header id="header"><h1 id="title">pvlab profile</h1><div id="facts"></div><div id="actions"></div></header>
+<section id="comparison" hidden></section>
 <main id="content"><p class="note" id="status">Loading the profile…</p></main>
 <div id="tooltip" role="tooltip" hidden></div>
 ${SCRIPTS.map((s) => `<script nonce="${nonce}" src="${uri(s)}"></script>`).join('\n')}

@@ -4,6 +4,7 @@
  * row per vCPU (bucketed when a row has too many slices), and the per-domain
  * tables. Pure data in, pure data out: no vscode import, unit-tested.
  */
+import { TIME_UNIT_NOTE } from '../sandbox/profile/timeUnit.js';
 import type { CountStat, NodeKind, Profile, ProfileNode, TimelineSlice } from '../sandbox/profile/types.js';
 
 export interface FlameFrame {
@@ -50,11 +51,21 @@ export interface TimelineSegment {
   mix?: Partial<Record<SegmentKind, number>>;
 }
 
+/** An event channel moment on a vCPU's row: a send (or a timer firing for the domain) or a delivery. */
+export interface TimelineMark {
+  kind: 'send' | 'deliver' | 'timer';
+  time: number;
+  /** What the tooltip says, e.g. "send → pong, port 2". */
+  text: string;
+}
+
 export interface TimelineRow {
   domain: number;
   vcpu: number;
   label: string;
   segments: TimelineSegment[];
+  /** Event sends and deliveries on this vCPU, by time (at most maxMarksPerRow). */
+  marks: TimelineMark[];
 }
 
 export interface TimelineView {
@@ -62,6 +73,8 @@ export interface TimelineView {
   truncated: boolean;
   /** True when some rows had so many slices that they were bucketed. */
   bucketed: boolean;
+  /** True when some rows had more event marks than are drawn. */
+  marksCut: boolean;
   rows: TimelineRow[];
 }
 
@@ -94,6 +107,8 @@ export interface ProfileView {
   hypervisorCycles: number;
   idleCycles: number;
   files: string[];
+  /** How the .cpuprofile and the trace write cycles (VS Code's viewer and Perfetto show it as time). */
+  timeUnit: string;
   flames: FlameGraphView[];
   timeline: TimelineView;
   tables: DomainTable[];
@@ -106,6 +121,8 @@ export interface ViewOptions {
   maxSlicesPerRow?: number;
   /** Buckets across the elapsed time when a row is bucketed (default 1500). */
   buckets?: number;
+  /** Event marks drawn per row at most (default 500). */
+  maxMarksPerRow?: number;
 }
 
 /** The whole view model of a profile. */
@@ -121,8 +138,9 @@ export function profileView(profile: Profile, options: ViewOptions = {}): Profil
     hypervisorCycles: profile.summary.hypervisor,
     idleCycles: profile.summary.idle,
     files: profile.files,
+    timeUnit: TIME_UNIT_NOTE,
     flames: flameGraphs(profile, options.minFrameShare ?? 1 / 5000),
-    timeline: timelineView(profile, options.maxSlicesPerRow ?? 2000, options.buckets ?? 1500),
+    timeline: timelineView(profile, options.maxSlicesPerRow ?? 2000, options.buckets ?? 1500, options.maxMarksPerRow ?? 500),
     tables: domainTables(profile),
   };
 }
@@ -202,33 +220,45 @@ function aggregateOf(nodes: readonly ProfileNode[], depth: number, x: number): F
 }
 
 /** One row per vCPU (the tree's vCPU nodes, plus any vCPU seen only in slices), by domain then vCPU. */
-export function timelineView(profile: Profile, maxSlicesPerRow: number, buckets: number): TimelineView {
+export function timelineView(profile: Profile, maxSlicesPerRow: number, buckets: number, maxMarksPerRow = 500): TimelineView {
   const names = new Map<number, string>(profile.summary.domains.map((d) => [d.id, d.name]));
   for (const n of profile.nodes) if (n.kind === 'domain' && !names.has(n.domain)) names.set(n.domain, n.name);
-  const rows = new Map<string, { domain: number; vcpu: number; slices: TimelineSlice[] }>();
-  const rowOf = (domain: number, vcpu: number): { domain: number; vcpu: number; slices: TimelineSlice[] } => {
+  type Row = { domain: number; vcpu: number; slices: TimelineSlice[]; marks: TimelineMark[] };
+  const rows = new Map<string, Row>();
+  const rowOf = (domain: number, vcpu: number): Row => {
     const key = `${domain}/${vcpu}`;
     let row = rows.get(key);
-    if (!row) rows.set(key, (row = { domain, vcpu, slices: [] }));
+    if (!row) rows.set(key, (row = { domain, vcpu, slices: [], marks: [] }));
     return row;
   };
   for (const n of profile.nodes) if (n.kind === 'vcpu') rowOf(n.domain, n.vcpu);
   for (const s of profile.timeline.slices) if (s.end > s.start) rowOf(s.domain, s.vcpu).slices.push(s);
+  const nameOf = (id: number): string => names.get(id) ?? `domain ${id}`;
+  for (const i of profile.timeline.instants ?? []) {
+    if (i.kind === 'deliver') rowOf(i.domain, i.vcpu).marks.push({ kind: 'deliver', time: i.time, text: `delivered: port ${i.port}` });
+    // A timer firing has no sending vCPU: it is drawn on the vCPU 0 row of the domain it wakes.
+    else if (i.domain < 0) rowOf(i.to, 0).marks.push({ kind: 'timer', time: i.time, text: `timer fired: port ${i.port}` });
+    else rowOf(i.domain, i.vcpu).marks.push({ kind: 'send', time: i.time, text: `send → ${nameOf(i.to)}, port ${i.port}` });
+  }
   let bucketed = false;
+  let marksCut = false;
   const out: TimelineRow[] = [...rows.values()]
     .sort((a, b) => a.domain - b.domain || a.vcpu - b.vcpu)
     .map((row) => {
       row.slices.sort((a, b) => a.start - b.start);
       const tooMany = row.slices.length > maxSlicesPerRow;
       bucketed ||= tooMany;
+      row.marks.sort((a, b) => a.time - b.time);
+      marksCut ||= row.marks.length > maxMarksPerRow;
       return {
         domain: row.domain,
         vcpu: row.vcpu,
         label: `${names.get(row.domain) ?? `domain ${row.domain}`} · vCPU ${row.vcpu}`,
         segments: tooMany ? bucketSlices(row.slices, profile.elapsed, buckets) : row.slices.map((s) => ({ kind: s.kind, name: s.name, start: s.start, end: s.end, slices: 1 })),
+        marks: row.marks.slice(0, maxMarksPerRow),
       };
     });
-  return { elapsed: profile.elapsed, truncated: profile.timeline.truncated, bucketed, rows: out };
+  return { elapsed: profile.elapsed, truncated: profile.timeline.truncated, bucketed, marksCut, rows: out };
 }
 
 /**

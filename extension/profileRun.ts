@@ -1,24 +1,14 @@
-import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
+import { runCli, type CliResult } from './cliProcess.js';
 import type { ProfileFiles } from './profileView.js';
 import { cliRunArgs, readRunSettings, SETTINGS_SECTION, type RunSettings } from './settings.js';
 import type { SystemTarget } from './systems.js';
 
-export interface CliResult {
-  /** The exit status; -1 when the process could not start or was killed. */
-  code: number;
-  stderr: string;
-  cancelled: boolean;
-  /** Why the process could not start. */
-  error?: string;
-}
+export type { CliResult };
 
-/** Keep at most this much of the CLI's stderr for the error message (all of it goes to the channel). */
-const STDERR_KEPT = 64 * 1024;
-
-/** `pvlab run FILE --max-cycles N [--system S] [--patch-pvops] --profile X.cpuprofile --profile-json X.json`. */
-export function profileArgs(cli: string, target: SystemTarget, settings: RunSettings, files: ProfileFiles): string[] {
-  return [...cliRunArgs(cli, target.file.fsPath, target.system, settings), '--profile', files.cpuprofile, '--profile-json', files.json];
+/** `run FILE --max-cycles N [--system S] [--patch-pvops] --profile X.cpuprofile --profile-json X.json`. */
+export function profileArgs(target: SystemTarget, settings: RunSettings, files: ProfileFiles): string[] {
+  return [...cliRunArgs(target.file.fsPath, target.system, settings), '--profile', files.cpuprofile, '--profile-json', files.json];
 }
 
 /**
@@ -26,33 +16,11 @@ export function profileArgs(cli: string, target: SystemTarget, settings: RunSett
  * (a runaway guest never freezes the editor; cancelling kills the process),
  * honouring pvlab.maxCycles and pvlab.patchPvops. Output goes to `channel`.
  */
-export function runProfileCli(context: vscode.ExtensionContext, channel: vscode.OutputChannel, target: SystemTarget, files: ProfileFiles, token: vscode.CancellationToken): Promise<CliResult> {
+export async function runProfileCli(context: vscode.ExtensionContext, channel: vscode.OutputChannel, target: SystemTarget, files: ProfileFiles, token: vscode.CancellationToken): Promise<CliResult> {
   const settings = readRunSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION, target.file));
-  const args = profileArgs(context.asAbsolutePath('dist/cli.js'), target, settings, files);
-  channel.appendLine(`$ pvlab ${args.slice(1).join(' ')}`);
-  return new Promise((resolve) => {
-    let stderr = '';
-    let cancelled = false;
-    // The extension host may be Electron: run the CLI with it as plain Node.
-    const child = spawn(process.execPath, args, { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, cwd: vscode.workspace.getWorkspaceFolder(target.file)?.uri.fsPath });
-    const cancel = token.onCancellationRequested(() => {
-      cancelled = true;
-      child.kill();
-    });
-    child.stdout.on('data', (d: Buffer) => channel.append(d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      const text = d.toString();
-      channel.append(text);
-      if (stderr.length < STDERR_KEPT) stderr += text;
-    });
-    child.on('error', (e) => {
-      cancel.dispose();
-      resolve({ code: -1, stderr, cancelled, error: e.message });
-    });
-    child.on('close', (code) => {
-      cancel.dispose();
-      channel.appendLine(`[exit status ${code ?? -1}]`);
-      resolve({ code: code ?? -1, stderr, cancelled });
-    });
-  });
+  const args = profileArgs(target, settings, files);
+  channel.appendLine(`$ pvlab ${args.join(' ')}`);
+  const result = await runCli(context, channel, args, target.file, { token });
+  if (!result.error) channel.appendLine(`[exit status ${result.code}]`);
+  return result;
 }

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { Profile } from '../sandbox/profile/types.js';
+import { saveDirtyPvk } from './compileCheck.js';
 import { notifyProfileLoaded } from './profileNotify.js';
 import { runProfileCli } from './profileRun.js';
 import { ProfilePanel, readProfile, type ProfileFiles } from './profileView.js';
@@ -14,14 +15,15 @@ const END_TEXT: Record<Profile['end'], string> = {
   'max-cycles': 'at the cycle limit (pvlab.maxCycles)',
 };
 
-/** Where a target's profile goes: `<storage>/<file>-<system>.cpuprofile` and `.profile.json`. */
-export function profileFiles(dir: string, target: SystemTarget): ProfileFiles {
-  const base = `${path.basename(target.file.fsPath, '.pvk')}-${target.system ?? 'first'}`.replace(/[^A-Za-z0-9_.-]/g, '_');
-  return { cpuprofile: path.join(dir, `${base}.cpuprofile`), json: path.join(dir, `${base}.profile.json`) };
+/** The base name of what pvlab writes about a target in its storage: `<file>-<system>`. */
+export function storageBase(target: SystemTarget): string {
+  return `${path.basename(target.file.fsPath, '.pvk')}-${target.system ?? 'first'}`.replace(/[^A-Za-z0-9_.-]/g, '_');
 }
 
-async function saveDirtyPvk(): Promise<void> {
-  await Promise.all(vscode.workspace.textDocuments.filter((d) => d.isDirty && d.languageId === 'pvk').map((d) => d.save()));
+/** Where a target's profile goes: `<storage>/<file>-<system>.cpuprofile` and `.profile.json`. */
+export function profileFiles(dir: string, target: SystemTarget): ProfileFiles {
+  const base = storageBase(target);
+  return { cpuprofile: path.join(dir, `${base}.cpuprofile`), json: path.join(dir, `${base}.profile.json`) };
 }
 
 /** The error message for a CLI that failed: its own last `pvlab: …` line, and how many errors it printed. */

@@ -1,9 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { Comparison } from '../sandbox/profile/comparison.js';
 import type { Profile } from '../sandbox/profile/types.js';
+import { comparisonView, isComparison } from './compareModel.js';
 import { profileHtml } from './profileHtml.js';
 import { isProfile, profileView } from './profileModel.js';
+import { clearViewerLensesOnEdit } from './viewerLenses.js';
 
 /** The view type of the profile webview (package.json activates on `onWebviewPanel:pvlab.profile`). */
 export const PROFILE_VIEW_TYPE = 'pvlab.profile';
@@ -29,19 +32,37 @@ function isMessage(m: unknown): m is FromWebview {
   return t === 'ready' || t === 'openCpuProfile';
 }
 
+/** Whether a path is inside one of the directories where pvlab writes profiles. */
+function insideStorage(p: string, storageDirs: readonly string[]): boolean {
+  return (
+    path.isAbsolute(p) &&
+    storageDirs.some((d) => {
+      const rel = path.relative(d, p);
+      return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+    })
+  );
+}
+
 /** The files recorded in the state the webview persisted, if they are where pvlab writes profiles. */
 function filesFromState(state: unknown, storageDirs: readonly string[]): ProfileFiles | undefined {
   const files = typeof state === 'object' && state !== null ? (state as { files?: unknown }).files : undefined;
   if (typeof files !== 'object' || files === null) return undefined;
   const { json, cpuprofile } = files as { json?: unknown; cpuprofile?: unknown };
   if (typeof json !== 'string' || typeof cpuprofile !== 'string') return undefined;
-  const inside = (p: string): boolean =>
-    path.isAbsolute(p) &&
-    storageDirs.some((d) => {
-      const rel = path.relative(d, p);
-      return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
-    });
-  return inside(json) && inside(cpuprofile) ? { json, cpuprofile } : undefined;
+  return insideStorage(json, storageDirs) && insideStorage(cpuprofile, storageDirs) ? { json, cpuprofile } : undefined;
+}
+
+/** The comparison file recorded in the webview state, if it is where pvlab writes them. */
+function comparisonFromState(state: unknown, storageDirs: readonly string[]): string | undefined {
+  const file = typeof state === 'object' && state !== null ? (state as { comparison?: unknown }).comparison : undefined;
+  return typeof file === 'string' && insideStorage(file, storageDirs) ? file : undefined;
+}
+
+/** Reads and checks a saved `pvlab compare --json` output. */
+export async function readComparison(file: string): Promise<Comparison> {
+  const value: unknown = JSON.parse(await readFile(file, 'utf8'));
+  if (!isComparison(value)) throw new Error(`${file} is not a pvlab comparison`);
+  return value;
 }
 
 /** Scripts on, command links off, resources only from media/profile. */
@@ -66,9 +87,17 @@ export async function readProfile(file: string): Promise<Profile> {
  */
 export class ProfilePanel {
   private static current: ProfilePanel | undefined;
+  /** Called with the profile the panel showed when the user closes it (the hints of that profile go too). */
+  static onClosed: ((profile: Profile) => void) | undefined;
   private profile: Profile | undefined;
   private files: ProfileFiles | undefined;
+  /** The last comparison shown (native vs pv vs patched vs hvm), and the file it is saved in. */
+  private comparison: { data: Comparison; file: string } | undefined;
   private problem = 'Loading the profile…';
+  /** Set when a restored panel takes this one's place: closing it then takes no profile away. */
+  private replaced = false;
+  /** Clears VS Code's own Self Time lenses on the first edit after the .cpuprofile was opened. */
+  private viewerLenses: vscode.Disposable | undefined;
 
   private constructor(private readonly panel: vscode.WebviewPanel, private readonly context: vscode.ExtensionContext) {
     panel.webview.options = webviewOptions(context);
@@ -82,27 +111,58 @@ export class ProfilePanel {
     panel.onDidDispose(() => {
       if (ProfilePanel.current === this) ProfilePanel.current = undefined;
       for (const s of subscriptions) s.dispose();
+      this.viewerLenses?.dispose();
+      if (this.profile && !this.replaced) ProfilePanel.onClosed?.(this.profile);
     });
     ProfilePanel.current = this;
   }
 
+  /** The panel, created beside the editor or revealed. */
+  private static open(context: vscode.ExtensionContext): ProfilePanel {
+    const current = ProfilePanel.current;
+    if (current) {
+      current.panel.reveal(undefined, false);
+      return current;
+    }
+    const panel = vscode.window.createWebviewPanel(PROFILE_VIEW_TYPE, 'Profile', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, webviewOptions(context));
+    return new ProfilePanel(panel, context);
+  }
+
   /** Shows `profile` in the panel, creating it beside the editor or revealing it. */
   static show(context: vscode.ExtensionContext, profile: Profile, files: ProfileFiles): void {
-    let current = ProfilePanel.current;
-    if (current) current.panel.reveal(undefined, false);
-    else {
-      const panel = vscode.window.createWebviewPanel(PROFILE_VIEW_TYPE, 'Profile', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, webviewOptions(context));
-      current = new ProfilePanel(panel, context);
-    }
-    current.load(profile, files);
+    ProfilePanel.open(context).load(profile, files);
+  }
+
+  /** Shows a comparison (saved in `file`) as a chart above the profile, creating or revealing the panel. */
+  static showComparison(context: vscode.ExtensionContext, comparison: Comparison, file: string): void {
+    const panel = ProfilePanel.open(context);
+    panel.comparison = { data: comparison, file };
+    if (!panel.profile) panel.panel.title = `Compare · ${comparison.system}`;
+    void panel.post();
   }
 
   /** Brings back a panel VS Code restored after a reload, from the files its webview state names. */
   static async restore(context: vscode.ExtensionContext, panel: vscode.WebviewPanel, state: unknown): Promise<Profile | undefined> {
-    ProfilePanel.current?.panel.dispose();
+    if (ProfilePanel.current) {
+      ProfilePanel.current.replaced = true;
+      ProfilePanel.current.panel.dispose();
+    }
     const view = new ProfilePanel(panel, context);
     const dirs = [context.storageUri, context.globalStorageUri].flatMap((u) => (u ? [u.fsPath] : []));
+    const comparisonFile = comparisonFromState(state, dirs);
+    if (comparisonFile) {
+      try {
+        view.comparison = { data: await readComparison(comparisonFile), file: comparisonFile };
+      } catch {
+        // A comparison that is gone is simply not shown again.
+      }
+    }
     const files = filesFromState(state, dirs);
+    if (!files && view.comparison) {
+      view.panel.title = `Compare · ${view.comparison.data.system}`;
+      void view.post();
+      return undefined;
+    }
     if (!files) return void view.fail('This profile was not saved. Run “pvlab: Profile System” again.');
     try {
       const profile = await readProfile(files.json);
@@ -129,9 +189,10 @@ export class ProfilePanel {
   }
 
   /** Sends the current data; a webview that is not loaded yet asks again with "ready". */
-  private post(): Thenable<boolean> {
-    if (!this.profile || !this.files) return this.panel.webview.postMessage({ type: 'problem', message: this.problem });
-    return this.panel.webview.postMessage({ type: 'profile', view: profileView(this.profile), files: this.files });
+  private async post(): Promise<void> {
+    if (this.profile && this.files) await this.panel.webview.postMessage({ type: 'profile', view: profileView(this.profile), files: this.files });
+    else if (!this.comparison) await this.panel.webview.postMessage({ type: 'problem', message: this.problem });
+    if (this.comparison) await this.panel.webview.postMessage({ type: 'comparison', view: comparisonView(this.comparison.data), file: this.comparison.file });
   }
 
   private async onMessage(m: FromWebview): Promise<void> {
@@ -163,6 +224,8 @@ export class ProfilePanel {
       return;
     }
     await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(file), { viewColumn: this.otherColumn() });
+    this.viewerLenses?.dispose();
+    this.viewerLenses = clearViewerLensesOnEdit(this.profile?.files ?? []);
   }
 
   private otherColumn(): vscode.ViewColumn {

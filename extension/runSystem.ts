@@ -1,30 +1,27 @@
-import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
 import { cliRunArgs, readRunSettings, SETTINGS_SECTION } from './settings.js';
+import { runCli } from './cliProcess.js';
+import { summaryLast } from './runOutput.js';
 import type { SystemTarget } from './systems.js';
 
 /**
- * Boots a system with the pvlab CLI in a child process (a runaway guest can
- * never freeze the editor) and shows the run summary in an output channel.
+ * Boots a system with the pvlab CLI in a child process and shows the run
+ * summary in an output channel, the summary table last so that the panel,
+ * which shows the end, shows it.
  */
-export function runSystem(context: vscode.ExtensionContext, channel: vscode.OutputChannel, target: SystemTarget): Promise<number> {
+export async function runSystem(context: vscode.ExtensionContext, channel: vscode.OutputChannel, target: SystemTarget): Promise<number> {
   const settings = readRunSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION, target.file));
-  const args = cliRunArgs(context.asAbsolutePath('dist/cli.js'), target.file.fsPath, target.system, settings);
+  const args = cliRunArgs(target.file.fsPath, target.system, settings);
   channel.clear();
   channel.show(true);
   channel.appendLine(`$ pvlab run ${vscode.workspace.asRelativePath(target.file)}${target.system ? ` --system ${target.system}` : ''}`);
-  return new Promise((resolve) => {
-    // The extension host may be Electron: run the CLI with it as plain Node.
-    const child = spawn(process.execPath, args, { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, cwd: vscode.workspace.getWorkspaceFolder(target.file)?.uri.fsPath });
-    child.stdout.on('data', (d: Buffer) => channel.append(d.toString()));
-    child.stderr.on('data', (d: Buffer) => channel.append(d.toString()));
-    child.on('error', (e) => {
-      channel.appendLine(`pvlab: could not start the sandbox: ${e.message}`);
-      resolve(-1);
-    });
-    child.on('close', (code) => {
-      channel.appendLine(`\n[exit status ${code ?? -1}: ${code === 0 ? 'exited cleanly' : code === 1 ? 'a domain crashed, deadlock or cycle limit' : 'the system does not compile'}]`);
-      resolve(code ?? -1);
-    });
-  });
+  const result = await runCli(context, channel, args, target.file, { captureStdout: true });
+  if (result.error) {
+    channel.appendLine(`pvlab: could not start the sandbox: ${result.error}`);
+    return -1;
+  }
+  channel.append(summaryLast(result.stdout));
+  const code = result.code;
+  channel.appendLine(`\n[exit status ${code}: ${code === 0 ? 'exited cleanly' : code === 1 ? 'a domain crashed, deadlock or cycle limit' : 'the system does not compile'}]`);
+  return code;
 }

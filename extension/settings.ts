@@ -30,10 +30,15 @@ export function applyRunSettings(config: { [attribute: string]: unknown; maxCycl
   config.patchPvops ??= settings.patchPvops;
 }
 
-/** `pvlab run FILE --max-cycles N [--system S] [--patch-pvops]`, as Run and Profile System start the CLI. */
-export function cliRunArgs(cli: string, file: string, system: string | undefined, settings: RunSettings): string[] {
-  const args = [cli, 'run', file, '--max-cycles', String(settings.maxCycles)];
+/** `run FILE --max-cycles N [--system S] [--patch-pvops]`: the CLI arguments with which Run and Profile System start it. */
+export function cliRunArgs(file: string, system: string | undefined, settings: RunSettings): string[] {
+  const args = ['run', file, '--max-cycles', String(settings.maxCycles)];
   if (system) args.push('--system', system);
   if (settings.patchPvops) args.push('--patch-pvops');
   return args;
+}
+
+/** `pvlab.hints` (`all | hot | off`), passed to the language server at start; the server validates it (server/hintDensity.ts). */
+export function readHintDensity(config: Pick<WorkspaceConfiguration, 'get'>): string | undefined {
+  return config.get<string>('hints');
 }

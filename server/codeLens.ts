@@ -5,6 +5,7 @@ import { forEachExpr, functionsOf } from '../sandbox/lang/walk.js';
 import { toRange } from './convert.js';
 import { contextsRunning } from '../sandbox/lang/bootContext.js';
 import { hypercallCost, hypercallTrouble, implPlatformAt } from './describe.js';
+import type { HintDensity } from './hintDensity.js';
 import { perfCodeLenses } from './profileHints.js';
 import type { ProfileStore } from './profileStore.js';
 import type { Project } from './project.js';
@@ -20,27 +21,44 @@ function hypercallSites(ast: A.FileAst): A.HypercallExpr[] {
   return out.sort((a, b) => a.span.start - b.span.start);
 }
 
+/** The system lenses: each runs its command on the system (Compare draws native vs pv vs patched vs hvm in the profile view). */
+const SYSTEM_ACTIONS = [
+  ['$(play) Run', 'pvlab.runSystem'],
+  ['$(debug-alt) Debug', 'pvlab.debugSystem'],
+  ['$(flame) Profile', 'pvlab.profileSystem'],
+  ['$(graph) Compare', 'pvlab.compareSystem'],
+] as const;
+
 /**
- * Lenses that surface the ABI: each hypercall site (number, class, version,
- * cost, trouble in context), each pvops op (its impls and call sites), and
- * each system (Run · Debug · Profile); then, after a profile, the
- * performance lenses (server/profileHints.ts).
+ * Lenses that surface the ABI: the hypercalls of each line (number, class,
+ * version, cost, trouble in context; one lens per line however many calls
+ * it holds), each pvops op (its impls and call sites), and each system
+ * (Run · Debug · Profile · Compare); then, after a profile, the performance lenses
+ * (server/profileHints.ts). `off` keeps only the system lenses.
  */
-export function codeLenses(project: Project, uri: string, profiles?: ProfileStore): CodeLens[] {
+export function codeLenses(project: Project, uri: string, profiles?: ProfileStore, density: HintDensity = 'all'): CodeLens[] {
   const parsed = project.parsed(uri);
   if (!parsed) return [];
   const source = parsed.source;
   const contexts = project.analysis().contexts.get(source.path) ?? [];
   const lenses: CodeLens[] = [];
-  for (const site of hypercallSites(parsed.ast)) {
+  const abi = density !== 'off';
+  const byLine = new Map<number, { site: A.HypercallExpr; title: string }[]>();
+  for (const site of abi ? hypercallSites(parsed.ast) : []) {
     const d = site.decl;
     if (!d) continue;
     const running = contextsRunning(contexts, implPlatformAt(parsed.ast, site.span.start));
-    const parts = [`#${d.number} ${d.name.name}`, d.cls === 'dom0' ? 'dom0-only' : 'stable', `since ${d.since}`, hypercallCost(d), ...hypercallTrouble(d, running).map((t) => `⚠ ${t}`)];
-    lenses.push({ range: toRange(source, site.span), command: { title: parts.join(' · '), command: 'pvlab.openHypercallTable', arguments: [d.name.name] } });
+    const parts = [`#${d.number} ${d.name.name}`, d.cls === 'dom0' ? 'dom0-only' : 'stable', `since ${d.since}`, hypercallCost(d), ...hypercallTrouble(d, running).map((t) => `$(warning) ${t}`)];
+    const line = source.lineOf(site.span.start);
+    byLine.set(line, [...(byLine.get(line) ?? []), { site, title: parts.join(' · ') }]);
+  }
+  for (const sites of byLine.values()) {
+    const titles = [...new Set(sites.map((s) => s.title))];
+    const title = titles.length === 1 && sites.length > 1 ? `${titles[0]} · ×${sites.length} on this line` : titles.join('  |  ');
+    lenses.push({ range: toRange(source, sites[0].site.span), command: { title, command: 'pvlab.openHypercallTable', arguments: [sites[0].site.decl?.name.name] } });
   }
   for (const item of parsed.ast.items) {
-    if (item.kind === 'pvops') {
+    if (item.kind === 'pvops' && abi) {
       for (const op of item.ops) {
         let calls = 0;
         const impls = new Set<string>();
@@ -57,11 +75,9 @@ export function codeLenses(project: Project, uri: string, profiles?: ProfileStor
     }
     if (item.kind === 'system') {
       const range = toRange(source, item.name.span);
-      for (const [title, command] of [['▶ Run', 'pvlab.runSystem'], ['Debug', 'pvlab.debugSystem'], ['Profile', 'pvlab.profileSystem']] as const) {
-        lenses.push({ range, command: { title, command, arguments: [uri, item.name.name] } });
-      }
+      for (const [title, command] of SYSTEM_ACTIONS) lenses.push({ range, command: { title, command, arguments: [uri, item.name.name] } });
     }
   }
-  if (profiles) lenses.push(...perfCodeLenses(project, profiles, uri));
+  if (profiles) lenses.push(...perfCodeLenses(project, profiles, uri, density));
   return lenses;
 }

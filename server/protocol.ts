@@ -28,3 +28,30 @@ export interface SystemEntry {
   name: string;
 }
 export type SystemsResult = SystemEntry[];
+
+/** An LSP range (0-based lines and UTF-16 columns), spelled out so this module imports nothing. */
+export interface ProtocolRange {
+  start: { line: number; character: number };
+  end: { line: number; character: number };
+}
+
+/**
+ * Request, extension → server: does a system compile, as `pvlab run` would
+ * check it? Asked before Run, Debug and Profile, after the pvk files are saved.
+ */
+export const CHECK_SYSTEM = 'pvlab/checkSystem';
+export interface CheckSystemParams {
+  /** The system file's URI. */
+  uri: string;
+  /** The system's name; the file's first system when absent. */
+  system?: string;
+}
+export interface CheckSystemResult {
+  ok: boolean;
+  /** Why it cannot boot (`system X does not compile`, `no system in …`); empty when ok. */
+  message: string;
+  /** How many errors keep it from booting. */
+  errors: number;
+  /** The first of them, when there is one to point at. */
+  first?: { uri: string; range: ProtocolRange; code: string; message: string };
+}

@@ -7,8 +7,10 @@ import { completion, signatureHelp } from './completion.js';
 import { DiagnosticsPublisher } from './diagnostics.js';
 import { documentHighlights } from './documentHighlight.js';
 import { documentLinks } from './documentLinks.js';
+import { firstAnalysis } from './firstAnalysis.js';
 import { foldingRanges } from './folding.js';
 import { formatDocument } from './formatting.js';
+import { HintSettings } from './hintDensity.js';
 import { hover } from './hover.js';
 import { implementation } from './implementation.js';
 import { definition, documentSymbols, prepareRename, references, rename, RenameError, workspaceSymbols } from './navigation.js';
@@ -16,10 +18,11 @@ import { uriToPath } from './paths.js';
 import { perfInlayHints } from './profileHints.js';
 import { ProfileStore } from './profileStore.js';
 import { Project } from './project.js';
-import { PROFILE_CLEARED, PROFILE_LOADED, SYSTEMS, type SystemsParams } from './protocol.js';
+import { CHECK_SYSTEM, PROFILE_CLEARED, PROFILE_LOADED, SYSTEMS, type CheckSystemParams, type CheckSystemResult, type SystemsParams } from './protocol.js';
 import { selectionRanges } from './selectionRange.js';
 import { SEMANTIC_LEGEND, semanticTokens } from './semanticTokens.js';
 import { systems } from './systems.js';
+import { checkSystem } from './checkSystem.js';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -27,6 +30,8 @@ const project = new Project();
 const publisher = new DiagnosticsPublisher(connection, project);
 const profiles = new ProfileStore();
 const refresh = { inlayHints: false, codeLenses: false };
+const hintSettings = new HintSettings();
+let progressSupported = false;
 
 /**
  * Every handler is total: an exception inside one is logged and answered with
@@ -51,6 +56,8 @@ connection.onInitialize((params): InitializeResult => {
     if (root) folders.push(root);
   }
   project.setFolders(folders);
+  hintSettings.initialize(params.initializationOptions);
+  progressSupported = params.capabilities.window?.workDoneProgress === true;
   refresh.inlayHints = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
   refresh.codeLenses = params.capabilities.workspace?.codeLens?.refreshSupport === true;
   return {
@@ -80,7 +87,7 @@ connection.onInitialize((params): InitializeResult => {
   };
 });
 
-connection.onInitialized(() => publisher.schedule());
+connection.onInitialized(() => void firstAnalysis(connection, project, publisher, progressSupported));
 
 documents.onDidOpen((e) => {
   project.opened(e.document);
@@ -115,13 +122,14 @@ connection.onPrepareRename(total('prepareRename', null, (p) => prepareRename(pro
 connection.onRenameRequest(total('rename', null, (p) => rename(project, p.textDocument.uri, p.position, p.newName)));
 connection.onDocumentSymbol(total('documentSymbol', [], (p) => documentSymbols(project, p.textDocument.uri)));
 connection.onWorkspaceSymbol(total('workspaceSymbol', [], (p) => workspaceSymbols(project, p.query)));
-connection.onCodeLens(total('codeLens', [], (p) => codeLenses(project, p.textDocument.uri, profiles)));
-connection.languages.inlayHint.on(total('inlayHint', [], (p) => perfInlayHints(project, profiles, p.textDocument.uri, p.range)));
+connection.onCodeLens(total('codeLens', [], (p) => codeLenses(project, p.textDocument.uri, profiles, hintSettings.density)));
+connection.languages.inlayHint.on(total('inlayHint', [], (p) => perfInlayHints(project, profiles, p.textDocument.uri, p.range, hintSettings.density)));
 connection.languages.semanticTokens.on(total('semanticTokens', { data: [] }, (p) => semanticTokens(project, p.textDocument.uri)));
 connection.onFoldingRanges(total('foldingRanges', [], (p) => foldingRanges(project, p.textDocument.uri)));
 connection.onDocumentFormatting(total('formatting', [], (p) => formatDocument(project, p.textDocument.uri, p.options.tabSize)));
 connection.onCodeAction(total('codeAction', [], (p) => codeActions(project, p.textDocument.uri, p.range, p.context.diagnostics)));
 connection.onRequest(SYSTEMS, total('systems', [], (p: SystemsParams | null) => systems(project, p)));
+connection.onRequest(CHECK_SYSTEM, total('checkSystem', { ok: false, message: 'the language server could not check the system', errors: 0 } as CheckSystemResult, (p: CheckSystemParams | null) => checkSystem(project, p)));
 connection.onImplementation(total('implementation', [], (p) => implementation(project, p.textDocument.uri, p.position)));
 connection.languages.callHierarchy.onPrepare(total('prepareCallHierarchy', null, (p) => prepareCallHierarchy(project, p.textDocument.uri, p.position)));
 connection.languages.callHierarchy.onIncomingCalls(total('incomingCalls', [], (p) => incomingCalls(project, p.item)));
@@ -135,6 +143,7 @@ function profilesChanged(): void {
   if (refresh.inlayHints) void connection.languages.inlayHint.refresh().catch(() => undefined);
   if (refresh.codeLenses) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
 }
+hintSettings.listen(connection, profilesChanged);
 connection.onNotification(PROFILE_LOADED, (params: unknown) => {
   const problem = profiles.load(params);
   if (problem) connection.console.error(`pvlab: ${PROFILE_LOADED} ignored: ${problem}`);

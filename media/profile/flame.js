@@ -8,10 +8,39 @@
   'use strict';
   const ns = /** @type {any} */ (window).pvlabProfile;
   const ROW = 18;
-  const LABEL_MIN_PX = 30;
+  /** Below this width a frame has no label at all (never a stub like "[h…"). */
+  const LABEL_MIN_PX = 36;
+  /** Average width of a character of the 12px frame font, and the frame's padding. */
+  const CHAR_PX = 7;
+  const PAD_PX = 8;
 
   /** @param {string} file */
   const basename = (file) => file.split(/[\\/]/).pop() ?? file;
+
+  /**
+   * The short form of a frame's name for narrow frames: the hypercall, trap or exit without
+   * its bracket (`[hypercall event_channel_op]` → `event_channel_op`), a pvop impl without
+   * its table and platform (`cpu.irq_disable [xen]` → `irq_disable`).
+   * @param {any} f
+   */
+  const shortName = (f) => {
+    const named = /^\[(?:hypercall|trap|vmexit) (.+)\]$/.exec(f.name);
+    if (named) return named[1];
+    const pvop = /^(?:[A-Za-z_]\w*\.)?([A-Za-z_]\w*) \[[^\]]+\]$/.exec(f.name);
+    return pvop ? pvop[1] : f.name;
+  };
+
+  /**
+   * The label that fits `px` pixels: the name, else its short form, else the short form cut
+   * with an ellipsis by CSS when there is room for a few characters, else nothing.
+   * @param {any} f @param {number} px
+   */
+  const labelFor = (f, px) => {
+    const room = px - PAD_PX;
+    if (px < LABEL_MIN_PX) return '';
+    if (f.name.length * CHAR_PX <= room) return f.name;
+    return shortName(f);
+  };
 
   /** A pvop impl is a function named like `cpu.irq_disable [xen]`. @param {any} f */
   const kindClass = (f) => (f.kind === 'function' && / \[[^\]]+\]$/.test(f.name) ? 'k-pvop' : `k-${f.kind}`);
@@ -33,7 +62,7 @@
       if (right <= left || span <= 0) return;
       const width = (right - left) / span;
       if (width * px < 0.5) return;
-      const d = ns.el('div', `frame ${kindClass(f)}${z && f.depth < z.depth ? ' outside' : ''}`, width * px >= LABEL_MIN_PX ? f.name : '');
+      const d = ns.el('div', `frame ${kindClass(f)}${z && f.depth < z.depth ? ' outside' : ''}`, labelFor(f, width * px));
       d.dataset.i = String(i);
       d.style.left = `${((left - x0) / span) * 100}%`;
       d.style.width = `${width * 100}%`;

@@ -8,7 +8,7 @@
   // acquireVsCodeApi is injected by VS Code into every webview.
   const vscode = /** @type {any} */ (window).acquireVsCodeApi();
 
-  /** @type {{ files?: { json: string, cpuprofile: string }, key?: string, ui: { zoom: Record<string, number>, scrollY: number } }} */
+  /** @type {{ files?: { json: string, cpuprofile: string }, comparison?: string, key?: string, ui: { zoom: Record<string, number>, scrollY: number } }} */
   const state = { ui: { zoom: {}, scrollY: 0 }, ...(vscode.getState() ?? {}) };
   state.ui = { zoom: {}, scrollY: 0, ...state.ui };
   const save = () => vscode.setState(state);
@@ -19,6 +19,8 @@
   const facts = /** @type {HTMLElement} */ (document.getElementById('facts'));
   const actions = /** @type {HTMLElement} */ (document.getElementById('actions'));
   const title = /** @type {HTMLElement} */ (document.getElementById('title'));
+  const comparison = /** @type {HTMLElement} */ (document.getElementById('comparison'));
+  let profileShown = false;
 
   /** @type {(() => void) | undefined} */
   let redrawFlames;
@@ -50,6 +52,7 @@
 
   /** @param {any} view */
   function render(view) {
+    profileShown = true;
     title.textContent = `Profile · ${view.system}`;
     facts.replaceChildren(
       ...[
@@ -62,9 +65,11 @@
     );
     const open = ns.el('button', 'primary', 'Open .cpuprofile in VS Code’s profile viewer');
     open.id = 'open-cpuprofile';
-    open.title = 'Opens the written .cpuprofile with VS Code’s own profile editor';
+    open.title = `Opens the written .cpuprofile with VS Code’s own profile editor. In it, ${view.timeUnit}.`;
     open.addEventListener('click', () => post({ type: 'openCpuProfile' }));
-    actions.replaceChildren(open);
+    const unit = ns.el('span', 'unit-note', `.cpuprofile and trace: ${view.timeUnit}`);
+    unit.id = 'time-unit';
+    actions.replaceChildren(open, unit);
 
     const flames = ns.el('section', 'part', undefined, [ns.el('h2', '', 'Flame graphs'), ns.el('p', 'hint', 'Width is total cycles. Hover a frame for its cycles and share; click to zoom.')]);
     const timeline = ns.el('section', 'part', undefined, [ns.el('h2', '', 'vCPU timeline')]);
@@ -87,6 +92,14 @@
       state.files = msg.files;
       save();
       render(msg.view);
+    } else if (msg?.type === 'comparison') {
+      state.comparison = msg.file;
+      save();
+      ns.renderComparison(comparison, msg.view);
+      if (!profileShown) {
+        title.textContent = `Compare · ${msg.view.system}`;
+        content.replaceChildren(ns.el('p', 'note', 'Profile a system (its Profile lens) to see here where its cycles go.'));
+      }
     } else if (msg?.type === 'problem') {
       showProblem(String(msg.message));
     }

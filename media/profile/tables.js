@@ -17,8 +17,11 @@
       undefined,
       rows.map((r) => ns.el('tr', '', undefined, r.map((c) => (typeof c === 'number' ? ns.el('td', 'num', ns.cycles(c)) : ns.el('td', '', c))))),
     );
-    return ns.el('table', className ?? '', undefined, [thead, tbody]);
+    // In a narrow editor the table scrolls sideways inside its box instead of widening the page.
+    return ns.el('div', 'table-wrap', undefined, [ns.el('table', className ?? '', undefined, [thead, tbody])]);
   }
+
+  ns.table = table;
 
   /**
    * Renders the domain overview and the per-domain event tables into `container`.

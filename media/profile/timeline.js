@@ -6,6 +6,7 @@
   const ns = /** @type {any} */ (window).pvlabProfile;
   const KINDS = ['run', 'hypercall', 'trap', 'vmexit', 'upcall'];
   const KIND_TEXT = { run: 'running', hypercall: 'hypercall', trap: 'trap', vmexit: 'VM exit', upcall: 'upcall' };
+  const MARK_TEXT = { send: 'event sent', deliver: 'event delivered', timer: 'timer fired' };
 
   /** @param {any} seg @returns {string[]} */
   function describe(seg) {
@@ -28,11 +29,15 @@
    */
   ns.renderTimeline = (container, view) => {
     const tl = view.timeline;
-    const legend = ns.el('div', 'legend', undefined, KINDS.map((k) => ns.el('span', 'legend-item', undefined, [ns.el('span', `swatch s-${k}`), ns.el('span', '', KIND_TEXT[/** @type {keyof KIND_TEXT} */ (k)])])));
+    const legend = ns.el('div', 'legend', undefined, [
+      ...KINDS.map((k) => ns.el('span', 'legend-item', undefined, [ns.el('span', `swatch s-${k}`), ns.el('span', '', KIND_TEXT[/** @type {keyof KIND_TEXT} */ (k)])])),
+      ...Object.entries(MARK_TEXT).map(([k, t]) => ns.el('span', 'legend-item', undefined, [ns.el('span', `mark-swatch m-${k}`), ns.el('span', '', t)])),
+    ]);
     container.appendChild(legend);
     const notes = [];
     if (tl.truncated) notes.push('The run recorded more slices than the profiler keeps: the timeline ends early.');
     if (tl.bucketed) notes.push('Busy rows are drawn in buckets: each shows what took most of its time.');
+    if (tl.marksCut) notes.push('Rows with very many events show only their first ones.');
     for (const n of notes) container.appendChild(ns.el('p', 'note', n));
     if (tl.rows.length === 0 || !(tl.elapsed > 0)) {
       container.appendChild(ns.el('p', 'note', 'No vCPU ran.'));
@@ -57,13 +62,25 @@
         d.style.width = `${((seg.end - seg.start) / tl.elapsed) * 100}%`;
         frag.appendChild(d);
       });
+      (row.marks ?? []).forEach((/** @type {any} */ m, /** @type {number} */ i) => {
+        const d = ns.el('div', `tl-mark m-${m.kind}`);
+        d.dataset.m = String(i);
+        d.style.left = `${(m.time / tl.elapsed) * 100}%`;
+        frag.appendChild(d);
+      });
       track.appendChild(frag);
       rows.appendChild(ns.el('div', 'tl-row', undefined, [ns.el('div', 'tl-label', row.label), track]));
     });
     rows.addEventListener('mousemove', (ev) => {
       const t = ev.target instanceof HTMLElement ? ev.target : null;
+      const mark = t?.closest('.tl-mark');
       const seg = t?.closest('.tl-seg');
       const track = t?.closest('.tl-track');
+      if (mark instanceof HTMLElement && track instanceof HTMLElement) {
+        const row = tl.rows[Number(track.dataset.r)];
+        const m = row.marks[Number(mark.dataset.m)];
+        return ns.showTooltip(ev, [row.label, m.text, `at ${ns.cycles(m.time)} cycles`]);
+      }
       if (!(seg instanceof HTMLElement) || !(track instanceof HTMLElement)) return ns.hideTooltip();
       const row = tl.rows[Number(track.dataset.r)];
       ns.showTooltip(ev, [row.label, ...describe(row.segments[Number(seg.dataset.s)])]);

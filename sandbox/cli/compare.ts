@@ -1,3 +1,4 @@
+import { overheadPercent as percent, signedCycles as signed } from '../profile/compareFormat.js';
 import { compareSystem, profilingRunner, type Comparison, type DomainComparison, type VariantResult } from '../profile/compare.js';
 import { RUN_DEFAULTS } from '../run/options.js';
 import type { CliIo } from './io.js';
@@ -52,8 +53,10 @@ function parseArgs(args: readonly string[], io: CliIo): CompareArgs | number {
 
 /**
  * `pvlab compare SYSTEM_FILE …`: the system's domains as native, pv, pv with
- * patched pvops and hvm, with each one's overhead. 0 on success, 2 for usage
- * or compile errors.
+ * patched pvops and hvm, with each one's overhead. 0 when every variant that
+ * could run did without a crash, 1 when a domain crashed in some variant
+ * (its numbers stop at the fault: the table says so, and stderr names it), 2
+ * for usage or compile errors.
  */
 export function runCompare(args: readonly string[], io: CliIo): number {
   const parsed = parseArgs(args, io);
@@ -64,22 +67,17 @@ export function runCompare(args: readonly string[], io: CliIo): number {
   const result = compareSystem(analysis, { file, system: parsed.system, maxCycles: parsed.maxCycles, runner: profilingRunner(file, (f) => analysis.snapshot.file(f)?.source.text) });
   if (!result.ok) return compileFailed(result, io);
   io.out(parsed.json ? JSON.stringify(result.comparison, null, 2) : formatComparison(result.comparison));
-  return 0;
+  const crashed = crashedVariants(result.comparison);
+  for (const c of crashed) io.err(`pvlab: domain ${c.domain} crashed as ${c.variant}`);
+  return crashed.length > 0 ? 1 : 0;
+}
+
+/** The variants in which a domain crashed, in report order. */
+export function crashedVariants(c: Comparison): { domain: string; variant: string }[] {
+  return c.domains.flatMap((d) => d.variants.filter((v) => v.possible && v.state === 'crashed').map((v) => ({ domain: d.name, variant: v.variant })));
 }
 
 const num = (n: number): string => n.toLocaleString('en-US');
-
-/** `+21%`, `-5%`, `0%`, and `+<1%` for a change that rounds to nothing. */
-function percent(p: number): string {
-  const whole = Math.round(Math.abs(p));
-  const sign = p > 0 ? '+' : p < 0 ? '-' : '';
-  if (whole === 0 && p !== 0) return `${sign}<1%`;
-  return whole === 0 ? '0%' : `${sign}${whole}%`;
-}
-
-function signed(n: number): string {
-  return n > 0 ? `+${num(n)}` : n < 0 ? `-${num(-n)}` : '+0';
-}
 
 function table(rows: string[][], rightAligned: (col: number) => boolean, indent = ''): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));

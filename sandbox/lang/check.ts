@@ -437,11 +437,11 @@ class Checker implements PvopsChecker, PlatformScope {
   /** The type of a `let` without a declared type, reporting values that cannot be stored. */
   private inferLocal(init: A.Expr): A.TypeName | undefined {
     const t = this.expr(init, undefined);
-    if (t === 'void' || t === 'string') {
+    if (t === 'void') {
       this.report(init.span, 'PVK003', `cannot store ${show(t)} in a variable`);
       return undefined;
     }
-    return t;
+    return t === 'string' ? undefined : t;
   }
 
   /** The untyped-or-typed const that `name` means here, unless a local shadows it. */
@@ -510,8 +510,9 @@ class Checker implements PvopsChecker, PlatformScope {
       case 'bool':
         return 'bool';
       case 'string':
+        // Reported here once; typed as unknown so that the context (a let, an argument, an operator) adds no second error at the same place.
         this.report(e.span, 'PVK003', 'a string can only be an argument of print(…)');
-        return 'string';
+        return undefined;
       case 'name': {
         const b = this.lookup(e.name);
         if (!b) {

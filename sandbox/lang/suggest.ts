@@ -13,17 +13,39 @@ function distance(a: string, b: string): number {
   return row[b.length];
 }
 
-/** "; did you mean 'x'?" for the closest candidate within a small edit distance, else "". */
-export function suggest(name: string, candidates: Iterable<string>): string {
-  let best: string | undefined;
-  let bestDistance = Math.max(1, Math.floor(name.length / 3)) + 1;
+/** At most this many names are suggested (those nearest, ties in name order). */
+const MAX_SUGGESTIONS = 3;
+
+/** The candidates nearest to `name` within a small edit distance (a third of its length, at least 1), nearest first, then by name. */
+export function closestNames(name: string, candidates: Iterable<string>): string[] {
+  const limit = Math.max(1, Math.floor(name.length / 3));
+  const found: { c: string; d: number }[] = [];
+  const seen = new Set<string>();
   for (const c of candidates) {
-    if (c === name) continue;
+    if (c === name || seen.has(c)) continue;
+    seen.add(c);
     const d = distance(name, c);
-    if (d < bestDistance || (d === bestDistance && best !== undefined && c < best)) {
-      if (d < bestDistance) bestDistance = d;
-      best = c;
-    }
+    if (d <= limit) found.push({ c, d });
   }
-  return best ? `; did you mean '${best}'?` : '';
+  if (found.length === 0) return [];
+  const best = Math.min(...found.map((f) => f.d));
+  return found
+    .filter((f) => f.d === best)
+    .map((f) => f.c)
+    .sort()
+    .slice(0, MAX_SUGGESTIONS);
+}
+
+/** "; did you mean 'x'?" (or "'x' or 'y'?") for the nearest candidates within a small edit distance, else "". */
+export function suggest(name: string, candidates: Iterable<string>): string {
+  const names = closestNames(name, candidates).map((n) => `'${n}'`);
+  if (names.length === 0) return '';
+  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+  return `; did you mean ${list}?`;
+}
+
+/** The names a message's "did you mean …?" (from suggest) offers, in its order. */
+export function suggestedNames(message: string): string[] {
+  const m = /; did you mean ((?:'[A-Za-z_][A-Za-z0-9_]*'(?:, | or )?)+)\?/.exec(message);
+  return m ? [...m[1].matchAll(/'([A-Za-z_][A-Za-z0-9_]*)'/g)].map((x) => x[1]) : [];
 }

@@ -57,14 +57,9 @@ export function forEachExpr(node: A.Stmt | A.Expr | undefined, visit: (e: A.Expr
   }
 }
 
-/** Every function body of a file: plain functions and impl functions. */
-export function functionsOf(ast: A.FileAst): A.FnItem[] {
-  return ast.items.flatMap((i) => (i.kind === 'fn' ? [i] : i.kind === 'impl' ? i.fns : []));
-}
-
 /**
- * Visits a statement and every statement nested in it (block members, branches,
- * loop bodies), each before the statements inside it, in source order.
+ * Visits a statement and every statement nested in it (block contents, if
+ * branches, loop bodies), in source order, parents before children.
  */
 export function forEachStmt(node: A.Stmt | undefined, visit: (s: A.Stmt) => void): void {
   if (!node) return;
@@ -82,4 +77,18 @@ export function forEachStmt(node: A.Stmt | undefined, visit: (s: A.Stmt) => void
     default:
       return;
   }
+}
+
+/** Every expression of a file: in function bodies and in `const` and `var` initializers, in source order. */
+export function forEachExprInFile(ast: A.FileAst, visit: (e: A.Expr, fn: A.FnItem | undefined) => void): void {
+  for (const item of ast.items) {
+    if (item.kind === 'const' || item.kind === 'var') forEachExpr(item.init, (e) => visit(e, undefined));
+    const fns = item.kind === 'fn' ? [item] : item.kind === 'impl' ? item.fns : [];
+    for (const fn of fns) forEachExpr(fn.body, (e) => visit(e, fn));
+  }
+}
+
+/** Every function body of a file: plain functions and impl functions. */
+export function functionsOf(ast: A.FileAst): A.FnItem[] {
+  return ast.items.flatMap((i) => (i.kind === 'fn' ? [i] : i.kind === 'impl' ? i.fns : []));
 }

@@ -16,11 +16,9 @@ import { runReport, type DomainReport, type ExitCounters } from '../run/report.j
 import type { Program } from '../machine/ir.js';
 import { profileHypervisor } from './profileSystem.js';
 import type { Profile } from './types.js';
+import { VARIANTS, type Comparison, type DomainComparison, type FunctionComparison, type FunctionVariant, type VariantName, type VariantResult } from './comparison.js';
 
-export type VariantName = 'native' | 'pv' | 'pv+patch_pvops' | 'hvm';
-
-/** The variants, in the order every table and JSON array lists them. */
-export const VARIANTS: readonly VariantName[] = ['native', 'pv', 'pv+patch_pvops', 'hvm'];
+export { VARIANTS, type Comparison, type DomainComparison, type FunctionComparison, type FunctionVariant, type VariantName, type VariantResult };
 
 /**
  * Runs a booted (not yet run) hypervisor to its end: installs the engine, runs,
@@ -48,64 +46,6 @@ export interface CompareRequest {
   maxCycles: number;
   /** Runs each variant; a profiling runner fills the hot-function tables, the plain one leaves them empty. */
   runner?: VariantRunner;
-}
-
-/** One domain under one variant (its exits as the run report counts them; empty when it cannot run). */
-export interface VariantResult extends ExitCounters<number> {
-  variant: VariantName;
-  /** False when the domain cannot run this way; `reason` says why and the numbers are null. */
-  possible: boolean;
-  reason: string | null;
-  mode: DomainMode;
-  /** The hypervisor version booted, null for bare metal. */
-  hypervisor: string | null;
-  patchPvops: boolean;
-  /** How the run this domain was part of ended. */
-  end: RunEnd | null;
-  state: string | null;
-  exitCode: number | null;
-  /** The domain's cycles (what its vCPUs consumed). */
-  cycles: number | null;
-  /** Machine time of the run it was part of (for native: its run alone). */
-  elapsed: number | null;
-  /** Cycles minus the baseline's; null without a baseline or numbers. */
-  overhead: number | null;
-  /** overhead / baseline × 100, rounded to two decimals. */
-  overheadPercent: number | null;
-  pvopCalls: number | null;
-}
-
-/** One function name's inclusive cycles in one domain under one variant. */
-export interface FunctionVariant {
-  variant: VariantName;
-  cycles: number | null;
-  overhead: number | null;
-  overheadPercent: number | null;
-}
-
-export interface FunctionComparison {
-  /** The function, or `group.op` for a pvop implementation (native and xen impls compared as one). */
-  name: string;
-  variants: FunctionVariant[];
-}
-
-export interface DomainComparison {
-  id: number;
-  name: string;
-  /** The variant the overheads are measured against, or null when neither native nor pv ran. */
-  baseline: 'native' | 'pv' | null;
-  variants: VariantResult[];
-  /** Every function that ran in some variant, by baseline cycles (then name). */
-  functions: FunctionComparison[];
-}
-
-export interface Comparison {
-  system: string;
-  /** The version pv and hvm variants boot (the system's, or the default when it is bare metal). */
-  hypervisor: string;
-  maxCycles: number;
-  variants: readonly VariantName[];
-  domains: DomainComparison[];
 }
 
 export type CompareResult = { ok: true; comparison: Comparison } | BootFailure;

@@ -1,20 +1,23 @@
 import { pathToFileURL } from 'node:url';
+import { cyclesToMicroseconds, TIME_UNIT_NOTE } from './timeUnit.js';
 import type { Profile, ProfileNode } from './types.js';
 
 /** The V8 / Chrome DevTools `Profiler.Profile` shape that `.cpuprofile` files hold. */
 export interface CpuProfile {
   nodes: CpuProfileNode[];
-  /** Microseconds; one virtual cycle is one nanosecond. */
+  /** Microseconds; one virtual cycle is one microsecond (timeUnit.ts). */
   startTime: number;
   endTime: number;
   samples: number[];
   timeDeltas: number[];
+  /** pvlab's own metadata (viewers ignore unknown keys): the unit and what ran. */
+  pvlab: { timeUnit: string; system: string; hypervisor: string; cycles: number };
 }
 
 export interface CpuProfileNode {
   id: number;
   callFrame: { functionName: string; scriptId: string; url: string; lineNumber: number; columnNumber: number };
-  /** Self cycles: one tick is one cycle (one virtual nanosecond). */
+  /** Self cycles: one tick is one cycle (one microsecond in this file). */
   hitCount: number;
   children?: number[];
   /** Self cycles per 1-based source line. */
@@ -43,8 +46,10 @@ function frameName(p: Profile, n: ProfileNode): string {
  * self cycles gets three consecutive samples whose time deltas are 0, its
  * self time, 0. Viewers differ in whether a sample owns the delta before or
  * after it; with this layout every node gets exactly its self time either
- * way, and the profile's duration is exactly the cycles it covers (deltas in
- * µs, fractions kept).
+ * way, and the profile's duration is exactly the cycles it covers: one cycle
+ * is written as one µs (timeUnit.ts), so every delta is a whole number and
+ * VS Code's viewer, which shows milliseconds with two decimals, shows
+ * thousands of cycles rather than 0.00 everywhere.
  */
 export function toCpuProfile(p: Profile): CpuProfile {
   const urls = p.files.map((f) => pathToFileURL(f).href);
@@ -69,7 +74,14 @@ export function toCpuProfile(p: Profile): CpuProfile {
   for (const n of p.nodes) {
     if (n.self <= 0) continue;
     samples.push(n.id + 1, n.id + 1, n.id + 1);
-    timeDeltas.push(0, n.self / 1000, 0);
+    timeDeltas.push(0, cyclesToMicroseconds(n.self), 0);
   }
-  return { nodes, startTime: 0, endTime: p.total / 1000, samples, timeDeltas };
+  return {
+    nodes,
+    startTime: 0,
+    endTime: cyclesToMicroseconds(p.total),
+    samples,
+    timeDeltas,
+    pvlab: { timeUnit: TIME_UNIT_NOTE, system: p.system, hypervisor: p.hypervisor ?? 'none', cycles: p.total },
+  };
 }

@@ -1,3 +1,4 @@
+import { cyclesToMicroseconds, TIME_UNIT_NOTE } from './timeUnit.js';
 import type { Profile } from './types.js';
 
 /** One Chrome trace event (the JSON Perfetto and chrome://tracing load). */
@@ -6,7 +7,7 @@ export interface TraceEvent {
   ph: 'X' | 'i' | 'M';
   pid: number;
   tid: number;
-  /** Microseconds; one virtual cycle is one nanosecond. */
+  /** Microseconds; one virtual cycle is one microsecond (timeUnit.ts). */
   ts?: number;
   dur?: number;
   cat?: string;
@@ -16,11 +17,11 @@ export interface TraceEvent {
 
 export interface Trace {
   traceEvents: TraceEvent[];
-  displayTimeUnit: 'ns';
+  displayTimeUnit: 'ms';
   otherData: Record<string, string | number>;
 }
 
-const us = (cycles: number): number => cycles / 1000;
+const us = cyclesToMicroseconds;
 
 /**
  * The run's timeline as Chrome trace-event JSON: one process per domain
@@ -53,7 +54,7 @@ export function toTrace(p: Profile): Trace {
   }
   return {
     traceEvents: events,
-    displayTimeUnit: 'ns',
-    otherData: { system: p.system, hypervisor: p.hypervisor ?? 'none', cycles: p.elapsed, truncated: p.timeline.truncated ? 'yes' : 'no' },
+    displayTimeUnit: 'ms',
+    otherData: { timeUnit: TIME_UNIT_NOTE, system: p.system, hypervisor: p.hypervisor ?? 'none', cycles: p.elapsed, truncated: p.timeline.truncated ? 'yes' : 'no' },
   };
 }

@@ -1,5 +1,6 @@
 import { benchDebugger } from './debugger.bench.js';
 import { benchEngines } from './engine.bench.js';
+import { benchFirstLenses } from './firstLenses.bench.js';
 import { benchFrontend } from './frontend.bench.js';
 import { benchNavigation } from './navigation.bench.js';
 import { benchProfile } from './profile.bench.js';
@@ -13,6 +14,7 @@ const benches: [string, () => void | Promise<void>][] = [
   ['server', benchServer],
   ['navigation', benchNavigation],
   ['debugger', benchDebugger],
+  ['first-lenses', benchFirstLenses],
 ];
 const only = process.argv[2];
 void (async () => {

@@ -84,6 +84,13 @@ describe('pvlab check: valid sources', () => {
     expect(parseJson(r.stdout)).toEqual([]);
   });
 
+  it('the shipped examples check clean: no error, no warning (a new user starts without one)', () => {
+    const r = pvlab('check', 'examples', '--json');
+    expect(r.status).toBe(0);
+    expect(parseJson(r.stdout)).toEqual([]);
+    expect(pvlab('check', 'examples').stderr).toMatch(/checked \d+ files: 0 errors, 0 warnings/);
+  });
+
   it('check FILE of a system also checks the kernels it boots and their imports', () => {
     const r = pvlab('check', `${FIX}/valid/system.pvk`);
     expect(r.status).toBe(0);

@@ -2,7 +2,7 @@
  * `pvlab run --profile / --trace / --profile-json / --summary` through the
  * real built CLI: the .cpuprofile has the V8 profile shape VS Code's viewer
  * reads, maps back to the right pvk lines, and its time is exactly the run's
- * cycles; the trace is Chrome trace-event JSON with no overlapping slices on
+ * cycles (one cycle = one µs); the trace is Chrome trace-event JSON with no overlapping slices on
  * any vCPU thread.
  */
 import * as fs from 'node:fs';
@@ -15,6 +15,7 @@ import type { Trace } from '../../sandbox/profile/trace.js';
 import type { Profile } from '../../sandbox/profile/types.js';
 import type { RunReport } from '../../sandbox/run/report.js';
 import { pvlab, ROOT } from '../unit/sandbox/helpers.js';
+import { selfTimeLenses } from './vscodeProfileTable.js';
 
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'pvlab-profile-'));
 afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
@@ -84,12 +85,15 @@ describe.each(CASES)('pvlab run %s with every profile output', (name, args) => {
     expect(cpu.timeDeltas.every((d) => d >= 0)).toBe(true);
   });
 
-  it("covers exactly the run's cycles: one cycle is one nanosecond, under either sample convention", () => {
+  it("covers exactly the run's cycles: one cycle is one microsecond, under either sample convention", () => {
     const { cpu, report, profile } = o;
     const total = report.domains.reduce((a, d) => a + d.cycles, 0) + profile.summary.hypervisor + profile.summary.idle;
     const sum = cpu.timeDeltas.reduce((a, b) => a + b, 0);
-    expect(Math.round(sum * 1000)).toBe(total);
-    expect(Math.round((cpu.endTime - cpu.startTime) * 1000)).toBe(total);
+    // whole microseconds: one per cycle, no fractions
+    expect(cpu.timeDeltas.every((d) => Number.isInteger(d))).toBe(true);
+    expect(sum).toBe(total);
+    expect(cpu.endTime - cpu.startTime).toBe(total);
+    expect(cpu.pvlab).toMatchObject({ timeUnit: expect.stringContaining('1 virtual cycle = 1 µs'), cycles: total });
     // self time per node: a sample owning the delta after it (DevTools) or before it (VS Code)
     const after = new Map<number, number>();
     const before = new Map<number, number>();
@@ -98,8 +102,8 @@ describe.each(CASES)('pvlab run %s with every profile output', (name, args) => {
       before.set(cpu.samples[i], (before.get(cpu.samples[i]) ?? 0) + (i > 0 ? cpu.timeDeltas[i - 1] : 0));
     }
     for (const n of cpu.nodes) {
-      expect(Math.round((after.get(n.id) ?? 0) * 1000), n.callFrame.functionName).toBe(n.hitCount);
-      expect(Math.round((before.get(n.id) ?? 0) * 1000), n.callFrame.functionName).toBe(n.hitCount);
+      expect(after.get(n.id) ?? 0, n.callFrame.functionName).toBe(n.hitCount);
+      expect(before.get(n.id) ?? 0, n.callFrame.functionName).toBe(n.hitCount);
       const ticks = (n.positionTicks ?? []).reduce((a, t) => a + t.ticks, 0);
       if (n.positionTicks) expect(ticks).toBe(n.hitCount);
     }
@@ -127,15 +131,18 @@ describe.each(CASES)('pvlab run %s with every profile output', (name, args) => {
     const slices = events.filter((e) => e.ph === 'X');
     expect(slices.length).toBeGreaterThan(0);
     const byThread = new Map<string, { ts: number; dur: number }[]>();
+    expect(o.trace.otherData.timeUnit).toContain('1 virtual cycle = 1 µs');
     for (const e of slices) {
       expect(e.dur).toBeGreaterThan(0);
+      // one cycle is one µs of trace time
+      expect(e.dur).toBe(e.args?.cycles);
       const key = `${e.pid}/${e.tid}`;
       byThread.set(key, [...(byThread.get(key) ?? []), { ts: e.ts as number, dur: e.dur as number }]);
     }
     for (const [thread, list] of byThread) {
       list.sort((a, b) => a.ts - b.ts);
-      // in cycles (µs × 1000, rounded: the JSON holds fractional µs)
-      for (let i = 1; i < list.length; i++) expect(Math.round(list[i].ts * 1000), thread).toBeGreaterThanOrEqual(Math.round((list[i - 1].ts + list[i - 1].dur) * 1000));
+      // in cycles: one cycle is one µs of trace time
+      for (let i = 1; i < list.length; i++) expect(list[i].ts, thread).toBeGreaterThanOrEqual(list[i - 1].ts + list[i - 1].dur);
     }
     // the slices of a domain cover exactly the cycles it ran
     for (const d of o.report.domains) {
@@ -151,6 +158,30 @@ describe.each(CASES)('pvlab run %s with every profile output', (name, args) => {
       for (const [t, count] of Object.entries(d.traps)) expect(o.summary).toMatch(new RegExp(`trap ${t}\\s+${count}\\s`));
     }
     expect(o.summary).toContain('hot functions (self cycles)');
+  });
+});
+
+describe('the tour profile opened as VS Code opens a .cpuprofile', () => {
+  const o = profileRun('tour-viewer', ['examples/tour/tour.pvk']);
+
+  it('shows non-zero Self Time lenses on the lines of its hot functions', () => {
+    // own cycles per `fn` line, over every domain and call path (as the lens sums them)
+    const own = new Map<string, number>();
+    for (const n of o.profile.nodes) {
+      if (n.kind !== 'function' || n.file < 0) continue;
+      const key = `${o.profile.files[n.file]}:${n.line}`;
+      own.set(key, (own.get(key) ?? 0) + n.self);
+    }
+    const hot = [...own].sort((x, y) => y[1] - x[1]).slice(0, 6);
+    expect(hot[hot.length - 1][1]).toBeGreaterThanOrEqual(5);
+    for (const [where, cycles] of hot) {
+      const [file, line] = [where.slice(0, where.lastIndexOf(':')), Number(where.slice(where.lastIndexOf(':') + 1))];
+      const lens = selfTimeLenses(o.cpu, file).get(line - 1);
+      expect(lens, `${where} (${cycles} own cycles)`).toMatch(/^\d+\.\d\dms Self Time, [\d,]+\.\d\dms Total$/);
+      expect(lens, `${where} (${cycles} own cycles)`).not.toMatch(/^0\.00ms Self Time/);
+      // the lens reads thousands of cycles: its milliseconds are the own cycles / 1000
+      expect(lens).toContain(`${(cycles / 1000).toFixed(2)}ms Self Time`);
+    }
   });
 });
 

@@ -279,6 +279,8 @@ try {
   // Extra kernels with known problems (test/fixtures/e2e/), present before the workbench loads.
   const extra = path.join(root, 'test', 'fixtures', 'e2e');
   if (existsSync(extra)) cpSync(extra, workspace, { recursive: true });
+  // The paravirt example too, for Compare (native vs pv vs patched vs hvm).
+  cpSync(path.join(root, 'examples', 'paravirt'), path.join(workspace, 'paravirt'), { recursive: true });
 
   const baseArgs = ['--config', config, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust'];
 

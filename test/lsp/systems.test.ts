@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEMS, type SystemsResult } from '../../server/protocol';
+import { CHECK_SYSTEM, SYSTEMS, type CheckSystemResult, type SystemsResult } from '../../server/protocol';
 import { copyFixture, LspClient, read, removeDir, settle, uri } from './helpers';
 
 let dir: string;
@@ -48,5 +48,36 @@ describe('pvlab/systems', () => {
 
   it('answers an empty list for a URI it cannot read as a file', async () => {
     expect(await systems({ uri: 'untitled:Untitled-1' })).toEqual([]);
+  });
+});
+
+describe('pvlab/checkSystem (asked before Run, Debug and Profile)', () => {
+  const check = (params: { uri: string; system?: string }): Promise<CheckSystemResult> => client.request<CheckSystemResult>(CHECK_SYSTEM, params);
+
+  it('passes a system that compiles', async () => {
+    expect(await check({ uri: uri(file('system.pvk')), system: 'host' })).toEqual({ ok: true, message: '', errors: 0 });
+  });
+
+  it('names the first error, in the kernel the system boots, with its place', async () => {
+    const kernel = file('kernel.pvk');
+    client.open(kernel, `${read(kernel)}\nfn broken() -> u32 { let x: u32 = -1; return x; }\n`);
+    await settle(client);
+    const checked = await check({ uri: uri(file('system.pvk')), system: 'host' });
+    expect(checked.ok).toBe(false);
+    expect(checked.message).toBe('system host does not compile');
+    expect(checked.errors).toBe(1);
+    expect(checked.first?.uri).toBe(uri(kernel));
+    expect(checked.first?.code).toBe('PVK005');
+    const lines = read(kernel).split('\n').length;
+    expect(checked.first?.range.start.line).toBe(lines);
+    client.open(kernel, read(kernel));
+    await settle(client);
+  });
+
+  it('says which systems a file has for an unknown name, and that a kernel has none', async () => {
+    const unknown = await check({ uri: uri(file('system.pvk')), system: 'nope' });
+    expect(unknown.ok).toBe(false);
+    expect(unknown.message).toMatch(/no system 'nope' in .*system\.pvk \(it has host, old_host, lab\)/);
+    expect((await check({ uri: uri(file('kernel.pvk')) })).message).toMatch(/^no system in /);
   });
 });

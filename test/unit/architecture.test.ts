@@ -44,10 +44,10 @@ const SERVER_EXCEPTIONS = ['sandbox/hv/errno.ts'];
 
 /**
  * What the extension may import from outside itself: data, no machinery — the
- * profile format, the protocol with the server, the run defaults and the
+ * profile format (and compare's, and how both write numbers and time), the protocol with the server, the run defaults and the
  * launch attributes it writes configurations with.
  */
-const EXTENSION_MAY_IMPORT = ['sandbox/profile/types.ts', 'server/protocol.ts', 'sandbox/run/options.ts', 'sandbox/debug/launch.ts'];
+const EXTENSION_MAY_IMPORT = ['sandbox/profile/types.ts', 'sandbox/profile/comparison.ts', 'sandbox/profile/compareFormat.ts', 'sandbox/profile/timeUnit.ts', 'server/protocol.ts', 'sandbox/run/options.ts', 'sandbox/debug/launch.ts'];
 
 function tsFiles(dir: string): string[] {
   const out: string[] = [];

@@ -89,8 +89,8 @@ describe('the settings are the ones Run, Debug and Profile read', () => {
     expect(settings[`${SETTINGS_SECTION}.maxCycles`].minimum).toBe(1);
   });
 
-  it('declares no setting nobody reads (pvlab.trace.server is read by the language client, whose id is pvlab)', () => {
-    expect(Object.keys(settings).sort()).toEqual([...RUN_SETTING_NAMES.map((n) => `${SETTINGS_SECTION}.${n}`), `${SETTINGS_SECTION}.trace.server`].sort());
+  it('declares no setting nobody reads (pvlab.trace.server is read by the language client, whose id is pvlab; pvlab.hints by the server)', () => {
+    expect(Object.keys(settings).sort()).toEqual([...RUN_SETTING_NAMES.map((n) => `${SETTINGS_SECTION}.${n}`), `${SETTINGS_SECTION}.trace.server`, `${SETTINGS_SECTION}.hints`].sort());
   });
 
   it('the reader takes each setting by its declared name and falls back to the declared default', () => {

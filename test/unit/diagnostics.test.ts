@@ -531,6 +531,30 @@ describe('PVK003 type mismatch (spec section 2 and 3)', () => {
 
 // ---------------------------------------------------------------- PVK004
 
+describe('PVK003: one error at one place', () => {
+  it('a string outside print is reported once, wherever it stands', () => {
+    const text = prog(
+      ['    let t = "s";', '    let u: u32 = "s";', '    g = "s";', '    f("s");', '    mem32[0] = "s";', '    hypercall xen_version("s");', '    if ("s") { }', '    let w = "a" + 1;'].join('\n'),
+      'var g: u32 = 0;\nfn f(a: u32) -> u32 { return a; }',
+    );
+    const ds = check(text);
+    expect(ds.length).toBe(8);
+    for (const d of ds) expect([d.code, d.message]).toEqual(['PVK003', 'a string can only be an argument of print(…)']);
+    expect(new Set(ds.map((d) => `${d.line}:${d.col}`)).size).toBe(8);
+  });
+
+  it('the same place never gets two errors of one code in a file full of type mistakes', () => {
+    const text = prog(
+      ['    let a = v();', '    let c: bool = 1;', '    g += true;', '    let d = 1 + true;', '    let h = -true;', '    let k = 1 < true;', '    let p: i32 = 1;', '    let q: u32 = p;', '    g = b();'].join('\n'),
+      'var g: u32 = 0;\nfn v() { }\nfn b() -> bool { return true; }',
+    );
+    const ds = check(text);
+    expect(ds.length).toBeGreaterThanOrEqual(8);
+    const places = ds.map((d) => `${d.line}:${d.col}:${d.code}`);
+    expect(new Set(places).size).toBe(places.length);
+  });
+});
+
 describe('PVK004 wrong number of arguments', () => {
   it('function arity: too few', () => {
     const items = 'fn add(a: u32, b: u32) -> u32 { return a + b; }\n';

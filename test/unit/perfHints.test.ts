@@ -129,22 +129,36 @@ describe('savings and formatting', () => {
 });
 
 describe('hints from a hand-built profile', () => {
-  it('inlay hints at sites and hot lines', () => {
+  it('inlay hints: one per line at its end, problems first, the rest in the tooltip', () => {
     const { project, store } = setup();
-    const hints = perfInlayHints(project, store, URI, undefined);
+    const hints = perfInlayHints(project, store, URI, undefined, 'all');
     const at = (line1: number): string[] => hints.filter((h) => h.position.line === line1 - 1).map((h) => String(h.label));
-    expect(at(6)).toEqual(['×10 · avg 404 cycles · in a loop: one multicall would save ~2,530', '⏱ 4,050 cycles · 20% of dom0']);
-    expect(at(7)).toEqual(['via ops table ×10 · +8 each · patch_pvops would save 30']);
+    const tip = (line1: number): string => String(hints.find((h) => h.position.line === line1 - 1)?.tooltip);
+    expect(at(6)).toEqual(['×10 · avg 404 · multicall saves ~2,530 …']);
+    expect(tip(6)).toContain('In a loop: one multicall would save ~2,530 cycles.');
+    expect(tip(6)).toContain('- dom0: 4,050 of its 20,000 cycles (20%)');
+    expect(at(7)).toEqual(['×10 via ops table · patch saves 30']);
     // the xen impl's trap: 2,010 own + 10,000 trap cycles on line 3
-    expect(at(3)).toEqual(['traps ×10 · +1,000 cycles each — use a hypercall in impl xen', '⏱ 12,010 cycles · 60% of dom0']);
-    expect(at(9)).toEqual(['traps ×1 · +1,000 cycles each — wrap in a pvop', '⏱ 1,151 cycles · 5.8% of dom0']);
-    // line 5 holds 11 cycles, line 7 90 (<1%): not hot
+    expect(at(3)).toEqual(['traps ×10 · +1,000 each · 60% of dom0']);
+    expect(tip(3)).toContain('use a hypercall in impl xen');
+    expect(at(9)).toEqual(['traps ×1 · +1,000 each · 5.8% of dom0']);
+    expect(tip(9)).toContain('wrap in a pvop');
+    // line 5 holds 11 cycles (<1%): not hot
     expect(at(5)).toEqual([]);
-    // the site hint sits right after its expression
-    const cr3 = hints.find((h) => String(h.label).startsWith('traps ×10'));
-    expect(lineText(KERNEL, 2).slice(0, cr3?.position.character)).toMatch(/impl cpu for xen \{ fn load_cr3\(v: u32\) \{ write_cr3\(v\)$/);
+    // every hint sits at the end of its line
+    for (const h of hints) expect(h.position.character).toBe(lineText(KERNEL, h.position.line).length);
     // a range request returns only the hints inside it
-    expect(perfInlayHints(project, store, URI, { start: { line: 5, character: 0 }, end: { line: 5, character: 100 } }).map((h) => String(h.label))).toEqual(at(6));
+    expect(perfInlayHints(project, store, URI, { start: { line: 5, character: 0 }, end: { line: 5, character: 100 } }, 'all').map((h) => String(h.label))).toEqual(at(6));
+  });
+
+  it('the hot density keeps hot lines and problems; off keeps nothing', () => {
+    const { project, store } = setup();
+    const lines = (d: 'all' | 'hot' | 'off'): number[] => perfInlayHints(project, store, URI, undefined, d).map((h) => h.position.line + 1);
+    expect(lines('all')).toEqual([3, 6, 7, 9]);
+    // line 7: 90 cycles, 0.5% — but patch_pvops would save 30 there: a problem, so it stays
+    expect(lines('hot')).toEqual([3, 6, 7, 9]);
+    expect(lines('off')).toEqual([]);
+    expect(perfCodeLenses(project, store, URI, 'off')).toEqual([]);
   });
 
   it('a VM exit in an hvm domain: count and the +1,500 each', () => {
@@ -153,33 +167,34 @@ describe('hints from a hand-built profile', () => {
     const p = profile();
     p.sites = [{ domain: 0, file: 0, line: 9, kind: 'vmexit', name: 'outb', count: 3, cycles: 4500, min: 1500, max: 1500 }];
     store.load({ profile: p });
-    const hint = perfInlayHints(project, store, URI, undefined).find((h) => h.position.line === 8 && String(h.label).startsWith('VM'));
-    expect(hint?.label).toBe('VM exits ×3 · +1,500 each');
-    expect(hint?.position).toEqual({ line: 8, character: '    outb(0x3f8, 65)'.length });
+    const hint = perfInlayHints(project, store, URI, undefined).find((h) => h.position.line === 8);
+    expect(hint?.label).toBe('VM exits ×3 · +1,500 each · 23% of dom0');
+    expect(hint?.position).toEqual({ line: 8, character: '    outb(0x3f8, 65);'.length });
   });
 
-  it('code lenses: the file share, the pvop saving and hot functions', () => {
+  it('code lenses: the file share, the pvop saving and hot functions, with codicons', () => {
     const { project, store } = setup();
     const titles = perfCodeLenses(project, store, URI).map((l) => `${l.range.start.line}: ${l.command?.title}`);
     expect(titles).toEqual([
-      "0: ⏱ Profile of s: this file 17,312 of dom0's 20,000 cycles (87%) · 10 pvop calls via the ops table: patch_pvops would save 30",
-      '2: ⏱ 12,000 cycles (60% of dom0) · self 2,000 · 10 calls',
-      '3: ⏱ 20,000 cycles (100% of dom0) · self 3,000 · 1 call',
+      "0: $(watch) Profile of s: this file 87% of dom0's 20,000 cycles · patch_pvops would save 30",
+      '2: $(watch) 12,000 cycles (60% of dom0) · self 2,000 · 10 calls',
+      '3: $(watch) 20,000 cycles (100% of dom0) · self 3,000 · 1 call',
     ]);
+    expect(perfCodeLenses(project, store, URI)[0].command?.tooltip).toContain('10 pvop calls via the ops table: patch_pvops would save 30');
   });
 
-  it('after an edit: no inlay hints, lenses marked stale, functions found by name', () => {
+  it('after an edit: no inlay hints, lenses say so and offer to profile again, functions found by name', () => {
     const edited = `// a new first line\n${KERNEL}`;
     const { project, store } = setup();
     project.changed(TextDocument.create(URI, 'pvk', 2, edited));
     expect(perfInlayHints(project, store, URI, undefined)).toEqual([]);
     const lenses = perfCodeLenses(project, store, URI);
-    expect(lenses[0].command?.title).toMatch(/Profile of s is stale/);
-    expect(lenses[0].command?.command).toBe('pvlab.profileSystem');
-    expect(lenses[0].command?.arguments).toEqual([pathToFileURL(path.join(DIR, 'system.pvk')).href, 's']);
-    expect(lenses.slice(1).map((l) => `${l.range.start.line}: ${l.command?.title}`)).toEqual([
-      '3: ⏱ 12,000 cycles (60% of dom0) · self 2,000 · 10 calls · stale',
-      '4: ⏱ 20,000 cycles (100% of dom0) · self 3,000 · 1 call · stale',
+    expect(lenses.slice(0, 2).map((l) => l.command?.title)).toEqual(['$(warning) Edited since the profile of s was taken: line hints hidden', '$(flame) Profile s again']);
+    expect(lenses[1].command?.command).toBe('pvlab.profileSystem');
+    expect(lenses[1].command?.arguments).toEqual([pathToFileURL(path.join(DIR, 'system.pvk')).href, 's']);
+    expect(lenses.slice(2).map((l) => `${l.range.start.line}: ${l.command?.title}`)).toEqual([
+      '3: $(watch) 12,000 cycles (60% of dom0) · self 2,000 · 10 calls · before your edits',
+      '4: $(watch) 20,000 cycles (100% of dom0) · self 3,000 · 1 call · before your edits',
     ]);
     // undoing the edit brings the hints back
     project.changed(TextDocument.create(URI, 'pvk', 3, KERNEL));

@@ -2,6 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bucketSlices, flameGraphs, isProfile, profileView, type FlameFrame } from '../../extension/profileModel.js';
+import { diskHost } from '../../sandbox/lang/fileHost.js';
+import { Workspace } from '../../sandbox/lang/program.js';
+import { profileSystem } from '../../sandbox/profile/profileSystem.js';
 import { bigProfile, profileOf, tourProfile, type Spec } from './profileViewFixture.js';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -90,6 +93,26 @@ describe('profile view: timeline', () => {
       { kind: 'hypercall', name: 'console_io', start: 4000, end: 4300, slices: 1 },
     ]);
     expect(view.timeline).toMatchObject({ elapsed: 12_000, truncated: false, bucketed: false });
+  });
+
+  it('marks each event send on the sender’s vCPU and each delivery on the receiver’s, by time (the real tour)', () => {
+    const run = profileSystem(new Workspace(diskHost), { file: path.join(ROOT, 'examples/tour/tour.pvk'), options: { maxCycles: 1_000_000_000 } });
+    if (!run.ok) throw new Error(run.message);
+    const { profile } = run;
+    const view = profileView(profile);
+    const marks = view.timeline.rows.flatMap((r) => r.marks.map((m) => ({ ...m, row: r.label })));
+    const instants = profile.timeline.instants;
+    expect(instants.length).toBeGreaterThan(10);
+    expect(marks).toHaveLength(instants.length);
+    expect(view.timeline.marksCut).toBe(false);
+    for (const r of view.timeline.rows) expect(r.marks.map((m) => m.time)).toEqual([...r.marks.map((m) => m.time)].sort((a, b) => a - b));
+    // dom0 sends the token to ping: a send mark on dom0's row, a delivery on ping's
+    const firstSend = instants.find((i) => i.kind === 'send' && i.domain === 0 && i.to === 1);
+    expect(firstSend).toBeDefined();
+    expect(marks).toContainEqual({ kind: 'send', time: firstSend!.time, text: `send → ping, port ${firstSend!.port}`, row: 'dom0 · vCPU 0' });
+    expect(marks.filter((m) => m.kind === 'deliver' && m.row === 'ping · vCPU 0').length).toBe(instants.filter((i) => i.kind === 'deliver' && i.domain === 1).length);
+    // a row with more marks than drawn says so
+    expect(profileView(profile, { maxMarksPerRow: 1 }).timeline.marksCut).toBe(true);
   });
 
   it('buckets a row with too many slices: bounded segments, each with its mix of kinds', () => {

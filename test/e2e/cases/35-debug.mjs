@@ -27,6 +27,7 @@ export default {
     await h.waitForText(page, '.monaco-workbench', /on_event \[event upcall\]/, { message: 'the upcall frame in the stack' });
     // The runner's screenshot comes after the session ends: keep one of the paused session too.
     await page.screenshot({ path: path.join(root, 'test', 'e2e', 'screenshots', '04-debug-session-paused.png') });
+    await h.docScreenshot(page, root, 'debugger');
     // Leave the session: stop debugging, and remove the breakpoint for the next cases.
     await page.keyboard.press('Shift+F5');
     await h.waitFor(async () => !(await page.locator('.monaco-workbench').innerText()).includes('Paused on breakpoint'), { timeout: 20_000, message: 'the session to end' });

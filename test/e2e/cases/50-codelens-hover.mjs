@@ -2,7 +2,7 @@
 export default {
   name: 'hypercall code lens with its number, and hover over a hypercall',
   timeout: 90_000,
-  async run({ page, h }) {
+  async run({ page, root, h }) {
     await h.openFromExplorer(page, ['problems', 'guest.pvk']);
     await h.waitForText(page, '.monaco-editor .codelens-decoration', /#40 set_pat/, { timeout: 30_000, message: 'the set_pat code lens' });
     await h.waitForText(page, '.monaco-editor .codelens-decoration', /#36 domctl · dom0-only · since 3\.0/, { message: 'the domctl code lens' });
@@ -23,5 +23,10 @@ export default {
     );
     await h.waitForText(page, '.monaco-hover', /hypercall #40 set_pat/, { message: 'the hover names the hypercall number' });
     await h.waitForText(page, '.monaco-hover', /-ENOSYS on hypervisor 4\.1/, { message: 'the hover names the -ENOSYS context' });
+    await h.docScreenshot(page, root, 'hover');
+    // The warning in a lens is a codicon, not an emoji that may render as an empty box.
+    const lenses = await h.lensTexts(page);
+    h.assert(lenses.every((t) => !/[⚠⏱▶]/u.test(t)), `no emoji in lenses (got ${lenses.join(' | ')})`);
+    h.assert((await page.locator('.monaco-editor .codelens-decoration .codicon-warning').count()) > 0, 'the -EPERM/-ENOSYS warnings carry the warning codicon');
   },
 };

@@ -179,3 +179,69 @@ export async function openFromExplorer(page, names, { timeout = 20_000 } = {}) {
   }
   await waitForTab(page, names[names.length - 1], { timeout });
 }
+
+/** Screenshots for the README, taken where a user would look: docs/screenshots/NAME.png (committed). */
+export async function docScreenshot(page, root, name) {
+  const { mkdirSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const dir = join(root, 'docs', 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`) });
+}
+
+/** The notification toast whose text matches `pattern`, once it shows; returns its locator. */
+export async function waitForNotification(page, pattern, { timeout = 30_000 } = {}) {
+  const toast = page.locator(sel.notification).filter({ hasText: pattern }).first();
+  await toast.waitFor({ state: 'visible', timeout });
+  return toast;
+}
+
+/** The labels of a notification's buttons. */
+export async function notificationButtons(toast) {
+  return (await toast.locator('.notification-list-item-buttons-container .monaco-button').allInnerTexts()).map(normalize);
+}
+
+/** Closes every notification (so the next case starts with none). */
+export async function clearNotifications(page) {
+  await runCommand(page, 'Notifications: Clear All Notifications');
+  await waitFor(async () => (await page.locator(sel.notification).count()) === 0, { timeout: 10_000, message: 'the notifications to close' });
+}
+
+/** Moves the cursor of the active editor to a 1-based line (and column) with Go to Line. */
+export async function goToLine(page, line, column) {
+  await page.keyboard.press('Control+G');
+  await waitForSelector(page, sel.quickInputBox);
+  await page.keyboard.type(column ? `${line}:${column}` : String(line));
+  await page.keyboard.press('Enter');
+  await waitForText(page, byId('status.editor.selection'), new RegExp(`Ln ${line}, Col ${column ?? '\\d+'}\\b`), { message: `the cursor at line ${line}` });
+}
+
+/** The texts of the code lenses of the visible editors. */
+export async function lensTexts(page) {
+  return (await page.locator('.monaco-editor .codelens-decoration').allInnerTexts()).map(normalize);
+}
+
+/** The frame (webviews are nested iframes) whose document has `selector`, once it is there. */
+export async function webviewFrame(page, selector, { timeout = 60_000, message } = {}) {
+  return waitFor(
+    async () => {
+      for (const frame of page.frames()) {
+        try {
+          if ((await frame.locator(selector).count()) > 0) return frame;
+        } catch {
+          // A frame that navigated or went away while we looked.
+        }
+      }
+      return undefined;
+    },
+    { timeout, interval: 250, message: message ?? `a webview with ${selector}` },
+  );
+}
+
+/** Closes the editor tab whose label matches `label` with its close button, and waits until it is gone. */
+export async function closeTab(page, label) {
+  const tab = page.locator(sel.tab, { hasText: label }).first();
+  await tab.click();
+  await tab.locator('.tab-actions .codicon-close').first().click({ force: true });
+  await waitFor(async () => (await page.locator(sel.tab, { hasText: label }).count()) === 0, { timeout: 10_000, message: `the tab ${label} to close` });
+}

@@ -15,6 +15,8 @@ import { ROOT } from '../sandbox/helpers.js';
 
 const TOUR = path.join(ROOT, 'examples/tour/tour.pvk');
 const PARAVIRT = path.join(ROOT, 'examples/paravirt/paravirt.pvk');
+/** The paravirt example as a lazy port: its xen load_cr3 still runs write_cr3, which traps. */
+const LAZY_PORT = path.join(ROOT, 'test/fixtures/lazyport/paravirt.pvk');
 
 function profileOf(files: Record<string, string> | string, system?: string, extra: { maxCycles?: number; patchPvops?: boolean } = {}): { profile: Profile; report: ReturnType<typeof runReport> } {
   const ws = typeof files === 'string' ? new Workspace(diskHost) : new Workspace({ readFile: (p) => files[p] });
@@ -175,8 +177,8 @@ describe('attribution', () => {
     ]);
   });
 
-  it('gives the pv trap, the pvop impls and the hypercalls their own frames (paravirt pv)', () => {
-    const { profile } = profileOf(PARAVIRT, 'pv');
+  it('gives the pv trap, the pvop impls and the hypercalls their own frames (the lazy port of paravirt, pv)', () => {
+    const { profile } = profileOf(LAZY_PORT, 'pv');
     const trap = profile.nodes.filter((n) => n.kind === 'trap');
     expect(trap.map((n) => [n.name, n.self, n.count])).toEqual([['[trap write_cr3]', 1000, 1]]);
     // the trap's frame sits under the xen impl that executed write_cr3
