@@ -8,6 +8,7 @@ import { toOffset, toRange } from './convert.js';
 import { contextsRunning } from '../sandbox/lang/bootContext.js';
 import { hypercallCost, hypercallErrors, hypercallSignature, hypercallTrouble, implPlatformAt, intrinsicCosts, intrinsicSignature } from './describe.js';
 import type { Project } from './project.js';
+import { bindingsHover } from './pvopBindings.js';
 
 const code = (text: string): string => `\`\`\`pvk\n${text}\n\`\`\``;
 const params = (ps: readonly A.Param[]): string => ps.map((p) => `${p.name.name}: ${p.type.name}`).join(', ');
@@ -32,7 +33,9 @@ function describe(project: Project, parsed: ParsedFile, occ: Occurrence): string
   }
   const d = occ.decl;
   if (!d) return undefined;
-  return describeDecl(d, contexts, occ);
+  const text = describeDecl(d, contexts, occ);
+  const bindings = bindingsHover(project, occ);
+  return text && bindings ? `${text}\n\n${bindings}` : text;
 }
 
 function describeDecl(d: Decl, contexts: Parameters<typeof hypercallTrouble>[1], occ: Occurrence): string | undefined {

@@ -3,12 +3,14 @@ import { SymbolKind } from 'vscode-languageserver';
 import { KEYWORDS } from '../sandbox/lang/lexer.js';
 import { declNameSpan, denotes, occurrenceAt, type Decl, type Occurrence } from '../sandbox/lang/occurrences.js';
 import type { ParsedFile } from '../sandbox/lang/program.js';
+import type { Span } from '../sandbox/lang/source.js';
 import { isIntrinsic } from '../sandbox/lang/intrinsics.js';
 import { toOffset, toRange } from './convert.js';
 import { pathToUri } from './paths.js';
 import type { Project } from './project.js';
 
-function at(project: Project, uri: string, position: Position): { parsed: ParsedFile; occ: Occurrence } | undefined {
+/** The identifier occurrence under the cursor, resolved. */
+export function occurrenceUnder(project: Project, uri: string, position: Position): { parsed: ParsedFile; occ: Occurrence } | undefined {
   const parsed = project.parsed(uri);
   if (!parsed) return undefined;
   const occ = occurrenceAt(project.occurrencesOf(parsed), toOffset(parsed.source, position));
@@ -23,10 +25,14 @@ function declFile(d: Decl): string {
   return d.file;
 }
 
-function locationOf(project: Project, d: Decl, home: ParsedFile): Location | undefined {
-  const file = declFile(d) || home.source.path;
+/** A span of a file as an LSP location (undefined when the file cannot be read). */
+export function locationIn(project: Project, file: string, span: Span): Location | undefined {
   const source = project.file(file)?.source;
-  return source ? { uri: pathToUri(file), range: toRange(source, declNameSpan(d)) } : undefined;
+  return source ? { uri: pathToUri(file), range: toRange(source, span) } : undefined;
+}
+
+function locationOf(project: Project, d: Decl, home: ParsedFile): Location | undefined {
+  return locationIn(project, declFile(d) || home.source.path, declNameSpan(d));
 }
 
 /** Where the declaration of a local, parameter or op lives: find it among the analysed files. */
@@ -37,7 +43,7 @@ function fileDeclaring(project: Project, d: Decl, hint: ParsedFile): ParsedFile 
 }
 
 export function definition(project: Project, uri: string, position: Position): Location | null {
-  const found = at(project, uri, position);
+  const found = occurrenceUnder(project, uri, position);
   const d = found?.occ.implOf ?? found?.occ.decl;
   if (!found || !d) return null;
   const home = fileDeclaring(project, d, found.parsed);
@@ -50,7 +56,7 @@ export function definition(project: Project, uri: string, position: Position): L
 
 /** Every occurrence of the declaration under the cursor, across the analysed files. */
 export function references(project: Project, uri: string, position: Position, includeDeclaration: boolean): Location[] {
-  const found = at(project, uri, position);
+  const found = occurrenceUnder(project, uri, position);
   const d = found?.occ.implOf ?? found?.occ.decl;
   if (!found || !d) return [];
   const out: Location[] = [];
@@ -74,7 +80,7 @@ function renamable(occ: Occurrence): boolean {
 }
 
 export function prepareRename(project: Project, uri: string, position: Position): { range: Range; placeholder: string } | null {
-  const found = at(project, uri, position);
+  const found = occurrenceUnder(project, uri, position);
   if (!found || !renamable(found.occ)) return null;
   return { range: toRange(found.parsed.source, found.occ.span), placeholder: found.occ.name };
 }
@@ -82,7 +88,7 @@ export function prepareRename(project: Project, uri: string, position: Position)
 export class RenameError extends Error {}
 
 export function rename(project: Project, uri: string, position: Position, newName: string): WorkspaceEdit | null {
-  const found = at(project, uri, position);
+  const found = occurrenceUnder(project, uri, position);
   if (!found || !renamable(found.occ)) return null;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(newName)) throw new RenameError(`'${newName}' is not a pvk identifier`);
   if ((KEYWORDS as readonly string[]).includes(newName)) throw new RenameError(`'${newName}' is a reserved keyword`);

@@ -1,18 +1,23 @@
 import { CodeLensRefreshRequest, createConnection, ProposedFeatures, ResponseError, TextDocuments, TextDocumentSyncKind, type InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { codeActions } from './codeActions.js';
+import { incomingCalls, outgoingCalls, prepareCallHierarchy } from './callHierarchy.js';
 import { codeLenses } from './codeLens.js';
 import { completion, signatureHelp } from './completion.js';
 import { DiagnosticsPublisher } from './diagnostics.js';
+import { documentHighlights } from './documentHighlight.js';
+import { documentLinks } from './documentLinks.js';
 import { foldingRanges } from './folding.js';
 import { formatDocument } from './formatting.js';
 import { hover } from './hover.js';
+import { implementation } from './implementation.js';
 import { definition, documentSymbols, prepareRename, references, rename, RenameError, workspaceSymbols } from './navigation.js';
 import { uriToPath } from './paths.js';
 import { perfInlayHints } from './profileHints.js';
 import { ProfileStore } from './profileStore.js';
 import { Project } from './project.js';
 import { PROFILE_CLEARED, PROFILE_LOADED, SYSTEMS, type SystemsParams } from './protocol.js';
+import { selectionRanges } from './selectionRange.js';
 import { SEMANTIC_LEGEND, semanticTokens } from './semanticTokens.js';
 import { systems } from './systems.js';
 
@@ -65,6 +70,11 @@ connection.onInitialize((params): InitializeResult => {
       foldingRangeProvider: true,
       documentFormattingProvider: true,
       codeActionProvider: { codeActionKinds: ['quickfix'] },
+      implementationProvider: true,
+      callHierarchyProvider: true,
+      documentLinkProvider: { resolveProvider: false },
+      documentHighlightProvider: true,
+      selectionRangeProvider: true,
     },
     serverInfo: { name: 'pvlab', version: '0.1.0' },
   };
@@ -112,6 +122,13 @@ connection.onFoldingRanges(total('foldingRanges', [], (p) => foldingRanges(proje
 connection.onDocumentFormatting(total('formatting', [], (p) => formatDocument(project, p.textDocument.uri, p.options.tabSize)));
 connection.onCodeAction(total('codeAction', [], (p) => codeActions(project, p.textDocument.uri, p.range, p.context.diagnostics)));
 connection.onRequest(SYSTEMS, total('systems', [], (p: SystemsParams | null) => systems(project, p)));
+connection.onImplementation(total('implementation', [], (p) => implementation(project, p.textDocument.uri, p.position)));
+connection.languages.callHierarchy.onPrepare(total('prepareCallHierarchy', null, (p) => prepareCallHierarchy(project, p.textDocument.uri, p.position)));
+connection.languages.callHierarchy.onIncomingCalls(total('incomingCalls', [], (p) => incomingCalls(project, p.item)));
+connection.languages.callHierarchy.onOutgoingCalls(total('outgoingCalls', [], (p) => outgoingCalls(project, p.item)));
+connection.onDocumentLinks(total('documentLinks', [], (p) => documentLinks(project, p.textDocument.uri)));
+connection.onDocumentHighlight(total('documentHighlight', [], (p) => documentHighlights(project, p.textDocument.uri, p.position)));
+connection.onSelectionRanges(total('selectionRanges', [], (p) => selectionRanges(project, p.textDocument.uri, p.positions)));
 
 /** The extension sends each profile it takes; hints follow the latest one per system file. */
 function profilesChanged(): void {

@@ -61,3 +61,25 @@ export function forEachExpr(node: A.Stmt | A.Expr | undefined, visit: (e: A.Expr
 export function functionsOf(ast: A.FileAst): A.FnItem[] {
   return ast.items.flatMap((i) => (i.kind === 'fn' ? [i] : i.kind === 'impl' ? i.fns : []));
 }
+
+/**
+ * Visits a statement and every statement nested in it (block members, branches,
+ * loop bodies), each before the statements inside it, in source order.
+ */
+export function forEachStmt(node: A.Stmt | undefined, visit: (s: A.Stmt) => void): void {
+  if (!node) return;
+  visit(node);
+  switch (node.kind) {
+    case 'block':
+      for (const s of node.stmts) forEachStmt(s, visit);
+      return;
+    case 'if':
+      forEachStmt(node.then, visit);
+      return forEachStmt(node.else, visit);
+    case 'while':
+    case 'for':
+      return forEachStmt(node.body, visit);
+    default:
+      return;
+  }
+}

@@ -1,6 +1,7 @@
 import { benchDebugger } from './debugger.bench.js';
 import { benchEngines } from './engine.bench.js';
 import { benchFrontend } from './frontend.bench.js';
+import { benchNavigation } from './navigation.bench.js';
 import { benchProfile } from './profile.bench.js';
 import { benchServer } from './server.bench.js';
 
@@ -10,6 +11,7 @@ const benches: [string, () => void | Promise<void>][] = [
   ['engines', benchEngines],
   ['profile', benchProfile],
   ['server', benchServer],
+  ['navigation', benchNavigation],
   ['debugger', benchDebugger],
 ];
 const only = process.argv[2];

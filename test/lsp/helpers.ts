@@ -77,6 +77,9 @@ export function rangeOf(text: string, needle: string, occurrence = 0): Range {
   return { start, end: positionAt(text, offsetAt(text, start) + needle.length) };
 }
 
+/** The text a range covers. */
+export const textIn = (text: string, r: Range): string => text.slice(offsetAt(text, r.start), offsetAt(text, r.end));
+
 /** Applies LSP TextEdits (all relative to the original text; none overlapping; inserts at one spot in array order). */
 export function applyEdits(text: string, edits: readonly TextEdit[]): string {
   const resolved = edits.map((e, i) => ({ start: offsetAt(text, e.range.start), end: offsetAt(text, e.range.end), newText: e.newText, i }));

@@ -105,6 +105,8 @@ async function fireEverything(file: string, text: string, seed: number, n: numbe
     ['textDocument/formatting', { ...td, options: { tabSize: 4, insertSpaces: true } }],
     ['textDocument/documentSymbol', td],
     ['workspace/symbol', { query: '' }],
+    ['textDocument/documentLink', td],
+    ['textDocument/selectionRange', { ...td, positions: ps }],
   ];
   for (const p of ps) {
     const q = ps[Math.floor(r() * ps.length)];
@@ -119,7 +121,14 @@ async function fireEverything(file: string, text: string, seed: number, n: numbe
       ['textDocument/prepareRename', { ...td, position: p }],
       ['textDocument/rename', { ...td, position: p, newName: r() < 0.8 ? 'renamed_x' : 'while' }],
       ['textDocument/codeAction', { ...td, range, context: { diagnostics: [{ range, message: 'fuzz', code, severity: 2 }] } }],
+      ['textDocument/implementation', { ...td, position: p }],
+      ['textDocument/documentHighlight', { ...td, position: p }],
+      ['textDocument/prepareCallHierarchy', { ...td, position: p }],
     );
+    // call hierarchy items as a client would send them back, naming what may or may not be in the file
+    const data = [{ t: 'fn', name: 'main' }, { t: 'op', group: 'cpu', name: 'irq_disable' }, { t: 'hypercall', name: 'console_io' }, { t: 'fn', name: 'x', group: 'g', platform: 'xen' }, null][Math.floor(r() * 5)];
+    const item = { name: 'x', kind: 12, uri: td.textDocument.uri, range, selectionRange: range, data };
+    calls.push(['callHierarchy/incomingCalls', { item }], ['callHierarchy/outgoingCalls', { item }]);
   }
   // all in flight at once, as an editor does while typing
   return Promise.all(calls.map(([m, params]) => answered(m, params)));
