@@ -1,8 +1,10 @@
 import { builtinAbi, compareVersions, type HypercallTable } from './abi.js';
+import { abiBlockDiagnostics, hypervisorItemNamed } from './abiBlocks.js';
 import type * as A from './ast.js';
 import { contextsRunning, describeContext, joinList, type BootContext } from './bootContext.js';
 import { evalConst, NotConstant } from './constEval.js';
 import { makeDiagnostic, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
+import { HV_INTRINSICS, isHvIntrinsic } from './hvIntrinsics.js';
 import { INTRINSICS, isIntrinsic, type IntrinsicSig } from './intrinsics.js';
 import { buildItemTable, type ItemTable } from './items.js';
 import type { ParsedFile } from './program.js';
@@ -111,7 +113,7 @@ class Checker {
           this.checkImpl(item);
           break;
         case 'abi':
-          this.report(item.name.span, 'PVK015', `abi blocks belong to the built-in hypercall table (sandbox/abi/xen.pvk); user files call hypercalls by name`);
+          this.checkAbi(item);
           break;
         default:
           break;
@@ -221,6 +223,15 @@ class Checker {
     }
   }
 
+  /** An `abi` block: its structural rules, then its globals, helpers and handlers as hypervisor code. */
+  private checkAbi(item: A.AbiItem): void {
+    for (const d of abiBlockDiagnostics(item, this.table)) this.diags.push(d);
+    if (item.name.name === 'xen') return;
+    for (const v of item.vars) this.checkGlobal(v);
+    for (const fn of item.fns) this.checkFnItem(fn);
+    for (const h of item.hypercalls) if (h.handler) this.checkFnItem(h.handler);
+  }
+
   private checkPvops(item: A.PvopsItem): void {
     const seen = new Map<string, A.PvopSig>();
     for (const op of item.ops) {
@@ -292,7 +303,8 @@ class Checker {
     this.openScope();
     for (const p of fn.params) this.bind(p.name.name, { kind: 'local', decl: p });
     this.block(fn.body);
-    if (fn.ret && !this.hasSyntaxErrorIn(fn.span) && !terminates(fn.body)) {
+    // A handler that reaches its end returns 0 by design (spec 9.1).
+    if (fn.ret && !fn.handlerOf && !this.hasSyntaxErrorIn(fn.span) && !terminates(fn.body)) {
       this.report(fn.name.span, 'PVK009', `fn ${fn.name.name} can reach its end without 'return'; it returns 0 there`);
     }
     this.clearScopes();
@@ -416,6 +428,7 @@ class Checker {
   private assign(s: A.AssignStmt): void {
     let targetType: A.TypeName | undefined;
     if (s.target.kind === 'mem') {
+      this.noGuestMemoryHere(s.target);
       this.expect(s.target.address, 'u32');
       s.target.type = 'u32';
       if (s.op === '=') {
@@ -433,6 +446,7 @@ class Checker {
         return;
       }
       s.target.ref = b;
+      if (b.kind === 'global') this.sideOfGlobal(s.target.span, b.decl);
       if (b.kind === 'const' || (b.kind === 'local' && b.decl.kind === 'for')) {
         const what = b.kind === 'const' ? 'a constant' : 'a for-loop variable';
         this.report(s.target.span, 'PVK006', `'${s.target.name}' is ${what} and cannot be assigned${b.kind === 'local' ? '; copy it into a let variable first' : ''}`);
@@ -495,7 +509,7 @@ class Checker {
     for (let i = this.scopeCount - 1; i >= 0; i--) {
       if (names[i] === name) return this.scopeBindings[i];
     }
-    const item = this.table.values.get(name);
+    const item = this.fn?.abi?.vars.find((v) => v.name.name === name) ?? this.table.values.get(name);
     if (item === undefined || (item.kind !== 'var' && item.kind !== 'const')) return undefined;
     let b = this.itemBindings.get(item);
     if (b === undefined) {
@@ -506,6 +520,7 @@ class Checker {
   }
 
   private unknownName(e: A.NameExpr): void {
+    if (this.hypervisorOnly(e.span, e.name)) return;
     const item = this.table.values.get(e.name);
     if (item?.kind === 'fn' || isIntrinsic(e.name)) {
       this.report(e.span, 'PVK003', `'${e.name}' is a function; call it with '${e.name}(…)'`);
@@ -557,6 +572,7 @@ class Checker {
           return undefined;
         }
         e.ref = b;
+        if (b.kind === 'global') this.sideOfGlobal(e.span, b.decl);
         if (b.kind === 'const') {
           const v = this.constValue(b.decl);
           if (v === undefined) return b.decl.declared?.name;
@@ -590,6 +606,7 @@ class Checker {
         return e.target.name;
       }
       case 'mem':
+        this.noGuestMemoryHere(e);
         this.expect(e.address, 'u32');
         return 'u32';
       case 'call':
@@ -661,6 +678,7 @@ class Checker {
 
   private call(e: A.CallExpr, statement: boolean): Ty {
     const name = e.callee.name;
+    if (this.fn?.abi) return this.hypervisorCall(e, this.fn.abi);
     const item = this.table.values.get(name);
     if (item?.kind === 'fn') {
       e.target = item;
@@ -682,6 +700,10 @@ class Checker {
       return sig.ret ?? 'void';
     }
     void statement;
+    if (!item && this.hypervisorOnly(e.callee.span, name)) {
+      for (const a of e.args) this.expr(a, undefined);
+      return isHvIntrinsic(name) ? (HV_INTRINSICS[name].ret ?? 'void') : this.hypervisorItemType(name);
+    }
     if (item) {
       this.report(e.callee.span, 'PVK003', `'${name}' is a ${item.kind === 'pvops' ? "pvops table; call an op with '" + name + ".op(…)'" : 'variable, not a function'}`);
     } else {
@@ -713,9 +735,12 @@ class Checker {
   }
 
   private hypercall(e: A.HypercallExpr, statement: boolean): Ty {
-    const decl = this.abi.byName.get(e.name.name);
+    if (this.fn?.abi) {
+      this.report(e.keywordSpan, 'PVK044', `a handler cannot make a hypercall: it already runs in the hypervisor (call a helper fn of abi ${this.fn.abi.name.name} instead)`);
+    }
+    const decl = this.abi.byName.get(e.name.name) ?? this.table.extensionHypercalls.get(e.name.name);
     if (!decl) {
-      this.report(e.name.span, 'PVK010', `unknown hypercall '${e.name.name}'${suggest(e.name.name, [...this.abi.byName.keys()])}`);
+      this.report(e.name.span, 'PVK010', `unknown hypercall '${e.name.name}'${suggest(e.name.name, [...this.abi.byName.keys(), ...this.table.extensionHypercalls.keys()])}`);
       for (const a of e.args) this.expr(a, undefined);
       return 'i32';
     }
@@ -736,6 +761,13 @@ class Checker {
     }
     const contexts = running.filter((c) => c.hypervisor !== null);
     const label = `${decl.name.name} (#${decl.number})`;
+    if (decl.table !== 'xen') {
+      const without = contexts.filter((c) => !c.abis.includes(decl.table));
+      if (without.length > 0) {
+        const systems = [...new Set(without.map((c) => c.system))];
+        this.report(e.name.span, 'PVK040', `${label} belongs to hypervisor extension '${decl.table}', but ${joinList(without.map(describeContext))} ${without.length === 1 ? 'boots' : 'boot'} this kernel on a hypervisor without it, where it returns -ENOSYS (-38); add 'abi ${decl.table};' to system ${joinList(systems)}`);
+      }
+    }
     if (decl.cls === 'dom0') {
       const unprivileged = contexts.filter((c) => !c.privileged);
       if (unprivileged.length > 0) {
@@ -749,6 +781,72 @@ class Checker {
         this.report(e.name.span, 'PVK012', `${label} exists since hypervisor ${decl.since}, but this kernel is booted on ${where}, where it returns -ENOSYS (-38) and this call ignores the result; check it: 'if (hypercall ${decl.name.name}(…) == -38) { … }'`);
       }
     }
+  }
+
+  // ------------------------------------------------------------ hypervisor code (abi blocks, spec 9.1)
+
+  /** A call inside an `abi` block: its own helpers, hypervisor intrinsics and print; nothing of the kernels (PVK044). */
+  private hypervisorCall(e: A.CallExpr, abi: A.AbiItem): Ty {
+    const name = e.callee.name;
+    const helper = abi.fns.find((f) => f.name.name === name);
+    if (helper) {
+      e.target = helper;
+      this.args(e, helper.params);
+      return helper.ret?.name ?? 'void';
+    }
+    if (isHvIntrinsic(name) || name === 'print') {
+      e.target = { kind: 'intrinsic', name };
+      if (name === 'print') {
+        for (const a of e.args) if (a.kind !== 'string' && this.expr(a, undefined) === 'void') this.report(a.span, 'PVK003', 'print cannot show a call that returns nothing');
+        return 'void';
+      }
+      const sig = HV_INTRINSICS[name];
+      this.args(e, sig.params);
+      return sig.ret ?? 'void';
+    }
+    const item = this.table.values.get(name);
+    if (isIntrinsic(name)) {
+      this.report(e.callee.span, 'PVK044', `${name}() is a guest instruction; hypervisor code in abi ${abi.name.name} can use only caller(), caller_vcpu(), guest_load32(), guest_store32(), notify() and print()`);
+    } else if (item?.kind === 'fn') {
+      this.report(e.callee.span, 'PVK044', `${name}() is a kernel function; hypervisor code can call only the helpers of abi ${abi.name.name} (declare it there)`);
+    } else {
+      this.report(e.callee.span, 'PVK002', `unknown function '${name}'${suggest(name, [...abi.fns.map((f) => f.name.name), ...Object.keys(HV_INTRINSICS), 'print'])}`);
+    }
+    for (const a of e.args) this.expr(a, undefined);
+    return item?.kind === 'fn' ? (item.ret?.name ?? 'void') : isIntrinsic(name) ? (INTRINSICS[name].ret ?? 'void') : undefined;
+  }
+
+  /** PVK044 for a global used on the wrong side: a kernel's in hypervisor code. */
+  private sideOfGlobal(span: Span, decl: A.VarItem): void {
+    const hv = this.fn?.abi;
+    if (hv && !decl.abi) this.report(span, 'PVK044', `'${decl.name.name}' is a kernel global; hypervisor code cannot see guest state (keep state of abi ${hv.name.name} in its own 'var')`);
+  }
+
+  /** PVK044 for mem8/16/32 in hypervisor code, which has no guest memory of its own. */
+  private noGuestMemoryHere(e: A.MemExpr): void {
+    const hv = this.fn?.abi;
+    if (hv) this.report(e.span, 'PVK044', `hypervisor code has no guest memory: use guest_load32(a) / guest_store32(a, v) to reach the caller's memory`);
+  }
+
+  /** PVK044 (true) when a kernel names a hypervisor intrinsic, or an extension's global or helper. */
+  private hypervisorOnly(span: Span, name: string): boolean {
+    if (this.fn?.abi) return false;
+    if (isHvIntrinsic(name)) {
+      this.report(span, 'PVK044', `${name}() is a hypervisor intrinsic, usable only in handlers and helpers inside an 'abi' block`);
+      return true;
+    }
+    const owner = hypervisorItemNamed(this.table, name);
+    if (!owner) return false;
+    this.report(span, 'PVK044', `'${name}' is a hypervisor ${owner.what} of abi ${owner.abi.name.name}; kernels reach the hypervisor only through its hypercalls`);
+    return true;
+  }
+
+  private hypervisorItemType(name: string): Ty {
+    for (const abi of this.table.extensions) {
+      const fn = abi.fns.find((f) => f.name.name === name);
+      if (fn) return fn.ret?.name ?? 'void';
+    }
+    return undefined;
   }
 
   private intrinsicLints(e: A.CallExpr, name: string): void {
