@@ -10,7 +10,8 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: 'file', language: 'pvk' }],
-    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.pvk') },
+    // abi.lock too: the server compares the hypercall tables with it (PVK042 / PVK043).
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.pvk,abi.lock}') },
     outputChannel: output,
   };
   // The client id 'pvlab' makes the client honour the `pvlab.trace.server` setting.

@@ -7,6 +7,7 @@ import type { Span } from '../sandbox/lang/source.js';
 import { ERRNO } from '../sandbox/hv/errno.js';
 import { forEachExpr, functionsOf } from '../sandbox/lang/walk.js';
 import { toOffset, toRange } from './convert.js';
+import { abiCodeActions } from './abiCodeActions.js';
 import type { Project } from './project.js';
 
 /** Statements of a function with the block that holds each, innermost last. */
@@ -37,7 +38,7 @@ function lineIndent(text: string, offset: number): string {
   return /^[ \t]*/.exec(text.slice(lineStart))?.[0] ?? '';
 }
 
-/** Quick fixes for PVK012, PVK021 and PVK020. */
+/** Quick fixes for PVK012, PVK021, PVK020, PVK040 and PVK041. */
 export function codeActions(project: Project, uri: string, range: Range, diagnostics: readonly LspDiagnostic[]): CodeAction[] {
   const parsed = project.parsed(uri);
   if (!parsed) return [];
@@ -47,6 +48,7 @@ export function codeActions(project: Project, uri: string, range: Range, diagnos
     if (d.code === 'PVK012') out.push(...checkEnosys(parsed, uri, span, d));
     if (d.code === 'PVK021') out.push(...callThroughPvop(project, parsed, uri, span, d));
     if (d.code === 'PVK020') out.push(...moveIntoPvop(project, parsed, uri, span, d));
+    if (d.code === 'PVK040' || d.code === 'PVK041') out.push(...abiCodeActions(project, parsed, uri, span, d));
   }
   void range;
   return out;

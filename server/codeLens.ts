@@ -6,6 +6,7 @@ import { toRange } from './convert.js';
 import { contextsRunning } from '../sandbox/lang/bootContext.js';
 import { hypercallCost, hypercallTrouble, implPlatformAt } from './describe.js';
 import { perfCodeLenses } from './profileHints.js';
+import { lockLensTitle } from '../sandbox/lang/lockDiagnostics.js';
 import type { ProfileStore } from './profileStore.js';
 import type { Project } from './project.js';
 
@@ -23,7 +24,8 @@ function hypercallSites(ast: A.FileAst): A.HypercallExpr[] {
 /**
  * Lenses that surface the ABI: each hypercall site (number, class, version,
  * cost, trouble in context), each pvops op (its impls and call sites), and
- * each system (Run · Debug · Profile); then, after a profile, the
+ * each extension's standing against abi.lock, each system (Run · Debug ·
+ * Profile); then, after a profile, the
  * performance lenses (server/profileHints.ts).
  */
 export function codeLenses(project: Project, uri: string, profiles?: ProfileStore): CodeLens[] {
@@ -54,6 +56,10 @@ export function codeLenses(project: Project, uri: string, profiles?: ProfileStor
         const implText = impls.size === 0 ? 'no impls' : [...impls].sort().map((p) => `impl ${p}`).join(' · ');
         lenses.push({ range: toRange(source, op.span), command: { title: `${implText} · ${calls} call site${calls === 1 ? '' : 's'}`, command: '' } });
       }
+    }
+    if (item.kind === 'abi' && item.name.name !== 'xen') {
+      const status = project.analysis().abiLock;
+      if (status) lenses.push({ range: toRange(source, item.name.span), command: { title: lockLensTitle(status, item.name.name), command: '' } });
     }
     if (item.kind === 'system') {
       const range = toRange(source, item.name.span);

@@ -4,13 +4,16 @@ import type { AbiItem, HypercallDecl } from './ast.js';
 import type { DeclaredTables } from './abiLock.js';
 import { forEachExpr, functionsOf } from './walk.js';
 
+/** The checked files of an analysis. */
+type CheckedFiles = Pick<Analysis, 'files' | 'snapshot'>;
+
 /**
  * The hypercall tables a set of checked files declares: the built-in `xen`
  * table (or `xenOverride`, the shipped table's source when it is among the
  * inputs) and every extension found, each named once (the first block of a
  * name, in file order, wins).
  */
-export function declaredTables(analysis: Analysis, xenOverride?: AbiItem): DeclaredTables {
+export function declaredTables(analysis: CheckedFiles, xenOverride?: AbiItem): DeclaredTables {
   const tables = new Map<string, readonly HypercallDecl[]>();
   tables.set('xen', (xenOverride ?? builtinAbi().abi).hypercalls);
   for (const abi of extensionsIn(analysis)) if (!tables.has(abi.name.name)) tables.set(abi.name.name, abi.hypercalls);
@@ -18,7 +21,7 @@ export function declaredTables(analysis: Analysis, xenOverride?: AbiItem): Decla
 }
 
 /** Every extension (`abi` block other than xen) in the analysis' files, in file order. */
-export function extensionsIn(analysis: Analysis): AbiItem[] {
+export function extensionsIn(analysis: CheckedFiles): AbiItem[] {
   const out: AbiItem[] = [];
   for (const file of analysis.files) {
     for (const item of analysis.snapshot.file(file)?.ast.items ?? []) if (item.kind === 'abi' && item.name.name !== 'xen') out.push(item);
@@ -33,7 +36,7 @@ export interface HypercallCallSite {
 }
 
 /** The call sites of the hypercall `name` of `table` in the analysis' files, in file and text order. */
-export function callSites(analysis: Analysis, table: string, name: string): HypercallCallSite[] {
+export function callSites(analysis: CheckedFiles, table: string, name: string): HypercallCallSite[] {
   const out: HypercallCallSite[] = [];
   for (const file of analysis.files) {
     const ast = analysis.snapshot.file(file)?.ast;

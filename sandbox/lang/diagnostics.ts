@@ -29,6 +29,8 @@ export const DIAGNOSTIC_CODES = {
   PVK030: { severity: 'error', title: 'system cannot boot' },
   PVK040: { severity: 'warning', title: 'extension hypercall on a hypervisor without that extension' },
   PVK041: { severity: 'error', title: 'extension hypercall name or number taken, or without a handler' },
+  PVK042: { severity: 'error', title: 'breaks the stable ABI recorded in abi.lock' },
+  PVK043: { severity: 'info', title: 'ABI change against abi.lock that does not break guests' },
   PVK044: { severity: 'error', title: 'hypervisor and kernel code mixed' },
   PVK045: { severity: 'error', title: 'system names an unknown hypervisor extension' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;

@@ -6,7 +6,9 @@
 // relevant thing) and at least one near-miss that must not produce it.
 
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../sandbox/lang/analysis.js';
+import { lockOf, serializeLock } from '../../sandbox/lang/abiLock.js';
+import { declaredTables } from '../../sandbox/lang/abiTables.js';
+import { analyze, type AnalyzeOptions } from '../../sandbox/lang/analysis.js';
 import { DIAGNOSTIC_CODES } from '../../sandbox/lang/diagnostics.js';
 import { Workspace, type FileHost } from '../../sandbox/lang/program.js';
 
@@ -26,7 +28,7 @@ interface D {
 }
 
 /** Analyzes an in-memory workspace; `roots` defaults to every file given (like `pvlab check DIR`). */
-function analyzeFiles(files: Files, roots?: string[]) {
+function analyzeFiles(files: Files, roots?: string[], options?: AnalyzeOptions) {
   const map = new Map(Object.entries(files));
   const reads = new Map<string, number>();
   const host: FileHost = {
@@ -36,12 +38,12 @@ function analyzeFiles(files: Files, roots?: string[]) {
     },
   };
   const ws = new Workspace(host);
-  const analysis = analyze(ws, roots ?? Object.keys(files));
+  const analysis = analyze(ws, roots ?? Object.keys(files), options);
   return { ws, analysis, reads };
 }
 
-function diags(files: Files, roots?: string[]): D[] {
-  const { ws, analysis } = analyzeFiles(files, roots);
+function diags(files: Files, roots?: string[], options?: AnalyzeOptions): D[] {
+  const { ws, analysis } = analyzeFiles(files, roots, options);
   const out: D[] = [];
   for (const file of analysis.files) {
     for (const d of analysis.diagnostics.get(file) ?? []) {
@@ -105,6 +107,8 @@ const SPEC_SEVERITY: Record<string, string> = {
   PVK030: 'error',
   PVK040: 'warning',
   PVK041: 'error',
+  PVK042: 'error',
+  PVK043: 'info',
   PVK044: 'error',
   PVK045: 'error',
 };
@@ -1660,6 +1664,53 @@ describe('PVK041 extension hypercall name or number taken, or without a handler'
     const ds = check(text);
     expectNone(ds, 'PVK041');
     expectClean(ds);
+  });
+});
+
+
+describe('PVK042 / PVK043 changes against the workspace abi.lock (section 9.2)', () => {
+  const LOCK = '/ws/abi.lock';
+  /** The lock `pvlab abi lock` would write for these files. */
+  const lockFor = (files: Files): string => serializeLock(lockOf(declaredTables(analyzeFiles(files).analysis)));
+  const locked = lockFor({ [LAB]: LAB_TEXT });
+  const withLock = (text: string, lock = locked): D[] => diags({ [LAB]: text }, undefined, { abiLock: { file: LOCK, text: lock } });
+
+  it('a renumbered stable hypercall: PVK042 on the number, saying what guests built against the lock see', () => {
+    const text = LAB_TEXT.replace('= 64 stable', '= 66 stable');
+    const d = expectAt(withLock(text), 'PVK042', LAB, text, '66');
+    expect(d.message).toContain('number 64 -> 66');
+    expect(d.message).toMatch(/guests built against the lock: they still call number 64/);
+  });
+
+  it('changed parameter types of a stable hypercall are breaking; removing a dom0 one is not', () => {
+    const text = LAB_TEXT.replace('counter_op(cmd: u32, a: u32, b: u32)', 'counter_op(cmd: u32, a: u32)').replace(/    hypercall counter_reset[^\n]*\n/, '');
+    const ds = withLock(text);
+    const d = expectAt(ds, 'PVK042', LAB, text, 'counter_op');
+    expect(d.message).toContain('parameters (u32, u32, u32) -> (u32, u32)');
+    // the removed one has no declaration any more: its table's abi block carries it
+    const removed = expectSomeAt(ds, 'PVK043', LAB, text, 'lab {');
+    expect(removed.message).toContain('counter_reset was removed');
+  });
+
+  it('a new hypercall and a changed dom0 hypercall: PVK043 infos, no PVK042', () => {
+    const text = LAB_TEXT.replace('counter_reset() -> i32 = 65 dom0', 'counter_reset(v: u32) -> i32 = 65 dom0').replace(/}\n$/, '    hypercall counter_peek() -> i32 = 66 stable since 4.2 cost 5 { return 0; }\n}\n');
+    const ds = withLock(text);
+    expectNone(ds, 'PVK042');
+    expectSomeAt(ds, 'PVK043', LAB, text, 'counter_reset');
+    const added = expectSomeAt(ds, 'PVK043', LAB, text, 'counter_peek');
+    expect(added.message).toContain('is new');
+  });
+
+  it('near miss: unchanged tables, a cost-only change, no lock, or an unreadable lock give neither', () => {
+    for (const ds of [
+      withLock(LAB_TEXT),
+      withLock(LAB_TEXT.replace('cost 40', 'cost 45')),
+      diags({ [LAB]: LAB_TEXT.replace('= 64', '= 66') }),
+      withLock(LAB_TEXT.replace('= 64', '= 66'), 'not json'),
+    ]) {
+      expectNone(ds, 'PVK042');
+      expectNone(ds, 'PVK043');
+    }
   });
 });
 
