@@ -50,10 +50,10 @@ function addAbiToSystems(project: Project, parsed: ParsedFile, span: Span, d: Ls
   return out;
 }
 
-/** `    abi NAME;` on its own line before the system's first property or domain (or before its `}`). */
+/** `    abi NAME;` on its own line before the system's first domain (or its first property, or its `}`). */
 function abiPropertyEdit(file: ParsedFile, system: A.SystemItem, table: string): TextEdit {
   const text = file.source.text;
-  const firsts = [...system.props.map((p) => p.span.start), ...system.domains.map((x) => x.span.start)];
+  const firsts = system.domains.length > 0 ? system.domains.map((x) => x.span.start) : system.props.map((p) => p.span.start);
   if (firsts.length > 0) {
     const first = Math.min(...firsts);
     const lineStart = text.lastIndexOf('\n', first - 1) + 1;
