@@ -12,6 +12,7 @@ const END_TEXT: Record<Profile['end'], string> = {
   exited: 'with every domain exited',
   deadlock: 'in a deadlock',
   'max-cycles': 'at the cycle limit (pvlab.maxCycles)',
+  panic: 'in a hypervisor panic (a fault in an extension handler)',
 };
 
 /** Where a target's profile goes: `<storage>/<file>-<system>.cpuprofile` and `.profile.json`. */

@@ -2,6 +2,7 @@ import { builtinAbi } from './abi.js';
 import type { AbiItem, HypercallDecl, SystemItem } from './ast.js';
 import { makeDiagnostic, type Diagnostic } from './diagnostics.js';
 import type { Snapshot } from './snapshot.js';
+import type { SourceFile } from './source.js';
 import { suggest } from './suggest.js';
 
 /**
@@ -12,7 +13,7 @@ import { suggest } from './suggest.js';
  * `abi xen;` names the built-in table, which every system boots anyway.
  * Any of these problems keeps the system from booting (`unbootable`).
  */
-export function readAbiProperties(item: SystemItem, files: Snapshot, out: Diagnostic[], unbootable: () => void): string[] {
+export function readAbiProperties(item: SystemItem, files: Snapshot, out: Diagnostic[], unbootable: () => void): BootedExtension[] {
   const props = item.props.filter((p) => p.name.name === 'abi');
   if (props.length === 0) return [];
   const visible = files.items(item.file).extensions;
@@ -47,7 +48,13 @@ export function readAbiProperties(item: SystemItem, files: Snapshot, out: Diagno
       booted.push(ext);
     }
   }
-  return booted.map((a) => a.name.name);
+  return booted.map((abi) => ({ abi, source: files.file(abi.file)?.source }));
+}
+
+/** An extension a system boots, with its file's text (for the lines of a panic). */
+export interface BootedExtension {
+  abi: AbiItem;
+  source: SourceFile | undefined;
 }
 
 /** The first hypercall of `ext` whose name or number another booted table (or the built-in one) already takes. */

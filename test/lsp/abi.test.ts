@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import type { CodeAction, CodeLens, CompletionItem, Diagnostic, Hover, Location, WorkspaceEdit } from 'vscode-languageserver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyEdits, codes, copyFixture, editsByUri, errors, LspClient, pos, read, removeDir, settle, textIn, uri } from './helpers';
+import { applyEdits, codes, copyFixture, editsByUri, errors, LspClient, messageText, pos, read, removeDir, settle, textIn, uri } from './helpers';
 import { ROOT } from './lspClient';
 
 let dir: string;
@@ -121,7 +121,7 @@ describe('navigation across both sides', () => {
     // The kernels check clean; the rename itself breaks guests built against abi.lock, and the editor says so.
     for (const f of renamed.keys()) {
       const errs = errors(client.lastDiagnostics(f)?.diagnostics ?? []);
-      if (path.basename(f) === 'lab.pvk') expect(errs.map((e) => [e.code, e.message.includes('name counter_op -> counter_add')])).toEqual([['PVK042', true]]);
+      if (path.basename(f) === 'lab.pvk') expect(errs.map((e) => [e.code, messageText(e).includes('name counter_op -> counter_add')])).toEqual([['PVK042', true]]);
       else expect(errs, f).toEqual([]);
     }
     // back to the fixture's text for the tests below
