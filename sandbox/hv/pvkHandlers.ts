@@ -106,7 +106,6 @@ class HandlerRun {
   }
 
   call(fn: A.FnItem, args: readonly number[], depth: number): number {
-    if (depth > MAX_DEPTH) this.panic('stack-overflow', `hypervisor call depth above ${MAX_DEPTH} frames in ${fn.name.name}`, fn, fn.name.span);
     const saved = this.locals;
     this.locals = new Map();
     fn.params.forEach((p, i) => this.locals.set(p, norm(args[i] ?? 0, p.type.name)));
@@ -291,6 +290,8 @@ class HandlerRun {
     if (!target) return 0;
     if (target.kind === 'fn') {
       const args = e.args.map((a) => this.expr(fn, a, depth));
+      // As in guests: the call that would go deeper faults at its call site and is not charged.
+      if (depth >= MAX_DEPTH) this.panic('stack-overflow', `hypervisor call depth above ${MAX_DEPTH} frames calling ${target.name.name}`, fn, e.callee.span);
       this.charge(COSTS.call);
       return this.call(target, args, depth + 1);
     }

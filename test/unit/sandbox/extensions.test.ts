@@ -38,6 +38,8 @@ abi lab {
         total = 0;
     }
     hypercall future() -> i32 = 68 stable since 4.4 cost 7 { return 1; }
+    fn down(n: u32) -> u32 { return down(n + 1); }
+    hypercall deep() -> i32 = 71 stable since 4.2 cost 1 { return down(0) as i32; }
     hypercall crash(d: u32) -> i32 = 69 stable since 4.2 cost 1 {
         print("about to divide");
         return (10 / d) as i32;
@@ -194,6 +196,16 @@ describe('a fault in a handler panics the machine', () => {
     expect(r.domains.map((d) => d.state)).toEqual(['running', 'paused']);
     // print(1) + let(1), then 300 + cost 1 + the handler's print statement (1) and return (1) up to the fault
     expect(r.domains[0].cycles).toBe(2 + 301 + 2);
+  });
+
+  it('unbounded recursion in hypervisor code: a stack-overflow panic above 256 frames', () => {
+    const deep = 'import "lab.pvk";\nfn main() -> u32 {\n    let r = hypercall deep();\n    return 0;\n}\n';
+    const r = agreed({ sys: system(DOM0_ONLY), 'k.pvk': deep });
+    expect(r.end).toBe('panic');
+    expect(r.panic?.kind).toBe('stack-overflow');
+    expect(r.panic?.line).toBe(LAB.split('\n').findIndex((l) => l.includes('fn down')) + 1);
+    // let(1); 300 + 1; the handler's return statement (1), then 255 helper frames of call(5) + return statement (1)
+    expect(r.domains[0].cycles).toBe(1 + 301 + 1 + 255 * 6);
   });
 
   it('pvlab run exits 1 and prints the panic in the JSON report', () => {
