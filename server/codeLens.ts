@@ -39,7 +39,9 @@ export function codeLenses(project: Project, uri: string, profiles?: ProfileStor
     if (!d) continue;
     const running = contextsRunning(contexts, implPlatformAt(parsed.ast, site.span.start));
     const parts = [`#${d.number} ${d.name.name}`, d.cls === 'dom0' ? 'dom0-only' : 'stable', `since ${d.since}`, hypercallCost(d), ...hypercallTrouble(d, running).map((t) => `⚠ ${t}`)];
-    lenses.push({ range: toRange(source, site.span), command: { title: parts.join(' · '), command: 'pvlab.openHypercallTable', arguments: [d.name.name] } });
+    // The built-in table opens at its row; an extension's declaration is one go-to-definition away.
+    const command = d.table === 'xen' ? { title: parts.join(' · '), command: 'pvlab.openHypercallTable', arguments: [d.name.name] } : { title: parts.join(' · '), command: '' };
+    lenses.push({ range: toRange(source, site.span), command });
   }
   for (const item of parsed.ast.items) {
     if (item.kind === 'pvops') {

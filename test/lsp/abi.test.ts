@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import type { CodeAction, CodeLens, CompletionItem, Diagnostic, Hover, Location, WorkspaceEdit } from 'vscode-languageserver';
+import type { CallHierarchyIncomingCall, CallHierarchyItem, CallHierarchyOutgoingCall, CodeAction, CodeLens, CompletionItem, Diagnostic, Hover, Location, WorkspaceEdit } from 'vscode-languageserver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyEdits, codes, copyFixture, editsByUri, errors, LspClient, messageText, pos, read, removeDir, settle, textIn, uri } from './helpers';
 import { ROOT } from './lspClient';
@@ -135,6 +135,34 @@ describe('navigation across both sides', () => {
     await settle(client);
     const prep = await client.request<unknown>('textDocument/prepareRename', { textDocument: { uri: uri(file('builtin.pvk')) }, position: pos(text, 'xen_version', 2) });
     expect(prep).toBeNull();
+  });
+});
+
+describe('call hierarchy and the lens at a call site', () => {
+  it("incoming calls of an extension hypercall: each kernel's main, per system that boots it, from the handler's declaration", async () => {
+    const items = await client.request<CallHierarchyItem[] | null>('textDocument/prepareCallHierarchy', { textDocument: { uri: uri(file('lab.pvk')) }, position: pos(LAB(), 'counter_op(cmd', 2) });
+    expect(items?.map((i) => [i.name, path.basename(i.uri)])).toEqual([['counter_op', 'lab.pvk']]);
+    const incoming = await client.request<CallHierarchyIncomingCall[]>('callHierarchy/incomingCalls', { item: items![0] });
+    // once per (system, kernel): dom0.pvk is booted by lab_demo and by plain
+    expect(incoming.map((c) => `${path.basename(c.from.uri)}:${c.from.name}`).sort()).toEqual(['dom0.pvk:main', 'dom0.pvk:main', 'guest.pvk:main']);
+  });
+
+  it('outgoing calls of a kernel function reach the extension hypercall', async () => {
+    const items = await client.request<CallHierarchyItem[] | null>('textDocument/prepareCallHierarchy', { textDocument: { uri: uri(file('dom0.pvk')) }, position: pos(DOM0(), 'main', 1) });
+    const outgoing = await client.request<CallHierarchyOutgoingCall[]>('callHierarchy/outgoingCalls', { item: items![0] });
+    const kick = outgoing.find((c) => c.to.name === 'counter_op');
+    expect(kick?.to.uri).toBe(uri(file('lab.pvk')));
+  });
+
+  it('the lens over a guest call: number, class, version and the cost with the handler', async () => {
+    const ls = await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: uri(file('dom0.pvk')) } });
+    const line = pos(DOM0(), 'hypercall counter_op').line;
+    const titles = ls.filter((l) => l.range.start.line === line).map((l) => l.command?.title ?? '');
+    expect(titles).toHaveLength(1);
+    expect(titles[0]).toContain('#64 counter_op');
+    expect(titles[0]).toContain("~340 cycles + the handler's own");
+    // system plain boots dom0.pvk without `abi lab;`
+    expect(titles[0]).toContain("-ENOSYS without 'abi lab;' (system plain)");
   });
 });
 
