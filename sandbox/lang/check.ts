@@ -1,10 +1,10 @@
 import { builtinAbi, compareVersions, type HypercallTable } from './abi.js';
-import { abiBlockDiagnostics, hypervisorItemNamed } from './abiBlocks.js';
+import { abiBlockDiagnostics } from './abiBlocks.js';
 import type * as A from './ast.js';
 import { contextsRunning, describeContext, joinList, type BootContext } from './bootContext.js';
 import { evalConst, NotConstant } from './constEval.js';
 import { makeDiagnostic, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
-import { HV_INTRINSICS, isHvIntrinsic } from './hvIntrinsics.js';
+import { HypervisorRules } from './checkHypervisor.js';
 import { INTRINSICS, isIntrinsic, type IntrinsicSig } from './intrinsics.js';
 import { buildItemTable, type ItemTable } from './items.js';
 import type { ParsedFile } from './program.js';
@@ -71,6 +71,8 @@ class Checker {
   private loopDepth = 0;
   private readonly evaluating = new Set<A.ConstItem>();
   private readonly failedConsts = new Set<A.ConstItem>();
+  /** The rules of the hypervisor boundary (abi blocks, spec 9.1). */
+  private readonly hv: HypervisorRules;
 
   constructor(
     closure: readonly ParsedFile[],
@@ -79,6 +81,13 @@ class Checker {
     this.file = closure[0];
     this.table = options.items;
     this.abi = options.abi ?? builtinAbi();
+    this.hv = new HypervisorRules({
+      table: this.table,
+      currentFn: () => this.fn,
+      report: (span, code, message) => this.report(span, code, message),
+      expr: (e, hint) => this.expr(e, hint),
+      args: (e, params) => this.args(e, params),
+    });
   }
 
   private report(span: Span, code: DiagnosticCode, message: string): void {
@@ -428,7 +437,7 @@ class Checker {
   private assign(s: A.AssignStmt): void {
     let targetType: A.TypeName | undefined;
     if (s.target.kind === 'mem') {
-      this.noGuestMemoryHere(s.target);
+      this.hv.memory(s.target);
       this.expect(s.target.address, 'u32');
       s.target.type = 'u32';
       if (s.op === '=') {
@@ -446,7 +455,7 @@ class Checker {
         return;
       }
       s.target.ref = b;
-      if (b.kind === 'global') this.sideOfGlobal(s.target.span, b.decl);
+      if (b.kind === 'global') this.hv.global(s.target.span, b.decl);
       if (b.kind === 'const' || (b.kind === 'local' && b.decl.kind === 'for')) {
         const what = b.kind === 'const' ? 'a constant' : 'a for-loop variable';
         this.report(s.target.span, 'PVK006', `'${s.target.name}' is ${what} and cannot be assigned${b.kind === 'local' ? '; copy it into a let variable first' : ''}`);
@@ -520,7 +529,7 @@ class Checker {
   }
 
   private unknownName(e: A.NameExpr): void {
-    if (this.hypervisorOnly(e.span, e.name)) return;
+    if (this.hv.kernelNames(e.span, e.name)) return;
     const item = this.table.values.get(e.name);
     if (item?.kind === 'fn' || isIntrinsic(e.name)) {
       this.report(e.span, 'PVK003', `'${e.name}' is a function; call it with '${e.name}(…)'`);
@@ -572,7 +581,7 @@ class Checker {
           return undefined;
         }
         e.ref = b;
-        if (b.kind === 'global') this.sideOfGlobal(e.span, b.decl);
+        if (b.kind === 'global') this.hv.global(e.span, b.decl);
         if (b.kind === 'const') {
           const v = this.constValue(b.decl);
           if (v === undefined) return b.decl.declared?.name;
@@ -606,7 +615,7 @@ class Checker {
         return e.target.name;
       }
       case 'mem':
-        this.noGuestMemoryHere(e);
+        this.hv.memory(e);
         this.expect(e.address, 'u32');
         return 'u32';
       case 'call':
@@ -678,7 +687,7 @@ class Checker {
 
   private call(e: A.CallExpr, statement: boolean): Ty {
     const name = e.callee.name;
-    if (this.fn?.abi) return this.hypervisorCall(e, this.fn.abi);
+    if (this.fn?.abi) return this.hv.call(e, this.fn.abi);
     const item = this.table.values.get(name);
     if (item?.kind === 'fn') {
       e.target = item;
@@ -700,10 +709,8 @@ class Checker {
       return sig.ret ?? 'void';
     }
     void statement;
-    if (!item && this.hypervisorOnly(e.callee.span, name)) {
-      for (const a of e.args) this.expr(a, undefined);
-      return isHvIntrinsic(name) ? (HV_INTRINSICS[name].ret ?? 'void') : this.hypervisorItemType(name);
-    }
+    const hvType = item ? null : this.hv.kernelCall(e);
+    if (hvType !== null) return hvType;
     if (item) {
       this.report(e.callee.span, 'PVK003', `'${name}' is a ${item.kind === 'pvops' ? "pvops table; call an op with '" + name + ".op(…)'" : 'variable, not a function'}`);
     } else {
@@ -735,9 +742,7 @@ class Checker {
   }
 
   private hypercall(e: A.HypercallExpr, statement: boolean): Ty {
-    if (this.fn?.abi) {
-      this.report(e.keywordSpan, 'PVK044', `a handler cannot make a hypercall: it already runs in the hypervisor (call a helper fn of abi ${this.fn.abi.name.name} instead)`);
-    }
+    this.hv.hypercall(e);
     const decl = this.abi.byName.get(e.name.name) ?? this.table.extensionHypercalls.get(e.name.name);
     if (!decl) {
       this.report(e.name.span, 'PVK010', `unknown hypercall '${e.name.name}'${suggest(e.name.name, [...this.abi.byName.keys(), ...this.table.extensionHypercalls.keys()])}`);
@@ -761,13 +766,7 @@ class Checker {
     }
     const contexts = running.filter((c) => c.hypervisor !== null);
     const label = `${decl.name.name} (#${decl.number})`;
-    if (decl.table !== 'xen') {
-      const without = contexts.filter((c) => !c.abis.includes(decl.table));
-      if (without.length > 0) {
-        const systems = [...new Set(without.map((c) => c.system))];
-        this.report(e.name.span, 'PVK040', `${label} belongs to hypervisor extension '${decl.table}', but ${joinList(without.map(describeContext))} ${without.length === 1 ? 'boots' : 'boot'} this kernel on a hypervisor without it, where it returns -ENOSYS (-38); add 'abi ${decl.table};' to system ${joinList(systems)}`);
-      }
-    }
+    this.hv.extensionLint(e, decl, contexts);
     if (decl.cls === 'dom0') {
       const unprivileged = contexts.filter((c) => !c.privileged);
       if (unprivileged.length > 0) {
@@ -781,72 +780,6 @@ class Checker {
         this.report(e.name.span, 'PVK012', `${label} exists since hypervisor ${decl.since}, but this kernel is booted on ${where}, where it returns -ENOSYS (-38) and this call ignores the result; check it: 'if (hypercall ${decl.name.name}(…) == -38) { … }'`);
       }
     }
-  }
-
-  // ------------------------------------------------------------ hypervisor code (abi blocks, spec 9.1)
-
-  /** A call inside an `abi` block: its own helpers, hypervisor intrinsics and print; nothing of the kernels (PVK044). */
-  private hypervisorCall(e: A.CallExpr, abi: A.AbiItem): Ty {
-    const name = e.callee.name;
-    const helper = abi.fns.find((f) => f.name.name === name);
-    if (helper) {
-      e.target = helper;
-      this.args(e, helper.params);
-      return helper.ret?.name ?? 'void';
-    }
-    if (isHvIntrinsic(name) || name === 'print') {
-      e.target = { kind: 'intrinsic', name };
-      if (name === 'print') {
-        for (const a of e.args) if (a.kind !== 'string' && this.expr(a, undefined) === 'void') this.report(a.span, 'PVK003', 'print cannot show a call that returns nothing');
-        return 'void';
-      }
-      const sig = HV_INTRINSICS[name];
-      this.args(e, sig.params);
-      return sig.ret ?? 'void';
-    }
-    const item = this.table.values.get(name);
-    if (isIntrinsic(name)) {
-      this.report(e.callee.span, 'PVK044', `${name}() is a guest instruction; hypervisor code in abi ${abi.name.name} can use only caller(), caller_vcpu(), guest_load32(), guest_store32(), notify() and print()`);
-    } else if (item?.kind === 'fn') {
-      this.report(e.callee.span, 'PVK044', `${name}() is a kernel function; hypervisor code can call only the helpers of abi ${abi.name.name} (declare it there)`);
-    } else {
-      this.report(e.callee.span, 'PVK002', `unknown function '${name}'${suggest(name, [...abi.fns.map((f) => f.name.name), ...Object.keys(HV_INTRINSICS), 'print'])}`);
-    }
-    for (const a of e.args) this.expr(a, undefined);
-    return item?.kind === 'fn' ? (item.ret?.name ?? 'void') : isIntrinsic(name) ? (INTRINSICS[name].ret ?? 'void') : undefined;
-  }
-
-  /** PVK044 for a global used on the wrong side: a kernel's in hypervisor code. */
-  private sideOfGlobal(span: Span, decl: A.VarItem): void {
-    const hv = this.fn?.abi;
-    if (hv && !decl.abi) this.report(span, 'PVK044', `'${decl.name.name}' is a kernel global; hypervisor code cannot see guest state (keep state of abi ${hv.name.name} in its own 'var')`);
-  }
-
-  /** PVK044 for mem8/16/32 in hypervisor code, which has no guest memory of its own. */
-  private noGuestMemoryHere(e: A.MemExpr): void {
-    const hv = this.fn?.abi;
-    if (hv) this.report(e.span, 'PVK044', `hypervisor code has no guest memory: use guest_load32(a) / guest_store32(a, v) to reach the caller's memory`);
-  }
-
-  /** PVK044 (true) when a kernel names a hypervisor intrinsic, or an extension's global or helper. */
-  private hypervisorOnly(span: Span, name: string): boolean {
-    if (this.fn?.abi) return false;
-    if (isHvIntrinsic(name)) {
-      this.report(span, 'PVK044', `${name}() is a hypervisor intrinsic, usable only in handlers and helpers inside an 'abi' block`);
-      return true;
-    }
-    const owner = hypervisorItemNamed(this.table, name);
-    if (!owner) return false;
-    this.report(span, 'PVK044', `'${name}' is a hypervisor ${owner.what} of abi ${owner.abi.name.name}; kernels reach the hypervisor only through its hypercalls`);
-    return true;
-  }
-
-  private hypervisorItemType(name: string): Ty {
-    for (const abi of this.table.extensions) {
-      const fn = abi.fns.find((f) => f.name.name === name);
-      if (fn) return fn.ret?.name ?? 'void';
-    }
-    return undefined;
   }
 
   private intrinsicLints(e: A.CallExpr, name: string): void {
