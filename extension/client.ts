@@ -13,7 +13,8 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
     documentSelector: [{ scheme: 'file', language: 'pvk' }],
     // `pvlab.hints` at start, then every change of the pvlab settings (workspace/didChangeConfiguration).
     initializationOptions: { hints: readHintDensity(vscode.workspace.getConfiguration(SETTINGS_SECTION)) },
-    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/*.pvk'), configurationSection: 'pvlab' },
+    // abi.lock too: the server compares the hypercall tables with it (PVK042 / PVK043).
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.pvk,abi.lock}'), configurationSection: 'pvlab' },
     outputChannel: output,
   };
   // The client id 'pvlab' makes the client honour the `pvlab.trace.server` setting.

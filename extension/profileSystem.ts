@@ -13,6 +13,7 @@ const END_TEXT: Record<Profile['end'], string> = {
   exited: 'with every domain exited',
   deadlock: 'in a deadlock',
   'max-cycles': 'at the cycle limit (pvlab.maxCycles)',
+  panic: 'in a hypervisor panic (a fault in an extension handler)',
 };
 
 /** The base name of what pvlab writes about a target in its storage: `<file>-<system>`. */

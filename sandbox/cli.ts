@@ -1,3 +1,4 @@
+import { runAbi } from './cli/abi.js';
 import { runCheck } from './cli/check.js';
 import { runRun } from './cli/run.js';
 import { runCompare } from './cli/compare.js';
@@ -14,6 +15,8 @@ export function main(argv: readonly string[], io: CliIo): number {
         return runRun(rest, io);
       case 'compare':
         return runCompare(rest, io);
+      case 'abi':
+        return runAbi(rest, io);
       case undefined:
       case '-h':
       case '--help':

@@ -3,6 +3,7 @@ import type { CallHierarchyIncomingCall, CallHierarchyItem, CallHierarchyOutgoin
 import { SymbolKind } from 'vscode-languageserver';
 import type * as A from '../sandbox/lang/ast.js';
 import { builtinAbi } from '../sandbox/lang/abi.js';
+import { extensionsIn } from '../sandbox/lang/abiTables.js';
 import type { SourceFile, Span } from '../sandbox/lang/source.js';
 import { functionsOf } from '../sandbox/lang/walk.js';
 import { callGraph, groupSites, implIndex, isKind, opNamed, type CallGraph, type CallSite, type ImplIndex } from './callGraph.js';
@@ -44,7 +45,7 @@ export function prepareCallHierarchy(project: Project, uri: string, position: Po
 
 export function incomingCalls(project: Project, item: CallHierarchyItem): CallHierarchyIncomingCall[] {
   const g = callGraph(project);
-  const target = resolve(g, item);
+  const target = resolve(project, g, item);
   if (!target) return [];
   switch (target.kind) {
     case 'fn': {
@@ -63,13 +64,13 @@ export function incomingCalls(project: Project, item: CallHierarchyItem): CallHi
 
 export function outgoingCalls(project: Project, item: CallHierarchyItem): CallHierarchyOutgoingCall[] {
   const g = callGraph(project);
-  const target = resolve(g, item);
+  const target = resolve(project, g, item);
   if (!target) return [];
   switch (target.kind) {
     case 'fn': {
       const out: CallHierarchyOutgoingCall[] = [];
       for (const sites of groupSites(g.callsFrom.get(target.fn) ?? [], calleeKey).values()) {
-        const callee = calleeTarget(g, sites[0]);
+        const callee = calleeTarget(project, g, sites[0]);
         const to = callee && itemOf(project, g, callee);
         if (to) out.push({ to, fromRanges: sites.map((s) => toRange(s.file.source, s.span)) });
       }
@@ -93,14 +94,14 @@ function calleeKey(s: CallSite): unknown {
   return s.callee.kind === 'fn' ? s.callee.fn : s.callee.kind === 'op' ? s.callee.op : `hypercall ${s.callee.name}`;
 }
 
-function calleeTarget(g: CallGraph, s: CallSite): Target | undefined {
+function calleeTarget(project: Project, g: CallGraph, s: CallSite): Target | undefined {
   const c = s.callee;
   if (c.kind === 'fn') return { kind: 'fn', fn: c.fn };
   if (c.kind === 'op') {
     const table = g.tableOfOp.get(c.op);
     return table && { kind: 'op', op: c.op, table };
   }
-  const decl = builtinAbi().byName.get(c.name);
+  const decl = hypercallNamed(project, c.name);
   return decl && { kind: 'hypercall', decl };
 }
 
@@ -198,7 +199,7 @@ function itemOf(project: Project, g: ImplIndex, t: Target): CallHierarchyItem | 
     }
     case 'hypercall': {
       const row = abiRow(project, t.decl);
-      const source = project.parsed(project.abiFile().uri)?.source;
+      const source = t.decl.table === 'xen' ? project.parsed(project.abiFile().uri)?.source : project.file(t.decl.file)?.source;
       if (!row || !source) return undefined;
       return {
         name: t.decl.name.name,
@@ -206,7 +207,7 @@ function itemOf(project: Project, g: ImplIndex, t: Target): CallHierarchyItem | 
         detail: `hypercall #${t.decl.number} · ${t.decl.cls === 'dom0' ? 'dom0-only' : 'stable'}`,
         uri: row.uri,
         range: row.range,
-        selectionRange: toRange(source, builtinAbi().byName.get(t.decl.name.name)?.name.span ?? t.decl.name.span),
+        selectionRange: toRange(source, (hypercallNamed(project, t.decl.name.name) ?? t.decl).name.span),
         data: { t: 'hypercall', name: t.decl.name.name } satisfies ItemData,
       };
     }
@@ -214,11 +215,11 @@ function itemOf(project: Project, g: ImplIndex, t: Target): CallHierarchyItem | 
 }
 
 /** The target an item names, looked up by name in the current analysis. */
-function resolve(g: CallGraph, item: CallHierarchyItem): Target | undefined {
+function resolve(project: Project, g: CallGraph, item: CallHierarchyItem): Target | undefined {
   const data: unknown = item.data;
   if (!isItemData(data)) return undefined;
   if (data.t === 'hypercall') {
-    const decl = builtinAbi().byName.get(data.name);
+    const decl = hypercallNamed(project, data.name);
     return decl ? { kind: 'hypercall', decl } : undefined;
   }
   const at = uriToPath(item.uri);
@@ -240,4 +241,15 @@ function isItemData(x: unknown): x is ItemData {
   if (d.t === 'hypercall') return true;
   if (d.t === 'op') return typeof d.group === 'string';
   return d.t === 'fn' && (d.group === undefined || typeof d.group === 'string') && (d.platform === undefined || typeof d.platform === 'string');
+}
+
+/** A hypercall by name: the built-in table's, or an extension's in the analysed files (names are unique, PVK041). */
+function hypercallNamed(project: Project, name: string): A.HypercallDecl | undefined {
+  const builtin = builtinAbi().byName.get(name);
+  if (builtin) return builtin;
+  for (const abi of extensionsIn(project.analysis())) {
+    const h = abi.hypercalls.find((x) => x.name.name === name);
+    if (h) return h;
+  }
+  return undefined;
 }

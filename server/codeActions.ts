@@ -7,6 +7,7 @@ import { implFixes } from './fixes/impls.js';
 import { literalFixes } from './fixes/literals.js';
 import { renameToSuggested } from './fixes/names.js';
 import { callThroughPvop, moveIntoPvop } from './fixes/pvops.js';
+import { abiCodeActions } from './fixes/abi.js';
 import type { Project } from './project.js';
 
 /** The quick fixes, by diagnostic code (server/fixes/, one file per kind of fix). */
@@ -20,6 +21,8 @@ const FIXERS: Readonly<Record<string, Fixer>> = {
   PVK020: moveIntoPvop,
   PVK021: callThroughPvop,
   PVK022: implFixes,
+  PVK040: abiCodeActions,
+  PVK041: abiCodeActions,
 };
 
 /** Quick fixes for the pvlab diagnostics the client sends with the request. */

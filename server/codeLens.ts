@@ -7,6 +7,7 @@ import { contextsRunning } from '../sandbox/lang/bootContext.js';
 import { hypercallCost, hypercallTrouble, implPlatformAt } from './describe.js';
 import type { HintDensity } from './hintDensity.js';
 import { perfCodeLenses } from './profileHints.js';
+import { lockLensTitle } from '../sandbox/lang/lockDiagnostics.js';
 import type { ProfileStore } from './profileStore.js';
 import type { Project } from './project.js';
 
@@ -32,8 +33,9 @@ const SYSTEM_ACTIONS = [
 /**
  * Lenses that surface the ABI: the hypercalls of each line (number, class,
  * version, cost, trouble in context; one lens per line however many calls
- * it holds), each pvops op (its impls and call sites), and each system
- * (Run · Debug · Profile · Compare); then, after a profile, the performance lenses
+ * it holds), each pvops op (its impls and call sites), each extension's
+ * standing against abi.lock, and each system (Run · Debug · Profile ·
+ * Compare); then, after a profile, the performance lenses
  * (server/profileHints.ts). `off` keeps only the system lenses.
  */
 export function codeLenses(project: Project, uri: string, profiles?: ProfileStore, density: HintDensity = 'all'): CodeLens[] {
@@ -55,7 +57,10 @@ export function codeLenses(project: Project, uri: string, profiles?: ProfileStor
   for (const sites of byLine.values()) {
     const titles = [...new Set(sites.map((s) => s.title))];
     const title = titles.length === 1 && sites.length > 1 ? `${titles[0]} · ×${sites.length} on this line` : titles.join('  |  ');
-    lenses.push({ range: toRange(source, sites[0].site.span), command: { title, command: 'pvlab.openHypercallTable', arguments: [sites[0].site.decl?.name.name] } });
+    const decl = sites[0].site.decl;
+    // The built-in table opens at its row; an extension's declaration is one go-to-definition away.
+    const command = decl?.table === 'xen' ? { title, command: 'pvlab.openHypercallTable', arguments: [decl.name.name] } : { title, command: '' };
+    lenses.push({ range: toRange(source, sites[0].site.span), command });
   }
   for (const item of parsed.ast.items) {
     if (item.kind === 'pvops' && abi) {
@@ -72,6 +77,10 @@ export function codeLenses(project: Project, uri: string, profiles?: ProfileStor
         const implText = impls.size === 0 ? 'no impls' : [...impls].sort().map((p) => `impl ${p}`).join(' · ');
         lenses.push({ range: toRange(source, op.span), command: { title: `${implText} · ${calls} call site${calls === 1 ? '' : 's'}`, command: '' } });
       }
+    }
+    if (item.kind === 'abi' && item.name.name !== 'xen') {
+      const status = project.analysis().abiLock;
+      if (status) lenses.push({ range: toRange(source, item.name.span), command: { title: lockLensTitle(status, item.name.name), command: '' } });
     }
     if (item.kind === 'system') {
       const range = toRange(source, item.name.span);

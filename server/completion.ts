@@ -2,7 +2,10 @@ import type { CompletionItem, Position, SignatureHelp } from 'vscode-languageser
 import { CompletionItemKind, InsertTextFormat } from 'vscode-languageserver';
 import { builtinAbi } from '../sandbox/lang/abi.js';
 import type * as A from '../sandbox/lang/ast.js';
+import { freeHypercallNumber } from '../sandbox/lang/abiBlocks.js';
+import { HV_INTRINSICS } from '../sandbox/lang/hvIntrinsics.js';
 import { INTRINSICS } from '../sandbox/lang/intrinsics.js';
+import type { ItemTable } from '../sandbox/lang/items.js';
 import type { Token } from '../sandbox/lang/lexer.js';
 import type { ParsedFile } from '../sandbox/lang/program.js';
 import { toOffset } from './convert.js';
@@ -27,7 +30,7 @@ const DOMAIN_PROPERTIES: [string, string][] = [
   ['paused', 'paused;'],
 ];
 const STATEMENT_KEYWORDS = ['let', 'if', 'else', 'while', 'for', 'return', 'break', 'continue', 'as', 'true', 'false', 'hypercall'];
-const ITEM_KEYWORDS = ['fn', 'const', 'var', 'import', 'pvops', 'impl', 'system'];
+const ITEM_KEYWORDS = ['fn', 'const', 'var', 'import', 'pvops', 'impl', 'system', 'abi'];
 
 /** The index of the last token that starts before `offset`. */
 function tokenBefore(tokens: readonly Token[], offset: number): number {
@@ -52,8 +55,9 @@ function argsSnippet(params: readonly { name: string }[]): string {
   return params.map((p, i) => `\${${i + 1}:${p.name}}`).join(', ');
 }
 
-function hypercallItems(): CompletionItem[] {
-  return builtinAbi().abi.hypercalls.map((h) =>
+/** The built-in hypercalls and the extensions' the file sees. */
+function hypercallItems(table: ItemTable): CompletionItem[] {
+  return [...builtinAbi().abi.hypercalls, ...table.extensionHypercalls.values()].map((h) =>
     snippet(h.name.name, CompletionItemKind.Function, `${h.name.name}(${argsSnippet(h.params.map((p) => ({ name: p.name.name })))})`, `#${h.number} ${h.cls} since ${h.since} · ${hypercallCost(h)}`, `${hypercallSignature(h)}\n\n${h.doc}`),
   );
 }
@@ -99,7 +103,11 @@ export function completion(project: Project, uri: string, position: Position): C
   const prev = i >= 0 ? tokens[i] : undefined;
   const table = project.items(parsed.source.path);
 
-  if (prev?.kind === 'keyword' && prev.text === 'hypercall') return hypercallItems();
+  if (prev?.kind === 'keyword' && prev.text === 'hypercall') {
+    const abi = enclosing(parsed.ast.items.filter((x): x is A.AbiItem => x.kind === 'abi'), offset);
+    // In an abi block, `hypercall` starts a declaration: nothing to complete from the tables.
+    return abi ? [] : hypercallItems(table);
+  }
   if (prev?.kind === 'punct' && prev.text === '.' && i > 0 && tokens[i - 1].kind === 'ident') {
     const group = table.values.get(tokens[i - 1].text);
     if (group?.kind !== 'pvops') return [];
@@ -110,8 +118,13 @@ export function completion(project: Project, uri: string, position: Position): C
   const system = enclosing(items.filter((x): x is A.SystemItem => x.kind === 'system'), offset);
   if (system) {
     const domain = enclosing(system.domains, offset);
-    return (domain ? DOMAIN_PROPERTIES : SYSTEM_PROPERTIES).map(([label, body]) => snippet(label, CompletionItemKind.Property, body, domain ? 'domain property' : 'system property'));
+    if (domain) return DOMAIN_PROPERTIES.map(([label, body]) => snippet(label, CompletionItemKind.Property, body, 'domain property'));
+    const extensions = project.items(system.file).extensions.map((a) => a.name.name);
+    const abiProperty: [string, string][] = extensions.length > 0 ? [['abi', `abi \${1|${extensions.join(',')}|};`]] : [];
+    return [...SYSTEM_PROPERTIES, ...abiProperty].map(([label, body]) => snippet(label, CompletionItemKind.Property, body, 'system property'));
   }
+  const abi = enclosing(items.filter((x): x is A.AbiItem => x.kind === 'abi'), offset);
+  if (abi) return abiBlockItems(abi, table, offset);
 
   const fn = findFunction(parsed, offset);
   if (!fn) return ITEM_KEYWORDS.map((k) => ({ label: k, kind: CompletionItemKind.Keyword }));
@@ -129,6 +142,32 @@ export function completion(project: Project, uri: string, position: Position): C
   }
   for (const k of STATEMENT_KEYWORDS) out.push({ label: k, kind: CompletionItemKind.Keyword });
   for (const m of ['mem8', 'mem16', 'mem32']) out.push(snippet(m, CompletionItemKind.Variable, `${m}[\${1:address}]`, 'guest memory'));
+  return out;
+}
+
+/**
+ * Inside an `abi` block: its items (with a free hypercall number) between
+ * declarations; in a handler or helper, what hypervisor code may use (its
+ * locals, the block's globals and helpers, consts, hypervisor intrinsics).
+ */
+function abiBlockItems(abi: A.AbiItem, table: ItemTable, offset: number): CompletionItem[] {
+  const fn = [...abi.fns, ...abi.hypercalls.flatMap((h) => (h.handler ? [h.handler] : []))].find((f) => f.body.span.start < offset && offset <= f.body.span.end);
+  if (!fn) {
+    const free = freeHypercallNumber(table);
+    return [
+      snippet('hypercall', CompletionItemKind.Snippet, `hypercall \${1:name}(\${2:cmd: u32}) -> i32 = ${free} \${3|stable,dom0|} since \${4:4.2} cost \${5:10} {\n\t\${0:return 0;}\n}`, `extension hypercall #${free} (a free number)`),
+      snippet('var', CompletionItemKind.Snippet, 'var ${1:name}: ${2:u32} = ${3:0};', 'hypervisor global: one per machine'),
+      snippet('fn', CompletionItemKind.Snippet, 'fn ${1:name}(${2}) -> ${3:u32} {\n\t$0\n}', 'hypervisor helper'),
+    ];
+  }
+  const out: CompletionItem[] = [];
+  for (const l of localsBefore(fn, offset)) out.push({ label: l.name, kind: CompletionItemKind.Variable, detail: l.type });
+  for (const v of abi.vars) out.push({ label: v.name.name, kind: CompletionItemKind.Variable, detail: `hypervisor global ${v.declared?.name ?? ''}` });
+  for (const f of abi.fns) out.push(snippet(f.name.name, CompletionItemKind.Function, `${f.name.name}(${argsSnippet(f.params.map((p) => ({ name: p.name.name })))})`, `helper of abi ${abi.name.name}`));
+  for (const item of table.values.values()) if (item.kind === 'const') out.push({ label: item.name.name, kind: CompletionItemKind.Constant, detail: `const = ${String(item.value ?? '')}` });
+  for (const [name, sig] of Object.entries(HV_INTRINSICS)) out.push(snippet(name, CompletionItemKind.Function, `${name}(${argsSnippet(sig.params)})`, `hypervisor intrinsic · ${sig.cost} cycles`, sig.doc));
+  out.push(snippet('print', CompletionItemKind.Function, 'print(${1})', 'to the hypervisor console'));
+  for (const k of STATEMENT_KEYWORDS) if (k !== 'hypercall') out.push({ label: k, kind: CompletionItemKind.Keyword });
   return out;
 }
 
@@ -172,7 +211,7 @@ function signatureOf(project: Project, parsed: ParsedFile, tokens: readonly Toke
   const name = tokens[calleeIndex].text;
   const before = tokens[calleeIndex - 1];
   if (before?.kind === 'keyword' && before.text === 'hypercall') {
-    const h = builtinAbi().byName.get(name);
+    const h = builtinAbi().byName.get(name) ?? project.items(parsed.source.path).extensionHypercalls.get(name);
     return h ? { label: hypercallSignature(h), params: h.params.map((p) => `${p.name.name}: ${p.type.name}`), doc: h.doc } : undefined;
   }
   const table = project.items(parsed.source.path);

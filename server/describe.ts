@@ -8,6 +8,7 @@ const num = (n: number): string => n.toLocaleString('en-US');
 
 /** "~700 cycles" or "~400 cycles + 1/byte": entry and exit, the row's cost, and the variable part the ABI table gives. */
 export function hypercallCost(decl: HypercallDecl): string {
+  if (decl.table !== 'xen') return `~${num(COSTS.hypercallBase + decl.cost)} cycles + the handler's own`;
   const variable = hypercallFacts(decl).variableCost;
   const note = variable === undefined ? '' : variable.kind === 'per-unit' ? ` + ${variable.cycles}/${variable.unit}` : ' + each entry without the base cost';
   return `~${num(COSTS.hypercallBase + decl.cost)} cycles${note}`;
@@ -23,6 +24,11 @@ export function hypercallTrouble(decl: HypercallDecl, contexts: readonly BootCon
   for (const c of contexts) {
     if (c.hypervisor === null) {
       if (!out.includes(`faults on bare metal (system ${c.system})`)) out.push(`faults on bare metal (system ${c.system})`);
+      continue;
+    }
+    if (decl.table !== 'xen' && !c.abis.includes(decl.table)) {
+      const text = `-ENOSYS without 'abi ${decl.table};' (system ${c.system})`;
+      if (!out.includes(text)) out.push(text);
       continue;
     }
     if (decl.cls === 'dom0' && !c.privileged) out.push(`-EPERM in domU ${c.domain}`);

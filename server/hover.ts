@@ -2,6 +2,7 @@ import type { Hover, Position } from 'vscode-languageserver';
 import type * as A from '../sandbox/lang/ast.js';
 import { COSTS } from '../sandbox/machine/costs.js';
 import { INTRINSICS } from '../sandbox/lang/intrinsics.js';
+import { HV_INTRINSICS } from '../sandbox/lang/hvIntrinsics.js';
 import { occurrenceAt, type Decl, type Occurrence } from '../sandbox/lang/occurrences.js';
 import type { ParsedFile } from '../sandbox/lang/program.js';
 import { toOffset, toRange } from './convert.js';
@@ -27,6 +28,8 @@ export function hover(project: Project, uri: string, position: Position): Hover 
 function describe(project: Project, parsed: ParsedFile, occ: Occurrence): string | undefined {
   const contexts = contextsRunning(project.analysis().contexts.get(parsed.source.path) ?? [], implPlatformAt(parsed.ast, occ.span.start));
   if (occ.kind === 'intrinsic') {
+    const hv = HV_INTRINSICS[occ.name];
+    if (hv) return [code(`${occ.name}(${hv.params.map((p) => `${p.name}: ${p.type}`).join(', ')})${hv.ret ? ` -> ${hv.ret}` : ''}`), `**hypervisor intrinsic** (only in \`abi\` blocks) — ${hv.doc}`, `- cost: ${hv.cost} cycle${hv.cost === 1 ? '' : 's'}, charged to the calling vCPU`].join('\n\n');
     const sig = INTRINSICS[occ.name];
     if (!sig) return undefined;
     return [code(intrinsicSignature(occ.name)), `**intrinsic** — ${sig.doc}`, ...intrinsicCosts(occ.name, contexts).map((l) => `- ${l}`)].join('\n\n');
@@ -44,7 +47,7 @@ function describeDecl(d: Decl, contexts: Parameters<typeof hypercallTrouble>[1],
     const cls = d.cls === 'dom0' ? 'toolstack ABI, **dom0 only**, may change between versions' : 'guest ABI, **stable**';
     return [
       code(hypercallSignature(d)),
-      `**hypercall #${d.number} ${d.name.name}** — ${cls}, since ${d.since}`,
+      `**hypercall #${d.number} ${d.name.name}** — ${cls}, since ${d.since}${d.table !== 'xen' ? ` · extension \`abi ${d.table}\`, handler in pvk (systems boot it with \`abi ${d.table};\`)` : ''}`,
       `cost: ${hypercallCost(d)}`,
       d.doc ? d.doc.split('\n').join(' ') : '',
       `errors: ${hypercallErrors(d).join('; ')}`,
@@ -55,7 +58,7 @@ function describeDecl(d: Decl, contexts: Parameters<typeof hypercallTrouble>[1],
   }
   switch (d.kind) {
     case 'fn': {
-      const head = occ.implOf ? `impl of op ${occ.implOf.name.name} (${d.impl?.platform.name})` : 'function';
+      const head = occ.implOf ? `impl of op ${occ.implOf.name.name} (${d.impl?.platform.name})` : d.abi ? `hypervisor helper of abi ${d.abi.name.name}: callable from its handlers and helpers only` : 'function';
       return `${code(`fn ${d.name.name}(${params(d.params)})${d.ret ? ` -> ${d.ret.name}` : ''}`)}\n\n${head}`;
     }
     case 'pvops':
@@ -63,7 +66,7 @@ function describeDecl(d: Decl, contexts: Parameters<typeof hypercallTrouble>[1],
     case 'pvop-sig':
       return `${code(`fn ${d.name.name}(${params(d.params)})${d.ret ? ` -> ${d.ret.name}` : ''}`)}\n\npvop: a call costs ${COSTS.pvopIndirect} cycles through the ops table, ${COSTS.pvopPatched} with \`patch_pvops\``;
     case 'var':
-      return `${code(`var ${d.name.name}: ${d.declared?.name ?? '?'} = ${d.initialValue ?? 0}`)}\n\nglobal: one per domain, shared by its vCPUs`;
+      return `${code(`var ${d.name.name}: ${d.declared?.name ?? '?'} = ${d.initialValue ?? 0}`)}\n\n${d.abi ? `hypervisor global of abi ${d.abi.name.name}: one per machine, never visible to kernels` : 'global: one per domain, shared by its vCPUs'}`;
     case 'const':
       return `${code(`const ${d.name.name}${d.declared ? `: ${d.declared.name}` : ''} = ${String(d.value ?? '?')}`)}\n\ncompile-time constant`;
     case 'let':

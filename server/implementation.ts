@@ -3,10 +3,16 @@ import type * as A from '../sandbox/lang/ast.js';
 import { implIndex, isKind, opNamed } from './callGraph.js';
 import { toRange } from './convert.js';
 import { locationIn, occurrenceUnder } from './navigation.js';
+import { pathToUri } from './paths.js';
 import type { Project } from './project.js';
 
 /** Where the hypercall's row of the shipped ABI table is. */
 export function abiRow(project: Project, decl: A.HypercallDecl): Location | null {
+  if (decl.table !== 'xen') {
+    // An extension's row is its declaration with the handler, in the user's file.
+    const source = project.file(decl.file)?.source;
+    return source ? { uri: pathToUri(decl.file), range: toRange(source, decl.span) } : null;
+  }
   const abi = project.abiFile();
   const source = project.parsed(abi.uri)?.source;
   const row = abi.decls.byName.get(decl.name.name);

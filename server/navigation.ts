@@ -5,6 +5,8 @@ import { declNameSpan, denotes, occurrenceAt, type Decl, type Occurrence } from 
 import type { ParsedFile } from '../sandbox/lang/program.js';
 import type { Span } from '../sandbox/lang/source.js';
 import { isIntrinsic } from '../sandbox/lang/intrinsics.js';
+import { isHvIntrinsic } from '../sandbox/lang/hvIntrinsics.js';
+import { BUILTIN_ABI_FILE } from '../sandbox/lang/abi.js';
 import { toOffset, toRange } from './convert.js';
 import { pathToUri } from './paths.js';
 import type { Project } from './project.js';
@@ -47,10 +49,11 @@ export function definition(project: Project, uri: string, position: Position): L
   const d = found?.occ.implOf ?? found?.occ.decl;
   if (!found || !d) return null;
   const home = fileDeclaring(project, d, found.parsed);
-  if (!('kind' in d)) {
+  if (!('kind' in d) && d.file === BUILTIN_ABI_FILE) {
     const abi = project.parsed(project.abiFile().uri);
     return abi ? { uri: project.abiFile().uri, range: toRange(abi.source, declNameSpan(d)) } : null;
   }
+  // An extension hypercall leads to its declaration with the handler, in the file of its abi block.
   return locationOf(project, d, home) ?? null;
 }
 
@@ -60,7 +63,7 @@ export function references(project: Project, uri: string, position: Position, in
   const d = found?.occ.implOf ?? found?.occ.decl;
   if (!found || !d) return [];
   const out: Location[] = [];
-  if (!('kind' in d) && includeDeclaration) {
+  if (!('kind' in d) && d.file === BUILTIN_ABI_FILE && includeDeclaration) {
     const abi = project.parsed(project.abiFile().uri);
     if (abi) out.push({ uri: project.abiFile().uri, range: toRange(abi.source, declNameSpan(d)) });
   }
@@ -74,9 +77,10 @@ export function references(project: Project, uri: string, position: Position, in
   return out;
 }
 
+/** Everything declared in user files; of hypercalls, only extensions (the built-in table is the hypervisor's). */
 function renamable(occ: Occurrence): boolean {
   const d = occ.implOf ?? occ.decl;
-  return d !== undefined && 'kind' in d;
+  return d !== undefined && ('kind' in d || d.table !== 'xen');
 }
 
 export function prepareRename(project: Project, uri: string, position: Position): { range: Range; placeholder: string } | null {
@@ -92,7 +96,7 @@ export function rename(project: Project, uri: string, position: Position, newNam
   if (!found || !renamable(found.occ)) return null;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(newName)) throw new RenameError(`'${newName}' is not a pvk identifier`);
   if ((KEYWORDS as readonly string[]).includes(newName)) throw new RenameError(`'${newName}' is a reserved keyword`);
-  if (isIntrinsic(newName)) throw new RenameError(`'${newName}' is an intrinsic`);
+  if (isIntrinsic(newName) || isHvIntrinsic(newName)) throw new RenameError(`'${newName}' is an intrinsic`);
   const d = (found.occ.implOf ?? found.occ.decl) as Decl;
   const changes: Record<string, TextEdit[]> = {};
   for (const f of project.files()) {
@@ -139,7 +143,13 @@ export function documentSymbols(project: Project, uri: string): DocumentSymbol[]
         out.push(sym(item.name.name, SymbolKind.Module, item.span, item.name.span, item.domains.map((d) => sym(d.name.name, SymbolKind.Object, d.span, d.name.span)), 'system'));
         break;
       case 'abi':
-        out.push(sym(item.name.name, SymbolKind.Namespace, item.span, item.name.span, item.hypercalls.map((h) => sym(h.name.name, SymbolKind.Function, h.span, h.name.span, [], `#${h.number}`))));
+        out.push(
+          sym(item.name.name, SymbolKind.Namespace, item.span, item.name.span, [
+            ...item.vars.map((v) => sym(v.name.name, SymbolKind.Variable, v.span, v.name.span, [], v.declared?.name)),
+            ...item.fns.map((f) => sym(f.name.name, SymbolKind.Function, f.span, f.name.span, [], f.ret ? `-> ${f.ret.name}` : undefined)),
+            ...item.hypercalls.map((h) => sym(h.name.name, SymbolKind.Function, h.span, h.name.span, [], `#${h.number}`)),
+          ]),
+        );
         break;
       default:
         break;

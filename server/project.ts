@@ -1,8 +1,10 @@
+import * as path from 'node:path';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { builtinAbi, BUILTIN_ABI_FILE } from '../sandbox/lang/abi.js';
 import type { PvopsItem } from '../sandbox/lang/ast.js';
 import { analyze, type Analysis } from '../sandbox/lang/analysis.js';
 import { diskHost, findPvkFiles } from '../sandbox/lang/fileHost.js';
+import type { AbiLockInput } from '../sandbox/lang/lockDiagnostics.js';
 import type { ItemTable } from '../sandbox/lang/items.js';
 import { occurrences, type Occurrence } from '../sandbox/lang/occurrences.js';
 import { Workspace, type FileHost, type ParsedFile } from '../sandbox/lang/program.js';
@@ -87,8 +89,16 @@ export class Project {
   }
 
   analysis(): Analysis {
-    if (!this.current) this.current = analyze(this.ws, this.roots());
+    if (!this.current) this.current = analyze(this.ws, this.roots(), { abiLock: this.abiLock() });
     return this.current;
+  }
+
+  /** The first workspace folder's `abi.lock` (read through the disk cache, refreshed by file events). */
+  private abiLock(): AbiLockInput | undefined {
+    const folder = this.folders[0];
+    if (!folder) return undefined;
+    const file = path.join(folder, 'abi.lock');
+    return { file, text: this.host.readFile(file) };
   }
 
   /** The parsed file for a URI (analysed, so its AST carries the checker's annotations). */

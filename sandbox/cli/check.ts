@@ -1,9 +1,8 @@
-import * as fs from 'node:fs';
 import { analyze } from '../lang/analysis.js';
-import { findPvkFiles } from '../lang/fileHost.js';
-import { normalizePath, Workspace } from '../lang/program.js';
+import { Workspace } from '../lang/program.js';
 import { allDiagnostics, formatHuman } from './diagnosticOutput.js';
 import type { CliIo } from './io.js';
+import { resolveTargets } from './targets.js';
 
 /** `pvlab check FILE|DIR… [--json]`: exit 1 if any diagnostic is an error, else 0. */
 export function runCheck(args: readonly string[], io: CliIo): number {
@@ -13,19 +12,9 @@ export function runCheck(args: readonly string[], io: CliIo): number {
   if (unknown.length > 0) return io.usage(`unknown option ${unknown[0]} for 'pvlab check'`);
   if (targets.length === 0) return io.usage("'pvlab check' needs at least one file or directory");
 
-  const roots: string[] = [];
-  for (const t of targets) {
-    const full = normalizePath(t);
-    let stat: fs.Stats | undefined;
-    try {
-      stat = fs.statSync(full);
-    } catch {
-      stat = undefined;
-    }
-    if (!stat) return io.usage(`no such file or directory: ${t}`);
-    if (stat.isDirectory()) roots.push(...findPvkFiles(full));
-    else roots.push(full);
-  }
+  const resolved = resolveTargets(targets, io);
+  if ('missing' in resolved) return io.usage(`no such file or directory: ${resolved.missing}`);
+  const roots = resolved.files;
 
   const analysis = analyze(new Workspace(io.files), roots);
   const diagnostics = allDiagnostics(analysis);

@@ -16,7 +16,10 @@ export const USAGE = `usage:
   pvlab check FILE|DIR… [--json]
   pvlab run SYSTEM_FILE [--system NAME] [--json] [--max-cycles N] [--patch-pvops] [--engine fast|step|interpreter]
             [--profile OUT.cpuprofile] [--trace OUT.json] [--profile-json OUT.json] [--summary]
-  pvlab compare SYSTEM_FILE [--system NAME] [--json] [--max-cycles N]`;
+  pvlab compare SYSTEM_FILE [--system NAME] [--json] [--max-cycles N]
+  pvlab abi lock [FILE|DIR…] [--lock FILE]
+  pvlab abi check [FILE|DIR…] [--lock FILE] [--json]
+  pvlab abi diff OLD NEW [--json]`;
 
 export function processIo(): CliIo {
   return {

@@ -1,4 +1,3 @@
-import { builtinAbi } from '../lang/abi.js';
 import type { Analysis } from '../lang/analysis.js';
 import type { Hypervisor } from '../hv/hypervisor.js';
 import type { Frame, Vcpu } from '../machine/state.js';
@@ -64,7 +63,7 @@ export class DebugMachine {
     this.engine.boundaryHook = (v, b, depth) => this.hook(v, b.id, depth);
     this.hv.observer = {
       hypercallError: (v, nr, value) => {
-        if (this.filters.has('hypercall-errors')) this.pendingException = { vcpu: v, text: `hypercall ${builtinAbi().byNumber.get(nr)?.name.name ?? nr} returned ${value}` };
+        if (this.filters.has('hypercall-errors')) this.pendingException = { vcpu: v, text: `hypercall ${this.hv.hypercallName(nr) ?? nr} returned ${value}` };
       },
       exit: (v, name, kind) => {
         if (this.filters.has('traps')) this.pendingException = { vcpu: v, text: `${kind === 'trap' ? 'trap' : 'VM exit'}: ${name}()` };

@@ -6,6 +6,8 @@ import type { Loc } from '../machine/ir.js';
 import { eventChannelOp, type EventHost } from './events.js';
 import { grantTableOp } from './grants.js';
 import { lowestPending, type Domain, type Vcpu } from '../machine/state.js';
+import type { BootedExtensions } from './extensions.js';
+import { HandlerOutOfCycles, HypervisorPanic } from './pvkHandlers.js';
 
 /** The hypervisor as hypercall handlers see it. */
 export interface HypercallHost extends EventHost {
@@ -23,6 +25,10 @@ export interface HypercallHost extends EventHost {
   setTimer(v: Vcpu, deadline: number): void;
   /** getinfo's state number: 0 running or runnable, 1 blocked, 2 paused, 3 exited, 4 crashed. */
   stateCode(d: Domain): number;
+  /** The extensions booted (`abi NAME;`): their hypercalls by number. */
+  readonly extensions: BootedExtensions;
+  /** Runs an extension hypercall's pvk handler: its result and its own cycles. */
+  runExtension(decl: HypercallDecl, vcpu: Vcpu, args: readonly number[]): { value: number; cycles: number };
 }
 
 type Outcome = { value: number; variable: number } | { suspend: 'block' | 'yield' | 'stop'; variable: number };
@@ -164,13 +170,16 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
  * the handler's variable part). Returns the outcome and the cycles it costs.
  */
 export function invoke(host: HypercallHost, vcpu: Vcpu, nr: number, args: readonly number[], nested: boolean): { outcome: Outcome; cost: number; decl?: HypercallDecl } {
-  const decl = builtinAbi().byNumber.get(nr);
+  const decl = builtinAbi().byNumber.get(nr) ?? host.extensions.byNumber.get(nr);
   if (!decl) return { outcome: ok(ERRNO.ENOSYS), cost: 0 };
   vcpu.domain.count(vcpu.domain.hypercalls, decl.name.name);
   let outcome: Outcome;
   if (decl.cls === 'dom0' && !vcpu.domain.privileged) outcome = ok(ERRNO.EPERM);
   else if (host.hypervisorVersion !== null && compareVersions(host.hypervisorVersion, decl.since) < 0) outcome = ok(ERRNO.ENOSYS);
-  else outcome = HANDLERS[decl.name.name](host, vcpu, args, nested);
+  else if (decl.handler) {
+    const r = host.runExtension(decl, vcpu, args);
+    outcome = ok(r.value, r.cycles);
+  } else outcome = HANDLERS[decl.name.name](host, vcpu, args, nested);
   return { outcome, cost: decl.cost + outcome.variable, decl };
 }
 
@@ -180,7 +189,15 @@ export function hypercall(host: HypercallHost, vcpu: Vcpu, nr: number, args: rea
     throw new GuestFault('no-hypervisor', `hypercall #${nr} on bare metal: there is no hypervisor ('hypervisor none')`, loc.file, loc.line);
   }
   const padded = [...args, 0, 0, 0, 0, 0].slice(0, 5);
-  const { outcome, cost } = invoke(host, vcpu, nr, padded, false);
+  let invoked: ReturnType<typeof invoke>;
+  try {
+    invoked = invoke(host, vcpu, nr, padded, false);
+  } catch (e) {
+    // A handler that faults or runs into the cycle limit still costs what it ran (the machine stops after).
+    if (e instanceof HypervisorPanic || e instanceof HandlerOutOfCycles) host.charge(vcpu, baseCost + (host.extensions.byNumber.get(nr)?.cost ?? 0) + e.cycles);
+    throw e;
+  }
+  const { outcome, cost } = invoked;
   host.charge(vcpu, baseCost + cost);
   if ('suspend' in outcome) {
     if (outcome.suspend === 'block') return { k: 'block' };

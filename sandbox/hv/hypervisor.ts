@@ -8,10 +8,14 @@ import { COSTS } from '../machine/costs.js';
 import { raiseTimer } from './events.js';
 import { revokeGrants } from './grants.js';
 import { hypercall, type HypercallHost } from './hypercalls.js';
+import { BootedExtensions, type PanicInfo } from './extensions.js';
+import { HandlerOutOfCycles, HypervisorPanic } from './pvkHandlers.js';
+import type { HypercallDecl } from '../lang/ast.js';
+import { builtinAbi } from '../lang/abi.js';
 import { age, capAllows, capResumesAt, CAP_PERIOD_SLICES, chargeCap, pick, SYNC_QUANTUM } from './scheduler.js';
 import { Domain, lowestPending, type FaultInfo, type Frame, type Vcpu } from '../machine/state.js';
 
-export type RunEnd = 'exited' | 'deadlock' | 'max-cycles';
+export type RunEnd = 'exited' | 'deadlock' | 'max-cycles' | 'panic';
 
 /** What a profiler hears from the scheduler (machine times are pcpu clocks). */
 export interface SchedulingObserver {
@@ -59,6 +63,10 @@ export class Hypervisor implements EngineHost, HypercallHost {
   scheduling: SchedulingObserver | undefined;
   /** A vCPU a debugger hook stopped mid-slice: the next step resumes it. */
   interrupted: { v: Vcpu; p: Pcpu; start: number } | undefined;
+  /** The extensions booted with the built-in table, their state and the hypervisor console. */
+  readonly extensions: BootedExtensions;
+  /** Set when hypervisor code faulted: the run ended `panic`. */
+  panic: PanicInfo | undefined;
 
   constructor(
     readonly system: SystemConfig,
@@ -66,6 +74,7 @@ export class Hypervisor implements EngineHost, HypercallHost {
     readonly options: BootOptions,
   ) {
     this.hypervisorVersion = system.hypervisor;
+    this.extensions = new BootedExtensions(system.extensions);
     for (let i = 0; i < system.pcpus; i++) this.pcpus.push({ index: i, clock: 0, limit: 0, last: null });
     this.hypervisorCycles = this.pcpus.map(() => 0);
     this.idleCycles = this.pcpus.map(() => 0);
@@ -160,9 +169,14 @@ export class Hypervisor implements EngineHost, HypercallHost {
     try {
       stop = this.engine.run(v);
     } catch (e) {
-      if (!(e instanceof GuestFault)) throw e;
-      this.crash(v.domain, e, v);
       stop = 'done';
+      if (e instanceof HypervisorPanic) {
+        // Hypervisor code has no isolation: the whole machine stops, every domain as it was.
+        this.panic = { kind: e.kind, message: e.message, file: e.file, line: e.line };
+        this.end = 'panic';
+      } else if (e instanceof HandlerOutOfCycles) this.end = 'max-cycles';
+      else if (e instanceof GuestFault) this.crash(v.domain, e, v);
+      else throw e;
     } finally {
       this.current = undefined;
     }
@@ -243,6 +257,14 @@ export class Hypervisor implements EngineHost, HypercallHost {
   }
 
   // ------------------------------------------------------------ time
+
+  hypercallName(nr: number): string | undefined {
+    return (builtinAbi().byNumber.get(nr) ?? this.extensions.byNumber.get(nr))?.name.name;
+  }
+
+  runExtension(decl: HypercallDecl, vcpu: Vcpu, args: readonly number[]): { value: number; cycles: number } {
+    return this.extensions.run(this, decl, vcpu, args, this.now(vcpu), this.options.maxCycles);
+  }
 
   now(vcpu: Vcpu): number {
     return this.pcpus[Math.max(0, vcpu.pcpu)].clock;

@@ -1,6 +1,7 @@
 import type { BootContext } from './bootContext.js';
 import { bootContexts } from './context.js';
 import { checkFile } from './check.js';
+import { compareWithLock, type AbiLockInput, type AbiLockStatus } from './lockDiagnostics.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { ParsedFile, Workspace } from './program.js';
 import { Snapshot } from './snapshot.js';
@@ -17,6 +18,13 @@ export interface Analysis {
   contexts: Map<string, BootContext[]>;
   /** The files as read for this analysis, their closures and name tables: what later stages use. */
   snapshot: Snapshot;
+  /** How the tables stand against the workspace's `abi.lock`, when one was given (the editor's). */
+  abiLock?: AbiLockStatus;
+}
+
+export interface AnalyzeOptions {
+  /** Compare the tables with this lock: PVK042 / PVK043 (spec 9.2). */
+  abiLock?: AbiLockInput;
 }
 
 /**
@@ -24,7 +32,7 @@ export interface Analysis {
  * kernels their systems boot, and those kernels' imports. System context comes
  * from the systems among them.
  */
-export function analyze(ws: Workspace, roots: readonly string[]): Analysis {
+export function analyze(ws: Workspace, roots: readonly string[], options: AnalyzeOptions = {}): Analysis {
   // Each file is read once and each closure computed once per analysis.
   const snapshot = new Snapshot(ws);
   const closureOf = (file: string): ParsedFile[] => snapshot.closure(file);
@@ -67,8 +75,10 @@ export function analyze(ws: Workspace, roots: readonly string[]): Analysis {
     for (const d of snapshot.importDiagnostics(parsed)) push(d);
     for (const d of checkFile(closure, { contexts: contexts.get(file) ?? NO_CONTEXTS, items: snapshot.items(file) })) push(d);
   }
+  const lock = options.abiLock ? compareWithLock({ files: order, snapshot }, options.abiLock) : undefined;
+  for (const d of lock?.diagnostics ?? []) push(d);
   for (const list of diagnostics.values()) list.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.code.localeCompare(b.code));
-  return { files: order, diagnostics, systems, contexts, snapshot };
+  return { files: order, diagnostics, systems, contexts, snapshot, ...(lock?.status ? { abiLock: lock.status } : {}) };
 }
 
 const NO_CONTEXTS: readonly BootContext[] = [];

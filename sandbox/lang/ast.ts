@@ -208,6 +208,8 @@ export interface VarItem extends ItemBase {
   init: Expr;
   /** Filled in by the checker: the initial bit pattern (bool → 0/1). */
   initialValue?: number;
+  /** Set for hypervisor globals, declared inside an `abi` block (one copy per machine). */
+  abi?: AbiItem;
 }
 export interface FnItem extends ItemBase {
   kind: 'fn';
@@ -217,6 +219,10 @@ export interface FnItem extends ItemBase {
   body: Block;
   /** Set for functions inside an `impl G for P` block. */
   impl?: ImplItem;
+  /** Set for hypervisor code: helpers inside an `abi` block and hypercall handlers. */
+  abi?: AbiItem;
+  /** Set for a hypercall's handler (its name, parameters and return type are the hypercall's). */
+  handlerOf?: HypercallDecl;
 }
 export interface PvopSig {
   kind: 'pvop-sig';
@@ -276,11 +282,20 @@ export interface HypercallDecl {
   doc: string;
   span: Span;
   file: string;
+  /** The name of the `abi` block that declares it: `xen` for the built-in table, else an extension. */
+  table: string;
+  numberSpan: Span;
+  /** The handler of an extension hypercall (`… cost N { body }`); the built-in table has none. */
+  handler?: FnItem;
 }
 export interface AbiItem extends ItemBase {
   kind: 'abi';
   name: Ident;
   hypercalls: HypercallDecl[];
+  /** Hypervisor globals of an extension, in order. */
+  vars: VarItem[];
+  /** Hypervisor helper functions of an extension, in order. */
+  fns: FnItem[];
 }
 
 export type Item = ImportItem | ConstItem | VarItem | FnItem | PvopsItem | ImplItem | SystemItem | AbiItem;

@@ -10,6 +10,8 @@ export interface BootContext {
   mode: DomainMode;
   /** The booted hypervisor version ("4.2"), or null for `hypervisor none` (bare metal). */
   hypervisor: string | null;
+  /** The hypervisor extensions the system boots (`abi NAME;`), besides the built-in table. */
+  abis: readonly string[];
 }
 
 export function describeContext(c: BootContext): string {

@@ -1,10 +1,12 @@
 import { builtinAbi, type HypercallTable } from './abi.js';
+import { abiBlockDiagnostics } from './abiBlocks.js';
 import type * as A from './ast.js';
 import type { BootContext } from './bootContext.js';
 import { hypercallRules, intrinsicRules, type PlatformScope } from './checkPlatform.js';
 import { checkImpl, checkPvops, resolvePvopCall, type PvopsChecker } from './checkPvops.js';
 import { evalConst, NotConstant } from './constEval.js';
 import { makeDiagnostic, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
+import { HypervisorRules } from './checkHypervisor.js';
 import { INTRINSICS, isIntrinsic, type IntrinsicSig } from './intrinsics.js';
 import { buildItemTable, type ItemTable } from './items.js';
 import type { ParsedFile } from './program.js';
@@ -72,6 +74,8 @@ class Checker implements PvopsChecker, PlatformScope {
   private loopDepth = 0;
   private readonly evaluating = new Set<A.ConstItem>();
   private readonly failedConsts = new Set<A.ConstItem>();
+  /** The rules of the hypervisor boundary (abi blocks, spec 9.1). */
+  private readonly hv: HypervisorRules;
 
   constructor(
     closure: readonly ParsedFile[],
@@ -80,6 +84,13 @@ class Checker implements PvopsChecker, PlatformScope {
     this.file = closure[0];
     this.table = options.items;
     this.abi = options.abi ?? builtinAbi();
+    this.hv = new HypervisorRules({
+      table: this.table,
+      currentFn: () => this.fn,
+      report: (span, code, message) => this.report(span, code, message),
+      expr: (e, hint) => this.expr(e, hint),
+      args: (e, params) => this.args(e, params),
+    });
   }
 
   get contexts(): readonly BootContext[] {
@@ -118,7 +129,7 @@ class Checker implements PvopsChecker, PlatformScope {
           checkImpl(this, item);
           break;
         case 'abi':
-          this.report(item.name.span, 'PVK015', `abi blocks belong to the built-in hypercall table (sandbox/abi/xen.pvk); user files call hypercalls by name`);
+          this.checkAbi(item);
           break;
         default:
           break;
@@ -228,6 +239,15 @@ class Checker implements PvopsChecker, PlatformScope {
     }
   }
 
+  /** An `abi` block: its structural rules, then its globals, helpers and handlers as hypervisor code. */
+  private checkAbi(item: A.AbiItem): void {
+    for (const d of abiBlockDiagnostics(item, this.table)) this.diags.push(d);
+    if (item.name.name === 'xen') return;
+    for (const v of item.vars) this.checkGlobal(v);
+    for (const fn of item.fns) this.checkFnItem(fn);
+    for (const h of item.hypercalls) if (h.handler) this.checkFnItem(h.handler);
+  }
+
   checkParamNames(params: readonly A.Param[]): void {
     for (let i = 1; i < params.length; i++) {
       const p = params[i];
@@ -254,7 +274,8 @@ class Checker implements PvopsChecker, PlatformScope {
     this.openScope();
     for (const p of fn.params) this.bind(p.name.name, { kind: 'local', decl: p });
     this.block(fn.body);
-    if (fn.ret && !this.hasSyntaxErrorIn(fn.span) && !terminates(fn.body)) {
+    // A handler that reaches its end returns 0 by design (spec 9.1).
+    if (fn.ret && !fn.handlerOf && !this.hasSyntaxErrorIn(fn.span) && !terminates(fn.body)) {
       this.report(fn.name.span, 'PVK009', `fn ${fn.name.name} can reach its end without 'return'; it returns 0 there`);
     }
     this.clearScopes();
@@ -378,6 +399,7 @@ class Checker implements PvopsChecker, PlatformScope {
   private assign(s: A.AssignStmt): void {
     let targetType: A.TypeName | undefined;
     if (s.target.kind === 'mem') {
+      this.hv.memory(s.target);
       this.expect(s.target.address, 'u32');
       s.target.type = 'u32';
       if (s.op === '=') {
@@ -395,6 +417,7 @@ class Checker implements PvopsChecker, PlatformScope {
         return;
       }
       s.target.ref = b;
+      if (b.kind === 'global') this.hv.global(s.target.span, b.decl);
       if (b.kind === 'const' || (b.kind === 'local' && b.decl.kind === 'for')) {
         const what = b.kind === 'const' ? 'a constant' : 'a for-loop variable';
         this.report(s.target.span, 'PVK006', `'${s.target.name}' is ${what} and cannot be assigned${b.kind === 'local' ? '; copy it into a let variable first' : ''}`);
@@ -457,7 +480,7 @@ class Checker implements PvopsChecker, PlatformScope {
     for (let i = this.scopeCount - 1; i >= 0; i--) {
       if (names[i] === name) return this.scopeBindings[i];
     }
-    const item = this.table.values.get(name);
+    const item = this.fn?.abi?.vars.find((v) => v.name.name === name) ?? this.table.values.get(name);
     if (item === undefined || (item.kind !== 'var' && item.kind !== 'const')) return undefined;
     let b = this.itemBindings.get(item);
     if (b === undefined) {
@@ -468,6 +491,7 @@ class Checker implements PvopsChecker, PlatformScope {
   }
 
   private unknownName(e: A.NameExpr): void {
+    if (this.hv.kernelNames(e.span, e.name)) return;
     const item = this.table.values.get(e.name);
     if (item?.kind === 'fn' || isIntrinsic(e.name)) {
       this.report(e.span, 'PVK003', `'${e.name}' is a function; call it with '${e.name}(…)'`);
@@ -520,6 +544,7 @@ class Checker implements PvopsChecker, PlatformScope {
           return undefined;
         }
         e.ref = b;
+        if (b.kind === 'global') this.hv.global(e.span, b.decl);
         if (b.kind === 'const') {
           const v = this.constValue(b.decl);
           if (v === undefined) return b.decl.declared?.name;
@@ -553,6 +578,7 @@ class Checker implements PvopsChecker, PlatformScope {
         return e.target.name;
       }
       case 'mem':
+        this.hv.memory(e);
         this.expect(e.address, 'u32');
         return 'u32';
       case 'call':
@@ -631,6 +657,7 @@ class Checker implements PvopsChecker, PlatformScope {
 
   private call(e: A.CallExpr, statement: boolean): Ty {
     const name = e.callee.name;
+    if (this.fn?.abi) return this.hv.call(e, this.fn.abi);
     const item = this.table.values.get(name);
     if (item?.kind === 'fn') {
       e.target = item;
@@ -652,6 +679,8 @@ class Checker implements PvopsChecker, PlatformScope {
       return sig.ret ?? 'void';
     }
     void statement;
+    const hvType = item ? null : this.hv.kernelCall(e);
+    if (hvType !== null) return hvType;
     if (item) {
       this.report(e.callee.span, 'PVK003', `'${name}' is a ${item.kind === 'pvops' ? "pvops table; call an op with '" + name + ".op(…)'" : 'variable, not a function'}`);
     } else {
@@ -663,9 +692,10 @@ class Checker implements PvopsChecker, PlatformScope {
   }
 
   private hypercall(e: A.HypercallExpr, statement: boolean): Ty {
-    const decl = this.abi.byName.get(e.name.name);
+    this.hv.hypercall(e);
+    const decl = this.abi.byName.get(e.name.name) ?? this.table.extensionHypercalls.get(e.name.name);
     if (!decl) {
-      this.report(e.name.span, 'PVK010', `unknown hypercall '${e.name.name}'${suggest(e.name.name, [...this.abi.byName.keys()])}`);
+      this.report(e.name.span, 'PVK010', `unknown hypercall '${e.name.name}'${suggest(e.name.name, [...this.abi.byName.keys(), ...this.table.extensionHypercalls.keys()])}`);
       for (const a of e.args) this.expr(a, undefined);
       return 'i32';
     }

@@ -29,6 +29,7 @@ export function hypercallRules(c: PlatformScope, e: A.HypercallExpr, decl: A.Hyp
   }
   const contexts = running.filter((x) => x.hypervisor !== null);
   const label = `${decl.name.name} (#${decl.number})`;
+  extensionRule(c, e, decl, contexts);
   if (decl.cls === 'dom0') {
     const unprivileged = contexts.filter((x) => !x.privileged);
     if (unprivileged.length > 0) {
@@ -42,6 +43,19 @@ export function hypercallRules(c: PlatformScope, e: A.HypercallExpr, decl: A.Hyp
       c.report(e.name.span, 'PVK012', `${label} exists since hypervisor ${decl.since}, but this kernel is booted on ${where}, where it returns -ENOSYS (${ERRNO.ENOSYS}) and this call ignores the result; check it: 'if (hypercall ${decl.name.name}(…) == ${ERRNO.ENOSYS}) { … }'`);
     }
   }
+}
+
+/** PVK040: an extension's hypercall called where some system boots the kernel on a hypervisor without that extension. */
+function extensionRule(c: PlatformScope, e: A.HypercallExpr, decl: A.HypercallDecl, contexts: readonly BootContext[]): void {
+  if (decl.table === 'xen') return;
+  const without = contexts.filter((x) => x.hypervisor !== null && !x.abis.includes(decl.table));
+  if (without.length === 0) return;
+  const systems = [...new Set(without.map((x) => x.system))];
+  c.report(
+    e.name.span,
+    'PVK040',
+    `${decl.name.name} (#${decl.number}) belongs to hypervisor extension '${decl.table}', but ${joinList(without.map(describeContext))} ${without.length === 1 ? 'boots' : 'boot'} this kernel on a hypervisor without it, where it returns -ENOSYS (${ERRNO.ENOSYS}); add 'abi ${decl.table};' to system ${joinList(systems)}`,
+  );
 }
 
 /** A checked call of the intrinsic `name`. */

@@ -18,6 +18,7 @@ export function bootContexts(files: Snapshot, systems: readonly SystemConfig[]):
         privileged: d.privileged,
         mode: d.mode,
         hypervisor: s.hypervisor,
+        abis: s.abis,
       };
       for (const f of files.closure(d.kernel)) {
         const list = contexts.get(f.source.path) ?? [];

@@ -1,4 +1,4 @@
-import type { ConstItem, FnItem, ImplItem, PvopsItem, SystemItem, VarItem } from './ast.js';
+import type { AbiItem, ConstItem, FnItem, HypercallDecl, ImplItem, PvopsItem, SystemItem, VarItem } from './ast.js';
 import type { ParsedFile } from './program.js';
 
 export type ValueItem = FnItem | VarItem | ConstItem | PvopsItem;
@@ -21,6 +21,10 @@ export interface ItemTable {
   impls: Map<string, ImplPair>;
   systems: SystemItem[];
   duplicates: DuplicateItem[];
+  /** The `abi` blocks of the closure other than `xen`: hypervisor extensions, in closure order. */
+  extensions: AbiItem[];
+  /** The extension hypercalls visible by name (the first declaration of a name wins). */
+  extensionHypercalls: Map<string, HypercallDecl>;
 }
 
 /** Builds the item table of a closure, first definition winning (files in closure order). */
@@ -29,6 +33,8 @@ export function buildItemTable(closure: readonly ParsedFile[]): ItemTable {
   const impls = new Map<string, ImplPair>();
   const systems: SystemItem[] = [];
   const duplicates: DuplicateItem[] = [];
+  const extensions: AbiItem[] = [];
+  const extensionHypercalls = new Map<string, HypercallDecl>();
   for (const file of closure) {
     for (const item of file.ast.items) {
       switch (item.kind) {
@@ -54,10 +60,15 @@ export function buildItemTable(closure: readonly ParsedFile[]): ItemTable {
         case 'system':
           systems.push(item);
           break;
+        case 'abi':
+          if (item.name.name === 'xen') break;
+          extensions.push(item);
+          for (const h of item.hypercalls) if (!extensionHypercalls.has(h.name.name)) extensionHypercalls.set(h.name.name, h);
+          break;
         default:
           break;
       }
     }
   }
-  return { values, impls, systems, duplicates };
+  return { values, impls, systems, duplicates, extensions, extensionHypercalls };
 }

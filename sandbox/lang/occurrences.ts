@@ -172,7 +172,18 @@ export function occurrences(ast: A.FileAst, pvopsByName: (name: string) => A.Pvo
         for (const d of item.domains) def(d.name, { kind: 'domain', decl: d, system: item });
         break;
       case 'abi':
-        for (const h of item.hypercalls) def(h.name, h);
+        for (const v of item.vars) {
+          def(v.name, v);
+          expr(v.init);
+        }
+        for (const f of item.fns) fn(f);
+        for (const h of item.hypercalls) {
+          def(h.name, h);
+          // The handler shares the hypercall's name and parameters: define the parameters once, walk the body.
+          if (!h.handler) continue;
+          for (const p of h.params) def(p.name, p);
+          stmt(h.handler.body);
+        }
         break;
       default:
         break;

@@ -297,15 +297,8 @@ class Parser {
           this.semi('after the constant');
           return { kind: 'const', name, declared, init, span: this.span(start), file: this.file, value: undefined };
         }
-        case 'var': {
-          this.next();
-          const name = this.ident('a variable name');
-          const declared = this.eat(':') ? this.type() : undefined;
-          this.expect('=', `after 'var ${name.name}' (globals need an initial value)`);
-          const init = this.expr();
-          this.semi('after the global variable');
-          return { kind: 'var', name, declared, init, span: this.span(start), file: this.file, initialValue: undefined };
-        }
+        case 'var':
+          return this.varItem(undefined);
         case 'fn':
           return this.fnItem();
         case 'pvops':
@@ -352,13 +345,23 @@ class Parser {
     return params;
   }
 
-  private fnItem(): A.FnItem {
+  private varItem(abi: A.AbiItem | undefined): A.VarItem {
+    const start = this.starts[this.next()];
+    const name = this.ident('a variable name');
+    const declared = this.eat(':') ? this.type() : undefined;
+    this.expect('=', `after 'var ${name.name}' (globals need an initial value)`);
+    const init = this.expr();
+    this.semi('after the global variable');
+    return { kind: 'var', name, declared, init, span: this.span(start), file: this.file, initialValue: undefined, abi };
+  }
+
+  private fnItem(abi?: A.AbiItem): A.FnItem {
     const start = this.starts[this.next()];
     const name = this.ident('a function name');
     const params = this.params();
     const ret = this.eat('->') ? this.type() : undefined;
     const body = this.block();
-    return { kind: 'fn', name, params, ret, body, span: this.span(start), file: this.file, impl: undefined };
+    return { kind: 'fn', name, params, ret, body, span: this.span(start), file: this.file, impl: undefined, abi, handlerOf: undefined };
   }
 
   private pvopsItem(): A.PvopsItem {
@@ -410,7 +413,8 @@ class Parser {
   }
 
   private property(): A.Property {
-    const name = this.ident('a property name');
+    // `abi NAME;` in a system: the keyword names the property.
+    const name = this.is('abi') ? { name: 'abi', span: this.spanOf(this.next()) } : this.ident('a property name');
     const values: A.PropValue[] = [];
     while (!this.is(';')) {
       const t = this.pos;
@@ -477,21 +481,24 @@ class Parser {
     const start = this.starts[this.next()];
     const name = this.ident('an ABI name');
     this.expect('{', `to open abi '${name.name}'`);
-    const hypercalls: A.HypercallDecl[] = [];
+    const abi: A.AbiItem = { kind: 'abi', name, hypercalls: [], vars: [], fns: [], span: { start, end: start }, file: this.file };
     while (!this.is('}') && !this.atEof()) {
       const at = this.pos;
       try {
-        hypercalls.push(this.hypercallDecl());
+        if (this.is('var')) abi.vars.push(this.varItem(abi));
+        else if (this.is('fn')) abi.fns.push(this.fnItem(abi));
+        else abi.hypercalls.push(this.hypercallDecl(abi));
       } catch (e) {
         if (!(e instanceof SyntaxBail)) throw e;
         this.syncStmt(at);
       }
     }
     this.expect('}', `to close abi '${name.name}'`);
-    return { kind: 'abi', name, hypercalls, span: this.span(start), file: this.file };
+    abi.span = this.span(start);
+    return abi;
   }
 
-  private hypercallDecl(): A.HypercallDecl {
+  private hypercallDecl(abi: A.AbiItem): A.HypercallDecl {
     const kwStart = this.starts[this.expect('hypercall', 'to declare a hypercall')];
     const doc = this.docBefore(kwStart);
     const name = this.ident('a hypercall name');
@@ -504,7 +511,7 @@ class Parser {
     let cls: A.HypercallClass | undefined;
     let since = '';
     let cost = -1;
-    while (!this.is(';')) {
+    while (!this.is(';') && !this.is('{')) {
       const word = this.pos;
       const text = this.textOf(word);
       const isWord = this.kind(word) === T_IDENT;
@@ -524,15 +531,25 @@ class Parser {
         if (this.kind(c) !== T_INT) this.fail("expected a cycle count after 'cost'", c);
         cost = this.values[c];
       } else {
-        this.fail(`expected 'stable', 'dom0', 'since X.Y', 'cost N' or ';', found ${this.describe(word)}`);
+        this.fail(`expected 'stable', 'dom0', 'since X.Y', 'cost N', ';' or a handler body '{ … }', found ${this.describe(word)}`);
       }
     }
-    this.next();
+    const body = this.is('{') ? this.block() : undefined;
+    if (!body) this.next();
     const span = this.span(kwStart);
     if (!cls) this.report(span, `hypercall '${name.name}' needs a class: 'stable' or 'dom0'`);
     if (!since) this.report(span, `hypercall '${name.name}' needs 'since X.Y'`);
     if (cost < 0) this.report(span, `hypercall '${name.name}' needs 'cost N'`);
-    return { name, params, ret, number: this.values[num], cls: cls ?? 'stable', since: since || '0.0', cost: Math.max(0, cost), doc, span, file: this.file };
+    const decl: A.HypercallDecl = {
+      name, params, ret, number: this.values[num], cls: cls ?? 'stable', since: since || '0.0', cost: Math.max(0, cost), doc, span, file: this.file,
+      table: abi.name.name, numberSpan: this.spanOf(num), handler: undefined,
+    };
+    if (body) {
+      // The handler is a function of the hypervisor: the hypercall's parameters, returning i32.
+      const handlerRet: A.TypeRef = ret ?? { name: 'i32', span: name.span };
+      decl.handler = { kind: 'fn', name, params, ret: handlerRet, body, span, file: this.file, impl: undefined, abi, handlerOf: decl };
+    }
+    return decl;
   }
 
   /** The comment lines that end right before `offset` with no token in between. */

@@ -1,6 +1,7 @@
 import type { DomainDecl, Property, PropValue, SystemItem } from './ast.js';
 import type { DomainMode } from './bootContext.js';
 import { makeDiagnostic, type Diagnostic } from './diagnostics.js';
+import { readAbiProperties, type BootedExtension } from './systemAbi.js';
 import { resolveRelative } from './program.js';
 import type { Snapshot } from './snapshot.js';
 import type { Span } from './source.js';
@@ -48,6 +49,10 @@ export interface SystemConfig {
   pcpus: number;
   timeslice: number;
   patchPvops: boolean;
+  /** The names of the hypervisor extensions booted (`abi NAME;`), in the order named; the built-in table is always there. */
+  abis: string[];
+  /** Those extensions' blocks (handlers, globals, helpers), in the same order. */
+  extensions: BootedExtension[];
   /** In domid order: the privileged domain first. */
   domains: DomainConfig[];
   item: SystemItem;
@@ -129,8 +134,10 @@ export function readSystem(item: SystemItem, files: Snapshot): SystemReadResult 
   let pcpus: number = SYSTEM_DEFAULTS.pcpus;
   let timeslice: number = SYSTEM_DEFAULTS.timeslice;
   let patchPvops = false;
+  const extensions = readAbiProperties(item, files, diagnostics, () => (bootable = false));
+  const abis = extensions.map((e) => e.abi.name.name);
   for (const p of item.props) {
-    if (!props.first(p)) continue;
+    if (p.name.name === 'abi' || !props.first(p)) continue;
     switch (p.name.name) {
       case 'hypervisor': {
         const v = props.single(p);
@@ -149,7 +156,7 @@ export function readSystem(item: SystemItem, files: Snapshot): SystemReadResult 
         patchPvops = props.flag(p);
         break;
       default:
-        report(p.name.span, `unknown property '${p.name.name}' (a system has hypervisor, pcpus, timeslice, patch_pvops and domain blocks)`);
+        report(p.name.span, `unknown property '${p.name.name}' (a system has hypervisor, pcpus, timeslice, patch_pvops, abi and domain blocks)`);
     }
   }
 
@@ -177,7 +184,7 @@ export function readSystem(item: SystemItem, files: Snapshot): SystemReadResult 
 
   for (const d of ordered) checkKernel(d, files, report);
   return {
-    config: { name: item.name.name, file: item.file, hypervisor, pcpus, timeslice, patchPvops, domains: ordered, item },
+    config: { name: item.name.name, file: item.file, hypervisor, pcpus, timeslice, patchPvops, abis, extensions, domains: ordered, item },
     bootable,
     diagnostics,
   };

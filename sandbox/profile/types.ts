@@ -129,7 +129,7 @@ export interface Profile {
   pcpus: number;
   /** Machine elapsed time (the report's top-level `cycles`). */
   elapsed: number;
-  end: 'exited' | 'deadlock' | 'max-cycles';
+  end: 'exited' | 'deadlock' | 'max-cycles' | 'panic';
   /** Sum of every node's self: all domains' cycles + hypervisor + idle over all pcpus. */
   total: number;
   /** Absolute paths of the pvk sources the nodes and lines refer to. */

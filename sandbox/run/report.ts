@@ -1,6 +1,7 @@
 import type { DomainMode } from '../lang/bootContext.js';
 import type { Hypervisor, RunEnd } from '../hv/hypervisor.js';
 import type { Domain, FaultInfo } from '../machine/state.js';
+import type { PanicInfo } from '../hv/extensions.js';
 
 /** Who a domain is, in every per-domain record: the run report, the profile's summary. */
 export interface DomainIdentity {
@@ -34,8 +35,14 @@ export interface DomainReport extends DomainIdentity, ExitCounters<number> {
 export interface RunReport {
   system: string;
   hypervisor: string;
+  /** The tables booted, `xen` first: present when the system boots extensions (`abi NAME;`). */
+  abi?: string[];
   cycles: number;
   end: RunEnd;
+  /** Where hypervisor code faulted (end `panic`), else null: present with extensions. */
+  panic?: PanicInfo | null;
+  /** The hypervisor console (extension handlers' print): present with extensions. */
+  hvConsole?: string;
   domains: DomainReport[];
 }
 
@@ -63,11 +70,15 @@ export function domainReport(hv: Hypervisor, d: Domain): DomainReport {
 }
 
 export function runReport(hv: Hypervisor, end: RunEnd): RunReport {
+  // Systems without extensions keep the report of section 7 byte for byte.
+  const extensions = hv.system.abis.length > 0;
   return {
     system: hv.system.name,
     hypervisor: hv.system.hypervisor ?? 'none',
+    ...(extensions ? { abi: ['xen', ...hv.system.abis] } : {}),
     cycles: hv.elapsed,
     end,
+    ...(extensions ? { panic: hv.panic ?? null, hvConsole: hv.extensions.console.join('') } : {}),
     domains: hv.domains.map((d) => domainReport(hv, d)),
   };
 }

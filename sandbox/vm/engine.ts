@@ -24,6 +24,8 @@ export type HypercallOutcome =
 export interface EngineHost extends IntrinsicHost {
   pcpuOf(vcpu: Vcpu): Pcpu;
   hypercall(vcpu: Vcpu, nr: number, args: readonly number[], loc: Loc): HypercallOutcome;
+  /** The name of hypercall `nr` on this machine (built-in or a booted extension's), for profiles. */
+  hypercallName(nr: number): string | undefined;
   /** hlt: true when the vCPU must wait (nothing pending). */
   halt(vcpu: Vcpu): boolean;
   /** The port to deliver to this vCPU now, or -1. */

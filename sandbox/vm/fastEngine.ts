@@ -5,7 +5,6 @@ import { MAX_CALL_DEPTH, type BoundaryHook, type Engine, type EngineHost, type P
 import { GuestFault } from '../machine/fault.js';
 import type { FlatOp } from './flat.js';
 import { exitOf, runIntrinsic } from './intrinsics.js';
-import { builtinAbi } from '../lang/abi.js';
 import type { Loc, Program } from '../machine/ir.js';
 import { cursor, type CallTreeNode, type EngineProfiler } from './profiling.js';
 import { beginUpcall } from './upcall.js';
@@ -343,7 +342,7 @@ const RUNTIME = {
     e.sync();
     const before = e.vcpu.cycles;
     const outcome = e.host.hypercall(e.vcpu, nr, args, e.loc(s));
-    if (recorder) e.hostCalled(recorder, 'hypercall', builtinAbi().byNumber.get(nr)?.name.name ?? `#${nr}`, s, before);
+    if (recorder) e.hostCalled(recorder, 'hypercall', e.host.hypercallName(nr) ?? `#${nr}`, s, before);
     e.relimit();
     if (outcome.k === 'done') return outcome.value;
     e.vcpu.resumeDst = dst;

@@ -14,7 +14,12 @@ export interface Run {
 
 /** `pvlab ARGS…` from the repository root. */
 export function pvlab(...args: string[]): Run {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60000 });
+  return pvlabIn(ROOT, ...args);
+}
+
+/** `pvlab ARGS…` run in directory `cwd` (for commands that read or write the current directory). */
+export function pvlabIn(cwd: string, ...args: string[]): Run {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 60000 });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

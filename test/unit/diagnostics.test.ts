@@ -6,7 +6,9 @@
 // relevant thing) and at least one near-miss that must not produce it.
 
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../sandbox/lang/analysis.js';
+import { lockOf, serializeLock } from '../../sandbox/lang/abiLock.js';
+import { declaredTables } from '../../sandbox/lang/abiTables.js';
+import { analyze, type AnalyzeOptions } from '../../sandbox/lang/analysis.js';
 import { DIAGNOSTIC_CODES } from '../../sandbox/lang/diagnostics.js';
 import { Workspace, type FileHost } from '../../sandbox/lang/program.js';
 
@@ -26,7 +28,7 @@ interface D {
 }
 
 /** Analyzes an in-memory workspace; `roots` defaults to every file given (like `pvlab check DIR`). */
-function analyzeFiles(files: Files, roots?: string[]) {
+function analyzeFiles(files: Files, roots?: string[], options?: AnalyzeOptions) {
   const map = new Map(Object.entries(files));
   const reads = new Map<string, number>();
   const host: FileHost = {
@@ -36,12 +38,12 @@ function analyzeFiles(files: Files, roots?: string[]) {
     },
   };
   const ws = new Workspace(host);
-  const analysis = analyze(ws, roots ?? Object.keys(files));
+  const analysis = analyze(ws, roots ?? Object.keys(files), options);
   return { ws, analysis, reads };
 }
 
-function diags(files: Files, roots?: string[]): D[] {
-  const { ws, analysis } = analyzeFiles(files, roots);
+function diags(files: Files, roots?: string[], options?: AnalyzeOptions): D[] {
+  const { ws, analysis } = analyzeFiles(files, roots, options);
   const out: D[] = [];
   for (const file of analysis.files) {
     for (const d of analysis.diagnostics.get(file) ?? []) {
@@ -103,6 +105,12 @@ const SPEC_SEVERITY: Record<string, string> = {
   PVK021: 'warning',
   PVK022: 'error',
   PVK030: 'error',
+  PVK040: 'warning',
+  PVK041: 'error',
+  PVK042: 'error',
+  PVK043: 'info',
+  PVK044: 'error',
+  PVK045: 'error',
 };
 const severityOf = (code: string): string =>
   SPEC_SEVERITY[code] ?? (DIAGNOSTIC_CODES as Record<string, { severity: string }>)[code].severity;
@@ -1011,15 +1019,18 @@ describe('PVK014 not a constant expression', () => {
 
 // ---------------------------------------------------------------- PVK015
 
-describe('PVK015 abi blocks belong to the built-in table', () => {
-  it('an abi block in a user file', () => {
-    const text = 'abi mine {\n    hypercall poke(a: u32) -> i32 = 99 stable since 3.0 cost 1;\n}\n' + DOM0;
-    const d = expectAt(check(text), 'PVK015', A, text, 'mine');
-    expect(d.message).toMatch(/abi/);
+describe('PVK015 a user file redefines the built-in table', () => {
+  it('an `abi xen` block in a user file', () => {
+    const text = 'abi xen {\n    hypercall poke(a: u32) -> i32 = 99 stable since 3.0 cost 1;\n}\n' + DOM0;
+    const d = expectAt(check(text), 'PVK015', A, text, 'xen');
+    expect(d.message).toMatch(/built-in/);
   });
 
-  it('near miss: a user file without abi blocks, using the word abi nowhere', () => {
-    expectNone(check(prog('    let r = hypercall xen_version(0);\n    print(r);')), 'PVK015');
+  it('near miss: an extension with a name of its own is not PVK015 (section 9)', () => {
+    const text = 'abi mine {\n    hypercall poke(a: u32) -> i32 = 99 stable since 3.0 cost 1 { return 0; }\n}\n' + DOM0;
+    const ds = check(text);
+    expectNone(ds, 'PVK015');
+    expectClean(ds);
   });
 });
 
@@ -1538,6 +1549,261 @@ describe('scoping', () => {
   it('a local shadows a global for the rest of its block', () => {
     const text = 'var g: u32 = 0;\n' + prog('    let g: bool = true;\n    if (g) { print(1); }');
     expectClean(check(text));
+  });
+});
+
+
+// ---------------------------------------------------------------- hypervisor extensions (section 9.1)
+
+/** An extension in /ws/lab.pvk, like the spec's example: state, a helper, one hypercall with a handler. */
+const LAB = '/ws/lab.pvk';
+const LAB_TEXT = `const LIMIT = 1000;
+abi lab {
+    var total: u32 = 0;
+    fn clamp(v: u32) -> u32 { if (v > LIMIT) { return LIMIT; } return v; }
+
+    // cmd 0 add(v) -> new total; cmd 1 read; cmd 2 wake(domid, port)
+    hypercall counter_op(cmd: u32, a: u32, b: u32) -> i32 = 64 stable since 4.2 cost 40 {
+        if (cmd == 0) { total += clamp(a); return total as i32; }
+        if (cmd == 1) { guest_store32(a, total); return 0; }
+        if (cmd == 2) { return notify(a, b); }
+        print("counter_op: bad cmd ", cmd, " from domain ", caller(), " vcpu ", caller_vcpu());
+        let old = guest_load32(a);
+        if (old == 0) { return -22; }
+    }
+    hypercall counter_reset() -> i32 = 65 dom0 since 4.2 cost 10 { total = 0; }
+}
+`;
+const LAB_KERNEL = 'import "lab.pvk";\n' + prog('    let r = hypercall counter_op(0, 5, 0);\n    print(r);');
+const labSystem = (name: string, extra: string, domains = '    domain dom0 { kernel "dom0.pvk"; privileged; }\n'): string =>
+  `import "lab.pvk";\nsystem ${name} {\n    hypervisor 4.2;\n${extra}${domains}}\n`;
+
+describe('extensions: abi blocks with handlers (section 9.1)', () => {
+  it('the spec example checks clean, with its kernel and a system that boots it', () => {
+    const ds = diags({ [LAB]: LAB_TEXT, [D0]: LAB_KERNEL, [SYS]: labSystem('lab_demo', '    abi lab;\n') }, [SYS]);
+    expectClean(ds);
+  });
+
+  it('a kernel calls an extension hypercall with the wrong arguments: PVK004 and PVK003 as for built-in ones', () => {
+    const kernel = 'import "lab.pvk";\n' + prog('    let r = hypercall counter_op(true, 5);\n    print(r);');
+    const ds = diags({ [LAB]: LAB_TEXT, [A]: kernel });
+    expectAt(ds, 'PVK004', A, kernel, '(true, 5)');
+    expectAt(ds, 'PVK003', A, kernel, 'true');
+  });
+
+  it('without the import the hypercall is unknown (the abi file is the public header)', () => {
+    const kernel = prog('    let r = hypercall counter_op(0, 5, 0);\n    print(r);');
+    const ds = diags({ [LAB]: LAB_TEXT, [A]: kernel });
+    expectAt(ds, 'PVK010', A, kernel, 'counter_op');
+  });
+
+  it('a handler returning a u32 is a type error; reaching the end of a handler is fine (it returns 0)', () => {
+    const text = 'abi t {\n    hypercall h(a: u32) -> i32 = 70 stable since 4.2 cost 1 { if (a == 0) { return a; } }\n}\n';
+    const ds = check(text);
+    expectAt(ds, 'PVK003', A, text, 'a; }');
+    expectNone(ds, 'PVK009');
+  });
+});
+
+describe('PVK040 extension hypercall on a hypervisor without the extension', () => {
+  it('a system boots the caller without `abi lab;`', () => {
+    const ds = diags(
+      { [LAB]: LAB_TEXT, [D0]: LAB_KERNEL, [SYS]: labSystem('plain', '    pcpus 1;\n') + labSystem('with_lab', '    abi lab;\n').replace('import "lab.pvk";\n', '') },
+      [SYS],
+    );
+    const d = expectAt(ds, 'PVK040', D0, LAB_KERNEL, 'counter_op');
+    expect(d.message).toContain("'lab'");
+    expect(d.message).toContain('plain');
+    expect(d.message).not.toContain('with_lab');
+    expect(d.message).toContain('-ENOSYS');
+  });
+
+  it('in a helper file imported by a kernel booted without the extension', () => {
+    const lib = '/ws/lib/count.pvk';
+    const libText = 'import "../lab.pvk";\nfn add(v: u32) -> i32 { return hypercall counter_op(0, v, 0); }\n';
+    const kernel = 'import "lib/count.pvk";\n' + prog('    print(add(1));');
+    const ds = diags({ [LAB]: LAB_TEXT, [lib]: libText, [D0]: kernel, [SYS]: labSystem('plain', '') }, [SYS]);
+    expectAt(ds, 'PVK040', lib, libText, 'counter_op');
+  });
+
+  it('near miss: every system that boots the kernel names the extension; built-in hypercalls never get PVK040', () => {
+    const kernel = 'import "lab.pvk";\n' + prog('    let r = hypercall counter_op(0, 5, 0);\n    let v = hypercall xen_version(0);\n    print(r, v);');
+    const ds = diags({ [LAB]: LAB_TEXT, [D0]: kernel, [SYS]: labSystem('lab_demo', '    abi lab;\n') }, [SYS]);
+    expectNone(ds, 'PVK040');
+    expectClean(ds);
+  });
+
+  it('near miss: no system boots the kernel (no context)', () => {
+    expectNone(diags({ [LAB]: LAB_TEXT, [A]: LAB_KERNEL }), 'PVK040');
+  });
+
+  it('`since` and `dom0` apply to extensions as to the built-in table (PVK012, PVK011)', () => {
+    const kernel = 'import "lab.pvk";\n' + prog('    hypercall counter_op(1, 0, 0);\n    let r = hypercall counter_reset();\n    print(r);');
+    const sys = 'import "lab.pvk";\nsystem old {\n    hypervisor 4.0;\n    abi lab;\n    domain dom0 { kernel "dom0.pvk"; privileged; }\n    domain web { kernel "guest.pvk"; }\n}\n';
+    const ds = diags({ [LAB]: LAB_TEXT, [D0]: DOM0, [G]: kernel, [SYS]: sys }, [SYS]);
+    expectAt(ds, 'PVK012', G, kernel, 'counter_op');
+    expectAt(ds, 'PVK011', G, kernel, 'counter_reset');
+    expectNone(ds, 'PVK040');
+  });
+});
+
+describe('PVK041 extension hypercall name or number taken, or without a handler', () => {
+  it('a number of the built-in table', () => {
+    const text = 'abi t {\n    hypercall poke(a: u32) -> i32 = 18 stable since 4.2 cost 1 { return 0; }\n}\n';
+    const d = expectAt(check(text), 'PVK041', A, text, '18');
+    expect(d.message).toContain('console_io');
+    expect(d.message).toMatch(/64 is free/);
+  });
+
+  it('a name of the built-in table', () => {
+    const text = 'abi t {\n    hypercall sched_op(a: u32) -> i32 = 80 stable since 4.2 cost 1 { return 0; }\n}\n';
+    expectAt(check(text), 'PVK041', A, text, 'sched_op');
+  });
+
+  it('a number another extension in an imported file already takes', () => {
+    const mine = 'import "lab.pvk";\nabi mine {\n    hypercall poke(a: u32) -> i32 = 64 stable since 4.2 cost 1 { return 0; }\n}\n';
+    const ds = diags({ [LAB]: LAB_TEXT, [A]: mine });
+    const d = expectAt(ds, 'PVK041', A, mine, '64');
+    expect(d.message).toContain('counter_op');
+    expectNone(ds, 'PVK041', LAB);
+  });
+
+  it('a declaration without a handler', () => {
+    const text = 'abi t {\n    hypercall poke(a: u32) -> i32 = 80 stable since 4.2 cost 1;\n}\n';
+    const d = expectAt(check(text), 'PVK041', A, text, 'hypercall poke');
+    expect(d.message).toMatch(/handler/);
+  });
+
+  it('a system boots two extensions that take one number', () => {
+    const other = '/ws/other.pvk';
+    const otherText = 'abi other {\n    hypercall ping() -> i32 = 64 stable since 4.2 cost 1 { return 0; }\n}\n';
+    const sys = 'import "lab.pvk";\nimport "other.pvk";\nsystem both {\n    abi lab other;\n    domain dom0 { kernel "dom0.pvk"; privileged; }\n}\n';
+    const ds = diags({ [LAB]: LAB_TEXT, [other]: otherText, [D0]: DOM0, [SYS]: sys }, [SYS]);
+    const d = expectAt(ds, 'PVK041', SYS, sys, 'other;');
+    expect(d.message).toContain('64');
+  });
+
+  it('near miss: free names and numbers, each with a handler', () => {
+    const text = 'abi t {\n    hypercall poke(a: u32) -> i32 = 80 stable since 4.2 cost 1 { return 0; }\n    hypercall peek() -> i32 = 81 dom0 since 4.2 cost 1 { return 1; }\n}\n';
+    const ds = check(text);
+    expectNone(ds, 'PVK041');
+    expectClean(ds);
+  });
+});
+
+
+describe('PVK042 / PVK043 changes against the workspace abi.lock (section 9.2)', () => {
+  const LOCK = '/ws/abi.lock';
+  /** The lock `pvlab abi lock` would write for these files. */
+  const lockFor = (files: Files): string => serializeLock(lockOf(declaredTables(analyzeFiles(files).analysis)));
+  const locked = lockFor({ [LAB]: LAB_TEXT });
+  const withLock = (text: string, lock = locked): D[] => diags({ [LAB]: text }, undefined, { abiLock: { file: LOCK, text: lock } });
+
+  it('a renumbered stable hypercall: PVK042 on the number, saying what guests built against the lock see', () => {
+    const text = LAB_TEXT.replace('= 64 stable', '= 66 stable');
+    const d = expectAt(withLock(text), 'PVK042', LAB, text, '66');
+    expect(d.message).toContain('number 64 -> 66');
+    expect(d.message).toMatch(/guests built against the lock: they still call number 64/);
+  });
+
+  it('changed parameter types of a stable hypercall are breaking; removing a dom0 one is not', () => {
+    const text = LAB_TEXT.replace('counter_op(cmd: u32, a: u32, b: u32)', 'counter_op(cmd: u32, a: u32)').replace(/    hypercall counter_reset[^\n]*\n/, '');
+    const ds = withLock(text);
+    const d = expectAt(ds, 'PVK042', LAB, text, 'counter_op');
+    expect(d.message).toContain('parameters (u32, u32, u32) -> (u32, u32)');
+    // the removed one has no declaration any more: its table's abi block carries it
+    const removed = expectSomeAt(ds, 'PVK043', LAB, text, 'lab {');
+    expect(removed.message).toContain('counter_reset was removed');
+  });
+
+  it('a new hypercall and a changed dom0 hypercall: PVK043 infos, no PVK042', () => {
+    const text = LAB_TEXT.replace('counter_reset() -> i32 = 65 dom0', 'counter_reset(v: u32) -> i32 = 65 dom0').replace(/}\n$/, '    hypercall counter_peek() -> i32 = 66 stable since 4.2 cost 5 { return 0; }\n}\n');
+    const ds = withLock(text);
+    expectNone(ds, 'PVK042');
+    expectSomeAt(ds, 'PVK043', LAB, text, 'counter_reset');
+    const added = expectSomeAt(ds, 'PVK043', LAB, text, 'counter_peek');
+    expect(added.message).toContain('is new');
+  });
+
+  it('near miss: unchanged tables, a cost-only change, no lock, or an unreadable lock give neither', () => {
+    for (const ds of [
+      withLock(LAB_TEXT),
+      withLock(LAB_TEXT.replace('cost 40', 'cost 45')),
+      diags({ [LAB]: LAB_TEXT.replace('= 64', '= 66') }),
+      withLock(LAB_TEXT.replace('= 64', '= 66'), 'not json'),
+    ]) {
+      expectNone(ds, 'PVK042');
+      expectNone(ds, 'PVK043');
+    }
+  });
+});
+
+describe('PVK044 hypervisor and kernel code mixed', () => {
+  const bad = `var kticks: u32 = 0;
+fn kfn() -> u32 { return 1; }
+abi t {
+    var st: u32 = 0;
+    fn helper() -> u32 { return st; }
+    hypercall poke(a: u32) -> i32 = 80 stable since 4.2 cost 1 {
+        kticks += 1;
+        st = mem32[a] + kfn();
+        cli();
+        return hypercall xen_version(0);
+    }
+}
+fn main() -> u32 {
+    st = 1;
+    let c = caller();
+    let h = helper();
+    print(c, h);
+    return 0;
+}
+`;
+  const ds = check(bad);
+  const hits = ds.filter((d) => d.code === 'PVK044');
+
+  it('a kernel global, guest memory, a kernel function, a guest intrinsic and a hypercall inside a handler', () => {
+    for (const needle of ['kticks += 1', 'mem32[a]', 'kfn();', 'cli()', 'hypercall xen_version']) expectSomeAt(ds, 'PVK044', A, bad, needle);
+  });
+
+  it('a hypervisor global, a hypervisor intrinsic and a hypervisor helper in a kernel', () => {
+    expectSomeAt(ds, 'PVK044', A, bad, 'st = 1');
+    expectSomeAt(ds, 'PVK044', A, bad, 'caller()');
+    expectSomeAt(ds, 'PVK044', A, bad, 'helper();');
+    expect(hits).toHaveLength(8);
+    expectNone(ds, 'PVK002');
+  });
+
+  it('near miss: hypervisor intrinsics, helpers, own globals, consts and print inside handlers', () => {
+    const ok = diags({ [LAB]: LAB_TEXT });
+    expectNone(ok, 'PVK044');
+    expectClean(ok);
+  });
+
+  it('near miss: a kernel function named like a hypervisor intrinsic is an ordinary function in kernels', () => {
+    const text = 'fn notify(x: u32) -> u32 { return x; }\n' + prog('    print(notify(1));');
+    expectNone(check(text), 'PVK044');
+  });
+});
+
+describe('PVK045 system names an unknown hypervisor extension', () => {
+  it('a name no visible abi block has, with a suggestion', () => {
+    const sys = labSystem('typo', '    abi lbb;\n');
+    const ds = diags({ [LAB]: LAB_TEXT, [D0]: LAB_KERNEL, [SYS]: sys }, [SYS]);
+    const d = expectAt(ds, 'PVK045', SYS, sys, 'lbb');
+    expect(d.message).toContain("'lab'");
+  });
+
+  it('an extension declared in a file the system file does not import', () => {
+    const sys = system('noimport', '4.2', '    abi lab;\n    domain dom0 { kernel "dom0.pvk"; privileged; }\n');
+    const ds = diags({ [LAB]: LAB_TEXT, [D0]: LAB_KERNEL, [SYS]: sys }, [SYS]);
+    expectAt(ds, 'PVK045', SYS, sys, 'lab;');
+  });
+
+  it('near miss: an imported extension, and `abi xen;` (the built-in table, always booted)', () => {
+    const ds = diags({ [LAB]: LAB_TEXT, [D0]: LAB_KERNEL, [SYS]: labSystem('fine', '    abi xen;\n    abi lab;\n') }, [SYS]);
+    expectNone(ds, 'PVK045');
+    expectClean(ds);
   });
 });
 

@@ -295,6 +295,11 @@ const CASES: readonly (readonly [string, string, string])[] = [
     'fn f() { g(a, b, ); }',
     'fn f() {\n    g(a, b,);\n}\n',
   ],
+  [
+    'an extension: globals, helpers and a hypercall with its handler body, and a system naming it (spec 9.1)',
+    'abi lab { var total: u32 = 0; fn clamp(v: u32) -> u32 { return v; }\nhypercall counter_op(cmd: u32) -> i32 = 64 stable since 4.2 cost 40 { if (cmd == 0) { total += clamp(cmd); } return total as i32; } }\nsystem s { abi lab; domain d { kernel "k.pvk"; privileged; } }\n',
+    'abi lab {\n    var total: u32 = 0;\n    fn clamp(v: u32) -> u32 {\n        return v;\n    }\n    hypercall counter_op(cmd: u32) -> i32 = 64 stable since 4.2 cost 40 {\n        if (cmd == 0) {\n            total += clamp(cmd);\n        }\n        return total as i32;\n    }\n}\nsystem s {\n    abi lab;\n    domain d { kernel "k.pvk"; privileged; }\n}\n',
+  ],
 ];
 
 describe('formatPvk: style rules', () => {

@@ -66,6 +66,7 @@ export function exampleCases(): Case[] {
   const cases: Case[] = [
     { label: 'tour', file: path.join(ROOT, 'examples/tour/tour.pvk') },
     ...['bare_metal', 'pv', 'pv_patched'].map((s) => ({ label: `paravirt ${s}`, file: path.join(ROOT, 'examples/paravirt/paravirt.pvk'), system: s })),
+    ...['spinning', 'paravirt'].map((s) => ({ label: `pvspin ${s}`, file: path.join(ROOT, 'examples/pvspin/systems.pvk'), system: s })),
   ];
   const fixture = path.join(ROOT, 'test/fixtures/valid/system.pvk');
   if (fs.existsSync(fixture)) cases.push({ label: 'fixture valid/system', file: fixture });
