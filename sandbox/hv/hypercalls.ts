@@ -45,7 +45,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     if (cmd !== 0) return ok(ERRNO.EINVAL, variable);
     const bytes = n > vcpu.domain.memory.limit ? undefined : vcpu.domain.memory.readBytes(buf, n);
     if (!bytes) return ok(ERRNO.EFAULT, variable);
-    vcpu.domain.console.push(String.fromCharCode(...bytes));
+    vcpu.domain.console.writeBytes(bytes);
     return ok(0, variable);
   },
   sched_op(host, vcpu, [cmd, arg], nested) {

@@ -3,6 +3,7 @@ import type { DomainConfig } from '../lang/systems.js';
 import type { FaultKind } from '../vm/fault.js';
 import type { Program } from '../vm/ir.js';
 import type { GuestMemory } from '../vm/memory.js';
+import { DomainConsole } from './console.js';
 
 export type DomainState = 'running' | 'blocked' | 'paused' | 'exited' | 'crashed' | 'destroyed';
 
@@ -87,7 +88,7 @@ export class Domain {
   state: DomainState;
   exitCode: number | null = null;
   fault: FaultInfo | null = null;
-  readonly console: string[] = [];
+  readonly console = new DomainConsole();
   cycles = 0;
   readonly hypercalls = new Map<string, number>();
   readonly traps = new Map<string, number>();

@@ -428,7 +428,7 @@ class Generator {
         const parts = s.parts.map((p) =>
           p.k === 'str' ? JSON.stringify(p.s) : p.t === 'bool' ? `(${this.expr(p.e)} !== 0 ? "true" : "false")` : p.t === 'i32' ? `String(${this.expr(p.e)} | 0)` : `String(${this.expr(p.e)} >>> 0)`,
         );
-        return `D.console.push(${[...parts, '"\\n"'].join(' + ')});`;
+        return `D.console.write(${[...parts, '"\\n"'].join(' + ')});`;
       }
       case 'eval':
         return `${this.expr(s.e)};`;

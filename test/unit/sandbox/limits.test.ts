@@ -1,0 +1,84 @@
+/**
+ * Limits a guest can reach (docs/SANDBOX.md, "Limits a guest can reach"): at
+ * each one the guest gets a fault, an errno or a truncated console — never an
+ * exception in the host, never an effect on another domain. Every case runs
+ * on all three engines, which must agree byte for byte.
+ */
+import { describe, expect, it } from 'vitest';
+import type { EngineKind } from '../../../sandbox/run/boot.js';
+import type { RunReport } from '../../../sandbox/run/report.js';
+import { CONSOLE_LIMIT, CONSOLE_TRUNCATED } from '../../../sandbox/hv/console.js';
+import { cliRun, runDomains, type DomainSpec } from './helpers.js';
+
+const ALL_ENGINES: EngineKind[] = ['fast', 'step', 'interpreter'];
+
+/** Runs the system on every engine; the reports must be identical. Returns the fast engine's. */
+function runEverywhere(domains: DomainSpec[], header = 'hypervisor 4.2;'): RunReport {
+  const reports = ALL_ENGINES.map((engine) => runDomains(domains, header, { engine }));
+  const [first, ...rest] = reports.map((r) => JSON.stringify(r));
+  for (const other of rest) expect(other).toBe(first);
+  return reports[0];
+}
+
+const DOM0 = `fn main() -> u32 { print("dom0 ok"); return 0; }`;
+
+describe('console_io with a large count', () => {
+  const guest = (count: string) => `
+fn main() -> u32 {
+    mem8[0x2000] = 0x41;
+    let r = hypercall console_io(0, ${count}, 0);
+    print("r=", r);
+    return 0;
+}`;
+
+  it('128 KiB of a domU\'s own memory reach its console; the host and dom0 are unaffected (all engines)', () => {
+    const report = runEverywhere([
+      { name: 'dom0', kernel: DOM0, props: 'privileged;' },
+      { name: 'u', kernel: guest('131072'), props: 'memory 64;' },
+    ]);
+    expect(report.end).toBe('exited');
+    expect(report.domains[0]).toMatchObject({ state: 'exited', exitCode: 0, console: 'dom0 ok\n' });
+    const u = report.domains[1];
+    expect(u).toMatchObject({ state: 'exited', exitCode: 0 });
+    expect(u.console.length).toBe(131072 + 'r=0\n'.length);
+    expect(u.console.charCodeAt(0x2000)).toBe(0x41);
+    expect(u.console.endsWith('r=0\n')).toBe(true);
+    // The count is charged per byte, as for any console_io.
+    expect(u.cycles).toBeGreaterThan(131072);
+  });
+
+  it('pvlab run prints the report and exits 0 instead of an internal error', () => {
+    const sys = `system s {\n    hypervisor 4.2;\n    domain dom0 { kernel "dom0.pvk"; privileged; }\n    domain u { kernel "u.pvk"; memory 64; }\n}\n`;
+    const r = cliRun({ 'sys.pvk': sys, 'dom0.pvk': DOM0, 'u.pvk': guest('131072') });
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.status).toBe(0);
+    expect(r.report.domains.map((d) => d.state)).toEqual(['exited', 'exited']);
+  });
+});
+
+describe('console size', () => {
+  const LINE = 'x'.repeat(99);
+
+  it('a domain printing past 1 Mi characters keeps the first 1 Mi and one truncation note; others are unaffected', () => {
+    const report = runEverywhere([
+      { name: 'dom0', kernel: DOM0, props: 'privileged;' },
+      { name: 'u', kernel: `fn main() -> u32 { for i in 0..20000 { print("${LINE}"); } outb(0x3f8, 0x41); return 5; }`, props: 'mode hvm;' },
+    ]);
+    expect(report.domains[0].console).toBe('dom0 ok\n');
+    const u = report.domains[1];
+    expect(u).toMatchObject({ state: 'exited', exitCode: 5 });
+    expect(u.console.slice(0, CONSOLE_LIMIT)).toBe(`${LINE}\n`.repeat(Math.ceil(CONSOLE_LIMIT / 100)).slice(0, CONSOLE_LIMIT));
+    expect(u.console.slice(CONSOLE_LIMIT)).toBe(CONSOLE_TRUNCATED);
+  });
+
+  it('console_io of 8 MiB returns 0, charges every byte and keeps 1 Mi characters', () => {
+    const report = runEverywhere([
+      { name: 'dom0', kernel: `fn main() -> u32 { mem8[0] = 0x42; let r = hypercall console_io(0, 8 * 1024 * 1024, 0); print("r=", r); return 0; }`, props: 'privileged; memory 2048;' },
+    ]);
+    const d = report.domains[0];
+    expect(d.console.length).toBe(CONSOLE_LIMIT + CONSOLE_TRUNCATED.length);
+    expect(d.console.charCodeAt(0)).toBe(0x42);
+    expect(d.console.endsWith(CONSOLE_TRUNCATED)).toBe(true);
+    expect(d.cycles).toBeGreaterThan(8 * 1024 * 1024);
+  });
+});
