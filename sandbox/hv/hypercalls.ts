@@ -90,19 +90,23 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const mem = vcpu.domain.memory;
     const n = count >>> 0;
     if (n > 1024) return ok(ERRNO.EINVAL);
-    const table = mem.readBytes(list, n * MULTICALL_ENTRY_BYTES);
+    const size = n * MULTICALL_ENTRY_BYTES;
     // The results are written back over the list: it must be writable before anything runs.
-    if (!table || (list & 3) !== 0 || !mem.canWrite(list, n * MULTICALL_ENTRY_BYTES)) return ok(ERRNO.EFAULT);
+    if ((list & 3) !== 0 || !mem.readBytes(list, size) || !mem.canWrite(list, size)) return ok(ERRNO.EFAULT);
     let variable = 0;
-    const words = new DataView(table.buffer);
     for (let i = 0; i < n; i++) {
-      const nr = words.getInt32(i * MULTICALL_ENTRY_BYTES, true);
-      const args = [1, 2, 3, 4, 5].map((k) => words.getInt32(i * MULTICALL_ENTRY_BYTES + 4 * k, true));
+      const at = (list + i * MULTICALL_ENTRY_BYTES) | 0;
+      // As Xen does: each entry is read just before it runs and its result written right after;
+      // an earlier entry may have changed the list or ballooned its page away (then -EFAULT, and the rest does not run).
+      const entry = mem.readBytes(at, MULTICALL_ENTRY_BYTES);
+      if (!entry) return ok(ERRNO.EFAULT, variable);
+      const words = new DataView(entry.buffer, entry.byteOffset, MULTICALL_ENTRY_BYTES);
+      const nr = words.getInt32(0, true);
+      const args = [1, 2, 3, 4, 5].map((k) => words.getInt32(4 * k, true));
       const r = invoke(host, vcpu, nr, args, true);
       variable += r.cost;
-      const at = (list + i * MULTICALL_ENTRY_BYTES) | 0;
       if ('suspend' in r.outcome) return { suspend: r.outcome.suspend, variable };
-      mem.store(32, at, r.outcome.value, { file: 0, line: 0, column: 0 });
+      if (!mem.writeWord(at, r.outcome.value)) return ok(ERRNO.EFAULT, variable);
     }
     return ok(0, variable);
   },

@@ -22,6 +22,12 @@ export interface Mapping {
 /** Whether this host stores words little-endian, as guest memory is. */
 export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/**
+ * The location of an access the hypervisor makes on a guest's behalf. Its
+ * faults never reach the guest: they become an errno (every caller catches them).
+ */
+const HYPERVISOR_ACCESS: Loc = { file: 0, line: 0, column: 0 };
+
 const hex = (a: number): string => `0x${(a >>> 0).toString(16)}`;
 
 /**
@@ -117,12 +123,22 @@ export class GuestMemory {
 
   /** Whether the hypervisor could store `count` bytes at `addr` (inside memory or a writable mapping). */
   canWrite(addr: number, count: number): boolean {
-    const loc = { file: 0, line: 0, column: 0 };
     try {
       for (let i = 0; i < count; i += 4) {
         const a = (addr + i) | 0;
-        this.store(32, a, this.load(32, a, loc), loc);
+        this.store(32, a, this.load(32, a, HYPERVISOR_ACCESS), HYPERVISOR_ACCESS);
       }
+      return true;
+    } catch (e) {
+      if (e instanceof GuestFault) return false;
+      throw e;
+    }
+  }
+
+  /** Stores a 32-bit word for the hypervisor (a result written back); false when the guest could not store there. */
+  writeWord(addr: number, value: number): boolean {
+    try {
+      this.store(32, addr, value, HYPERVISOR_ACCESS);
       return true;
     } catch (e) {
       if (e instanceof GuestFault) return false;
@@ -136,9 +152,8 @@ export class GuestMemory {
     // All inside the domain's own pages (the common case, and the only way to reach megabytes): one copy.
     if (start + count <= this.limit) return this.bytes.slice(start, start + count);
     const out = new Uint8Array(count);
-    const loc = { file: 0, line: 0, column: 0 };
     try {
-      for (let i = 0; i < count; i++) out[i] = this.load(8, (addr + i) | 0, loc);
+      for (let i = 0; i < count; i++) out[i] = this.load(8, (addr + i) | 0, HYPERVISOR_ACCESS);
     } catch (e) {
       if (e instanceof GuestFault) return undefined;
       throw e;

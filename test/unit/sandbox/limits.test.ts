@@ -82,3 +82,54 @@ describe('console size', () => {
     expect(d.cycles).toBeGreaterThan(8 * 1024 * 1024);
   });
 });
+
+describe('multicall whose entries balloon away the list', () => {
+  const EFAULT = -14;
+
+  it('the entry that frees the page of its own result word: multicall returns -EFAULT, later entries do not run', () => {
+    const report = runEverywhere([
+      {
+        name: 'dom0',
+        props: 'privileged; memory 4;',
+        kernel: `
+fn main() -> u32 {
+    let list: u32 = 0x3000;           // on the last of 4 pages
+    mem32[list] = 12;                 // memory_op(1, 1): give that page back
+    mem32[list + 4] = 1;
+    mem32[list + 8] = 1;
+    mem32[list + 24] = 17;            // xen_version(0): must not run
+    let r = hypercall multicall(list, 2);
+    print("multicall ", r, " pages ", hypercall memory_op(0, 0));
+    return 0;
+}`,
+      },
+    ]);
+    const d = report.domains[0];
+    expect(d.fault).toBeNull();
+    expect(d).toMatchObject({ state: 'exited', exitCode: 0, console: `multicall ${EFAULT} pages 3\n` });
+    expect(d.hypercalls).toEqual({ memory_op: 2, multicall: 1 });
+  });
+
+  it('an entry that frees the page of the next entry: its result is written, the next entry reads -EFAULT', () => {
+    const report = runEverywhere([
+      {
+        name: 'dom0',
+        props: 'privileged; memory 4;',
+        kernel: `
+fn main() -> u32 {
+    let list: u32 = 0x3000 - 24;      // entry 0 ends the third page, entry 1 starts the fourth
+    mem32[list] = 12;                 // memory_op(1, 1)
+    mem32[list + 4] = 1;
+    mem32[list + 8] = 1;
+    mem32[list + 24] = 17;            // xen_version(0): its page is gone before it is read
+    let r = hypercall multicall(list, 2);
+    print("multicall ", r, " entry 0 ", mem32[list]);
+    return 0;
+}`,
+      },
+    ]);
+    const d = report.domains[0];
+    expect(d).toMatchObject({ state: 'exited', fault: null, console: `multicall ${EFAULT} entry 0 3\n` });
+    expect(d.hypercalls).toEqual({ memory_op: 1, multicall: 1 });
+  });
+});
