@@ -228,6 +228,8 @@ function checkOutcome(fail: Sink, g: GeneratedSystem, out: Outcome): void {
     }
   }
   if (end === 'deadlock' && !report.domains.some((d) => d.state === 'blocked')) bad('end deadlock but no domain is blocked');
+  // A run that ended on its own has no domain left that could still run (a domain whose vCPUs are all down has powered off).
+  if (end !== 'max-cycles') for (const d of report.domains) if (d.state === 'running') bad(`end ${end} with domain ${d.id} (${d.name}) still running`);
   if (end === 'exited' && report.domains.some((d) => d.state === 'blocked')) bad('end exited with a blocked domain (that is a deadlock)');
 }
 

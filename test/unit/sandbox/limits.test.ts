@@ -13,8 +13,8 @@ import { cliRun, runDomains, type DomainSpec } from './helpers.js';
 const ALL_ENGINES: EngineKind[] = ['fast', 'step', 'interpreter'];
 
 /** Runs the system on every engine; the reports must be identical. Returns the fast engine's. */
-function runEverywhere(domains: DomainSpec[], header = 'hypervisor 4.2;'): RunReport {
-  const reports = ALL_ENGINES.map((engine) => runDomains(domains, header, { engine }));
+function runEverywhere(domains: DomainSpec[], header = 'hypervisor 4.2;', maxCycles = 100_000_000): RunReport {
+  const reports = ALL_ENGINES.map((engine) => runDomains(domains, header, { engine, maxCycles }));
   const [first, ...rest] = reports.map((r) => JSON.stringify(r));
   for (const other of rest) expect(other).toBe(first);
   return reports[0];
@@ -131,5 +131,62 @@ fn main() -> u32 {
     const d = report.domains[0];
     expect(d).toMatchObject({ state: 'exited', fault: null, console: `multicall ${EFAULT} entry 0 3\n` });
     expect(d.hypercalls).toEqual({ memory_op: 1, multicall: 1 });
+  });
+});
+
+describe('vCPU control: the last vCPU of a domain going down', () => {
+  it('vCPU 1 takes vCPU 0 down, then returns from main: the domain is exited with code 0 (poweroff), not running', () => {
+    const report = runEverywhere([
+      {
+        name: 'dom0',
+        props: 'privileged; vcpus 2;',
+        kernel: `
+fn main() -> u32 {
+    if (vcpu_id() == 1) {
+        let r = hypercall vcpu_op(1, 0);
+        print("took vcpu0 down: ", r);
+        return 7;
+    }
+    let i: u32 = 0;
+    while (i < 100000) { i += 1; }
+    print("vcpu0 done");
+    return 3;
+}`,
+      },
+    ]);
+    expect(report.end).toBe('exited');
+    expect(report.domains[0]).toMatchObject({ state: 'exited', exitCode: 0, fault: null, console: 'took vcpu0 down: 0\n' });
+  });
+
+  it('a one-vCPU domU taking itself down is exited with code 0, as dom0 sees with getinfo', () => {
+    const report = runEverywhere([
+      {
+        name: 'dom0',
+        props: 'privileged;',
+        kernel: `
+fn main() -> u32 {
+    while (hypercall domctl(5, 1, 0) != 3) { hypercall sched_op(0, 0); }
+    print("domU state ", hypercall domctl(5, 1, 0));
+    return 0;
+}`,
+      },
+      { name: 'u', kernel: `fn main() -> u32 { hypercall vcpu_op(1, 0); print("never"); return 9; }` },
+    ]);
+    expect(report.end).toBe('exited');
+    expect(report.domains[0].console).toBe('domU state 3\n');
+    expect(report.domains[1]).toMatchObject({ state: 'exited', exitCode: 0, console: '' });
+  });
+
+  it('vCPU 0 down while vCPU 1 still runs: the domain keeps running (the run ends at the cycle limit)', () => {
+    const report = ALL_ENGINES.map((engine) =>
+      runDomains(
+        [{ name: 'dom0', props: 'privileged; vcpus 2;', kernel: `fn main() -> u32 { if (vcpu_id() == 1) { hypercall vcpu_op(1, 0); while (true) { } } while (true) { } return 0; }` }],
+        'hypervisor 4.2;',
+        { engine, maxCycles: 50_000 },
+      ),
+    );
+    for (const r of report) expect(JSON.stringify(r)).toBe(JSON.stringify(report[0]));
+    expect(report[0].end).toBe('max-cycles');
+    expect(report[0].domains[0]).toMatchObject({ state: 'running', exitCode: null });
   });
 });
