@@ -83,6 +83,8 @@ class Generator {
   private cur: number = DYNAMIC;
   /** Profiling: positions inside loops count in locals `q<position>`, added to the node at every exit. */
   private looped = new Set<number>();
+  /** Resume points per statement (see points()). */
+  private readonly pointsOf = new Map<IStmt, readonly number[]>();
   /** Profiling: boundary id → its position in the current function (see boundaryTable). */
   private positions = new Map<number, number>();
 
@@ -178,8 +180,21 @@ class Generator {
     return { cond, then, otherwise };
   }
 
-  /** Resume pcs inside a statement (a function's entry, pc 0, is a plain start, not a resume point). */
-  private points(s: IStmt): number[] {
+  /**
+   * Resume pcs inside a statement (a function's entry, pc 0, is a plain start,
+   * not a resume point). Remembered per statement: each enclosing list asks
+   * again, which would make nested code quadratic to generate.
+   */
+  private points(s: IStmt): readonly number[] {
+    let known = this.pointsOf.get(s);
+    if (known === undefined) {
+      known = this.pointsInside(s);
+      this.pointsOf.set(s, known);
+    }
+    return known;
+  }
+
+  private pointsInside(s: IStmt): number[] {
     switch (s.k) {
       case 'boundary': {
         const pc = this.pcOf.get(s) as number;
