@@ -12,7 +12,8 @@ import { formatPvk } from '../../sandbox/lang/format.js';
 import { MAX_NESTING } from '../../sandbox/lang/parser.js';
 import { Workspace } from '../../sandbox/lang/program.js';
 import { profileSystem } from '../../sandbox/profile/profileSystem.js';
-import type { EngineKind } from '../../sandbox/run/boot.js';
+import { evaluate } from '../../sandbox/debug/evaluate.js';
+import { bootSystem, type EngineKind } from '../../sandbox/run/boot.js';
 import type { DomainReport } from '../../sandbox/run/report.js';
 import { runSystem } from './sandbox/helpers.js';
 
@@ -119,6 +120,19 @@ describe('a long chain split into temporaries keeps left-to-right evaluation', (
       const run = (k: string) => JSON.stringify(runSystem({ '/t/sys.pvk': SYSTEM, '/t/k.pvk': k }, { engine }).domains[0]);
       expect(run(kernel(flat('mem32[0x100]')))).toBe(run(kernel(grouped('mem32[0x100]'))));
     }
+  });
+});
+
+describe("the debugger's evaluate takes long expressions too", () => {
+  it('a 10,000-term sum in a watch expression', () => {
+    const files = new Map([['/t/sys.pvk', SYSTEM], ['/t/k.pvk', 'fn main() -> u32 { return 0; }']]);
+    const boot = bootSystem(new Workspace({ readFile: (p) => files.get(p) }), { file: '/t/sys.pvk', options: { maxCycles: 1000 } });
+    if (!boot.ok) throw new Error(boot.message);
+    const domain = boot.hv.domains[0];
+    domain.memory.store(32, 16, 3, { file: 0, line: 1, column: 1 });
+    const scope = { vcpu: domain.vcpus[0], domain, frame: undefined, consts: new Map<string, number>() };
+    expect(evaluate(terms(10_000, () => 'mem32[16]', '+'), scope)).toEqual({ v: 30_000, t: 'u32' });
+    expect(evaluate(terms(10_000, (i) => `${i} < 10000`, '&&'), scope)).toEqual({ v: 1, t: 'bool' });
   });
 });
 
