@@ -154,7 +154,7 @@ class Generator {
       `if (rf !== undefined && rp === 0) { if (hasChild()) { resumeChild(); upcallDone();${this.profiling ? ' CU.top = PN;' : ''} ${this.refresh()} } else sk = R.skip; }`,
       body,
       this.profiling ? `${this.attr()} ${WRITE_BACK} R.cyc += c; return 0;` : 'R.cyc += c; return 0;',
-      `} catch (e) { ${this.profiling ? `LN[cu] += c - cm; cm = 0; PN.cur = cu; ${WRITE_BACK} R.cyc += c; c = 0;` : this.flush()} if (e === SUSPEND || isFault(e)) capture(${fn.id}, site, [${all}]); throw e; }`,
+      `} catch (e) { ${this.profiling ? `LN[cu] += c - cm; cm = 0; PN.cur = cu; ${WRITE_BACK} R.cyc += c; c = 0;` : this.flush()} if (e === SUSPEND || isFault(e)) capture(${fn.id}, site, [${all}]${this.profiling ? ', PN' : ''}); throw e; }`,
       '}',
     ]
       .join('\n')

@@ -8,7 +8,12 @@ import { describe, expect, it } from 'vitest';
 import type { EngineKind } from '../../../sandbox/run/boot.js';
 import type { RunReport } from '../../../sandbox/run/report.js';
 import { CONSOLE_LIMIT, CONSOLE_TRUNCATED } from '../../../sandbox/hv/console.js';
-import { cliRun, runDomains, type DomainSpec } from './helpers.js';
+import { Workspace } from '../../../sandbox/lang/program.js';
+import { profileSystem } from '../../../sandbox/profile/profileSystem.js';
+import { CALL_TREE_LIMIT } from '../../../sandbox/profile/recorder.js';
+import { formatProfileSummary } from '../../../sandbox/profile/summaryText.js';
+import type { ProfileNode } from '../../../sandbox/profile/types.js';
+import { cliRun, runDomains, runSystem, type DomainSpec } from './helpers.js';
 
 const ALL_ENGINES: EngineKind[] = ['fast', 'step', 'interpreter'];
 
@@ -188,5 +193,51 @@ fn main() -> u32 {
     for (const r of report) expect(JSON.stringify(r)).toBe(JSON.stringify(report[0]));
     expect(report[0].end).toBe('max-cycles');
     expect(report[0].domains[0]).toMatchObject({ state: 'running', exitCode: null });
+  });
+});
+
+describe('profiling a guest with more call paths than the call tree keeps', () => {
+  // Every sequence of a/b calls to depth 15 is its own call path: 2^16 function nodes per vCPU.
+  // The leaves yield (suspend and resume deep stacks) and send themselves events (upcalls).
+  const kernel = `
+var n: u32 = 0;
+var port: u32 = 0;
+var ups: u32 = 0;
+fn on_event(p: u32) { ups += 1; }
+fn leaf() {
+    n += 1;
+    if (n % 997 == 0) { hypercall sched_op(0, 0); }
+    if (n % 1499 == 0) { hypercall event_channel_op(4, port, 0); }
+}
+fn a(d: u32) { if (d > 0) { a(d - 1); b(d - 1); } else { leaf(); } }
+fn b(d: u32) { if (d > 0) { b(d - 1); a(d - 1); } else { leaf(); } }
+fn main() -> u32 {
+    if (vcpu_id() == 0) {
+        let p = hypercall event_channel_op(6, 0, 0);
+        port = hypercall event_channel_op(0, 0, p as u32) as u32;
+    }
+    a(15);
+    print("vcpu ", vcpu_id(), " upcalls ", ups);
+    return 0;
+}`;
+  const files = { '/t/sys.pvk': `system s {\n    hypervisor 4.2;\n    domain d0 { kernel "k.pvk"; memory 4; vcpus 2; privileged; }\n}\n`, '/t/k.pvk': kernel };
+
+  it('the tree stops growing at its limit; the run is unchanged and every cycle is still accounted for', () => {
+    const plain = runSystem(files, { engine: 'fast' });
+    const profiled = profileSystem(new Workspace({ readFile: (p) => files[p as keyof typeof files] }), { file: '/t/sys.pvk', options: { maxCycles: 1_000_000_000 } });
+    if (!profiled.ok) throw new Error(profiled.message);
+    expect(profiled.report).toEqual(plain);
+    const p = profiled.profile;
+    expect(p.callTreeCut).toBe(CALL_TREE_LIMIT);
+    // The kept nodes, plus one node per function and named frame per vCPU past the cut.
+    expect(p.nodes.length).toBeLessThan(CALL_TREE_LIMIT + 100);
+    const d = plain.domains[0];
+    const domainNode = p.nodes.find((n) => n.kind === 'domain') as ProfileNode;
+    expect(domainNode.total).toBe(d.cycles);
+    const lines = p.lines.reduce((a, l) => a + l.cycles, 0);
+    const named = p.nodes.filter((n) => n.domain === 0 && n.kind !== 'function').reduce((a, n) => a + n.self, 0);
+    expect(lines + named).toBe(d.cycles);
+    expect(p.nodes.filter((n) => n.kind === 'upcall').reduce((a, n) => a + n.count, 0)).toBeGreaterThan(0);
+    expect(formatProfileSummary(p, '/t')).toContain('call tree was cut');
   });
 });
