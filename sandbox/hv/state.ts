@@ -4,6 +4,8 @@ import type { FaultKind } from '../vm/fault.js';
 import type { Program } from '../vm/ir.js';
 import type { GuestMemory } from '../vm/memory.js';
 import { DomainConsole } from './console.js';
+import { GRANT_REFS } from './grants.js';
+import { LowestFree } from './lowestFree.js';
 
 export type DomainState = 'running' | 'blocked' | 'paused' | 'exited' | 'crashed' | 'destroyed';
 
@@ -101,6 +103,8 @@ export class Domain {
   patched = false;
   readonly ports: EventPort[] = [];
   readonly grants = new Map<number, Grant>();
+  /** Which grant refs (minus 1) are in use: refs are handed out lowest-free first. */
+  readonly grantRefs = new LowestFree(GRANT_REFS);
   /** Scheduler: weighted virtual time. */
   vtime = 0;
   /** Cycles used in the current cap period, and which period that is. */

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineKind } from '../../../sandbox/run/boot.js';
 import type { RunReport } from '../../../sandbox/run/report.js';
 import { CONSOLE_LIMIT, CONSOLE_TRUNCATED } from '../../../sandbox/hv/console.js';
+import { GRANT_REFS } from '../../../sandbox/hv/grants.js';
 import { Workspace } from '../../../sandbox/lang/program.js';
 import { profileSystem } from '../../../sandbox/profile/profileSystem.js';
 import { CALL_TREE_LIMIT } from '../../../sandbox/profile/recorder.js';
@@ -239,5 +240,30 @@ fn main() -> u32 {
     expect(lines + named).toBe(d.cycles);
     expect(p.nodes.filter((n) => n.kind === 'upcall').reduce((a, n) => a + n.count, 0)).toBeGreaterThan(0);
     expect(formatProfileSummary(p, '/t')).toContain('call tree was cut');
+  });
+});
+
+describe('grant table size', () => {
+  it(`at most ${GRANT_REFS} grants live at once: then -EINVAL; a freed ref is the lowest free again`, () => {
+    const report = runEverywhere([
+      {
+        name: 'dom0',
+        props: 'privileged;',
+        kernel: `
+fn main() -> u32 {
+    let ok: u32 = 0;
+    let last: i32 = 0;
+    let full: i32 = 0;
+    for i in 0..${GRANT_REFS + 3} {
+        let r = hypercall grant_table_op(100, 0, 1, 0, 0);
+        if (r > 0) { ok += 1; last = r; } else { full = r; }
+    }
+    print("granted ", ok, " last ", last, " then ", full);
+    print("end ", hypercall grant_table_op(101, 777, 0, 0, 0), " again ", hypercall grant_table_op(100, 0, 1, 0, 0));
+    return 0;
+}`,
+      },
+    ]);
+    expect(report.domains[0].console).toBe(`granted ${GRANT_REFS} last ${GRANT_REFS} then -22\nend 0 again 777\n`);
   });
 });
