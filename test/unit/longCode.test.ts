@@ -218,3 +218,42 @@ describe('real nesting just inside the limit checks and runs', () => {
     expect(checkAndRun(k)).toMatchObject({ state: 'exited', exitCode });
   });
 });
+
+describe('large functions recursing to the call-depth limit', () => {
+  // Every activation of a generated function is a host stack frame: one with
+  // thousands of locals or parameters, 250 deep, must not exhaust the host's stack.
+  it('3,000 locals, 250 frames deep', () => {
+    const lets = Array.from({ length: 3_000 }, (_, i) => `    let x${i}: u32 = d + ${i};`).join('\n');
+    const k = `fn f(d: u32) -> u32 {\n${lets}\n    if (d == 0) { return x2999; }\n    return f(d - 1) + x1;\n}\nfn main() -> u32 { return f(250); }\n`;
+    expect(checkAndRun(k)).toMatchObject({ exitCode: 2999 + 250 + (250 * 251) / 2 });
+  });
+
+  it('100 locals kept in an array: frames suspend and resume with them (a yield at every level)', () => {
+    const lets = Array.from({ length: 100 }, (_, i) => `    let x${i}: u32 = d * ${i};`).join('\n');
+    const k = `fn f(d: u32) -> u32 {\n${lets}\n    if (d == 0) { return x99; }\n    let r = f(d - 1) + x3;\n    hypercall sched_op(0, 0);\n    return r + x99;\n}\nfn main() -> u32 { return f(60); }\n`;
+    const tri = (60 * 61) / 2;
+    expect(checkAndRun(k)).toMatchObject({ exitCode: 3 * tri + 99 * tri });
+  });
+
+  it('a function of 1,000 parameters, 250 frames deep; a pvop of 300', () => {
+    const params = Array.from({ length: 1_000 }, (_, i) => `a${i}: u32`).join(', ');
+    const args = (d: string) => [d, ...Array.from({ length: 999 }, (_, i) => `${i + 1}`)].join(', ');
+    const ops = Array.from({ length: 300 }, (_, i) => `b${i}: u32`).join(', ');
+    const opArgs = Array.from({ length: 300 }, (_, i) => `${i}`).join(', ');
+    const k = `pvops big { fn op(${ops}) -> u32; }
+impl big for xen { fn op(${ops}) -> u32 { return b299 + b1; } }
+impl big for native { fn op(${ops}) -> u32 { return b299; } }
+fn f(${params}) -> u32 {
+    if (a0 == 0) { return a999 + big.op(${opArgs}); }
+    return f(${args('a0 - 1')}) + a1;
+}
+fn main() -> u32 { return f(${args('250')}); }\n`;
+    expect(checkAndRun(k)).toMatchObject({ exitCode: 999 + 300 + 250 });
+  });
+
+  it('a function with 1,000 statements in a loop (profiled: one counter per position)', () => {
+    const body = Array.from({ length: 1_000 }, (_, i) => `        s += ${i % 3};`).join('\n');
+    const k = `fn f(d: u32) -> u32 {\n    let s: u32 = 0;\n    for i in 0..2 {\n${body}\n    }\n    if (d == 0) { return s; }\n    return f(d - 1) + s;\n}\nfn main() -> u32 { return f(250); }\n`;
+    expect(checkAndRun(k)).toMatchObject({ exitCode: 251 * 2 * 999 });
+  });
+});
