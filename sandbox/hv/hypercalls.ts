@@ -2,6 +2,7 @@ import { builtinAbi, compareVersions } from '../lang/abi.js';
 import type { HypercallDecl } from '../lang/ast.js';
 import type { HypercallOutcome } from '../vm/engine.js';
 import { GuestFault } from '../vm/fault.js';
+import { MAX_GUEST_PAGES } from '../vm/memory.js';
 import type { Loc } from '../vm/ir.js';
 import { HYPERCALL_VARIABLE_COSTS } from './costs.js';
 import { ERRNO } from './errno.js';
@@ -35,7 +36,6 @@ const ok = (value: number, variable = 0): Outcome => ({ value, variable });
 const SCHEDOP = { yield: 0, block: 1, shutdown: 2 } as const;
 const DOMCTL = { destroy: 2, pause: 3, unpause: 4, getinfo: 5 } as const;
 const MULTICALL_ENTRY_BYTES = 24;
-const MAX_RESERVATION = 16384;
 
 /** Handlers by hypercall name; the numbers, classes, versions and fixed costs come from the ABI table. */
 const HANDLERS: Readonly<Record<string, Handler>> = {
@@ -71,10 +71,10 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   },
   memory_op(host, vcpu, [cmd, pages]) {
     const n = pages >>> 0;
-    const variable = Math.min(n, MAX_RESERVATION) * HYPERCALL_VARIABLE_COSTS.memoryOpPerPage;
+    const variable = Math.min(n, MAX_GUEST_PAGES) * HYPERCALL_VARIABLE_COSTS.memoryOpPerPage;
     const mem = vcpu.domain.memory;
     if (cmd === 0) {
-      if (mem.pages + n > MAX_RESERVATION) return ok(ERRNO.EINVAL, variable);
+      if (mem.pages + n > MAX_GUEST_PAGES) return ok(ERRNO.EINVAL, variable);
       mem.resize(mem.pages + n);
       return ok(mem.pages, variable);
     }

@@ -2,6 +2,8 @@ import { GuestFault } from './fault.js';
 import type { Loc } from './ir.js';
 
 export const PAGE_SIZE = 4096;
+/** Most pages a domain can have (64 MiB, below the grant window): its configured memory and its balloon. */
+export const MAX_GUEST_PAGES = 16384;
 /** Granted frames mapped by another domain appear from here on, one 4 KiB slot each. */
 export const GRANT_WINDOW = 0x4000_0000;
 export const GRANT_SLOTS = 64;
@@ -64,11 +66,16 @@ export class GuestMemory {
     return this.limit / PAGE_SIZE;
   }
 
-  /** Grows or shrinks the accessible pages; new pages read as zero. */
+  /**
+   * Grows or shrinks the accessible pages; new pages read as zero. The
+   * buffer grows by doubling (up to MAX_GUEST_PAGES), so that a guest
+   * ballooning up one page at a time does not make the host copy its whole
+   * memory on every call. Bytes past `limit` are always zero.
+   */
   resize(pages: number): void {
     const size = pages * PAGE_SIZE;
     if (size > this.bytes.length) {
-      const bigger = new Uint8Array(size);
+      const bigger = new Uint8Array(Math.max(size, Math.min(2 * this.bytes.length, MAX_GUEST_PAGES * PAGE_SIZE)));
       bigger.set(this.bytes.subarray(0, this.limit));
       this.bytes = bigger;
       this.view = new DataView(bigger.buffer);

@@ -267,3 +267,28 @@ fn main() -> u32 {
     expect(report.domains[0].console).toBe(`granted ${GRANT_REFS} last ${GRANT_REFS} then -22\nend 0 again 777\n`);
   });
 });
+
+describe('ballooning page by page', () => {
+  it('growing from 1 to 16384 pages one page at a time keeps every byte and reaches the limit (then -EINVAL)', () => {
+    const report = runEverywhere([
+      {
+        name: 'dom0',
+        props: 'privileged; memory 1;',
+        kernel: `
+fn main() -> u32 {
+    mem32[0x100] = 0x5a5a5a5a;
+    let pages: i32 = 1;
+    while (pages < 16384) {
+        pages = hypercall memory_op(0, 1);
+        mem32[(pages as u32 - 1) * 4096] = pages as u32;
+    }
+    print("pages ", pages, " more ", hypercall memory_op(0, 1));
+    print(mem32[0x100] == 0x5a5a5a5a, " ", mem32[16383 * 4096], " ", mem32[8191 * 4096]);
+    print("shrunk ", hypercall memory_op(1, 16000), " grown ", hypercall memory_op(0, 16000), " ", mem32[16383 * 4096]);
+    return 0;
+}`,
+      },
+    ]);
+    expect(report.domains[0].console).toBe('pages 16384 more -22\ntrue 16384 8192\nshrunk 384 grown 16384 0\n');
+  });
+});
