@@ -2,7 +2,7 @@ import { builtinAbi, compareVersions } from '../lang/abi.js';
 import type { HypercallDecl } from '../lang/ast.js';
 import type { HypercallOutcome } from '../vm/engine.js';
 import { GuestFault } from '../vm/fault.js';
-import { MAX_GUEST_PAGES } from '../vm/memory.js';
+import { MAX_GUEST_PAGES, type GuestMemory } from '../vm/memory.js';
 import type { Loc } from '../vm/ir.js';
 import { HYPERCALL_VARIABLE_COSTS } from './costs.js';
 import { ERRNO } from './errno.js';
@@ -36,6 +36,12 @@ const ok = (value: number, variable = 0): Outcome => ({ value, variable });
 const SCHEDOP = { yield: 0, block: 1, shutdown: 2 } as const;
 const DOMCTL = { destroy: 2, pause: 3, unpause: 4, getinfo: 5 } as const;
 const MULTICALL_ENTRY_BYTES = 24;
+/**
+ * What a multicall entry costs at least: an entry with no cost of its own (a
+ * number that is no hypercall, memory_op of 0 pages) would otherwise let a
+ * guest make the host run 1,024 entries for the price of one call.
+ */
+export const MULTICALL_ENTRY_MIN_COST = 10;
 
 /** Handlers by hypercall name; the numbers, classes, versions and fixed costs come from the ABI table. */
 const HANDLERS: Readonly<Record<string, Handler>> = {
@@ -98,13 +104,10 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
       const at = (list + i * MULTICALL_ENTRY_BYTES) | 0;
       // As Xen does: each entry is read just before it runs and its result written right after;
       // an earlier entry may have changed the list or ballooned its page away (then -EFAULT, and the rest does not run).
-      const entry = mem.readBytes(at, MULTICALL_ENTRY_BYTES);
+      const entry = readEntry(mem, at);
       if (!entry) return ok(ERRNO.EFAULT, variable);
-      const words = new DataView(entry.buffer, entry.byteOffset, MULTICALL_ENTRY_BYTES);
-      const nr = words.getInt32(0, true);
-      const args = [1, 2, 3, 4, 5].map((k) => words.getInt32(4 * k, true));
-      const r = invoke(host, vcpu, nr, args, true);
-      variable += r.cost;
+      const r = invoke(host, vcpu, entry[0], entry.slice(1), true);
+      variable += Math.max(r.cost, MULTICALL_ENTRY_MIN_COST);
       if ('suspend' in r.outcome) return { suspend: r.outcome.suspend, variable };
       if (!mem.writeWord(at, r.outcome.value)) return ok(ERRNO.EFAULT, variable);
     }
@@ -159,6 +162,19 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     }
   },
 };
+
+/** A multicall entry's six words (number, five arguments), or undefined when the guest could not read them there. */
+function readEntry(mem: GuestMemory, at: number): number[] | undefined {
+  const a = at >>> 0;
+  if (a + MULTICALL_ENTRY_BYTES <= mem.limit) {
+    const v = mem.view;
+    return [v.getInt32(a, true), v.getInt32(a + 4, true), v.getInt32(a + 8, true), v.getInt32(a + 12, true), v.getInt32(a + 16, true), v.getInt32(a + 20, true)];
+  }
+  const bytes = mem.readBytes(at, MULTICALL_ENTRY_BYTES);
+  if (!bytes) return undefined;
+  const words = new DataView(bytes.buffer, bytes.byteOffset, MULTICALL_ENTRY_BYTES);
+  return [0, 1, 2, 3, 4, 5].map((k) => words.getInt32(4 * k, true));
+}
 
 /**
  * Runs one hypercall: privilege and version checks, the handler, and the

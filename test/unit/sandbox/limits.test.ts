@@ -292,3 +292,31 @@ fn main() -> u32 {
     expect(report.domains[0].console).toBe('pages 16384 more -22\ntrue 16384 8192\nshrunk 384 grown 16384 0\n');
   });
 });
+
+describe('multicall entries that cost nothing of their own', () => {
+  it('each entry costs at least 10 cycles: 1,024 entries that are no hypercall cost 50 + 10,240, each result -ENOSYS', () => {
+    const report = runEverywhere([
+      {
+        name: 'dom0',
+        props: 'privileged;',
+        kernel: `
+fn main() -> u32 {
+    for i in 0..1024 { mem32[0x1000 + i * 24] = 999; }
+    let before = rdtsc();
+    let r = hypercall multicall(0x1000, 1024);
+    let after = rdtsc();
+    print("r ", r, " cost ", after - before, " first ", mem32[0x1000] as i32, " last ", mem32[0x1000 + 1023 * 24] as i32);
+    mem32[0x1000] = 12;                 // memory_op(0, 0): no pages, so no cost of its own either
+    mem32[0x1018] = 17;                 // xen_version(0): 10
+    before = rdtsc();
+    r = hypercall multicall(0x1000, 2);
+    after = rdtsc();
+    print("r ", r, " cost ", after - before);
+    return 0;
+}`,
+      },
+    ]);
+    // rdtsc is read before its own 20; the let of 'after' adds 1 (boundary) and the let of 'r' 1 + 300 + 50 + entries.
+    expect(report.domains[0].console).toBe(`r 0 cost ${1 + 300 + 50 + 10_240 + 1 + 20} first -38 last -38\nr 0 cost ${1 + 300 + 50 + 10 + 10 + 1 + 20}\n`);
+  });
+});
