@@ -257,3 +257,13 @@ fn main() -> u32 { return f(${args('250')}); }\n`;
     expect(checkAndRun(k)).toMatchObject({ exitCode: 251 * 2 * 999 });
   });
 });
+
+describe('long names', () => {
+  it('an unknown name of 100,000 characters beside a declared one just as long: one PVK002, no suggestion search over it', () => {
+    const long = 'n'.repeat(100_000);
+    const k = `fn main() -> u32 {\n    let ${long}a: u32 = 1;\n    return ${long}b;\n}\n`;
+    const ds = diagnosticsOf(k);
+    expect(ds.map((d) => d.code)).toEqual(['PVK002']);
+    expect(ds[0].message).not.toContain('did you mean');
+  });
+});
