@@ -539,13 +539,25 @@ class Parser {
     return { name, params, ret, number: this.values[num], cls: cls ?? 'stable', since: since || '0.0', cost: Math.max(0, cost), doc, span, file: this.file };
   }
 
-  /** The comment lines that end right before `offset` with no token in between. */
+  /**
+   * The comment lines that end right before `offset` with no token in
+   * between. Comments are in text order: a binary search finds the first
+   * one after the previous token (a scan of all of them per declaration
+   * made a file of many declarations quadratic to parse).
+   */
   private docBefore(offset: number): string {
     const prevTokenEnd = this.pos >= 2 ? this.ends[this.pos - 2] : 0;
-    return this.comments
-      .filter((c) => c.span.end <= offset && c.span.start >= prevTokenEnd)
-      .map((c) => c.text.trim())
-      .join('\n');
+    const comments = this.comments;
+    let lo = 0;
+    let hi = comments.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (comments[mid].span.start < prevTokenEnd) lo = mid + 1;
+      else hi = mid;
+    }
+    const lines: string[] = [];
+    for (let i = lo; i < comments.length && comments[i].span.end <= offset; i++) lines.push(comments[i].text.trim());
+    return lines.join('\n');
   }
 
   // ------------------------------------------------------------ statements

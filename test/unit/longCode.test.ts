@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../../sandbox/lang/analysis.js';
 import type { Diagnostic } from '../../sandbox/lang/diagnostics.js';
 import { formatPvk } from '../../sandbox/lang/format.js';
-import { MAX_NESTING } from '../../sandbox/lang/parser.js';
+import { MAX_NESTING, parse } from '../../sandbox/lang/parser.js';
 import { Workspace } from '../../sandbox/lang/program.js';
 import { profileSystem } from '../../sandbox/profile/profileSystem.js';
 import { evaluate } from '../../sandbox/debug/evaluate.js';
@@ -265,5 +265,17 @@ describe('long names', () => {
     const ds = diagnosticsOf(k);
     expect(ds.map((d) => d.code)).toEqual(['PVK002']);
     expect(ds[0].message).not.toContain('did you mean');
+  });
+});
+
+describe('many documented declarations', () => {
+  it('100,000 hypercall declarations each with its doc comment parse in linear time, each keeping its own doc', () => {
+    const n = 100_000;
+    const text = `abi big {\n${Array.from({ length: n }, (_, i) => `    // doc ${i}\n    hypercall h${i}(a: u32) -> i32 = ${i} stable since 3.0 cost 1;`).join('\n')}\n}\n`;
+    const ast = parse('/t/big.pvk', text).ast;
+    const abi = ast.items[0];
+    if (abi.kind !== 'abi') throw new Error('no abi block');
+    expect(abi.hypercalls.length).toBe(n);
+    expect([abi.hypercalls[0].doc, abi.hypercalls[77_777].doc, abi.hypercalls[n - 1].doc]).toEqual(['doc 0', 'doc 77777', `doc ${n - 1}`]);
   });
 });
