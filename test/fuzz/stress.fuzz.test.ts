@@ -19,6 +19,7 @@ import { Workspace } from '../../sandbox/lang/program.js';
 import { profileSystem } from '../../sandbox/profile/profileSystem.js';
 import { bootSystem, type EngineKind } from '../../sandbox/run/boot.js';
 import { runReport, type RunReport } from '../../sandbox/run/report.js';
+import { describeError, envInt, firstDifference } from './campaign.js';
 import type { GeneratedSystem } from './generate.js';
 import { mutantSystem, stressSystem } from './stress.js';
 
@@ -26,19 +27,6 @@ const RUNS = envInt('PVLAB_FUZZ_RUNS', 12);
 const FIRST_SEED = envInt('PVLAB_FUZZ_SEED', 1);
 const MAX_CYCLES = 2_000_000;
 const ENGINES: EngineKind[] = ['fast', 'step', 'interpreter'];
-
-function envInt(name: string, fallback: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got '${v}'`);
-  return n;
-}
-
-function describeError(e: unknown): string {
-  if (e instanceof Error) return `${e.name}: ${e.message} ${(e.stack ?? '').split('\n').slice(1, 3).map((s) => s.trim()).join(' ')}`;
-  return String(e);
-}
 
 interface Stats {
   systems: number;
@@ -130,12 +118,6 @@ function campaign(g: GeneratedSystem, stats: Stats): string[] | undefined {
     problems.push(`profile: host exception ${describeError(e)}`);
   }
   return problems;
-}
-
-function firstDifference(a: string, b: string): string {
-  let i = 0;
-  while (i < a.length && i < b.length && a[i] === b[i]) i++;
-  return `at byte ${i}: …${a.slice(Math.max(0, i - 60), i + 60)}… vs …${b.slice(Math.max(0, i - 60), i + 60)}…`;
 }
 
 for (const [label, make, mustBoot] of [

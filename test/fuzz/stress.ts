@@ -11,26 +11,7 @@
 // time is anybody's guess. Everything comes from one seeded PRNG: the same
 // seed gives the same text.
 
-import { FUZZ_ROOT, generateSystem, mulberry32, type GeneratedSystem } from './generate.js';
-
-class Rand {
-  private readonly next: () => number;
-  constructor(seed: number) {
-    this.next = mulberry32(seed);
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)];
-  }
-  u32(): number {
-    return Math.floor(this.next() * 0x1_0000_0000) >>> 0;
-  }
-}
+import { FUZZ_ROOT, generateSystem, Rng, type GeneratedSystem } from './generate.js';
 
 /** u32 values where limits live: page and window edges, counts past the console limit, wrap-arounds. */
 const EDGES = [0, 1, 2, 3, 4, 7, 24, 63, 64, 1023, 1024, 1025, 4095, 4096, 4097, 0x3fff, 0x4000, 0x8000, 131072, 0x100000, 0x100001, 0x3fffffff, 0x40000000, 0x40000ffc, 0x7fffffff, 0x80000000, 0xfffffff0, 0xfffffffc, 0xffffffff];
@@ -49,7 +30,7 @@ const HC = { console_io: 18, sched_op: 29, set_timer_op: 15, event_channel_op: 3
 
 /** A random hostile system. */
 export function stressSystem(seed: number): GeneratedSystem {
-  const r = new Rand(seed ^ 0x5eed5);
+  const r = new Rng(seed ^ 0x5eed5);
   const count = r.int(1, 3);
   const domains: DomainPlan[] = [];
   for (let i = 0; i < count; i++) {
@@ -75,7 +56,7 @@ class KernelGen {
   private readonly lines: string[] = [];
 
   constructor(
-    private readonly r: Rand,
+    private readonly r: Rng,
     private readonly d: DomainPlan,
     private readonly all: readonly DomainPlan[],
   ) {}
@@ -258,7 +239,7 @@ ${body.join('\n')}
  */
 export function mutantSystem(seed: number): GeneratedSystem {
   const base = generateSystem(seed);
-  const r = new Rand(seed ^ 0x3a7a47);
+  const r = new Rng(seed ^ 0x3a7a47);
   const files: Record<string, string> = {};
   for (const [path, text] of Object.entries(base.files)) {
     if (path === base.systemFile) {

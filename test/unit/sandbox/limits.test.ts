@@ -26,6 +26,11 @@ function runEverywhere(domains: DomainSpec[], header = 'hypervisor 4.2;', maxCyc
   return reports[0];
 }
 
+/** A system of one privileged domain (with `props`) running `kernel`, on every engine. */
+function runAlone(props: string, kernel: string): RunReport {
+  return runEverywhere([{ name: 'dom0', props, kernel }]);
+}
+
 const DOM0 = `fn main() -> u32 { print("dom0 ok"); return 0; }`;
 
 describe('console_io with a large count', () => {
@@ -93,11 +98,7 @@ describe('multicall whose entries balloon away the list', () => {
   const EFAULT = -14;
 
   it('the entry that frees the page of its own result word: multicall returns -EFAULT, later entries do not run', () => {
-    const report = runEverywhere([
-      {
-        name: 'dom0',
-        props: 'privileged; memory 4;',
-        kernel: `
+    const report = runAlone('privileged; memory 4;', `
 fn main() -> u32 {
     let list: u32 = 0x3000;           // on the last of 4 pages
     mem32[list] = 12;                 // memory_op(1, 1): give that page back
@@ -107,9 +108,7 @@ fn main() -> u32 {
     let r = hypercall multicall(list, 2);
     print("multicall ", r, " pages ", hypercall memory_op(0, 0));
     return 0;
-}`,
-      },
-    ]);
+}`);
     const d = report.domains[0];
     expect(d.fault).toBeNull();
     expect(d).toMatchObject({ state: 'exited', exitCode: 0, console: `multicall ${EFAULT} pages 3\n` });
@@ -117,11 +116,7 @@ fn main() -> u32 {
   });
 
   it('an entry that frees the page of the next entry: its result is written, the next entry reads -EFAULT', () => {
-    const report = runEverywhere([
-      {
-        name: 'dom0',
-        props: 'privileged; memory 4;',
-        kernel: `
+    const report = runAlone('privileged; memory 4;', `
 fn main() -> u32 {
     let list: u32 = 0x3000 - 24;      // entry 0 ends the third page, entry 1 starts the fourth
     mem32[list] = 12;                 // memory_op(1, 1)
@@ -131,9 +126,7 @@ fn main() -> u32 {
     let r = hypercall multicall(list, 2);
     print("multicall ", r, " entry 0 ", mem32[list]);
     return 0;
-}`,
-      },
-    ]);
+}`);
     const d = report.domains[0];
     expect(d).toMatchObject({ state: 'exited', fault: null, console: `multicall ${EFAULT} entry 0 3\n` });
     expect(d.hypercalls).toEqual({ memory_op: 1, multicall: 1 });
@@ -142,11 +135,7 @@ fn main() -> u32 {
 
 describe('vCPU control: the last vCPU of a domain going down', () => {
   it('vCPU 1 takes vCPU 0 down, then returns from main: the domain is exited with code 0 (poweroff), not running', () => {
-    const report = runEverywhere([
-      {
-        name: 'dom0',
-        props: 'privileged; vcpus 2;',
-        kernel: `
+    const report = runAlone('privileged; vcpus 2;', `
 fn main() -> u32 {
     if (vcpu_id() == 1) {
         let r = hypercall vcpu_op(1, 0);
@@ -157,9 +146,7 @@ fn main() -> u32 {
     while (i < 100000) { i += 1; }
     print("vcpu0 done");
     return 3;
-}`,
-      },
-    ]);
+}`);
     expect(report.end).toBe('exited');
     expect(report.domains[0]).toMatchObject({ state: 'exited', exitCode: 0, fault: null, console: 'took vcpu0 down: 0\n' });
   });
@@ -245,11 +232,7 @@ fn main() -> u32 {
 
 describe('grant table size', () => {
   it(`at most ${GRANT_REFS} grants live at once: then -EINVAL; a freed ref is the lowest free again`, () => {
-    const report = runEverywhere([
-      {
-        name: 'dom0',
-        props: 'privileged;',
-        kernel: `
+    const report = runAlone('privileged;', `
 fn main() -> u32 {
     let ok: u32 = 0;
     let last: i32 = 0;
@@ -261,20 +244,14 @@ fn main() -> u32 {
     print("granted ", ok, " last ", last, " then ", full);
     print("end ", hypercall grant_table_op(101, 777, 0, 0, 0), " again ", hypercall grant_table_op(100, 0, 1, 0, 0));
     return 0;
-}`,
-      },
-    ]);
+}`);
     expect(report.domains[0].console).toBe(`granted ${GRANT_REFS} last ${GRANT_REFS} then -22\nend 0 again 777\n`);
   });
 });
 
 describe('ballooning page by page', () => {
   it('growing from 1 to 16384 pages one page at a time keeps every byte and reaches the limit (then -EINVAL)', () => {
-    const report = runEverywhere([
-      {
-        name: 'dom0',
-        props: 'privileged; memory 1;',
-        kernel: `
+    const report = runAlone('privileged; memory 1;', `
 fn main() -> u32 {
     mem32[0x100] = 0x5a5a5a5a;
     let pages: i32 = 1;
@@ -286,20 +263,14 @@ fn main() -> u32 {
     print(mem32[0x100] == 0x5a5a5a5a, " ", mem32[16383 * 4096], " ", mem32[8191 * 4096]);
     print("shrunk ", hypercall memory_op(1, 16000), " grown ", hypercall memory_op(0, 16000), " ", mem32[16383 * 4096]);
     return 0;
-}`,
-      },
-    ]);
+}`);
     expect(report.domains[0].console).toBe('pages 16384 more -22\ntrue 16384 8192\nshrunk 384 grown 16384 0\n');
   });
 });
 
 describe('multicall entries that cost nothing of their own', () => {
   it('each entry costs at least 10 cycles: 1,024 entries that are no hypercall cost 50 + 10,240, each result -ENOSYS', () => {
-    const report = runEverywhere([
-      {
-        name: 'dom0',
-        props: 'privileged;',
-        kernel: `
+    const report = runAlone('privileged;', `
 fn main() -> u32 {
     for i in 0..1024 { mem32[0x1000 + i * 24] = 999; }
     let before = rdtsc();
@@ -313,9 +284,7 @@ fn main() -> u32 {
     after = rdtsc();
     print("r ", r, " cost ", after - before);
     return 0;
-}`,
-      },
-    ]);
+}`);
     // rdtsc is read before its own 20; the let of 'after' adds 1 (boundary) and the let of 'r' 1 + 300 + 50 + entries.
     expect(report.domains[0].console).toBe(`r 0 cost ${1 + 300 + 50 + 10_240 + 1 + 20} first -38 last -38\nr 0 cost ${1 + 300 + 50 + 10 + 10 + 1 + 20}\n`);
   });
