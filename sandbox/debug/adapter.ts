@@ -158,7 +158,7 @@ export class PvlabDebugSession extends LoggingDebugSession {
     if (!m) return;
     for (const line of m.logs.splice(0)) this.sendEvent(new OutputEvent(`${line}\n`, 'console'));
     for (const d of m.hv.domains) {
-      const text = d.console.join('');
+      const text = d.console.text;
       const sent = this.sent.get(d.id) ?? 0;
       if (text.length <= sent) continue;
       const fresh = text.slice(sent);

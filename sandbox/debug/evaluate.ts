@@ -98,10 +98,23 @@ function ev(e: A.Expr, s: EvalScope): Value {
   }
 }
 
+/** A binary expression and the chain down its left operands (`a + b + c …` of any length), in a loop. */
 function binary(e: A.BinaryExpr, s: EvalScope): Value {
-  if (e.op === '&&') return { v: ev(e.left, s).v !== 0 && ev(e.right, s).v !== 0 ? 1 : 0, t: 'bool' };
-  if (e.op === '||') return { v: ev(e.left, s).v !== 0 || ev(e.right, s).v !== 0 ? 1 : 0, t: 'bool' };
-  const a = ev(e.left, s);
+  const links: A.BinaryExpr[] = [];
+  let node: A.Expr = e;
+  while (node.kind === 'binary') {
+    links.push(node);
+    node = node.left;
+  }
+  let v = ev(node, s);
+  for (let i = links.length - 1; i >= 0; i--) v = link(links[i], v, s);
+  return v;
+}
+
+/** One link of a chain, its left operand's value known. */
+function link(e: A.BinaryExpr, a: Value, s: EvalScope): Value {
+  if (e.op === '&&') return { v: a.v !== 0 && ev(e.right, s).v !== 0 ? 1 : 0, t: 'bool' };
+  if (e.op === '||') return { v: a.v !== 0 || ev(e.right, s).v !== 0 ? 1 : 0, t: 'bool' };
   const b = ev(e.right, s);
   const signed = a.t === 'i32' || (e.op !== '<<' && e.op !== '>>' && b.t === 'i32');
   const t: ValueType = a.t === 'bool' ? 'u32' : a.t === 'i32' || (b.t === 'i32' && e.op !== '<<' && e.op !== '>>') ? 'i32' : 'u32';

@@ -2,6 +2,7 @@ import { GRANT_SLOTS, GRANT_WINDOW, PAGE_SIZE } from '../machine/memory.js';
 import { ERRNO } from '../lang/abi.js';
 import type { Domain } from '../machine/state.js';
 
+
 /** grant_table_op sub-ops. */
 export const GNTTABOP = { map_grant_ref: 0, unmap: 1, copy: 5, grant_access: 100, end_access: 101 } as const;
 
@@ -17,8 +18,9 @@ export function grantTableOp(host: GrantHost, d: Domain, cmd: number, a: number,
       const grantee = host.domain(a);
       if (!grantee || grantee.state === 'destroyed') return done(ERRNO.ESRCH);
       if (b < 0 || b >= d.memory.pages || (c !== 0 && c !== 1)) return done(ERRNO.EINVAL);
-      let ref = 1;
-      while (d.grants.has(ref)) ref++;
+      const free = d.grantRefs.take();
+      if (free < 0) return done(ERRNO.EINVAL);
+      const ref = free + 1;
       d.grants.set(ref, { grantee: a, frame: b, readonly: c === 1, mapped: 0 });
       return done(ref);
     }
@@ -27,6 +29,7 @@ export function grantTableOp(host: GrantHost, d: Domain, cmd: number, a: number,
       if (!g) return done(ERRNO.EINVAL);
       if (g.mapped > 0) return done(ERRNO.EBUSY);
       d.grants.delete(a);
+      d.grantRefs.release(a - 1);
       return done(0);
     }
     case GNTTABOP.map_grant_ref: {
@@ -75,4 +78,5 @@ export function revokeGrants(all: readonly Domain[], destroyed: Domain): void {
     for (const m of d.memory.mappings) if (m && m.granter === destroyed.id) m.revoked = true;
   }
   destroyed.grants.clear();
+  destroyed.grantRefs.clear();
 }

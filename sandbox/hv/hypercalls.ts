@@ -4,6 +4,7 @@ import type { HypercallOutcome } from '../vm/engine.js';
 import { GuestFault } from '../machine/fault.js';
 import type { Loc } from '../machine/ir.js';
 import { eventChannelOp, type EventHost } from './events.js';
+import { MAX_GUEST_PAGES, type GuestMemory } from '../machine/memory.js';
 import { grantTableOp } from './grants.js';
 import { lowestPending, type Domain, type Vcpu } from '../machine/state.js';
 import type { BootedExtensions } from './extensions.js';
@@ -43,7 +44,12 @@ const MULTICALL_ENTRY_BYTES = MULTICALL_ENTRY_WORDS * 4;
 const CONSOLE_IO_PER_BYTE = perUnitCost('console_io');
 const GRANT_COPY_PER_BYTE = perUnitCost('grant_table_op');
 const MEMORY_OP_PER_PAGE = perUnitCost('memory_op');
-const MAX_RESERVATION = 16384;
+/**
+ * What a multicall entry costs at least: an entry with no cost of its own (a
+ * number that is no hypercall, memory_op of 0 pages) would otherwise let a
+ * guest make the host run 1,024 entries for the price of one call.
+ */
+export const MULTICALL_ENTRY_MIN_COST = 10;
 
 /** Handlers by hypercall name; the numbers, classes, versions and fixed costs come from the ABI table. */
 const HANDLERS: Readonly<Record<string, Handler>> = {
@@ -53,7 +59,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     if (cmd !== 0) return ok(ERRNO.EINVAL, variable);
     const bytes = n > vcpu.domain.memory.limit ? undefined : vcpu.domain.memory.readBytes(buf, n);
     if (!bytes) return ok(ERRNO.EFAULT, variable);
-    vcpu.domain.console.push(String.fromCharCode(...bytes));
+    vcpu.domain.console.writeBytes(bytes);
     return ok(0, variable);
   },
   sched_op(host, vcpu, [cmd, arg], nested) {
@@ -79,10 +85,10 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   },
   memory_op(host, vcpu, [cmd, pages]) {
     const n = pages >>> 0;
-    const variable = Math.min(n, MAX_RESERVATION) * MEMORY_OP_PER_PAGE;
+    const variable = Math.min(n, MAX_GUEST_PAGES) * MEMORY_OP_PER_PAGE;
     const mem = vcpu.domain.memory;
     if (cmd === 0) {
-      if (mem.pages + n > MAX_RESERVATION) return ok(ERRNO.EINVAL, variable);
+      if (mem.pages + n > MAX_GUEST_PAGES) return ok(ERRNO.EINVAL, variable);
       mem.resize(mem.pages + n);
       return ok(mem.pages, variable);
     }
@@ -98,19 +104,20 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const mem = vcpu.domain.memory;
     const n = count >>> 0;
     if (n > 1024) return ok(ERRNO.EINVAL);
-    const table = mem.readBytes(list, n * MULTICALL_ENTRY_BYTES);
+    const size = n * MULTICALL_ENTRY_BYTES;
     // The results are written back over the list: it must be writable before anything runs.
-    if (!table || (list & 3) !== 0 || !mem.canWrite(list, n * MULTICALL_ENTRY_BYTES)) return ok(ERRNO.EFAULT);
+    if ((list & 3) !== 0 || !mem.readBytes(list, size) || !mem.canWrite(list, size)) return ok(ERRNO.EFAULT);
     let variable = 0;
-    const words = new DataView(table.buffer);
     for (let i = 0; i < n; i++) {
-      const nr = words.getInt32(i * MULTICALL_ENTRY_BYTES, true);
-      const args = [1, 2, 3, 4, 5].map((k) => words.getInt32(i * MULTICALL_ENTRY_BYTES + 4 * k, true));
-      const r = invoke(host, vcpu, nr, args, true);
-      variable += r.cost;
       const at = (list + i * MULTICALL_ENTRY_BYTES) | 0;
+      // As Xen does: each entry is read just before it runs and its result written right after;
+      // an earlier entry may have changed the list or ballooned its page away (then -EFAULT, and the rest does not run).
+      const entry = readEntry(mem, at);
+      if (!entry) return ok(ERRNO.EFAULT, variable);
+      const r = invoke(host, vcpu, entry[0], entry.slice(1), true);
+      variable += Math.max(r.cost, MULTICALL_ENTRY_MIN_COST);
       if ('suspend' in r.outcome) return { suspend: r.outcome.suspend, variable };
-      mem.store(32, at, r.outcome.value, { file: 0, line: 0, column: 0 });
+      if (!mem.writeWord(at, r.outcome.value)) return ok(ERRNO.EFAULT, variable);
     }
     return ok(0, variable);
   },
@@ -163,6 +170,19 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     }
   },
 };
+
+/** A multicall entry's six words (number, five arguments), or undefined when the guest could not read them there. */
+function readEntry(mem: GuestMemory, at: number): number[] | undefined {
+  const a = at >>> 0;
+  if (a + MULTICALL_ENTRY_BYTES <= mem.limit) {
+    const v = mem.view;
+    return [v.getInt32(a, true), v.getInt32(a + 4, true), v.getInt32(a + 8, true), v.getInt32(a + 12, true), v.getInt32(a + 16, true), v.getInt32(a + 20, true)];
+  }
+  const bytes = mem.readBytes(at, MULTICALL_ENTRY_BYTES);
+  if (!bytes) return undefined;
+  const words = new DataView(bytes.buffer, bytes.byteOffset, MULTICALL_ENTRY_BYTES);
+  return [0, 1, 2, 3, 4, 5].map((k) => words.getInt32(4 * k, true));
+}
 
 /**
  * Runs one hypercall: privilege and version checks, the handler, and the

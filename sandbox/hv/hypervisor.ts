@@ -411,6 +411,10 @@ export class Hypervisor implements EngineHost, HypercallHost {
     v.status = 'down';
     v.frames = [];
     v.timerDeadline = -1;
+    // As Xen does: a domain whose last vCPU goes down (vcpu_op down, or main returning on a
+    // vCPU other than 0 after vCPU 0 went down) has nothing left to run: it powers off, code 0.
+    const d = v.domain;
+    if (d.state === 'running' && d.vcpus.every((w) => w.status === 'down')) this.shutdown(d, 0);
   }
 
   private stopVcpus(d: Domain): void {

@@ -17,6 +17,17 @@ type Ty = A.TypeName | 'void' | 'string' | undefined;
 type IntTy = 'u32' | 'i32';
 type Binding = A.NameRef;
 
+/** One link of a binary chain between the checker's two passes over it (see Checker.binary). */
+interface BinaryPlan {
+  e: A.BinaryExpr;
+  form: 'logic' | 'shift' | 'pair';
+  leftHint: A.TypeName | undefined;
+  pairHint: A.TypeName | undefined;
+  /** The right operand's type, when it was checked before the left one. */
+  rightType: Ty;
+  rightFirst: boolean;
+}
+
 const RANGES: Record<IntTy, [number, number]> = {
   u32: [0, 0xffffffff],
   i32: [-0x80000000, 0x7fffffff],
@@ -354,12 +365,18 @@ class Checker implements PvopsChecker, PlatformScope {
       case 'expr':
         this.expr(s.expr, undefined, true);
         break;
-      case 'if':
-        this.expect(s.cond, 'bool');
-        this.block(s.then);
-        if (s.else?.kind === 'block') this.block(s.else);
-        else if (s.else) this.stmt(s.else);
+      case 'if': {
+        // An else-if chain in a loop: its length is not nesting.
+        let link: A.IfStmt = s;
+        for (;;) {
+          this.expect(link.cond, 'bool');
+          this.block(link.then);
+          if (link.else?.kind !== 'if') break;
+          link = link.else;
+        }
+        if (link.else) this.block(link.else);
         break;
+      }
       case 'while':
         this.expect(s.cond, 'bool');
         this.loopDepth++;
@@ -597,32 +614,66 @@ class Checker implements PvopsChecker, PlatformScope {
     }
   }
 
+  /**
+   * A binary expression and the chain of binary expressions down its left
+   * operands (`a + b + c …` of any length), in a loop: for each link from the
+   * top, what comes before its left operand (the right operand, when an
+   * untyped left side takes its type from it); then the leftmost operand;
+   * then, from the bottom, the rest of each link. The same checks in the
+   * same order as checking each link's left operand recursively would.
+   */
   private binary(e: A.BinaryExpr, hint: A.TypeName | undefined): Ty {
+    const untyped = e.left.kind === 'binary' ? new Map<A.Expr, boolean>() : undefined;
+    const chain: BinaryPlan[] = [];
+    let node: A.Expr = e;
+    let h = hint;
+    while (node.kind === 'binary') {
+      const plan = this.binaryBefore(node, h, untyped);
+      chain.push(plan);
+      h = plan.leftHint;
+      node = node.left;
+    }
+    let t = this.expr(node, h);
+    for (let i = chain.length - 1; i >= 0; i--) {
+      t = this.binaryAfter(chain[i], t);
+      // What expr() does for an operand (the outermost link is the caller's).
+      if (i > 0) chain[i].e.type = t === 'string' ? undefined : t;
+    }
+    return t;
+  }
+
+  /** A link's work before its left operand is checked, and the type its left operand is asked for. */
+  private binaryBefore(e: A.BinaryExpr, hint: A.TypeName | undefined, untyped: Map<A.Expr, boolean> | undefined): BinaryPlan {
     const op = e.op;
-    if (op === '&&' || op === '||') {
-      this.expect(e.left, 'bool');
+    if (op === '&&' || op === '||') return { e, form: 'logic', leftHint: 'bool', pairHint: undefined, rightType: undefined, rightFirst: false };
+    if (op === '<<' || op === '>>') return { e, form: 'shift', leftHint: isInt(hint) ? hint : undefined, pairHint: undefined, rightType: undefined, rightFirst: false };
+    const comparison = op === '==' || op === '!=' || op === '<' || op === '<=' || op === '>' || op === '>=';
+    // The two operands must agree; an untyped literal side takes the other side's type.
+    const pairHint = comparison ? undefined : isInt(hint) ? hint : undefined;
+    if (isUntyped(e.left, this, untyped) && !isUntyped(e.right, this)) {
+      const tr = this.expr(e.right, pairHint);
+      return { e, form: 'pair', leftHint: isInt(tr) ? tr : pairHint, pairHint, rightType: tr, rightFirst: true };
+    }
+    return { e, form: 'pair', leftHint: pairHint, pairHint, rightType: undefined, rightFirst: false };
+  }
+
+  /** The rest of a link once its left operand has type `tl`: its type. */
+  private binaryAfter(plan: BinaryPlan, tl: Ty): Ty {
+    const { e } = plan;
+    const op = e.op;
+    if (plan.form === 'logic') {
+      if (tl !== undefined && tl !== 'bool') this.mismatch(e.left, 'bool', tl);
       this.expect(e.right, 'bool');
       return 'bool';
     }
-    if (op === '<<' || op === '>>') {
-      const tl = this.expr(e.left, isInt(hint) ? hint : undefined);
+    if (plan.form === 'shift') {
       const tr = this.expr(e.right, undefined);
       if (tl !== undefined && !isInt(tl)) this.report(e.left.span, 'PVK003', `'${op}' needs an integer on its left, found ${show(tl)}`);
       if (tr !== undefined && !isInt(tr)) this.report(e.right.span, 'PVK003', `shift count must be u32 or i32, found ${show(tr)}`);
       return isInt(tl) ? tl : undefined;
     }
     const comparison = op === '==' || op === '!=' || op === '<' || op === '<=' || op === '>' || op === '>=';
-    // The two operands must agree; an untyped literal side takes the other side's type.
-    const pairHint = comparison ? undefined : isInt(hint) ? hint : undefined;
-    let tl: Ty;
-    let tr: Ty;
-    if (isUntyped(e.left, this) && !isUntyped(e.right, this)) {
-      tr = this.expr(e.right, pairHint);
-      tl = this.expr(e.left, isInt(tr) ? tr : pairHint);
-    } else {
-      tl = this.expr(e.left, pairHint);
-      tr = this.expr(e.right, isInt(tl) ? tl : pairHint);
-    }
+    const tr = plan.rightFirst ? plan.rightType : this.expr(e.right, isInt(tl) ? tl : plan.pairHint);
     if (tl === undefined || tr === undefined) return comparison ? 'bool' : isInt(tl) ? tl : isInt(tr) ? tr : undefined;
     if (op === '==' || op === '!=') {
       if (tl !== tr || (!isInt(tl) && tl !== 'bool')) this.report(e.opSpan, 'PVK003', `cannot compare ${show(tl)} with ${show(tr)}${isInt(tl) && isInt(tr) ? "; convert one side with 'as'" : ''}`);
@@ -721,7 +772,7 @@ function bindingType(b: Binding): A.TypeName | undefined {
 }
 
 /** True for expressions whose integer type comes from context: literals, untyped consts, and arithmetic of them. */
-function isUntyped(e: A.Expr, c: { lookupConst(name: string): A.ConstItem | undefined }): boolean {
+function isUntyped(e: A.Expr, c: { lookupConst(name: string): A.ConstItem | undefined }, known?: Map<A.Expr, boolean>): boolean {
   switch (e.kind) {
     case 'int':
       return true;
@@ -732,10 +783,45 @@ function isUntyped(e: A.Expr, c: { lookupConst(name: string): A.ConstItem | unde
     case 'unary':
       return e.op !== '!' && isUntyped(e.operand, c);
     case 'binary':
-      return isArithmetic(e.op) && isUntyped(e.left, c) && isUntyped(e.right, c);
+      return isUntypedChain(e, c, known);
     default:
       return false;
   }
+}
+
+/**
+ * isUntyped of a chain of binary expressions down the left operands, in a
+ * loop, visiting operands in the order the recursive definition would
+ * (`isArithmetic(op) && left && right`). `known` remembers each link's answer
+ * so that asking again for a link further down the same chain is free.
+ */
+function isUntypedChain(e: A.BinaryExpr, c: { lookupConst(name: string): A.ConstItem | undefined }, known: Map<A.Expr, boolean> | undefined): boolean {
+  const links: A.BinaryExpr[] = [];
+  let node: A.Expr = e;
+  let v: boolean;
+  for (;;) {
+    const seen = known?.get(node);
+    if (seen !== undefined) {
+      v = seen;
+      break;
+    }
+    if (node.kind !== 'binary') {
+      v = isUntyped(node, c);
+      break;
+    }
+    if (!isArithmetic(node.op)) {
+      v = false;
+      known?.set(node, false);
+      break;
+    }
+    links.push(node);
+    node = node.left;
+  }
+  for (let i = links.length - 1; i >= 0; i--) {
+    v = v && isUntyped(links[i].right, c);
+    known?.set(links[i], v);
+  }
+  return v;
 }
 
 function isArithmetic(op: A.BinaryOp): boolean {
@@ -782,8 +868,14 @@ function terminates(s: A.Stmt): boolean {
       return true;
     case 'block':
       return s.stmts.some(terminates);
-    case 'if':
-      return s.else !== undefined && terminates(s.then) && terminates(s.else);
+    case 'if': {
+      let link: A.IfStmt = s;
+      for (;;) {
+        if (link.else === undefined || !terminates(link.then)) return false;
+        if (link.else.kind !== 'if') return terminates(link.else);
+        link = link.else;
+      }
+    }
     case 'while':
       return s.cond.kind === 'bool' && s.cond.value && !breaksOut(s.body);
     default:
@@ -797,8 +889,15 @@ function breaksOut(s: A.Stmt): boolean {
       return true;
     case 'block':
       return s.stmts.some(breaksOut);
-    case 'if':
-      return breaksOut(s.then) || (s.else !== undefined && breaksOut(s.else));
+    case 'if': {
+      let link: A.IfStmt = s;
+      for (;;) {
+        if (breaksOut(link.then)) return true;
+        if (link.else === undefined) return false;
+        if (link.else.kind !== 'if') return breaksOut(link.else);
+        link = link.else;
+      }
+    }
     default:
       return false; // a break inside a nested loop leaves only that loop
   }

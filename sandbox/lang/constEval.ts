@@ -1,4 +1,4 @@
-import type { Expr } from './ast.js';
+import type { BinaryExpr, Expr } from './ast.js';
 
 /** Thrown when an expression is not made of literals and constants. */
 export class NotConstant {
@@ -46,31 +46,48 @@ function evalAny(e: Expr, lookup: (name: string, e: Expr) => number | boolean): 
       if (typeof v === 'boolean') throw new NotConstant(e);
       return e.op === '-' ? -v : toU32(~v);
     }
-    case 'binary': {
-      const l = evalAny(e.left, lookup);
-      if (e.op === '&&') return l === true && evalAny(e.right, lookup) === true;
-      if (e.op === '||') return l === true || evalAny(e.right, lookup) === true;
-      const r = evalAny(e.right, lookup);
-      if (e.op === '==') return l === r;
-      if (e.op === '!=') return l !== r;
-      if (typeof l === 'boolean' || typeof r === 'boolean') throw new NotConstant(e);
-      switch (e.op) {
-        case '+': return l + r;
-        case '-': return l - r;
-        case '*': return l * r;
-        case '/': if (r === 0n) throw new NotConstant(e); return l / r;
-        case '%': if (r === 0n) throw new NotConstant(e); return l % r;
-        case '&': return toU32(l) & toU32(r);
-        case '|': return toU32(l) | toU32(r);
-        case '^': return toU32(l) ^ toU32(r);
-        case '<<': return toU32(toU32(l) << (toU32(r) & 31n));
-        case '>>': return toU32(l) >> (toU32(r) & 31n);
-        case '<': return l < r;
-        case '<=': return l <= r;
-        case '>': return l > r;
-        case '>=': return l >= r;
-      }
-    }
+    case 'binary':
+      return evalChain(e, lookup);
+  }
+  throw new NotConstant(e);
+}
+
+/** A chain of binary expressions down the left operands (`1 + 2 + 3 …` of any length), in a loop. */
+function evalChain(e: BinaryExpr, lookup: (name: string, e: Expr) => number | boolean): bigint | boolean {
+  const links: BinaryExpr[] = [];
+  let node: Expr = e;
+  while (node.kind === 'binary') {
+    links.push(node);
+    node = node.left;
+  }
+  let l = evalAny(node, lookup);
+  for (let i = links.length - 1; i >= 0; i--) l = evalLink(links[i], l, lookup);
+  return l;
+}
+
+/** One link of a chain, its left operand's value known. */
+function evalLink(e: BinaryExpr, l: bigint | boolean, lookup: (name: string, e: Expr) => number | boolean): bigint | boolean {
+  if (e.op === '&&') return l === true && evalAny(e.right, lookup) === true;
+  if (e.op === '||') return l === true || evalAny(e.right, lookup) === true;
+  const r = evalAny(e.right, lookup);
+  if (e.op === '==') return l === r;
+  if (e.op === '!=') return l !== r;
+  if (typeof l === 'boolean' || typeof r === 'boolean') throw new NotConstant(e);
+  switch (e.op) {
+    case '+': return l + r;
+    case '-': return l - r;
+    case '*': return l * r;
+    case '/': if (r === 0n) throw new NotConstant(e); return l / r;
+    case '%': if (r === 0n) throw new NotConstant(e); return l % r;
+    case '&': return toU32(l) & toU32(r);
+    case '|': return toU32(l) | toU32(r);
+    case '^': return toU32(l) ^ toU32(r);
+    case '<<': return toU32(toU32(l) << (toU32(r) & 31n));
+    case '>>': return toU32(l) >> (toU32(r) & 31n);
+    case '<': return l < r;
+    case '<=': return l <= r;
+    case '>': return l > r;
+    case '>=': return l >= r;
   }
   throw new NotConstant(e);
 }

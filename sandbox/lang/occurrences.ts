@@ -71,10 +71,18 @@ export function occurrences(ast: A.FileAst, pvopsByName: (name: string) => A.Pvo
       case 'cast':
         expr(e.operand);
         break;
-      case 'binary':
-        expr(e.left);
-        expr(e.right);
+      case 'binary': {
+        // A chain down the left operands in a loop: the leftmost operand, then the right operands from the bottom up.
+        const links: A.BinaryExpr[] = [];
+        let node: A.Expr = e;
+        while (node.kind === 'binary') {
+          links.push(node);
+          node = node.left;
+        }
+        expr(node);
+        for (let i = links.length - 1; i >= 0; i--) expr(links[i].right);
         break;
+      }
       case 'mem':
         expr(e.address);
         break;
@@ -109,11 +117,18 @@ export function occurrences(ast: A.FileAst, pvopsByName: (name: string) => A.Pvo
       case 'expr':
         expr(s.expr);
         break;
-      case 'if':
-        expr(s.cond);
-        stmt(s.then);
-        if (s.else) stmt(s.else);
+      case 'if': {
+        // An else-if chain in a loop: its length is not nesting.
+        let link: A.IfStmt = s;
+        for (;;) {
+          expr(link.cond);
+          stmt(link.then);
+          if (link.else?.kind !== 'if') break;
+          link = link.else;
+        }
+        if (link.else) stmt(link.else);
         break;
+      }
       case 'while':
         expr(s.cond);
         stmt(s.body);

@@ -51,9 +51,13 @@ export function parse(file: string, text: string): ParseResult {
 }
 
 /**
- * How deep expressions and blocks may nest (a left-associative chain of n
- * operators nests n deep). Deeper input is a syntax error rather than a host
- * stack overflow in a later stage.
+ * How deep expressions and blocks may nest. Length is not nesting: a chain
+ * `a + b + c …` of any length, or an `if … else if …` chain of any number of
+ * branches, counts one level (every later stage walks such chains in a
+ * loop). What nests is what encloses: parentheses, blocks, `if` statements,
+ * operands of unary operators and casts, arguments, addresses, and the right
+ * operand of a binary operator. Deeper input is a syntax error rather than a
+ * host stack overflow in a later stage.
  */
 export const MAX_NESTING = 512;
 
@@ -552,13 +556,25 @@ class Parser {
     return decl;
   }
 
-  /** The comment lines that end right before `offset` with no token in between. */
+  /**
+   * The comment lines that end right before `offset` with no token in
+   * between. Comments are in text order: a binary search finds the first
+   * one after the previous token (a scan of all of them per declaration
+   * made a file of many declarations quadratic to parse).
+   */
   private docBefore(offset: number): string {
     const prevTokenEnd = this.pos >= 2 ? this.ends[this.pos - 2] : 0;
-    return this.comments
-      .filter((c) => c.span.end <= offset && c.span.start >= prevTokenEnd)
-      .map((c) => c.text.trim())
-      .join('\n');
+    const comments = this.comments;
+    let lo = 0;
+    let hi = comments.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (comments[mid].span.start < prevTokenEnd) lo = mid + 1;
+      else hi = mid;
+    }
+    const lines: string[] = [];
+    for (let i = lo; i < comments.length && comments[i].span.end <= offset; i++) lines.push(comments[i].text.trim());
+    return lines.join('\n');
   }
 
   // ------------------------------------------------------------ statements
@@ -681,13 +697,27 @@ class Parser {
     }
   }
 
+  /** `if … else if … else …`: one level however many branches (read in a loop, linked from the end). */
   private ifChain(): A.IfStmt {
-    const start = this.starts[this.next()];
-    const cond = this.expr();
-    const then = this.block();
-    let elseBranch: A.Block | A.IfStmt | undefined;
-    if (this.eat('else')) elseBranch = this.is('if') ? this.ifStmt() : this.block();
-    return { kind: 'if', cond, then, else: elseBranch, span: this.span(start) };
+    const links: { start: number; cond: A.Expr; then: A.Block }[] = [];
+    let last: A.Block | undefined;
+    while (true) {
+      const start = this.starts[this.next()];
+      const cond = this.expr();
+      const then = this.block();
+      links.push({ start, cond, then });
+      if (!this.eat('else')) break;
+      if (!this.is('if')) {
+        last = this.block();
+        break;
+      }
+    }
+    let elseBranch: A.Block | A.IfStmt | undefined = last;
+    for (let i = links.length - 1; i >= 0; i--) {
+      const { start, cond, then } = links[i];
+      elseBranch = { kind: 'if', cond, then, else: elseBranch, span: this.span(start) };
+    }
+    return elseBranch as A.IfStmt;
   }
 
   // ------------------------------------------------------------ expressions
@@ -703,7 +733,7 @@ class Parser {
         const precedence = this.kind(t) === T_PUNCT ? PRECEDENCE.get(this.textOf(t)) : undefined;
         if (precedence === undefined || precedence < minPrecedence) return left;
         this.next();
-        this.nest();
+        // The right operand nests one level (expr counts it); the chain itself does not.
         const right = this.expr(precedence + 1);
         left = { kind: 'binary', op: this.textOf(t) as A.BinaryOp, opSpan: this.spanOf(t), left, right, span: { start: left.span.start, end: right.span.end }, type: undefined };
       }
@@ -741,6 +771,7 @@ class Parser {
   private postfix(e: A.Expr): A.Expr {
     let expr = e;
     while (this.is('as')) {
+      this.nest();
       this.next();
       const target = this.type();
       expr = { kind: 'cast', operand: expr, target, span: { start: expr.span.start, end: target.span.end }, type: undefined };

@@ -13,16 +13,21 @@ function distance(a: string, b: string): number {
   return row[b.length];
 }
 
+/** Names longer than this get no suggestion (the distance takes time proportional to the product of the lengths). */
+const MAX_SUGGESTED_LENGTH = 64;
+
 /** At most this many names are suggested (those nearest, ties in name order). */
 const MAX_SUGGESTIONS = 3;
 
 /** The candidates nearest to `name` within a small edit distance (a third of its length, at least 1), nearest first, then by name. */
 export function closestNames(name: string, candidates: Iterable<string>): string[] {
+  if (name.length > MAX_SUGGESTED_LENGTH) return [];
   const limit = Math.max(1, Math.floor(name.length / 3));
   const found: { c: string; d: number }[] = [];
   const seen = new Set<string>();
   for (const c of candidates) {
-    if (c === name || seen.has(c)) continue;
+    // The distance is at least the difference in length: such a candidate cannot be near enough.
+    if (c === name || seen.has(c) || Math.abs(c.length - name.length) > limit) continue;
     seen.add(c);
     const d = distance(name, c);
     if (d <= limit) found.push({ c, d });

@@ -17,10 +17,16 @@ export function forEachExpr(node: A.Stmt | A.Expr | undefined, visit: (e: A.Expr
       return forEachExpr(node.expr, visit);
     case 'return':
       return forEachExpr(node.value, visit);
-    case 'if':
-      forEachExpr(node.cond, visit);
-      forEachExpr(node.then, visit);
-      return forEachExpr(node.else, visit);
+    case 'if': {
+      // An else-if chain in a loop: its length is not nesting.
+      let link: A.IfStmt = node;
+      for (;;) {
+        forEachExpr(link.cond, visit);
+        forEachExpr(link.then, visit);
+        if (link.else?.kind !== 'if') return forEachExpr(link.else, visit);
+        link = link.else;
+      }
+    }
     case 'while':
       forEachExpr(node.cond, visit);
       return forEachExpr(node.body, visit);
@@ -34,6 +40,19 @@ export function forEachExpr(node: A.Stmt | A.Expr | undefined, visit: (e: A.Expr
     case 'break':
     case 'continue':
       return;
+    case 'binary': {
+      // A chain down the left operands in a loop: each link, then the leftmost operand, then the right operands from the bottom up.
+      const links: A.BinaryExpr[] = [];
+      let e: A.Expr = node;
+      while (e.kind === 'binary') {
+        visit(e);
+        links.push(e);
+        e = e.left;
+      }
+      forEachExpr(e, visit);
+      for (let i = links.length - 1; i >= 0; i--) forEachExpr(links[i].right, visit);
+      return;
+    }
     default:
       break;
   }
@@ -44,9 +63,6 @@ export function forEachExpr(node: A.Stmt | A.Expr | undefined, visit: (e: A.Expr
     case 'hypercall':
       for (const a of node.args) forEachExpr(a, visit);
       return;
-    case 'binary':
-      forEachExpr(node.left, visit);
-      return forEachExpr(node.right, visit);
     case 'unary':
     case 'cast':
       return forEachExpr(node.operand, visit);

@@ -2,6 +2,8 @@ import { GuestFault } from './fault.js';
 import type { Loc } from './ir.js';
 
 export const PAGE_SIZE = 4096;
+/** Most pages a domain can have (64 MiB, below the grant window): its configured memory and its balloon. */
+export const MAX_GUEST_PAGES = 16384;
 /** Granted frames mapped by another domain appear from here on, one 4 KiB slot each. */
 export const GRANT_WINDOW = 0x4000_0000;
 export const GRANT_SLOTS = 64;
@@ -21,6 +23,12 @@ export interface Mapping {
 
 /** Whether this host stores words little-endian, as guest memory is. */
 export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * The location of an access the hypervisor makes on a guest's behalf. Its
+ * faults never reach the guest: they become an errno (every caller catches them).
+ */
+const HYPERVISOR_ACCESS: Loc = { file: 0, line: 0, column: 0 };
 
 const hex = (a: number): string => `0x${(a >>> 0).toString(16)}`;
 
@@ -58,11 +66,16 @@ export class GuestMemory {
     return this.limit / PAGE_SIZE;
   }
 
-  /** Grows or shrinks the accessible pages; new pages read as zero. */
+  /**
+   * Grows or shrinks the accessible pages; new pages read as zero. The
+   * buffer grows by doubling (up to MAX_GUEST_PAGES), so that a guest
+   * ballooning up one page at a time does not make the host copy its whole
+   * memory on every call. Bytes past `limit` are always zero.
+   */
   resize(pages: number): void {
     const size = pages * PAGE_SIZE;
     if (size > this.bytes.length) {
-      const bigger = new Uint8Array(size);
+      const bigger = new Uint8Array(Math.max(size, Math.min(2 * this.bytes.length, MAX_GUEST_PAGES * PAGE_SIZE)));
       bigger.set(this.bytes.subarray(0, this.limit));
       this.bytes = bigger;
       this.view = new DataView(bigger.buffer);
@@ -117,12 +130,22 @@ export class GuestMemory {
 
   /** Whether the hypervisor could store `count` bytes at `addr` (inside memory or a writable mapping). */
   canWrite(addr: number, count: number): boolean {
-    const loc = { file: 0, line: 0, column: 0 };
     try {
       for (let i = 0; i < count; i += 4) {
         const a = (addr + i) | 0;
-        this.store(32, a, this.load(32, a, loc), loc);
+        this.store(32, a, this.load(32, a, HYPERVISOR_ACCESS), HYPERVISOR_ACCESS);
       }
+      return true;
+    } catch (e) {
+      if (e instanceof GuestFault) return false;
+      throw e;
+    }
+  }
+
+  /** Stores a 32-bit word for the hypervisor (a result written back); false when the guest could not store there. */
+  writeWord(addr: number, value: number): boolean {
+    try {
+      this.store(32, addr, value, HYPERVISOR_ACCESS);
       return true;
     } catch (e) {
       if (e instanceof GuestFault) return false;
@@ -132,10 +155,12 @@ export class GuestMemory {
 
   /** Reads `count` bytes for the hypervisor (console_io, grant copy); undefined when any byte is unreachable. */
   readBytes(addr: number, count: number): Uint8Array | undefined {
+    const start = addr >>> 0;
+    // All inside the domain's own pages (the common case, and the only way to reach megabytes): one copy.
+    if (start + count <= this.limit) return this.bytes.slice(start, start + count);
     const out = new Uint8Array(count);
-    const loc = { file: 0, line: 0, column: 0 };
     try {
-      for (let i = 0; i < count; i++) out[i] = this.load(8, (addr + i) | 0, loc);
+      for (let i = 0; i < count; i++) out[i] = this.load(8, (addr + i) | 0, HYPERVISOR_ACCESS);
     } catch (e) {
       if (e instanceof GuestFault) return undefined;
       throw e;

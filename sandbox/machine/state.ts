@@ -3,6 +3,11 @@ import type { DomainConfig } from '../lang/systems.js';
 import type { FaultKind } from './fault.js';
 import type { Program } from './ir.js';
 import type { GuestMemory } from './memory.js';
+import { DomainConsole } from './console.js';
+import { LowestFree } from './lowestFree.js';
+
+/** Grants a domain may have at once (refs 1..GRANT_REFS), as a Linux guest's default 32 grant frames hold. */
+export const GRANT_REFS = 16384;
 
 export type DomainState = 'running' | 'blocked' | 'paused' | 'exited' | 'crashed' | 'destroyed';
 
@@ -87,7 +92,7 @@ export class Domain {
   state: DomainState;
   exitCode: number | null = null;
   fault: FaultInfo | null = null;
-  readonly console: string[] = [];
+  readonly console = new DomainConsole();
   cycles = 0;
   readonly hypercalls = new Map<string, number>();
   readonly traps = new Map<string, number>();
@@ -100,6 +105,8 @@ export class Domain {
   patched = false;
   readonly ports: EventPort[] = [];
   readonly grants = new Map<number, Grant>();
+  /** Which grant refs (minus 1) are in use: refs are handed out lowest-free first. */
+  readonly grantRefs = new LowestFree(GRANT_REFS);
   /** Scheduler: weighted virtual time. */
   vtime = 0;
   /** Cycles used in the current cap period, and which period that is. */

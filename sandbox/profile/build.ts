@@ -2,7 +2,7 @@ import type { Hypervisor } from '../hv/hypervisor.js';
 import type { Domain } from '../machine/state.js';
 import type { Program } from '../machine/ir.js';
 import { textHash } from './hash.js';
-import type { LiveNode, Recorder, StatRecord } from './recorder.js';
+import { CALL_TREE_LIMIT, type LiveNode, type Recorder, type StatRecord } from './recorder.js';
 import type { CountStat, DomainSummary, LineCost, Profile, ProfileNode, SiteCost } from './types.js';
 
 /** Global file indices for the programs' own file tables. */
@@ -147,5 +147,6 @@ export function buildProfile(hv: Hypervisor, rec: Recorder, systemFile: string, 
     sites,
     summary: { domains, hypervisor, idle },
     timeline: { slices: rec.slices, instants: rec.instants, truncated: rec.truncated },
+    ...(rec.cut ? { callTreeCut: CALL_TREE_LIMIT } : {}),
   };
 }

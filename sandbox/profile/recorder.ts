@@ -43,6 +43,8 @@ const cursor = engineCursor as { top: LiveNode };
 interface VcpuState {
   root: LiveNode;
   top: LiveNode;
+  /** The nodes of the vCPU's frames when it last stopped, outermost first: each resumed frame takes back its own. */
+  frames: LiveNode[];
   /** The vCPU (re)starts at main: push main's node when it next runs. */
   fresh: boolean;
   /** For the summary: what it is doing since when (machine time). */
@@ -67,6 +69,16 @@ export type StatRecord = Omit<CountStat, 'avg'>;
 const TIMELINE_LIMIT = 200_000;
 
 /**
+ * Most call-tree nodes a profile keeps. A node is a call path, and a guest
+ * can make paths faster than a host can hold them (2^n paths from n levels
+ * of two functions calling each other). Past the limit, a frame on a path
+ * not yet in the tree gets one node per function (and per named frame)
+ * directly under its vCPU: totals, self cycles and lines stay exact; only
+ * the paths (inclusive times) past the cut are lost.
+ */
+export const CALL_TREE_LIMIT = 100_000;
+
+/**
  * Attributes every cycle a vCPU consumes to a call-tree node and statement.
  * Generated profiling code charges the cycles it counts itself (statements,
  * memory, calls) to its frame's node at its current statement position,
@@ -85,6 +97,9 @@ export class Recorder implements EngineProfiler {
   readonly slices: TimelineSlice[] = [];
   readonly instants: TimelineInstant[] = [];
   truncated = false;
+  /** Nodes in the tree (the ones past the cut not counted), and whether the tree reached CALL_TREE_LIMIT. */
+  private nodeCount = 0;
+  cut = false;
   /** The vCPU running now, its pcpu, and where its current run segment started (machine time). */
   private vcpu: Vcpu | null = null;
   private state: VcpuState | null = null;
@@ -93,6 +108,8 @@ export class Recorder implements EngineProfiler {
   /** Resuming a vCPU: its frames' nodes, outermost first, handed out by resumed(). */
   private chain: LiveNode[] = [];
   private chainAt = 0;
+  /** The running vCPU's frames' nodes as its frames are captured (innermost first) when it stops. */
+  private captured: LiveNode[] = [];
 
   constructor(domains: readonly Domain[]) {
     for (const d of domains) {
@@ -100,7 +117,7 @@ export class Recorder implements EngineProfiler {
       this.domainNodes.push(node);
       for (const v of d.vcpus) {
         const vnode = this.child(node, `v${v.id}`, 'vcpu', `vCPU ${v.id}`, d, v.id, -1);
-        this.vcpus.set(v, { root: vnode, top: vnode, fresh: true, state: d.state === 'paused' ? 'off' : 'runnable', since: 0, runnable: 0, blocked: 0 });
+        this.vcpus.set(v, { root: vnode, top: vnode, frames: [], fresh: true, state: d.state === 'paused' ? 'off' : 'runnable', since: 0, runnable: 0, blocked: 0 });
       }
     }
   }
@@ -118,12 +135,25 @@ export class Recorder implements EngineProfiler {
   private child(parent: LiveNode, key: number | string, kind: LiveKind, name: string, d: Domain | null, vcpu: number, fn: number): LiveNode {
     let node = parent.kids.get(key);
     if (node === undefined) {
-      const size = fn >= 0 && d !== null ? this.tablesOf(d.program).lines[fn].length : 1;
-      node = new LiveNode(parent, kind, name, d, vcpu, fn, new Float64Array(size));
-      node.impl = fn >= 0 && d !== null && d.program.functions[fn].impl !== undefined;
-      parent.kids.set(key, node);
-      parent.order.push(node);
+      const running = this.state;
+      if (this.nodeCount >= CALL_TREE_LIMIT && running !== null) {
+        // Past the cut: the vCPU's one node for this function or named frame (made once, not counted).
+        this.cut = true;
+        const cutKey = `cut:${key}`;
+        return running.root.kids.get(cutKey) ?? this.make(running.root, cutKey, kind, name, d, vcpu, fn);
+      }
+      this.nodeCount++;
+      node = this.make(parent, key, kind, name, d, vcpu, fn);
     }
+    return node;
+  }
+
+  private make(parent: LiveNode, key: number | string, kind: LiveKind, name: string, d: Domain | null, vcpu: number, fn: number): LiveNode {
+    const size = fn >= 0 && d !== null ? this.tablesOf(d.program).lines[fn].length : 1;
+    const node = new LiveNode(parent, kind, name, d, vcpu, fn, new Float64Array(size));
+    node.impl = fn >= 0 && d !== null && d.program.functions[fn].impl !== undefined;
+    parent.kids.set(key, node);
+    parent.order.push(node);
     return node;
   }
 
@@ -141,15 +171,20 @@ export class Recorder implements EngineProfiler {
     else if (st.state === 'blocked') st.blocked += Math.max(0, clock - st.since);
     st.state = 'running';
     st.since = clock;
+    // The frames resume outermost first; each takes back its node (recorded as they were captured).
     if (st.fresh) {
       st.fresh = false;
       cursor.top = this.push(v.domain.program.main, st.root);
+      st.frames = [cursor.top];
     }
-    // The frames resume outermost first; each takes back its node (upcall frames are not frames).
-    this.chain = [];
-    for (let n: LiveNode | null = cursor.top; n !== null && n !== st.root; n = n.parent) if (n.kind === 'function') this.chain.push(n);
-    this.chain.reverse();
+    this.chain = st.frames;
     this.chainAt = 0;
+    this.captured = [];
+  }
+
+  /** A frame of the running vCPU, on node `node`, was captured as it stopped (innermost first). */
+  capturedFrame(node: LiveNode): void {
+    this.captured.push(node);
   }
 
   /** A resumed frame's node: the next one down the vCPU's stack. */
@@ -164,6 +199,8 @@ export class Recorder implements EngineProfiler {
     void v;
     const st = this.state as VcpuState;
     st.top = cursor.top;
+    st.frames = this.captured.reverse();
+    this.captured = [];
     this.slice('run', 'run', this.segStart, clock);
     this.vcpu = null;
     this.state = null;
@@ -320,6 +357,7 @@ export class Recorder implements EngineProfiler {
     const st = this.vcpus.get(v);
     if (!st) return;
     st.top = st.root;
+    st.frames = [];
     st.fresh = true;
   }
 

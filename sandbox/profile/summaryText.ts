@@ -58,5 +58,8 @@ export function formatProfileSummary(p: Profile, cwd: string, hot = 10): string 
     out.push(...table(['function', 'domain', 'self', 'share', 'where'], rows));
   }
   if (p.timeline.truncated) out.push('', 'note: the timeline was cut at 200,000 entries; totals above are complete');
+  if (p.callTreeCut !== undefined) {
+    out.push('', `note: the call tree was cut at ${num(p.callTreeCut)} nodes; calls on newer paths are charged to one node per function under their vCPU (totals and lines stay exact)`);
+  }
   return out.join('\n');
 }

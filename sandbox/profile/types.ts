@@ -142,4 +142,9 @@ export interface Profile {
   sites: SiteCost[];
   summary: { domains: DomainSummary[]; hypervisor: number; idle: number };
   timeline: { slices: TimelineSlice[]; instants: TimelineInstant[]; truncated: boolean };
+  /**
+   * Present when the call tree reached this many nodes (CALL_TREE_LIMIT): calls on
+   * paths not yet in the tree were charged to one node per function under their vCPU.
+   */
+  callTreeCut?: number;
 }

@@ -59,7 +59,7 @@ export function domainReport(hv: Hypervisor, d: Domain): DomainReport {
     state: hv.stateName(d),
     exitCode: d.exitCode,
     fault: d.fault,
-    console: d.console.join(''),
+    console: d.console.text,
     cycles: d.cycles,
     hypercalls: sorted(d.hypercalls),
     traps: sorted(d.traps),

@@ -38,8 +38,22 @@ export function generate(program: Program, stepping = false, profiling = false):
 /** Profiling: the pending position is unknown at generation time (the runtime's `cu` knows), or nothing is pending. */
 const DYNAMIC = -1;
 const CLEAN = -2;
-/** Replaced by the write-back of a function's loop-position counters once its body is generated. */
-const WRITE_BACK = '/*@write-back@*/';
+/**
+ * Replaced by the write-back of a function's loop-position counters once its
+ * body is generated. Markers hold a control character, which JSON.stringify
+ * always escapes: they can never occur inside a guest string's literal.
+ */
+const WRITE_BACK = '\u0000write-back\u0000';
+/** Marks a loop-position counter `\u0001<position>\u0001`: a local `q<position>`, or `QV[<position>]` when there are many. */
+const COUNTER = '\u0001';
+const COUNTER_MARK = /\u0001(\d+)\u0001/g;
+/**
+ * A generated function keeps at most this many guest locals (or parameters,
+ * or loop-position counters) in JavaScript locals; a function with more
+ * keeps them in an array instead. Every guest call is a host stack frame,
+ * and 256 of them must fit the host's stack however large the function is.
+ */
+export const REGISTER_LOCALS = 64;
 
 /** Re-reads the cached budget after a call into the host or another function. */
 const REFRESH_BUDGET = 'b = R.bud - R.cyc;';
@@ -59,6 +73,8 @@ class Generator {
   /** Whether the current function loads or stores guest memory (only then it caches the views). */
   private usesMemory = false;
   private temps = 0;
+  /** The current function keeps its locals in the array `LV` (more than REGISTER_LOCALS of them). */
+  private lv = false;
   private labels = 0;
   private loops: number[] = [];
   /**
@@ -83,6 +99,8 @@ class Generator {
   private cur: number = DYNAMIC;
   /** Profiling: positions inside loops count in locals `q<position>`, added to the node at every exit. */
   private looped = new Set<number>();
+  /** Resume points per statement (see points()). */
+  private readonly pointsOf = new Map<IStmt, readonly number[]>();
   /** Profiling: boundary id → its position in the current function (see boundaryTable). */
   private positions = new Map<number, number>();
 
@@ -120,15 +138,28 @@ class Generator {
     // Nothing is pending when a frame starts or resumes.
     this.cur = CLEAN;
     this.looped = new Set();
+    this.lv = fn.slots > REGISTER_LOCALS;
     const body = this.list(fn.body);
-    const params = Array.from({ length: fn.params }, (_, i) => `p${i}`);
-    const locals = Array.from({ length: fn.slots }, (_, i) => `l${i} = ${i < fn.params ? `p${i} | 0` : '0'}`);
-    const restore = Array.from({ length: fn.slots }, (_, i) => `l${i} = L[${i}];`).join(' ');
+    // Parameters arrive as JavaScript arguments, or as one array PA when there are many.
+    const manyParams = fn.params > REGISTER_LOCALS;
+    const params = manyParams ? ['PA'] : Array.from({ length: fn.params }, (_, i) => `p${i}`);
+    const locals = this.lv ? [] : Array.from({ length: fn.slots }, (_, i) => `l${i} = ${i < fn.params ? `p${i} | 0` : '0'}`);
+    const localArray = !this.lv
+      ? ''
+      : manyParams
+        ? `let LV = new Array(${fn.slots}).fill(0); for (let i = 0; i < ${fn.params}; i++) LV[i] = PA[i] | 0;`
+        : `let LV = new Array(${fn.slots}).fill(0);${Array.from({ length: fn.params }, (_, i) => ` LV[${i}] = p${i} | 0;`).join('')}`;
+    const restore = this.lv ? 'LV = L.slice();' : Array.from({ length: fn.slots }, (_, i) => `l${i} = L[${i}];`).join(' ');
     const temps = Array.from({ length: this.temps }, (_, i) => `t${i} = 0`);
-    const all = Array.from({ length: fn.slots }, (_, i) => `l${i}`).join(', ');
+    const all = this.lv ? 'LV' : `[${Array.from({ length: fn.slots }, (_, i) => `l${i}`).join(', ')}]`;
+    const manyCounters = this.looped.size > REGISTER_LOCALS;
+    const counters = manyCounters ? [] : [...this.looped].map((q) => `${COUNTER}${q}${COUNTER} = 0`);
+    const counterArray = this.profiling && manyCounters ? `const QV = new Float64Array(${[...this.looped].reduce((a, q) => Math.max(a, q), 0) + 1});` : '';
     return [
       `function f${fn.id}(rf${this.profiling ? ', PP' : ''}${params.map((p) => `, ${p}`).join('')}) {`,
-      `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'rp = 0', 'site = 0', 'sk = 0', ...(this.profiling ? ['cu = 0', 'cm = 0', ...[...this.looped].map((q) => `q${q} = 0`)] : [])].join(', ')};`,
+      `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'rp = 0', 'site = 0', 'sk = 0', ...(this.profiling ? ['cu = 0', 'cm = 0', ...counters] : [])].join(', ')};`,
+      localArray,
+      counterArray,
       // Cached per activation, refreshed after anything that can change them: the
       // cycles left before the next check must stop (0 while events may be pending)
       // and the domain memory's views and size.
@@ -152,11 +183,33 @@ class Generator {
       `if (rf !== undefined && rp === 0) { if (hasChild()) { resumeChild(); upcallDone();${this.profiling ? ' CU.top = PN;' : ''} ${this.refresh()} } else sk = R.skip; }`,
       body,
       this.profiling ? `${this.attr()} ${WRITE_BACK} R.cyc += c; return 0;` : 'R.cyc += c; return 0;',
-      `} catch (e) { ${this.profiling ? `LN[cu] += c - cm; cm = 0; PN.cur = cu; ${WRITE_BACK} R.cyc += c; c = 0;` : this.flush()} if (e === SUSPEND || isFault(e)) capture(${fn.id}, site, [${all}]); throw e; }`,
+      `} catch (e) { ${this.profiling ? `LN[cu] += c - cm; cm = 0; PN.cur = cu; ${WRITE_BACK} R.cyc += c; c = 0;` : this.flush()} if (e === SUSPEND || isFault(e)) capture(${fn.id}, site, ${all}${this.profiling ? ', PN' : ''}); throw e; }`,
       '}',
     ]
       .join('\n')
-      .replaceAll(WRITE_BACK, [...this.looped].map((q) => `LN[${q}] += q${q}; q${q} = 0;`).join(' '));
+      .replaceAll(WRITE_BACK, [...this.looped].map((q) => `LN[${q}] += ${COUNTER}${q}${COUNTER}; ${COUNTER}${q}${COUNTER} = 0;`).join(' '))
+      .replace(COUNTER_MARK, manyCounters ? 'QV[$1]' : 'q$1');
+  }
+
+  /** Guest local `slot` of the current function. */
+  private local(slot: number): string {
+    return this.lv ? `LV[${slot}]` : `l${slot}`;
+  }
+
+  /**
+   * A call's arguments, evaluated in order before the call: each into a
+   * temporary (reused by every call of the function), or all into one array
+   * when the callee takes them as one.
+   */
+  private callArgs(args: readonly IExpr[]): { setArgs: string; argList: string; temps: string[] } {
+    if (args.length > REGISTER_LOCALS) {
+      this.temps = Math.max(this.temps, 1);
+      return { setArgs: `t0 = [${args.map((a) => this.expr(a)).join(', ')}];`, argList: ', t0', temps: ['t0'] };
+    }
+    this.temps = Math.max(this.temps, args.length);
+    const temps = args.map((_, i) => `t${i}`);
+    const setArgs = args.map((a, i) => `${temps[i]} = ${this.expr(a)};`).join(' ');
+    return { setArgs, argList: temps.map((t) => `, ${t}`).join(''), temps };
   }
 
   /**
@@ -178,8 +231,21 @@ class Generator {
     return { cond, then, otherwise };
   }
 
-  /** Resume pcs inside a statement (a function's entry, pc 0, is a plain start, not a resume point). */
-  private points(s: IStmt): number[] {
+  /**
+   * Resume pcs inside a statement (a function's entry, pc 0, is a plain start,
+   * not a resume point). Remembered per statement: each enclosing list asks
+   * again, which would make nested code quadratic to generate.
+   */
+  private points(s: IStmt): readonly number[] {
+    let known = this.pointsOf.get(s);
+    if (known === undefined) {
+      known = this.pointsInside(s);
+      this.pointsOf.set(s, known);
+    }
+    return known;
+  }
+
+  private pointsInside(s: IStmt): number[] {
     switch (s.k) {
       case 'boundary': {
         const pc = this.pcOf.get(s) as number;
@@ -242,7 +308,7 @@ class Generator {
       }
       case 'call': {
         const pc = (this.pcOf.get(s) as number) + 1;
-        const assign = s.dst >= 0 ? `l${s.dst} = ` : '';
+        const assign = s.dst >= 0 ? `${this.local(s.dst)} = ` : '';
         return `if (rp === 0) { ${this.stmt(s)} } else { rp = 0; site = ${pc}; ${assign}resumeChild(); R.depth--; ${this.refresh()} }`;
       }
       case 'hypercall':
@@ -263,13 +329,13 @@ class Generator {
   private attr(extra = ''): string {
     const plus = extra === '' ? '' : ` + ${extra}`;
     if (this.cur === CLEAN && extra === '') return '';
-    const target = this.cur < 0 ? 'LN[cu]' : this.looped.has(this.cur) ? `q${this.cur}` : `LN[${this.cur}]`;
+    const target = this.cur < 0 ? 'LN[cu]' : this.looped.has(this.cur) ? `${COUNTER}${this.cur}${COUNTER}` : `LN[${this.cur}]`;
     return `${target} += c - cm${plus};`;
   }
 
   /** attr() as an expression (always a real addition, so it can stand in a comma list). */
   private attrExpr(plus: string): string {
-    const target = this.cur < 0 ? 'LN[cu]' : this.looped.has(this.cur) ? `q${this.cur}` : `LN[${this.cur}]`;
+    const target = this.cur < 0 ? 'LN[cu]' : this.looped.has(this.cur) ? `${COUNTER}${this.cur}${COUNTER}` : `LN[${this.cur}]`;
     return `${target} += c - cm${plus}`;
   }
 
@@ -341,10 +407,6 @@ class Generator {
     return this.locs.length - 1;
   }
 
-  private temp(): string {
-    return `t${this.temps++}`;
-  }
-
   private stmt(s: IStmt): string {
     if (s.k === 'if' && this.coalescing && s.else.length === 0 && !exprHasIntr(s.cond) && exits(s.then) && s.then.every((x) => this.points(x).length === 0)) {
       // `if (c) { …; break; }` (a loop test): the branch takes what is pending along
@@ -388,7 +450,7 @@ class Generator {
         return `if (c >= b) { site = ${-pc}; ${this.flush()} check(); ${this.refresh()} }\n${hook}${profile}${this.charge(COSTS.statement)}`;
       }
       case 'set-local':
-        return `l${s.slot} = ${this.expr(s.e)};`;
+        return `${this.local(s.slot)} = ${this.expr(s.e)};`;
       case 'set-global':
         return `G[${s.index}] = ${this.expr(s.e)};`;
       case 'store': {
@@ -401,11 +463,9 @@ class Generator {
         return code + this.charge(COSTS.memoryAccess);
       }
       case 'call': {
-        const args = s.args.map((a) => [this.temp(), this.expr(a)] as const);
-        const setArgs = args.map(([t, e]) => `${t} = ${e};`).join(' ');
-        const argList = args.map(([t]) => `, ${t}`).join('');
+        const { setArgs, argList } = this.callArgs(s.args);
         const pc = (this.pcOf.get(s) as number) + 1;
-        const assign = s.dst >= 0 ? `l${s.dst} = ` : '';
+        const assign = s.dst >= 0 ? `${this.local(s.dst)} = ` : '';
         const at = this.site(s.loc);
         if (s.target.k === 'fn') {
           return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}, ${this.pending}); ${this.flush(String(COSTS.call), false)} R.depth++; site = ${pc}; ${assign}F[${s.target.fn}](undefined${this.profiling ? ', PN' : ''}${argList}); R.depth--; ${this.refresh()}`;
@@ -413,12 +473,12 @@ class Generator {
         return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}, ${this.pending}); ${this.flush('PVC')} D.pvopCalls++; R.depth++; site = ${pc}; ${assign}F[DISP[${s.target.op}]](undefined${this.profiling ? ', PN' : ''}${argList}); R.depth--; ${this.refresh()}`;
       }
       case 'hypercall': {
-        const args = s.args.map((a) => [this.temp(), this.expr(a)] as const);
-        const setArgs = args.map(([t, e]) => `${t} = ${e};`).join(' ');
+        const { setArgs, temps } = this.callArgs(s.args);
         const pc = (this.pcOf.get(s) as number) + 1;
-        const assign = s.dst >= 0 ? `l${s.dst} = ` : '';
+        const assign = s.dst >= 0 ? `${this.local(s.dst)} = ` : '';
         const at = this.site(s.loc);
-        return `${setArgs} ${this.flush()} site = ${pc}; ${assign}hcall(${s.nr}, [${args.map(([t]) => t).join(', ')}], ${at}, ${s.dst}); if (R.cyc >= R.lim) limitStop(); ${this.refresh()}`;
+        const list = temps.length === 1 && s.args.length > REGISTER_LOCALS ? temps[0] : `[${temps.join(', ')}]`;
+        return `${setArgs} ${this.flush()} site = ${pc}; ${assign}hcall(${s.nr}, ${list}, ${at}, ${s.dst}); if (R.cyc >= R.lim) limitStop(); ${this.refresh()}`;
       }
       case 'hlt': {
         const pc = (this.pcOf.get(s) as number) + 1;
@@ -428,7 +488,7 @@ class Generator {
         const parts = s.parts.map((p) =>
           p.k === 'str' ? JSON.stringify(p.s) : p.t === 'bool' ? `(${this.expr(p.e)} !== 0 ? "true" : "false")` : p.t === 'i32' ? `String(${this.expr(p.e)} | 0)` : `String(${this.expr(p.e)} >>> 0)`,
         );
-        return `D.console.push(${[...parts, '"\\n"'].join(' + ')});`;
+        return `D.console.write(${[...parts, '"\\n"'].join(' + ')});`;
       }
       case 'eval':
         return `${this.expr(s.e)};`;
@@ -477,7 +537,7 @@ class Generator {
       case 'const':
         return e.v < 0 ? `(${e.v})` : String(e.v);
       case 'local':
-        return `l${e.slot}`;
+        return this.local(e.slot);
       case 'global':
         return `G[${e.index}]`;
       case 'bin': {

@@ -201,9 +201,10 @@ export class FastEngine implements Engine {
       R.depth++;
       if (rec) {
         // on_event runs below the upcall's frame; afterwards the interrupted frame's node is current again.
+        const interrupted = cursor.top;
         const frame = rec.upcall(port, vcpu.cycles - before, this.pcpu.clock);
         this.current.F[vcpu.domain.program.onEvent](undefined, frame, port);
-        cursor.top = frame.parent as CallTreeNode;
+        cursor.top = interrupted;
       } else this.current.F[vcpu.domain.program.onEvent](undefined, port);
       R.depth--;
       vcpu.inUpcall = false;
@@ -367,7 +368,10 @@ const RUNTIME = {
     const loc = e.loc(s);
     throw new GuestFault('stack-overflow', `call depth above ${MAX_CALL_DEPTH} frames calling ${e.vcpu.domain.program.functions[fnId]?.name ?? '?'}`, loc.file, loc.line);
   },
-  capture: (fn: number, site: number, locals: number[]) => engine().capture(engine().current.flat, fn, site, locals),
+  capture: (fn: number, site: number, locals: number[], node?: CallTreeNode) => {
+    engine().capture(engine().current.flat, fn, site, locals);
+    if (node !== undefined) (recorder as EngineProfiler).capturedFrame(node);
+  },
   route: (fn: number, pc: number) => engine().route(engine().current.flat[fn], pc),
   hasChild: () => engine().resumeIndex + 1 < engine().resumeFrames.length,
   resumeChild: () => {

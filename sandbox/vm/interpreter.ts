@@ -177,7 +177,7 @@ export class Interpreter implements Engine {
             const part = parts[i];
             text += part.k === 'str' ? part.s : formatValue(this.ev(values[i], L), part.t);
           }
-          dom.console.push(`${text}\n`);
+          dom.console.write(`${text}\n`);
           frame.pc++;
           break;
         }

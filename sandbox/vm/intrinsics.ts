@@ -62,7 +62,7 @@ export function runIntrinsic(host: IntrinsicHost, vcpu: Vcpu, name: string, args
       result = 0xff;
       break;
     case 'outb':
-      if ((args[0] & 0xffff) === SERIAL_PORT) d.console.push(String.fromCharCode(args[1] & 0xff));
+      if ((args[0] & 0xffff) === SERIAL_PORT) d.console.write(String.fromCharCode(args[1] & 0xff));
       break;
     case 'rdmsr':
       result = vcpu.msrs.get(args[0] >>> 0) ?? 0;

@@ -29,21 +29,50 @@ const COMPOUND: Record<string, A.BinaryOp> = {
   '+=': '+', '-=': '-', '*=': '*', '/=': '/', '%=': '%', '&=': '&', '|=': '|', '^=': '^', '<<=': '<<', '>>=': '>>',
 };
 
-function isSuspending(e: A.Expr): boolean {
+/**
+ * A chain of binary expressions down the left operands (`a + b + c …`) is
+ * lowered in a loop, and every CHAIN_TEMP_EVERY links the value so far goes
+ * to a temporary: the IR (and the JavaScript generated from it) nests no
+ * deeper for a sum of 10,000 terms than for one of 64.
+ */
+const CHAIN_TEMP_EVERY = 64;
+/**
+ * An `if … else if …` chain of more branches than this is lowered flat (one
+ * `if` per branch, guarded by a "taken" flag) instead of nesting each `else if`
+ * in the previous `else`; shorter chains nest as they always did.
+ */
+const FLAT_IF_CHAIN_AFTER = 32;
+
+/**
+ * Whether lowering `e` emits statements before the expression that reads
+ * it: a call, pvop call, hypercall or hlt (hoisted, they may suspend), or a
+ * chain long enough to be split into temporaries. Whatever a statement
+ * evaluates before such an expression is first saved in a temporary, so
+ * that evaluation stays left to right.
+ */
+function emitsStatements(e: A.Expr): boolean {
   switch (e.kind) {
     case 'call':
-      return e.target?.kind === 'fn' || e.target?.name === 'hlt' || e.args.some(isSuspending);
+      return e.target?.kind === 'fn' || e.target?.name === 'hlt' || e.args.some(emitsStatements);
     case 'pvop':
     case 'hypercall':
       return true;
     case 'unary':
-      return isSuspending(e.operand);
+      return emitsStatements(e.operand);
     case 'cast':
-      return isSuspending(e.operand);
-    case 'binary':
-      return isSuspending(e.left) || isSuspending(e.right);
+      return emitsStatements(e.operand);
+    case 'binary': {
+      let node: A.Expr = e;
+      let links = 0;
+      while (node.kind === 'binary') {
+        if (emitsStatements(node.right)) return true;
+        links++;
+        node = node.left;
+      }
+      return links > CHAIN_TEMP_EVERY || emitsStatements(node);
+    }
     case 'mem':
-      return isSuspending(e.address);
+      return emitsStatements(e.address);
     default:
       return false;
   }
@@ -214,6 +243,10 @@ class Lowering {
         this.block(s, out);
         break;
       case 'if': {
+        if (ifChainLength(s) > FLAT_IF_CHAIN_AFTER) {
+          this.flatIfChain(s, out);
+          break;
+        }
         this.boundary(out, 'cond', s.cond.span.start);
         const cond = this.expr(s.cond, out);
         const then: IStmt[] = [];
@@ -235,7 +268,7 @@ class Lowering {
       }
       case 'for': {
         this.boundary(out, 'for-start', s.span.start);
-        const lo = this.expr(s.lo, out, isSuspending(s.hi));
+        const lo = this.expr(s.lo, out, emitsStatements(s.hi));
         const i = this.newSlot(s, s.name.name, 'u32');
         out.push({ k: 'set-local', slot: i, e: lo });
         const hiValue = this.expr(s.hi, out);
@@ -253,9 +286,39 @@ class Lowering {
     }
   }
 
+  /**
+   * A long `if … else if … else …` chain, flat: a "taken" flag, cleared once
+   * the first condition is evaluated and set on entering a branch; each
+   * further condition, and the final else, runs only while it is clear. The
+   * same boundaries, evaluations and costs, in the same order, as the nested
+   * form; only the IR's shape differs.
+   */
+  private flatIfChain(s: A.IfStmt, out: IStmt[]): void {
+    const taken = this.temp('bool');
+    const notTaken: IExpr = { k: 'not', a: { k: 'local', slot: taken } };
+    let link: A.IfStmt = s;
+    for (let first = true; ; first = false) {
+      const here: IStmt[] = first ? out : [];
+      this.boundary(here, 'cond', link.cond.span.start);
+      const cond = this.expr(link.cond, here);
+      if (first) here.push({ k: 'set-local', slot: taken, e: { k: 'const', v: 0 } });
+      const then: IStmt[] = [{ k: 'set-local', slot: taken, e: { k: 'const', v: 1 } }];
+      this.block(link.then, then);
+      here.push({ k: 'if', cond, then, else: [] });
+      if (!first) out.push({ k: 'if', cond: notTaken, then: here, else: [] });
+      if (link.else?.kind !== 'if') break;
+      link = link.else;
+    }
+    if (link.else) {
+      const last: IStmt[] = [];
+      this.block(link.else, last);
+      out.push({ k: 'if', cond: notTaken, then: last, else: [] });
+    }
+  }
+
   private assign(s: A.AssignStmt, out: IStmt[]): void {
     const t = s.target;
-    const later = isSuspending(s.value);
+    const later = emitsStatements(s.value);
     if (t.kind === 'mem') {
       const loc = this.loc(t.span.start);
       let addr = this.expr(t.address, out, later || s.op !== '=');
@@ -288,7 +351,7 @@ class Lowering {
   private exprStmt(e: A.Expr, out: IStmt[]): void {
     if (e.kind === 'call' && e.target?.kind === 'intrinsic' && e.target.name === 'print') {
       const parts: PrintPart[] = [];
-      const anyLater = e.args.map(isSuspending);
+      const anyLater = e.args.map(emitsStatements);
       e.args.forEach((a, i) => {
         if (a.kind === 'string') parts.push({ k: 'str', s: a.value });
         else {
@@ -363,14 +426,8 @@ class Lowering {
       }
       case 'mem':
         return { k: 'load', width: e.width, addr: this.exprInner(e.address, out), loc: this.loc(e.span.start) };
-      case 'binary': {
-        if (e.op === '&&' || e.op === '||') return this.logic(e, out);
-        const loc = this.loc(e.opSpan.start);
-        const a = this.expr(e.left, out, isSuspending(e.right));
-        const b = this.exprInner(e.right, out);
-        const operandType = e.left.type === 'i32' ? 'i32' : 'u32';
-        return this.binop(e.op, operandType, a, b, loc);
-      }
+      case 'binary':
+        return this.binaryChain(e, out);
       case 'call':
       case 'pvop':
       case 'hypercall': {
@@ -380,10 +437,39 @@ class Lowering {
     }
   }
 
-  /** `a && b` / `a || b`: pure operands stay an expression; a hoisted call on the right needs a branch. */
-  private logic(e: A.BinaryExpr, out: IStmt[]): IExpr {
-    const a = this.exprInner(e.left, out);
-    if (!isSuspending(e.right)) return { k: e.op === '&&' ? 'andand' : 'oror', a, b: this.exprInner(e.right, out) };
+  /**
+   * A binary expression and the chain down its left operands, in a loop from
+   * the leftmost operand up: the same IR, in the same order, as lowering each
+   * left operand recursively, except that every CHAIN_TEMP_EVERY links the
+   * value so far goes to a temporary (emitsStatements says so to the callers).
+   */
+  private binaryChain(e: A.BinaryExpr, out: IStmt[]): IExpr {
+    const links: A.BinaryExpr[] = [];
+    let node: A.Expr = e;
+    while (node.kind === 'binary') {
+      links.push(node);
+      node = node.left;
+    }
+    let acc = this.exprInner(node, out);
+    for (let i = links.length - 1; i >= 0; i--) {
+      const link = links[i];
+      if (link.op === '&&' || link.op === '||') acc = this.logic(link, acc, out);
+      else {
+        const loc = this.loc(link.opSpan.start);
+        // As this.expr(link.left, out, keep) would: a left side a later hoisted statement could change is saved first.
+        if (emitsStatements(link.right) && acc.k !== 'const' && acc.k !== 'local') acc = this.toTemp(acc, out);
+        const b = this.exprInner(link.right, out);
+        acc = this.binop(link.op, link.left.type === 'i32' ? 'i32' : 'u32', acc, b, loc);
+      }
+      const done = links.length - i;
+      if (i > 0 && done % CHAIN_TEMP_EVERY === 0 && acc.k !== 'local') acc = this.toTemp(acc, out);
+    }
+    return acc;
+  }
+
+  /** `a && b` / `a || b` (`a` already lowered): pure operands stay an expression; a hoisted call on the right needs a branch. */
+  private logic(e: A.BinaryExpr, a: IExpr, out: IStmt[]): IExpr {
+    if (!emitsStatements(e.right)) return { k: e.op === '&&' ? 'andand' : 'oror', a, b: this.exprInner(e.right, out) };
     const slot = this.temp('bool');
     out.push({ k: 'set-local', slot, e: a });
     const rightOut: IStmt[] = [];
@@ -400,7 +486,7 @@ class Lowering {
    */
   private callLike(e: A.CallExpr | A.PvopCallExpr | A.HypercallExpr, out: IStmt[], dst: number): IExpr | undefined {
     const loc = this.loc(e.span.start);
-    const later = e.args.map((a, i) => e.args.slice(i + 1).some(isSuspending));
+    const later = e.args.map((a, i) => e.args.slice(i + 1).some(emitsStatements));
     const args = e.args.map((a, i) => this.expr(a, out, later[i]));
     const result: IExpr | undefined = dst >= 0 ? { k: 'local', slot: dst } : undefined;
     if (e.kind === 'hypercall') {
@@ -429,4 +515,11 @@ class Lowering {
     this.checkNext = true;
     return result;
   }
+}
+
+/** The number of conditions of an `if … else if …` chain. */
+function ifChainLength(s: A.IfStmt): number {
+  let n = 1;
+  for (let link = s.else; link?.kind === 'if'; link = link.else) n++;
+  return n;
 }

@@ -41,6 +41,8 @@ export interface EngineProfiler {
   push(fn: number, top: CallTreeNode): CallTreeNode;
   /** A resumed frame's node: the next one down the vCPU's stack. */
   resumed(): CallTreeNode;
+  /** A frame of the running vCPU, on node `node`, was captured as it stopped (innermost first). */
+  capturedFrame(node: CallTreeNode): void;
   /**
    * A host call charged `named + own` cycles (consumed by `clock`): the part
    * named by `kind` gets a frame of its own, `own` goes to the current statement.

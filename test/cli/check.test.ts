@@ -182,16 +182,16 @@ describe('pvlab check: errors', () => {
 describe('pvlab check: large inputs never crash', () => {
   // `check` exits 1 when there is an error and 0 otherwise (spec section 7);
   // an internal error (exit 3) on a program is a crash.
-  it('a sum of 399 terms checks clean; 2000 terms exceed the nesting limit with a PVK001, never a crash', () => {
-    const ok = path.join(tmp, 'sum_399.pvk');
-    fs.writeFileSync(ok, `fn main() -> u32 {\n    return 1${' + 1'.repeat(398)};\n}\n`);
+  it('a sum of 10,000 terms checks clean (length is not nesting); 2000 nested parentheses exceed the nesting limit with a PVK001, never a crash', () => {
+    const ok = path.join(tmp, 'sum_10000.pvk');
+    fs.writeFileSync(ok, `fn main() -> u32 {\n    return 1${' + 1'.repeat(9999)};\n}\n`);
     const r1 = pvlab('check', ok, '--json');
     expectNoCrash(r1);
     expect(r1.status).toBe(0);
     expect(parseJson(r1.stdout)).toEqual([]);
 
-    const file = path.join(tmp, 'long_sum.pvk');
-    fs.writeFileSync(file, `fn main() -> u32 {\n    return 1${' + 1'.repeat(1999)};\n}\n`);
+    const file = path.join(tmp, 'deep_sum.pvk');
+    fs.writeFileSync(file, `fn main() -> u32 {\n    return ${'1 + ('.repeat(1999)}1${')'.repeat(1999)};\n}\n`);
     const r = pvlab('check', file, '--json');
     expectNoCrash(r);
     expect(r.status).toBe(1);

@@ -90,7 +90,8 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-class Rng {
+/** The generator's seeded random choices (mulberry32 underneath). */
+export class Rng {
   private readonly next: () => number;
   constructor(seed: number) {
     this.next = mulberry32(seed);

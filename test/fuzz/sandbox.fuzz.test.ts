@@ -22,6 +22,7 @@ import { Workspace } from '../../sandbox/lang/program.js';
 import { bootSystem, type EngineKind } from '../../sandbox/run/boot.js';
 import { runReport, type RunReport } from '../../sandbox/run/report.js';
 import type { Hypervisor } from '../../sandbox/hv/hypervisor.js';
+import { describeError, envInt, firstDifference } from './campaign.js';
 import { generateSystem, OVERSHOOT_BOUND, type GeneratedSystem } from './generate.js';
 
 const MAX_CYCLES = 200_000;
@@ -42,14 +43,6 @@ const HANG_MS = 20_000;
 const STATES = new Set(['exited', 'crashed', 'blocked', 'paused', 'running', 'destroyed']);
 const ENDS = new Set(['exited', 'deadlock', 'max-cycles']);
 const FAULT_KINDS = new Set(['divide-by-zero', 'out-of-range', 'misaligned', 'read-only', 'stack-overflow', 'no-hypervisor']);
-
-function envInt(name: string, fallback: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got '${v}'`);
-  return n;
-}
 
 type Property = 'checks' | 'boots' | 'no-throw' | 'ends' | 'cycles' | 'domain-states' | 'deterministic';
 const PROPERTIES: Property[] = ['checks', 'boots', 'no-throw', 'ends', 'cycles', 'domain-states', 'deterministic'];
@@ -150,11 +143,6 @@ function bootAndRun(fail: Sink, g: GeneratedSystem, stepwise: boolean): Outcome 
   return { hv, end, report, json };
 }
 
-function describeError(e: unknown): string {
-  if (e instanceof Error) return `${e.name}: ${e.message} ${(e.stack ?? '').split('\n').slice(1, 3).map((s) => s.trim()).join(' ')}`;
-  return String(e);
-}
-
 function checkOutcome(fail: Sink, g: GeneratedSystem, out: Outcome): void {
   const { hv, end, report } = out;
   if (!ENDS.has(end)) fail('ends', `end is '${end}'`);
@@ -228,6 +216,8 @@ function checkOutcome(fail: Sink, g: GeneratedSystem, out: Outcome): void {
     }
   }
   if (end === 'deadlock' && !report.domains.some((d) => d.state === 'blocked')) bad('end deadlock but no domain is blocked');
+  // A run that ended on its own has no domain left that could still run (a domain whose vCPUs are all down has powered off).
+  if (end !== 'max-cycles') for (const d of report.domains) if (d.state === 'running') bad(`end ${end} with domain ${d.id} (${d.name}) still running`);
   if (end === 'exited' && report.domains.some((d) => d.state === 'blocked')) bad('end exited with a blocked domain (that is a deadlock)');
 }
 
@@ -283,12 +273,6 @@ describe(`sandbox fuzz: ${SEEDS.length} generated systems, maxCycles ${MAX_CYCLE
     });
   }
 });
-
-function firstDifference(a: string, b: string): string {
-  let i = 0;
-  while (i < a.length && i < b.length && a[i] === b[i]) i++;
-  return `reports differ at byte ${i}: …${a.slice(Math.max(0, i - 60), i + 60)}… vs …${b.slice(Math.max(0, i - 60), i + 60)}…`;
-}
 
 // ---------------------------------------------------------------- hand-written probes
 //

@@ -3,6 +3,7 @@ import { Workspace } from '../../../sandbox/lang/program.js';
 import { bootSystem } from '../../../sandbox/run/boot.js';
 import { runReport } from '../../../sandbox/run/report.js';
 import { FastEngine } from '../../../sandbox/vm/fastEngine.js';
+import { profileSystem } from '../../../sandbox/profile/profileSystem.js';
 import { memoryHost } from './harness.js';
 
 /** Names and strings that would do damage if generated code ever used them as written. */
@@ -60,5 +61,22 @@ describe('generated code keeps guest names and strings inert', () => {
     const identifiers = new Set(source.match(/[A-Za-z_$][\w$]*/g));
     for (const id of identifiers) expect(id).toMatch(/^(l\d+|t\d+|p\d+|f\d+|L\d+|B\d+|[A-Za-z]{1,12}|use|strict|undefined|null|true|false)$/);
     expect(source).not.toContain('process.exit');
+  });
+});
+
+describe("the generator's own markers never match guest text", () => {
+  it('a printed string that looks like a marker prints as written on the profiling engine too', () => {
+    const text = '/*@write-back@*/ \x01 7 \x01 \x00write-back\x00';
+    const files = {
+      '/marker/sys.pvk': 'system s { hypervisor none; domain k { kernel "k.pvk"; privileged; } }',
+      '/marker/k.pvk': `fn main() -> u32 {\n    let n: u32 = 0;\n    for i in 0..2 {\n        print("${pvkLiteral(text)}");\n        n += i;\n    }\n    return n;\n}\n`,
+    };
+    const plain = bootSystem(new Workspace(memoryHost(files)), { file: '/marker/sys.pvk', options: { maxCycles: 1e6 } });
+    if (!plain.ok) throw new Error(plain.message);
+    const report = runReport(plain.hv, plain.hv.run());
+    expect(report.domains[0].console).toBe(`${text}\n${text}\n`);
+    const profiled = profileSystem(new Workspace(memoryHost(files)), { file: '/marker/sys.pvk', options: { maxCycles: 1e6 } });
+    if (!profiled.ok) throw new Error(profiled.message);
+    expect(profiled.report).toEqual(report);
   });
 });
