@@ -1,11 +1,14 @@
 import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
+import { runStatusLine } from './cliExit.js';
 import type { ProfileFiles } from './profileView.js';
 import type { SystemTarget } from './systems.js';
 
 export interface CliResult {
   /** The exit status; -1 when the process could not start or was killed. */
   code: number;
+  /** The signal that stopped the process, if one did. */
+  signal?: string;
   stderr: string;
   cancelled: boolean;
   /** Why the process could not start. */
@@ -52,10 +55,10 @@ export function runProfileCli(context: vscode.ExtensionContext, channel: vscode.
       cancel.dispose();
       resolve({ code: -1, stderr, cancelled, error: e.message });
     });
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       cancel.dispose();
-      channel.appendLine(`[exit status ${code ?? -1}]`);
-      resolve({ code: code ?? -1, stderr, cancelled });
+      channel.appendLine(runStatusLine({ code, signal }, stderr));
+      resolve({ code: code ?? -1, ...(signal ? { signal } : {}), stderr, cancelled });
     });
   });
 }
