@@ -1,7 +1,7 @@
 import { diskHost } from '../lang/fileHost.js';
 import { normalizePath, Workspace } from '../lang/program.js';
 import { compareSystem, profilingRunner, type Comparison, type DomainComparison, type VariantResult } from '../profile/compare.js';
-import { toJsonDiagnostic, formatHuman } from './diagnosticOutput.js';
+import { jsonDiagnostics, formatHuman } from './diagnosticOutput.js';
 import type { CliIo } from './io.js';
 
 const DEFAULT_MAX_CYCLES = 1_000_000_000;
@@ -65,7 +65,7 @@ export function runCompare(args: readonly string[], io: CliIo): number {
   if (!ws.file(file)) return io.usage(`cannot read ${parsed.file}`);
   const result = compareSystem(ws, { file, system: parsed.system, maxCycles: parsed.maxCycles, runner: profilingRunner(file, (f) => ws.file(f)?.source.text) });
   if (!result.ok) {
-    for (const d of result.diagnostics) io.err(formatHuman(toJsonDiagnostic(ws, d), io.cwd));
+    for (const d of jsonDiagnostics(ws, result.diagnostics)) io.err(formatHuman(d, io.cwd));
     io.err(`pvlab: ${result.message}`);
     return 2;
   }

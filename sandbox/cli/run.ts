@@ -9,7 +9,7 @@ import type { Profile } from '../profile/types.js';
 import { normalizePath, Workspace } from '../lang/program.js';
 import { bootSystem, type EngineKind } from '../run/boot.js';
 import { runExitStatus, runReport } from '../run/report.js';
-import { toJsonDiagnostic, formatHuman } from './diagnosticOutput.js';
+import { jsonDiagnostics, formatHuman } from './diagnosticOutput.js';
 import type { CliIo } from './io.js';
 import { formatSummary } from './summary.js';
 
@@ -95,7 +95,7 @@ export function runRun(args: readonly string[], io: CliIo): number {
   if (parsed.profile || parsed.profileJson || parsed.trace || parsed.summary) return runProfiled(parsed, ws, file, io);
   const boot = bootSystem(ws, { file, system: parsed.system, options: { maxCycles: parsed.maxCycles, patchPvops: parsed.patchPvops || undefined }, engine: parsed.engine });
   if (!boot.ok) {
-    for (const d of boot.diagnostics) io.err(formatHuman(toJsonDiagnostic(ws, d), io.cwd));
+    for (const d of jsonDiagnostics(ws, boot.diagnostics)) io.err(formatHuman(d, io.cwd));
     io.err(`pvlab: ${boot.message}`);
     return 2;
   }
@@ -122,7 +122,7 @@ function runProfiled(parsed: RunArgs, ws: Workspace, file: string, io: CliIo): n
   if (parsed.engine !== undefined && parsed.engine !== 'fast') return io.usage('profiles are taken on the fast engine; drop --engine');
   const result = profileSystem(ws, { file, system: parsed.system, options: { maxCycles: parsed.maxCycles, patchPvops: parsed.patchPvops || undefined } });
   if (!result.ok) {
-    for (const d of result.diagnostics) io.err(formatHuman(toJsonDiagnostic(ws, d), io.cwd));
+    for (const d of jsonDiagnostics(ws, result.diagnostics)) io.err(formatHuman(d, io.cwd));
     io.err(`pvlab: ${result.message}`);
     return 2;
   }

@@ -1,3 +1,4 @@
+import { benchCheck } from './check.bench.js';
 import { benchDebugger } from './debugger.bench.js';
 import { benchEngines } from './engine.bench.js';
 import { benchFrontend } from './frontend.bench.js';
@@ -7,6 +8,7 @@ import { benchServer } from './server.bench.js';
 /** `npm run bench`: every benchmark, each printing its numbers beside a baseline measured in the same run. */
 const benches: [string, () => void | Promise<void>][] = [
   ['frontend', benchFrontend],
+  ['check', benchCheck],
   ['engines', benchEngines],
   ['profile', benchProfile],
   ['server', benchServer],
