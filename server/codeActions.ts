@@ -7,7 +7,7 @@ import type { Span } from '../sandbox/lang/source.js';
 import { ERRNO } from '../sandbox/hv/errno.js';
 import { forEachExpr, functionsOf } from '../sandbox/lang/walk.js';
 import { toOffset, toRange } from './convert.js';
-import type { Project } from './project.js';
+import type { ProjectView } from './view.js';
 
 /** Statements of a function with the block that holds each, innermost last. */
 interface Located {
@@ -38,7 +38,7 @@ function lineIndent(text: string, offset: number): string {
 }
 
 /** Quick fixes for PVK012, PVK021 and PVK020. */
-export function codeActions(project: Project, uri: string, range: Range, diagnostics: readonly LspDiagnostic[]): CodeAction[] {
+export function codeActions(project: ProjectView, uri: string, range: Range, diagnostics: readonly LspDiagnostic[]): CodeAction[] {
   const parsed = project.parsed(uri);
   if (!parsed) return [];
   const out: CodeAction[] = [];
@@ -69,12 +69,12 @@ function checkEnosys(parsed: ParsedFile, uri: string, span: Span, d: LspDiagnost
 }
 
 /** PVK021: a privileged intrinsic → a call of an existing pvop whose native impl is exactly that instruction. */
-function callThroughPvop(project: Project, parsed: ParsedFile, uri: string, span: Span, d: LspDiagnostic): CodeAction[] {
+function callThroughPvop(project: ProjectView, parsed: ParsedFile, uri: string, span: Span, d: LspDiagnostic): CodeAction[] {
   const at = statementAt(parsed.ast, span);
   if (!at) return [];
   const call = findCall(at.stmt, span);
   if (!call) return [];
-  const table = buildItemTable(project.ws.closure(parsed.source.path));
+  const table = buildItemTable(project.closure(parsed.source.path));
   const out: CodeAction[] = [];
   for (const item of table.values.values()) {
     if (item.kind !== 'pvops') continue;
@@ -120,7 +120,7 @@ function wraps(f: A.FnItem, name: string): boolean {
  * and native impl is B, called in its place. Offered when the branches only
  * read locals (passed as parameters), do not assign them and do not return.
  */
-function moveIntoPvop(project: Project, parsed: ParsedFile, uri: string, span: Span, d: LspDiagnostic): CodeAction[] {
+function moveIntoPvop(project: ProjectView, parsed: ParsedFile, uri: string, span: Span, d: LspDiagnostic): CodeAction[] {
   const at = statementAt(parsed.ast, span);
   if (!at || at.stmt.kind !== 'if') return [];
   const s = at.stmt;
@@ -198,7 +198,7 @@ function moveIntoPvop(project: Project, parsed: ParsedFile, uri: string, span: S
   scan(xenBlock);
   scan(nativeBlock);
   if (!ok) return [];
-  const table = buildItemTable(project.ws.closure(parsed.source.path));
+  const table = buildItemTable(project.closure(parsed.source.path));
   const base = `${at.fn.name.name}_platform`;
   let group = base;
   for (let n = 2; table.values.has(group); n++) group = `${base}${n}`;

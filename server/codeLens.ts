@@ -7,7 +7,7 @@ import { contextsRunning } from '../sandbox/lang/bootContext.js';
 import { hypercallCost, hypercallTrouble, implPlatformAt } from './describe.js';
 import { perfCodeLenses } from './profileHints.js';
 import type { ProfileStore } from './profileStore.js';
-import type { Project } from './project.js';
+import type { ProjectView } from './view.js';
 
 /** Every hypercall expression of a file, in text order. */
 function hypercallSites(ast: A.FileAst): A.HypercallExpr[] {
@@ -26,7 +26,7 @@ function hypercallSites(ast: A.FileAst): A.HypercallExpr[] {
  * each system (Run · Debug · Profile); then, after a profile, the
  * performance lenses (server/profileHints.ts).
  */
-export function codeLenses(project: Project, uri: string, profiles?: ProfileStore): CodeLens[] {
+export function codeLenses(project: ProjectView, uri: string, profiles?: ProfileStore): CodeLens[] {
   const parsed = project.parsed(uri);
   if (!parsed) return [];
   const source = parsed.source;

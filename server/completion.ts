@@ -8,7 +8,7 @@ import type { Token } from '../sandbox/lang/lexer.js';
 import type { ParsedFile } from '../sandbox/lang/program.js';
 import { toOffset } from './convert.js';
 import { hypercallCost, hypercallSignature, intrinsicSignature } from './describe.js';
-import type { Project } from './project.js';
+import type { ProjectView } from './view.js';
 
 const SYSTEM_PROPERTIES: [string, string][] = [
   ['hypervisor', 'hypervisor ${1:4.2};'],
@@ -89,7 +89,7 @@ function localsBefore(fn: A.FnItem, offset: number): { name: string; type: strin
   return [...out].map(([name, type]) => ({ name, type }));
 }
 
-export function completion(project: Project, uri: string, position: Position): CompletionItem[] {
+export function completion(project: ProjectView, uri: string, position: Position): CompletionItem[] {
   const parsed = project.parsed(uri);
   if (!parsed) return [];
   const offset = toOffset(parsed.source, position);
@@ -98,7 +98,7 @@ export function completion(project: Project, uri: string, position: Position): C
   // Completing inside an identifier: look at what precedes it.
   if (i >= 0 && tokens[i].kind === 'ident' && tokens[i].end >= offset) i--;
   const prev = i >= 0 ? tokens[i] : undefined;
-  const table = buildItemTable(project.ws.closure(parsed.source.path));
+  const table = buildItemTable(project.closure(parsed.source.path));
 
   if (prev?.kind === 'keyword' && prev.text === 'hypercall') return hypercallItems();
   if (prev?.kind === 'punct' && prev.text === '.' && i > 0 && tokens[i - 1].kind === 'ident') {
@@ -142,7 +142,7 @@ function findFunction(parsed: ParsedFile, offset: number): A.FnItem | undefined 
 }
 
 /** The call around the cursor: its parameter list and which argument the cursor is in. */
-export function signatureHelp(project: Project, uri: string, position: Position): SignatureHelp | null {
+export function signatureHelp(project: ProjectView, uri: string, position: Position): SignatureHelp | null {
   const parsed = project.parsed(uri);
   if (!parsed) return null;
   const offset = toOffset(parsed.source, position);
@@ -169,14 +169,14 @@ export function signatureHelp(project: Project, uri: string, position: Position)
   return null;
 }
 
-function signatureOf(project: Project, parsed: ParsedFile, tokens: readonly Token[], calleeIndex: number): { label: string; params: string[]; doc?: string } | undefined {
+function signatureOf(project: ProjectView, parsed: ParsedFile, tokens: readonly Token[], calleeIndex: number): { label: string; params: string[]; doc?: string } | undefined {
   const name = tokens[calleeIndex].text;
   const before = tokens[calleeIndex - 1];
   if (before?.kind === 'keyword' && before.text === 'hypercall') {
     const h = builtinAbi().byName.get(name);
     return h ? { label: hypercallSignature(h), params: h.params.map((p) => `${p.name.name}: ${p.type.name}`), doc: h.doc } : undefined;
   }
-  const table = buildItemTable(project.ws.closure(parsed.source.path));
+  const table = buildItemTable(project.closure(parsed.source.path));
   if (before?.kind === 'punct' && before.text === '.' && tokens[calleeIndex - 2]?.kind === 'ident') {
     const group = table.values.get(tokens[calleeIndex - 2].text);
     const op = group?.kind === 'pvops' ? group.ops.find((o) => o.name.name === name) : undefined;

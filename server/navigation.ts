@@ -6,9 +6,9 @@ import type { ParsedFile } from '../sandbox/lang/program.js';
 import { isIntrinsic } from '../sandbox/lang/intrinsics.js';
 import { toOffset, toRange } from './convert.js';
 import { pathToUri } from './paths.js';
-import type { Project } from './project.js';
+import type { ProjectView } from './view.js';
 
-function at(project: Project, uri: string, position: Position): { parsed: ParsedFile; occ: Occurrence } | undefined {
+function at(project: ProjectView, uri: string, position: Position): { parsed: ParsedFile; occ: Occurrence } | undefined {
   const parsed = project.parsed(uri);
   if (!parsed) return undefined;
   const occ = occurrenceAt(project.occurrencesOf(parsed), toOffset(parsed.source, position));
@@ -23,20 +23,20 @@ function declFile(d: Decl): string {
   return d.file;
 }
 
-function locationOf(project: Project, d: Decl, home: ParsedFile): Location | undefined {
+function locationOf(project: ProjectView, d: Decl, home: ParsedFile): Location | undefined {
   const file = declFile(d) || home.source.path;
-  const source = project.ws.file(file)?.source;
+  const source = project.file(file)?.source;
   return source ? { uri: pathToUri(file), range: toRange(source, declNameSpan(d)) } : undefined;
 }
 
 /** Where the declaration of a local, parameter or op lives: find it among the analysed files. */
-function fileDeclaring(project: Project, d: Decl, hint: ParsedFile): ParsedFile {
+function fileDeclaring(project: ProjectView, d: Decl, hint: ParsedFile): ParsedFile {
   if (declFile(d)) return hint;
   for (const f of [hint, ...project.files()]) if (project.occurrencesOf(f).some((o) => o.role === 'definition' && o.decl === d)) return f;
   return hint;
 }
 
-export function definition(project: Project, uri: string, position: Position): Location | null {
+export function definition(project: ProjectView, uri: string, position: Position): Location | null {
   const found = at(project, uri, position);
   const d = found?.occ.implOf ?? found?.occ.decl;
   if (!found || !d) return null;
@@ -49,7 +49,7 @@ export function definition(project: Project, uri: string, position: Position): L
 }
 
 /** Every occurrence of the declaration under the cursor, across the analysed files. */
-export function references(project: Project, uri: string, position: Position, includeDeclaration: boolean): Location[] {
+export function references(project: ProjectView, uri: string, position: Position, includeDeclaration: boolean): Location[] {
   const found = at(project, uri, position);
   const d = found?.occ.implOf ?? found?.occ.decl;
   if (!found || !d) return [];
@@ -73,7 +73,7 @@ function renamable(occ: Occurrence): boolean {
   return d !== undefined && 'kind' in d;
 }
 
-export function prepareRename(project: Project, uri: string, position: Position): { range: Range; placeholder: string } | null {
+export function prepareRename(project: ProjectView, uri: string, position: Position): { range: Range; placeholder: string } | null {
   const found = at(project, uri, position);
   if (!found || !renamable(found.occ)) return null;
   return { range: toRange(found.parsed.source, found.occ.span), placeholder: found.occ.name };
@@ -81,7 +81,7 @@ export function prepareRename(project: Project, uri: string, position: Position)
 
 export class RenameError extends Error {}
 
-export function rename(project: Project, uri: string, position: Position, newName: string): WorkspaceEdit | null {
+export function rename(project: ProjectView, uri: string, position: Position, newName: string): WorkspaceEdit | null {
   const found = at(project, uri, position);
   if (!found || !renamable(found.occ)) return null;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(newName)) throw new RenameError(`'${newName}' is not a pvk identifier`);
@@ -99,7 +99,7 @@ export function rename(project: Project, uri: string, position: Position, newNam
   return { changes };
 }
 
-export function documentSymbols(project: Project, uri: string): DocumentSymbol[] {
+export function documentSymbols(project: ProjectView, uri: string): DocumentSymbol[] {
   const parsed = project.parsed(uri);
   if (!parsed) return [];
   const s = parsed.source;
@@ -142,7 +142,7 @@ export function documentSymbols(project: Project, uri: string): DocumentSymbol[]
   return out;
 }
 
-export function workspaceSymbols(project: Project, query: string): SymbolInformation[] {
+export function workspaceSymbols(project: ProjectView, query: string): SymbolInformation[] {
   const q = query.toLowerCase();
   const out: SymbolInformation[] = [];
   for (const f of project.files()) {

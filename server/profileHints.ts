@@ -5,7 +5,7 @@ import { fileFacts, type FileFacts, type HotLine, type SiteFact } from './perfFa
 import { multicallFormula, num, percent, pvopFormula } from './perfSavings.js';
 import { pathToUri, uriToPath } from './paths.js';
 import type { ProfileStore } from './profileStore.js';
-import type { Project } from './project.js';
+import type { ProjectView } from './view.js';
 
 /**
  * Inline performance hints from the latest profile that covers a file:
@@ -17,7 +17,7 @@ import type { Project } from './project.js';
  * a wrong line); the code lenses stay, marked `· stale`, the function ones
  * found by name, with a lens at the top of the file to re-run the profile.
  */
-function factsFor(project: Project, store: ProfileStore, uri: string): { facts: FileFacts; source: SourceFile } | undefined {
+function factsFor(project: ProjectView, store: ProfileStore, uri: string): { facts: FileFacts; source: SourceFile } | undefined {
   if (store.size === 0) return undefined;
   const file = uriToPath(uri);
   if (!file) return undefined;
@@ -72,7 +72,7 @@ function siteTooltip(s: SiteFact, system: string): string {
   return lines.join('\n');
 }
 
-export function perfInlayHints(project: Project, store: ProfileStore, uri: string, range: Range | undefined): InlayHint[] {
+export function perfInlayHints(project: ProjectView, store: ProfileStore, uri: string, range: Range | undefined): InlayHint[] {
   const found = factsFor(project, store, uri);
   if (!found || found.facts.stale) return [];
   const { facts, source } = found;
@@ -89,7 +89,7 @@ export function perfInlayHints(project: Project, store: ProfileStore, uri: strin
   return hints.filter((h) => inRange(h.position, range)).sort((a, b) => (before(a.position, b.position) ? -1 : before(b.position, a.position) ? 1 : 0));
 }
 
-export function perfCodeLenses(project: Project, store: ProfileStore, uri: string): CodeLens[] {
+export function perfCodeLenses(project: ProjectView, store: ProfileStore, uri: string): CodeLens[] {
   const found = factsFor(project, store, uri);
   if (!found) return [];
   const { facts, source } = found;

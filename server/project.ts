@@ -1,43 +1,116 @@
-import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { builtinAbi, BUILTIN_ABI_FILE } from '../sandbox/lang/abi.js';
-import type { PvopsItem } from '../sandbox/lang/ast.js';
-import { analyze, type Analysis } from '../sandbox/lang/analysis.js';
+import type { CancellationToken } from 'vscode-languageserver';
+import { builtinAbi } from '../sandbox/lang/abi.js';
+import { analysisSteps, analyze, type Analysis } from '../sandbox/lang/analysis.js';
 import { diskHost, findPvkFiles } from '../sandbox/lang/fileHost.js';
-import { buildItemTable } from '../sandbox/lang/items.js';
-import { occurrences, type Occurrence } from '../sandbox/lang/occurrences.js';
 import { Workspace, type FileHost, type ParsedFile } from '../sandbox/lang/program.js';
-import { pathToUri, SHIPPED_ABI_PATH, uriToPath } from './paths.js';
+import { SourceFile } from '../sandbox/lang/source.js';
+import { BackgroundAnalysis, type AnalysisJob } from './backgroundAnalysis.js';
+import { SHIPPED_ABI_PATH, uriToPath } from './paths.js';
+import { TextShift } from './textShift.js';
+import { AnalysisView, type ProjectView } from './view.js';
+import type { Occurrence } from '../sandbox/lang/occurrences.js';
+
+/** An open document: what the project reads of it. */
+export interface OpenDocument {
+  readonly uri: string;
+  readonly version: number;
+  getText(): string;
+}
+
+/** One analysis of the workspace under way: the change count it started at and the open documents' versions it read. */
+interface Job extends AnalysisJob {
+  generation: number;
+  versions: Map<string, number>;
+}
+
+/** A finished analysis of the newest texts, with the versions of the open documents it covers. */
+export interface Analysed {
+  view: AnalysisView;
+  /** Open document path → the version analysed. */
+  versions: ReadonlyMap<string, number>;
+  /** Files left out for their size (analysed as empty), with their length. */
+  oversized: ReadonlyMap<string, number>;
+}
+
+/**
+ * The largest file the language server analyses, in UTF-16 units (1 Mi, some
+ * 25,000 lines of pvk; a 10,000-line kernel is about 400 Ki). Parsing and
+ * checking take time and memory in proportion to the size, and one file is
+ * one step of the background analysis: a 6 MB file would hold the server for
+ * seconds on every edit and keep hundreds of megabytes per analysis. Larger
+ * files are analysed as if empty and carry one warning saying so; `pvlab
+ * check` has no limit.
+ */
+export const MAX_ANALYSED_LENGTH = 1 << 20;
+
+/** The request was cancelled (`$/cancelRequest`) while it waited for an analysis. */
+export class Cancelled extends Error {
+  constructor() {
+    super('request cancelled');
+  }
+}
+
+interface Waiter {
+  resolve: (view: AnalysisView) => void;
+  reject: (e: Error) => void;
+}
 
 /**
  * The server's view of the workspace: open documents over a cached disk, the
  * `.pvk` files of the workspace folders, and the analysis of all of them
- * (system context comes from every system in the folder).
+ * (system context comes from every system in the folder). The analysis runs
+ * in the background (BackgroundAnalysis); requests read the newest finished
+ * analysis through a ProjectView.
  */
-export class Project {
-  private readonly open = new Map<string, TextDocument>();
+export class Project implements ProjectView {
+  private readonly open = new Map<string, OpenDocument>();
   private readonly disk = new Map<string, string | undefined>();
+  /** Files over the size limit, with their length: analysed as if empty. */
+  private readonly oversized = new Map<string, number>();
   private readonly host: FileHost = {
     readFile: (file) => {
-      const doc = this.open.get(file);
-      if (doc) return doc.getText();
-      if (file === SHIPPED_ABI_PATH) return builtinAbi().text;
-      if (!this.disk.has(file)) this.disk.set(file, diskHost.readFile(file));
-      return this.disk.get(file);
+      const text = this.read(file);
+      if (text === undefined || text.length <= MAX_ANALYSED_LENGTH) {
+        this.oversized.delete(file);
+        return text;
+      }
+      this.oversized.set(file, text.length);
+      return '';
     },
   };
   readonly ws = new Workspace(this.host);
   private folderFiles: string[] = [];
-  private current: Analysis | undefined;
-  private readonly occurrenceCache = new Map<string, { parsed: ParsedFile; list: Occurrence[]; version: number }>();
-  private version = 0;
+  /** Counts changes: an analysis is current when it started at the present count. */
+  private generation = 0;
+  private last: (Analysed & { generation: number }) | undefined;
+  private readonly waiters = new Set<Waiter>();
+  private readonly shiftCache = new Map<string, { analysed: string; now: string; shift: TextShift; current: SourceFile }>();
+  private readonly background = new BackgroundAnalysis<Job>(
+    () => this.startJob(),
+    (job, error) => this.jobFailed(job, error),
+  );
+
+  /** Called with each finished analysis of the newest texts (the diagnostics publisher listens). */
+  onAnalysed: (analysed: Analysed) => void = () => undefined;
+  /** Called when an analysis throws (a bug): the message is logged, requests fall back. */
+  onFailure: (error: unknown) => void = () => undefined;
 
   constructor(private folders: string[] = []) {
-    this.rescan();
+    this.folderFiles = this.folders.flatMap((f) => findPvkFiles(f));
   }
 
   setFolders(folders: string[]): void {
     this.folders = folders;
     this.rescan();
+  }
+
+  /** The text of a file: the open document's, or the disk's (cached). */
+  private read(file: string): string | undefined {
+    const doc = this.open.get(file);
+    if (doc) return doc.getText();
+    if (file === SHIPPED_ABI_PATH) return builtinAbi().text;
+    if (!this.disk.has(file)) this.disk.set(file, diskHost.readFile(file));
+    return this.disk.get(file);
   }
 
   /** Re-lists the `.pvk` files of the folders (files created or deleted). */
@@ -54,7 +127,7 @@ export class Project {
     this.invalidate();
   }
 
-  opened(doc: TextDocument): void {
+  opened(doc: OpenDocument): void {
     const file = uriToPath(doc.uri);
     if (file) this.open.set(file, doc);
     this.invalidate();
@@ -69,13 +142,19 @@ export class Project {
     this.invalidate();
   }
 
-  changed(doc: TextDocument): void {
+  changed(doc: OpenDocument): void {
     this.opened(doc);
   }
 
-  private invalidate(): void {
-    this.current = undefined;
-    this.version++;
+  /** A message was handled (every one, requests too): the analysis waits until none is left. */
+  touched(): void {
+    this.background.touched();
+  }
+
+  /** Analyse the workspace as it is now, in the background. */
+  invalidate(): void {
+    this.generation++;
+    this.background.restart();
   }
 
   /** Every file the analysis covers: the folder's, and open ones outside it. */
@@ -86,45 +165,140 @@ export class Project {
     return roots;
   }
 
+  /** The analysis of the newest texts, when it has finished. */
+  current(): AnalysisView | undefined {
+    return this.last && this.last.generation === this.generation ? this.last.view : undefined;
+  }
+
+  /**
+   * The last finished analysis seen from the current texts, for one request:
+   * positions placed through each file's edits since. Undefined before the
+   * first analysis.
+   */
+  previous(): AnalysisView | undefined {
+    return this.last?.view.shifted((parsed) => this.shiftOf(parsed));
+  }
+
+  /** The analysis of the newest texts: now, or when the background analysis finishes. */
+  whenCurrent(token?: CancellationToken): Promise<AnalysisView> {
+    const now = this.current();
+    if (now) return Promise.resolve(now);
+    if (token?.isCancellationRequested) return Promise.reject(new Cancelled());
+    return new Promise((resolve, reject) => {
+      const subscription = token?.onCancellationRequested(() => {
+        this.waiters.delete(waiter);
+        reject(new Cancelled());
+      });
+      const waiter: Waiter = {
+        resolve: (view) => {
+          subscription?.dispose();
+          resolve(view);
+        },
+        reject: (e) => {
+          subscription?.dispose();
+          reject(e);
+        },
+      };
+      this.waiters.add(waiter);
+      if (!this.background.pending) this.background.restart();
+    });
+  }
+
+  // ---- ProjectView of the newest texts, analysed right away when they are not yet (for callers
+  // outside the message loop, such as unit tests; the server itself never waits for a whole analysis).
+
+  private now(): AnalysisView {
+    const now = this.current();
+    if (now) return now;
+    const versions = new Map<string, number>();
+    for (const [file, doc] of this.open) versions.set(file, doc.version);
+    const view = AnalysisView.exact(analyze(this.ws, this.roots()), this.ws);
+    this.last = { view, versions, oversized: new Map(), generation: this.generation };
+    return view;
+  }
+
   analysis(): Analysis {
-    if (!this.current) this.current = analyze(this.ws, this.roots());
-    return this.current;
+    return this.now().analysis();
   }
-
-  /** The parsed file for a URI (analysed, so its AST carries the checker's annotations). */
+  file(path: string): ParsedFile | undefined {
+    return this.now().file(path);
+  }
   parsed(uri: string): ParsedFile | undefined {
-    const file = uriToPath(uri);
-    if (!file) return undefined;
-    if (file === SHIPPED_ABI_PATH) return this.ws.file(file);
-    this.analysis();
-    return this.ws.file(file);
+    return this.now().parsed(uri);
   }
-
-  /** Identifier occurrences of a file, resolved. */
-  occurrencesOf(parsed: ParsedFile): Occurrence[] {
-    const key = parsed.source.path;
-    const cached = this.occurrenceCache.get(key);
-    if (cached && cached.parsed === parsed && cached.version === this.version) return cached.list;
-    this.analysis();
-    const table = buildItemTable(this.ws.closure(key));
-    const pvops = (name: string): PvopsItem | undefined => {
-      const item = table.values.get(name);
-      return item?.kind === 'pvops' ? item : undefined;
-    };
-    const list = occurrences(parsed.ast, pvops);
-    this.occurrenceCache.set(key, { parsed, list, version: this.version });
-    return list;
-  }
-
-  /** All analysed files (for references, rename, workspace symbols). */
   files(): ParsedFile[] {
-    return this.analysis()
-      .files.map((f) => this.ws.file(f))
-      .filter((f): f is ParsedFile => f !== undefined);
+    return this.now().files();
+  }
+  closure(path: string): ParsedFile[] {
+    return this.now().closure(path);
+  }
+  occurrencesOf(parsed: ParsedFile): Occurrence[] {
+    return this.now().occurrencesOf(parsed);
+  }
+  abiFile(): ReturnType<ProjectView['abiFile']> {
+    return this.now().abiFile();
   }
 
-  /** The shipped ABI table as a parsed file, addressed by its real path. */
-  abiFile(): { uri: string; decls: ReturnType<typeof builtinAbi> } {
-    return { uri: pathToUri(BUILTIN_ABI_FILE), decls: builtinAbi() };
+  private startJob(): Job {
+    const versions = new Map<string, number>();
+    for (const [file, doc] of this.open) versions.set(file, doc.version);
+    const job: Job = { generation: this.generation, versions, steps: (function* () {})() };
+    job.steps = this.jobSteps(job, this.roots());
+    return job;
+  }
+
+  /** The analysis, then (after its diagnostics are out) the occurrences of the open files, so that the first hover after it is quick. */
+  private *jobSteps(job: Job, roots: string[]): Generator<boolean | void, void, void> {
+    const result = yield* analysisSteps(this.ws, roots);
+    const view = this.jobFinished(job, result);
+    yield true;
+    for (const file of [...this.open.keys()]) {
+      const parsed = view.file(file);
+      if (parsed) view.occurrencesOf(parsed);
+      yield;
+    }
+  }
+
+  private jobFinished(job: Job, result: Analysis): AnalysisView {
+    const view = AnalysisView.exact(result, this.ws);
+    const oversized = new Map<string, number>();
+    for (const file of result.files) {
+      const length = this.oversized.get(file);
+      if (length !== undefined) oversized.set(file, length);
+    }
+    this.last = { view, versions: job.versions, oversized, generation: job.generation };
+    // Publish and answer after the messages that arrived meanwhile are read: a change among
+    // them makes this analysis superseded (kept only for answers in the meantime), and a
+    // `$/cancelRequest` among them cancels before the request is answered.
+    setImmediate(() => {
+      const last = this.last;
+      if (!last || last.generation !== this.generation) return;
+      this.onAnalysed(last);
+      const waiting = [...this.waiters];
+      this.waiters.clear();
+      for (const w of waiting) w.resolve(last.view);
+    });
+    return view;
+  }
+
+  private jobFailed(job: Job, error: unknown): void {
+    this.onFailure(error);
+    if (job.generation !== this.generation) return;
+    const waiting = [...this.waiters];
+    this.waiters.clear();
+    for (const w of waiting) w.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+
+  /** How a file's current text differs from the text the last analysis read (undefined: unreadable now). */
+  private shiftOf(parsed: ParsedFile): { shift: TextShift; current: SourceFile } | undefined {
+    const path = parsed.source.path;
+    const now = this.host.readFile(path);
+    if (now === undefined) return undefined;
+    const analysed = parsed.source.text;
+    const cached = this.shiftCache.get(path);
+    if (cached && cached.analysed === analysed && cached.now === now) return cached;
+    const entry = { analysed, now, shift: new TextShift(analysed, now), current: analysed === now ? parsed.source : new SourceFile(path, now) };
+    this.shiftCache.set(path, entry);
+    return entry;
   }
 }

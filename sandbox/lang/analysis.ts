@@ -14,6 +14,8 @@ export interface Analysis {
   systems: SystemReadResult[];
   /** The boot contexts of each file some system boots. */
   contexts: Map<string, BootContext[]>;
+  /** Every file as this analysis read it (undefined: unreadable), so positions can be placed in the text that was checked. */
+  snapshot: FileSnapshot;
 }
 
 /**
@@ -22,6 +24,20 @@ export interface Analysis {
  * from the systems among them.
  */
 export function analyze(ws: Workspace, roots: readonly string[]): Analysis {
+  const steps = analysisSteps(ws, roots);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * `analyze` in steps of about one file each (a root's closure read and
+ * parsed, or one file checked): an editor runs a few steps at a time, answers
+ * requests in between, and drops the rest when the text changes under it.
+ * The result is the same as `analyze`'s.
+ */
+export function* analysisSteps(ws: Workspace, roots: readonly string[]): Generator<void, Analysis, void> {
   // Each file is read once and each closure computed once per analysis.
   const snapshot: FileSnapshot = new Map();
   const closures = new Map<string, ParsedFile[]>();
@@ -41,7 +57,10 @@ export function analyze(ws: Workspace, roots: readonly string[]): Analysis {
       order.push(file.source.path);
     }
   };
-  for (const root of roots) for (const f of closureOf(root)) add(f);
+  for (const root of roots) {
+    for (const f of closureOf(root)) add(f);
+    yield;
+  }
 
   const systems: SystemReadResult[] = [];
   for (let i = 0; i < order.length; i++) {
@@ -52,6 +71,7 @@ export function analyze(ws: Workspace, roots: readonly string[]): Analysis {
       const result = readSystem(item, ws);
       systems.push(result);
       for (const d of result.config.domains) for (const f of closureOf(d.kernel)) add(f);
+      yield;
     }
   }
 
@@ -71,9 +91,10 @@ export function analyze(ws: Workspace, roots: readonly string[]): Analysis {
     for (const d of parsed.syntaxDiagnostics) push(d);
     for (const d of ws.importDiagnostics(parsed, snapshot)) push(d);
     for (const d of checkFile(closure, { contexts: contexts.get(file) ?? NO_CONTEXTS })) push(d);
+    yield;
   }
   for (const list of diagnostics.values()) list.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.code.localeCompare(b.code));
-  return { files: order, diagnostics, systems, contexts };
+  return { files: order, diagnostics, systems, contexts, snapshot };
 }
 
 const NO_CONTEXTS: readonly BootContext[] = [];
