@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
 import { runStatusLine } from './cliExit.js';
+import { startCli } from './cliProcess.js';
 import type { ProfileFiles } from './profileView.js';
 import type { SystemTarget } from './systems.js';
 
@@ -14,9 +14,6 @@ export interface CliResult {
   /** Why the process could not start. */
   error?: string;
 }
-
-/** Keep at most this much of the CLI's stderr for the error message (all of it goes to the channel). */
-const STDERR_KEPT = 64 * 1024;
 
 /** `pvlab run FILE [--system S] --max-cycles N [--patch-pvops] --profile X.cpuprofile --profile-json X.json`. */
 export function profileArgs(cli: string, target: SystemTarget, maxCycles: number, patchPvops: boolean, files: ProfileFiles): string[] {
@@ -37,28 +34,20 @@ export function runProfileCli(context: vscode.ExtensionContext, channel: vscode.
   const args = profileArgs(context.asAbsolutePath('dist/cli.js'), target, config.get<number>('maxCycles', 1_000_000_000), config.get<boolean>('patchPvops', false), files);
   channel.appendLine(`$ pvlab ${args.slice(1).join(' ')}`);
   return new Promise((resolve) => {
-    let stderr = '';
     let cancelled = false;
-    // The extension host may be Electron: run the CLI with it as plain Node.
-    const child = spawn(process.execPath, args, { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, cwd: vscode.workspace.getWorkspaceFolder(target.file)?.uri.fsPath });
+    const { child, stderr } = startCli(args, channel, vscode.workspace.getWorkspaceFolder(target.file)?.uri.fsPath);
     const cancel = token.onCancellationRequested(() => {
       cancelled = true;
       child.kill();
     });
-    child.stdout.on('data', (d: Buffer) => channel.append(d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      const text = d.toString();
-      channel.append(text);
-      if (stderr.length < STDERR_KEPT) stderr += text;
-    });
     child.on('error', (e) => {
       cancel.dispose();
-      resolve({ code: -1, stderr, cancelled, error: e.message });
+      resolve({ code: -1, stderr: stderr(), cancelled, error: e.message });
     });
     child.on('close', (code, signal) => {
       cancel.dispose();
-      channel.appendLine(runStatusLine({ code, signal }, stderr));
-      resolve({ code: code ?? -1, ...(signal ? { signal } : {}), stderr, cancelled });
+      channel.appendLine(runStatusLine({ code, signal }, stderr()));
+      resolve({ code: code ?? -1, ...(signal ? { signal } : {}), stderr: stderr(), cancelled });
     });
   });
 }

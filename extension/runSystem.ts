@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
 import { runStatusLine } from './cliExit.js';
+import { startCli } from './cliProcess.js';
 import type { SystemTarget } from './systems.js';
-
-/** Keep at most this much of the CLI's stderr to explain its exit (all of it goes to the channel). */
-const STDERR_KEPT = 64 * 1024;
 
 /**
  * Boots a system with the pvlab CLI in a child process (a runaway guest can
@@ -19,21 +16,13 @@ export function runSystem(context: vscode.ExtensionContext, channel: vscode.Outp
   channel.show(true);
   channel.appendLine(`$ pvlab run ${vscode.workspace.asRelativePath(target.file)}${target.system ? ` --system ${target.system}` : ''}`);
   return new Promise((resolve) => {
-    // The extension host may be Electron: run the CLI with it as plain Node.
-    const child = spawn(process.execPath, args, { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, cwd: vscode.workspace.getWorkspaceFolder(target.file)?.uri.fsPath });
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => channel.append(d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      const text = d.toString();
-      channel.append(text);
-      if (stderr.length < STDERR_KEPT) stderr += text;
-    });
+    const { child, stderr } = startCli(args, channel, vscode.workspace.getWorkspaceFolder(target.file)?.uri.fsPath);
     child.on('error', (e) => {
       channel.appendLine(`pvlab: could not start the sandbox: ${e.message}`);
       resolve(-1);
     });
     child.on('close', (code, signal) => {
-      channel.appendLine(`\n${runStatusLine({ code, signal }, stderr)}`);
+      channel.appendLine(`\n${runStatusLine({ code, signal }, stderr())}`);
       resolve(code ?? -1);
     });
   });

@@ -10,6 +10,7 @@
  */
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../fuzz/generate.js';
 import { DapClient } from './dapClient.js';
 import { FIXTURES, fixture, launch, type Session } from './helpers.js';
 
@@ -72,18 +73,6 @@ const GARBAGE: unknown[] = [
   [{ line: 1 }, { line: 2 ** 31 }, { line: 13, condition: 'i ==', hitCondition: 'x', logMessage: '{' }], [{ name: 'main' }, { name: null }], [{ dataId: 7 }],
 ];
 
-/** A small seeded generator (mulberry32): the same garbage every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function pick<T>(next: () => number, list: readonly T[]): T {
   return list[Math.floor(next() * list.length)];
 }
@@ -121,7 +110,7 @@ async function answered(dap: DapClient, command: string, args: unknown, timeoutM
 
 /** Sends `count` garbage requests, one at a time, each answered. */
 async function fuzz(dap: DapClient, seed: number, count: number): Promise<void> {
-  const next = random(seed);
+  const next = mulberry32(seed);
   for (let i = 0; i < count; i++) {
     const command = pick(next, COMMANDS);
     const args = argumentsFor(next, command);
