@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 export interface CliResult {
   /** The exit status; -1 when the process could not start or was killed. */
   code: number;
+  /** The signal that stopped the process, if one did. */
+  signal?: string;
   /** stdout, when captured (else it went to the channel). */
   stdout: string;
   stderr: string;
@@ -44,9 +46,9 @@ export function runCli(context: vscode.ExtensionContext, channel: vscode.OutputC
       cancel?.dispose();
       resolve({ code: -1, stdout, stderr, cancelled, error: e.message });
     });
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       cancel?.dispose();
-      resolve({ code: code ?? -1, stdout, stderr, cancelled });
+      resolve({ code: code ?? -1, ...(signal ? { signal } : {}), stdout, stderr, cancelled });
     });
   });
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { runCli, type CliResult } from './cliProcess.js';
+import { runStatusLine } from './cliExit.js';
 import type { ProfileFiles } from './profileView.js';
 import { cliRunArgs, readRunSettings, SETTINGS_SECTION, type RunSettings } from './settings.js';
 import type { SystemTarget } from './systems.js';
@@ -21,6 +22,6 @@ export async function runProfileCli(context: vscode.ExtensionContext, channel: v
   const args = profileArgs(target, settings, files);
   channel.appendLine(`$ pvlab ${args.join(' ')}`);
   const result = await runCli(context, channel, args, target.file, { token });
-  if (!result.error) channel.appendLine(`[exit status ${result.code}]`);
+  if (!result.error) channel.appendLine(runStatusLine({ code: result.signal ? null : result.code, signal: result.signal }, result.stderr));
   return result;
 }

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { Profile } from '../sandbox/profile/types.js';
 import { saveDirtyPvk } from './compileCheck.js';
+import { profileFailureText } from './cliExit.js';
 import { notifyProfileLoaded } from './profileNotify.js';
 import { runProfileCli } from './profileRun.js';
 import { ProfilePanel, readProfile, type ProfileFiles } from './profileView.js';
@@ -25,14 +26,6 @@ export function storageBase(target: SystemTarget): string {
 export function profileFiles(dir: string, target: SystemTarget): ProfileFiles {
   const base = storageBase(target);
   return { cpuprofile: path.join(dir, `${base}.cpuprofile`), json: path.join(dir, `${base}.profile.json`) };
-}
-
-/** The error message for a CLI that failed: its own last `pvlab: …` line, and how many errors it printed. */
-function failureText(label: string, code: number, stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  const summary = [...lines].reverse().find((l) => l.startsWith('pvlab: '))?.slice('pvlab: '.length) ?? lines[0] ?? `exit status ${code}`;
-  const errors = lines.filter((l) => /: error /.test(l)).length;
-  return `pvlab: could not profile ${label}: ${summary}${errors > 0 ? ` (${errors} error${errors === 1 ? '' : 's'} in the output)` : ''}`;
 }
 
 async function showError(channel: vscode.OutputChannel, message: string): Promise<void> {
@@ -64,7 +57,7 @@ export async function profileSystem(context: vscode.ExtensionContext, channel: v
   }
   if (result.code !== 0 && result.code !== 1) {
     channel.show(true);
-    return showError(channel, failureText(label, result.code, result.stderr));
+    return showError(channel, profileFailureText(label, { code: result.signal ? null : result.code, signal: result.signal }, result.stderr));
   }
   let profile: Profile;
   try {

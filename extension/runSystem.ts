@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { cliRunArgs, readRunSettings, SETTINGS_SECTION } from './settings.js';
 import { runCli } from './cliProcess.js';
 import { summaryLast } from './runOutput.js';
+import { runStatusLine } from './cliExit.js';
 import type { SystemTarget } from './systems.js';
 
 /**
@@ -21,7 +22,6 @@ export async function runSystem(context: vscode.ExtensionContext, channel: vscod
     return -1;
   }
   channel.append(summaryLast(result.stdout));
-  const code = result.code;
-  channel.appendLine(`\n[exit status ${code}: ${code === 0 ? 'exited cleanly' : code === 1 ? 'a domain crashed, deadlock or cycle limit' : 'the system does not compile'}]`);
-  return code;
+  channel.appendLine(`\n${runStatusLine({ code: result.signal ? null : result.code, signal: result.signal }, result.stderr)}`);
+  return result.code;
 }

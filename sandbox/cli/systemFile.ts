@@ -1,7 +1,7 @@
 import { analyze, type Analysis } from '../lang/analysis.js';
 import { normalizePath, Workspace } from '../lang/program.js';
 import type { BootFailure } from '../run/boot.js';
-import { formatHuman, toJsonDiagnostic } from './diagnosticOutput.js';
+import { formatHuman, jsonDiagnostics } from './diagnosticOutput.js';
 import type { CliIo } from './io.js';
 
 /**
@@ -18,7 +18,7 @@ export function analyzeSystemFile(written: string, io: CliIo): { file: string; a
 
 /** The system does not compile: its errors and why on stderr, exit status 2. */
 export function compileFailed(failure: BootFailure, io: CliIo): number {
-  for (const d of failure.diagnostics) io.err(formatHuman(toJsonDiagnostic(failure.analysis.snapshot, d), io.cwd));
+  for (const d of jsonDiagnostics(failure.analysis.snapshot, failure.diagnostics)) io.err(formatHuman(d, io.cwd));
   io.err(`pvlab: ${failure.message}`);
   return 2;
 }

@@ -1,4 +1,4 @@
-import { Breakpoint, ExitedEvent, Handles, InitializedEvent, LoggingDebugSession, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread } from '@vscode/debugadapter';
+import { Breakpoint, ExitedEvent, Handles, InitializedEvent, LoggingDebugSession, OutputEvent, Response, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import * as path from 'node:path';
 import { analyze } from '../lang/analysis.js';
@@ -10,6 +10,7 @@ import type { ExitCounters } from '../run/report.js';
 import { LAUNCH_ATTRIBUTES, type PvlabLaunchArguments } from './launch.js';
 import { DebugMachine, type Stop } from './machine.js';
 import { frameLoc } from './positions.js';
+import { quote, requestProblem } from './requestArgs.js';
 
 type VarRef =
   | { k: 'locals'; thread: number; frame: number }
@@ -39,6 +40,48 @@ export class PvlabDebugSession extends LoggingDebugSession {
     this.setDebuggerLinesStartAt1(true);
     this.setDebuggerColumnsStartAt1(true);
     this.configured = new Promise((resolve) => (this.markConfigured = resolve));
+    // The base class shuts the adapter down on any 'error' event, and a message that is not JSON
+    // (or not an object) raises one: a client's garbage must not end the session. Only a broken
+    // stream ends it (and the input's 'close' shuts down as before).
+    this.removeAllListeners('error');
+    this.on('error', (event: DebugProtocol.Event) => {
+      const what = typeof event?.body === 'string' ? event.body : String(event?.body ?? 'error');
+      process.stderr.write(`pvlab debug adapter: ${what}\n`);
+      if (what.startsWith('inStream error') || what.startsWith('outStream error')) this.shutdown();
+    });
+  }
+
+  // ------------------------------------------------------------ requests in general
+
+  /**
+   * Every request is checked before its handler runs (requestArgs.ts): wrong
+   * or missing arguments, and requests the adapter does not offer, get an
+   * error response saying so.
+   */
+  protected override dispatchRequest(request: DebugProtocol.Request): void {
+    const problem = requestProblem(request.command, request.arguments);
+    if (problem !== undefined) return this.fail(new Response(request), problem);
+    super.dispatchRequest(request);
+  }
+
+  /** An error response with exactly this message (never formatted: it may quote the client's text). */
+  private fail(response: DebugProtocol.Response, message: string): void {
+    response.success = false;
+    response.message = message;
+    this.sendResponse(response);
+  }
+
+  /**
+   * The base class answers an exception thrown by a handler with its stack
+   * trace as the message (error 1104): a bug of the adapter, said as one, with
+   * the stack on stderr only.
+   */
+  protected override sendErrorResponse(response: DebugProtocol.Response, codeOrMessage: number | DebugProtocol.Message, format?: string, variables?: Record<string, string>, dest?: number): void {
+    if (codeOrMessage === 1104) {
+      process.stderr.write(`pvlab debug adapter: '${response.command}' failed: ${variables?._stack ?? variables?._exception ?? format}\n`);
+      return this.fail(response, `internal error in the pvlab debugger while handling '${response.command}' (please report it)`);
+    }
+    super.sendErrorResponse(response, codeOrMessage, format, variables, dest);
   }
 
   protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
@@ -70,18 +113,28 @@ export class PvlabDebugSession extends LoggingDebugSession {
   }
 
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: PvlabLaunchArguments): Promise<void> {
+    if (this.machine) return this.fail(response, 'a system is already launched in this debug session');
+    try {
+      await this.launch(response, args);
+    } catch (e) {
+      // The dispatcher does not wait for this handler: nothing may escape it.
+      process.stderr.write(`pvlab debug adapter: launch failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      this.fail(response, `internal error in the pvlab debugger while launching ${quote(args.program)} (please report it)`);
+    }
+  }
+
+  private async launch(response: DebugProtocol.LaunchResponse, args: PvlabLaunchArguments): Promise<void> {
     const file = normalizePath(args.program ?? '');
     const analysis = analyze(new Workspace(diskHost), [file]);
-    const files = analysis.snapshot;
-    if (!files.file(file)) return this.sendErrorResponse(response, 1, `cannot read the system file '${args.program}'`);
+    if (!analysis.snapshot.file(file)) return this.fail(response, `cannot read the system file ${quote(args.program)}`);
     const machine = new DebugMachine(analysis, { file, system: args.system, options: { maxCycles: args.maxCycles ?? LAUNCH_ATTRIBUTES.maxCycles.default, patchPvops: args.patchPvops || undefined } });
     const booted = machine.boot();
     if (!booted.ok) {
       const lines = booted.diagnostics.map((d) => {
-        const p = files.file(d.file)?.source.position(d.span.start);
+        const p = analysis.snapshot.file(d.file)?.source.position(d.span.start);
         return `${path.basename(d.file)}:${p?.line ?? 1}:${p?.column ?? 1}: ${d.code} ${d.message}`;
       });
-      return this.sendErrorResponse(response, 2, `${booted.message}${lines.length ? `:\n${lines.join('\n')}` : ''}`);
+      return this.fail(response, `${booted.message}${lines.length ? `:\n${lines.join('\n')}` : ''}`);
     }
     this.machine = machine;
     machine.filters.add('faults');
@@ -175,9 +228,17 @@ export class PvlabDebugSession extends LoggingDebugSession {
     this.go();
   }
 
+  /** Refuses to move a machine that is running (the client should pause it first); true when refused. */
+  private refusedWhileRunning(response: DebugProtocol.Response): boolean {
+    if (!this.running) return false;
+    this.fail(response, `the system is running: pause it before '${response.command}'`);
+    return true;
+  }
+
   private stepRequest(response: DebugProtocol.Response, threadId: number, how: 'in' | 'over' | 'out'): void {
+    if (this.refusedWhileRunning(response)) return;
     const v = this.vcpuOf(threadId);
-    if (!this.machine || !v) return this.sendErrorResponse(response, 3, `no thread ${threadId}`);
+    if (!this.machine || !v) return this.fail(response, `no thread ${threadId}`);
     this.machine.stepVcpu(v, how);
     this.sendResponse(response);
     this.go();
@@ -194,15 +255,17 @@ export class PvlabDebugSession extends LoggingDebugSession {
   }
 
   protected override stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
+    if (this.refusedWhileRunning(response)) return;
     const v = this.vcpuOf(args.threadId);
-    if (!this.machine || !v) return this.sendErrorResponse(response, 3, `no thread ${args.threadId}`);
+    if (!this.machine || !v) return this.fail(response, `no thread ${args.threadId}`);
     this.machine.stepBack(v);
     this.sendResponse(response);
     if (this.machine.stopped) this.reportStop(this.machine.stopped);
   }
 
   protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
-    if (!this.machine) return this.sendErrorResponse(response, 3, 'not running');
+    if (this.refusedWhileRunning(response)) return;
+    if (!this.machine) return this.fail(response, 'not running');
     this.machine.reverseContinue();
     this.sendResponse(response);
     if (this.machine.stopped) this.reportStop(this.machine.stopped);
@@ -286,7 +349,7 @@ export class PvlabDebugSession extends LoggingDebugSession {
   protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
     const m = this.machine;
     const v = this.vcpuOf(args.threadId);
-    if (!m || !v) return this.sendErrorResponse(response, 3, `no thread ${args.threadId}`);
+    if (!m || !v) return this.fail(response, `no thread ${args.threadId}`);
     const frames = m.framesOf(v);
     const program = v.domain.program;
     const out: StackFrame[] = [];
@@ -386,7 +449,7 @@ export class PvlabDebugSession extends LoggingDebugSession {
     const m = this.machine;
     const ref = this.refs.get(args.variablesReference);
     const v = ref ? this.vcpuOf(ref.thread) : undefined;
-    if (!m || !ref || !v || (ref.k !== 'locals' && ref.k !== 'globals')) return this.sendErrorResponse(response, 4, 'only locals and globals can be set');
+    if (!m || !ref || !v || (ref.k !== 'locals' && ref.k !== 'globals')) return this.fail(response, 'only locals and globals can be set');
     try {
       const scope = m.scope(v, ref.k === 'locals' ? ref.frame : 0);
       const value = evaluate(args.value, scope);
@@ -416,7 +479,7 @@ export class PvlabDebugSession extends LoggingDebugSession {
       }
       this.sendResponse(response);
     } catch (e) {
-      this.sendErrorResponse(response, 5, e instanceof Error ? e.message : String(e));
+      this.fail(response, e instanceof Error ? e.message : String(e));
     }
   }
 
@@ -425,18 +488,18 @@ export class PvlabDebugSession extends LoggingDebugSession {
     const thread = args.frameId !== undefined ? Math.floor(args.frameId / 1000) : m?.stopped ? this.threadId(m.stopped.vcpu) : 1;
     const frame = args.frameId !== undefined ? args.frameId % 1000 : 0;
     const v = this.vcpuOf(thread);
-    if (!m || !v) return this.sendErrorResponse(response, 3, 'nothing to evaluate in');
+    if (!m || !v) return this.fail(response, 'nothing to evaluate in');
     try {
       response.body = { result: m.evaluate(v, frame, args.expression), variablesReference: 0 };
       this.sendResponse(response);
     } catch (e) {
-      this.sendErrorResponse(response, 6, e instanceof Error ? e.message : String(e));
+      this.fail(response, e instanceof Error ? e.message : String(e));
     }
   }
 
   protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
     const d = this.domainOfRef(args.memoryReference);
-    if (!d) return this.sendErrorResponse(response, 7, `unknown memory reference ${args.memoryReference}`);
+    if (!d) return this.fail(response, `unknown memory reference ${quote(args.memoryReference)}`);
     const start = (args.offset ?? 0) >>> 0;
     const count = Math.min(args.count, 1 << 20);
     const bytes: number[] = [];
@@ -456,7 +519,7 @@ export class PvlabDebugSession extends LoggingDebugSession {
   protected override writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
     const m = this.machine;
     const d = this.domainOfRef(args.memoryReference);
-    if (!m || !d) return this.sendErrorResponse(response, 7, `unknown memory reference ${args.memoryReference}`);
+    if (!m || !d) return this.fail(response, `unknown memory reference ${quote(args.memoryReference)}`);
     const data = Buffer.from(args.data, 'base64');
     const start = (args.offset ?? 0) >>> 0;
     const loc = { file: 0, line: 0, column: 0 };
@@ -470,7 +533,7 @@ export class PvlabDebugSession extends LoggingDebugSession {
       response.body = { bytesWritten: data.length };
       this.sendResponse(response);
     } catch (e) {
-      this.sendErrorResponse(response, 8, e instanceof Error ? e.message : String(e));
+      this.fail(response, e instanceof Error ? e.message : String(e));
     }
   }
 

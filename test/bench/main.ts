@@ -1,3 +1,4 @@
+import { benchCheck } from './check.bench.js';
 import { benchDebugger } from './debugger.bench.js';
 import { benchEngines } from './engine.bench.js';
 import { benchFirstLenses } from './firstLenses.bench.js';
@@ -9,6 +10,7 @@ import { benchServer } from './server.bench.js';
 /** `npm run bench`: every benchmark, each printing its numbers beside a baseline measured in the same run. */
 const benches: [string, () => void | Promise<void>][] = [
   ['frontend', benchFrontend],
+  ['check', benchCheck],
   ['engines', benchEngines],
   ['profile', benchProfile],
   ['server', benchServer],

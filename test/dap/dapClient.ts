@@ -23,11 +23,27 @@ export class DapClient {
   private readonly pending = new Map<number, (m: Message) => void>();
   readonly events: Message[] = [];
   private eventWaiters: (() => void)[] = [];
+  /** What the adapter wrote to stderr. */
+  stderr = '';
+  /** How the adapter process ended, once it has. */
+  exit: { code: number | null; signal: string | null } | undefined;
 
   /** `adapter`: the bundled adapter to run (benchmarks bundled elsewhere pass their own path). */
   constructor(adapter: string = ADAPTER) {
     this.child = spawn(process.execPath, [adapter], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout?.on('data', (d: Buffer) => this.receive(d));
+    this.child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.child.on('exit', (code, signal) => (this.exit = { code, signal }));
+  }
+
+  /** True while the adapter process runs. */
+  get alive(): boolean {
+    return this.exit === undefined;
+  }
+
+  /** Writes a message body as it is (with its Content-Length header), well-formed JSON or not. */
+  sendRaw(body: string): void {
+    this.child.stdin?.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   }
 
   private receive(data: Buffer): void {

@@ -1,13 +1,39 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type DataCallback, type Disposable, type Message, type MessageConnection } from 'vscode-jsonrpc/node';
+import { frame, type Notification } from './keystrokes';
 import type { InitializeResult, PublishDiagnosticsParams } from 'vscode-languageserver';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const SERVER = path.join(ROOT, 'dist/server.js');
 
 export const uri = (file: string): string => pathToFileURL(file).href;
+
+/** A message from the server as it arrived, in stream order: a response (its id) or a notification (its method and params). */
+export interface Arrival {
+  id?: number | string | null;
+  method?: string;
+  params?: unknown;
+}
+
+/** Reads messages from the server and notes each, in order, before the connection handles it. */
+class ObservingReader extends StreamMessageReader {
+  constructor(
+    stream: NodeJS.ReadableStream,
+    private readonly log: Arrival[],
+  ) {
+    super(stream);
+  }
+
+  override listen(callback: DataCallback): Disposable {
+    return super.listen((m: Message) => {
+      const { id, method, params } = m as Arrival;
+      this.log.push(method !== undefined ? { method, params } : { id });
+      callback(m);
+    });
+  }
+}
 
 /**
  * A real language client over stdio against the built dist/server.js: requests,
@@ -24,11 +50,13 @@ export class LspClient {
   stderr = '';
   /** window/logMessage notifications received (the server logs handler failures there). */
   readonly logs: { type: number; message: string }[] = [];
+  /** Every message the server sent, in the order it sent them. */
+  readonly arrivals: Arrival[] = [];
 
   constructor() {
     this.child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    this.rpc = createMessageConnection(new StreamMessageReader(this.child.stdout as NodeJS.ReadableStream), new StreamMessageWriter(this.child.stdin as NodeJS.WritableStream));
+    this.rpc = createMessageConnection(new ObservingReader(this.child.stdout as NodeJS.ReadableStream, this.arrivals), new StreamMessageWriter(this.child.stdin as NodeJS.WritableStream));
     this.rpc.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
       this.diagnostics.set(p.uri, p);
       const w = this.waiters;
@@ -66,6 +94,15 @@ export class LspClient {
 
   notify(method: string, params: unknown): void {
     void this.rpc.sendNotification(method, params);
+  }
+
+  /**
+   * Sends notifications in one write, so that the server reads them together
+   * (as it does keystrokes that come faster than it handles them). Call it
+   * only when no other message is being written.
+   */
+  notifyAll(messages: readonly Notification[]): void {
+    this.child.stdin?.write(frame(messages));
   }
 
   open(file: string, text: string, version = 1): void {
