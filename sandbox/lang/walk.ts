@@ -84,9 +84,16 @@ export function forEachStmt(node: A.Stmt | undefined, visit: (s: A.Stmt) => void
     case 'block':
       for (const s of node.stmts) forEachStmt(s, visit);
       return;
-    case 'if':
-      forEachStmt(node.then, visit);
-      return forEachStmt(node.else, visit);
+    case 'if': {
+      // An else-if chain in a loop: its length is not nesting.
+      let link: A.IfStmt = node;
+      for (;;) {
+        forEachStmt(link.then, visit);
+        if (link.else?.kind !== 'if') return forEachStmt(link.else, visit);
+        link = link.else;
+        visit(link);
+      }
+    }
     case 'while':
     case 'for':
       return forEachStmt(node.body, visit);

@@ -279,3 +279,20 @@ describe('many documented declarations', () => {
     expect([abi.hypercalls[0].doc, abi.hypercalls[77_777].doc, abi.hypercalls[n - 1].doc]).toEqual(['doc 0', 'doc 77777', `doc ${n - 1}`]);
   });
 });
+
+describe('statement walks over long else-if chains', () => {
+  it('forEachStmt visits every branch of a 20,000-branch chain in source order, without recursing per branch', async () => {
+    const { forEachStmt } = await import('../../sandbox/lang/walk.js');
+    const branches = 20_000;
+    const chain = Array.from({ length: branches }, (_, i) => `if (x == ${i}) { y = ${i}; }`).join(' else ');
+    const { ast } = parse('/t/k.pvk', `fn f(x: u32) -> u32 { let y: u32 = 0; ${chain} else { y = 1; } return y; }\n`);
+    const fn = ast.items[0];
+    if (fn.kind !== 'fn') throw new Error('expected a function');
+    const kinds: string[] = [];
+    forEachStmt(fn.body, (s) => kinds.push(s.kind));
+    expect(kinds.filter((k) => k === 'if')).toHaveLength(branches);
+    // block, let, the chain's ifs with their then-blocks and assignments, the else block and its assignment, return
+    expect(kinds).toHaveLength(1 + 1 + branches * 3 + 2 + 1);
+    expect(kinds.slice(0, 5)).toEqual(['block', 'let', 'if', 'block', 'assign']);
+  });
+});
