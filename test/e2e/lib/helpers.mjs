@@ -88,9 +88,16 @@ export async function openWorkbench(page, baseUrl, folder, { timeout = 45_000, p
   await waitForSelector(page, sel.editorPart, { timeout: left() });
 }
 
-/** Focuses the workbench so keyboard shortcuts reach it (clicks an empty spot of the editor area). */
+/**
+ * Focuses the workbench so keyboard shortcuts reach it, without changing the active editor:
+ * clicks the active group's active tab, or the editor area when no editor is open. (The
+ * editor area's top-left corner is the first tab, so clicking there would activate another
+ * editor, and a command run next would act on that one.)
+ */
 export async function focusWorkbench(page) {
-  await page.locator(sel.editorPart).first().click({ position: { x: 5, y: 5 }, force: true }).catch(() => {});
+  const activeTab = page.locator(`.editor-group-container.active ${sel.activeTab}`).first();
+  const target = (await activeTab.isVisible().catch(() => false)) ? activeTab : page.locator(sel.editorPart).first();
+  await target.click({ position: { x: 5, y: 5 }, force: true }).catch(() => {});
 }
 
 /** Presses `key` (Quick Open, the command palette) until the quick input box shows. */
