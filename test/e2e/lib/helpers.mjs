@@ -89,13 +89,13 @@ export async function openWorkbench(page, baseUrl, folder, { timeout = 45_000, p
 }
 
 /**
- * Focuses the workbench so keyboard shortcuts reach it, without changing the active editor:
- * clicks the active group's active tab, or the editor area when no editor is open. (The
- * editor area's top-left corner is the first tab, so clicking there would activate another
- * editor, and a command run next would act on that one.)
+ * Focuses the workbench so keyboard shortcuts reach it: clicks the first editor group's active
+ * tab (the editor area when no editor is open). Files opened next land in that group, and the
+ * active editor stays the same: clicking the editor area's corner would hit the group's first
+ * tab and make that editor active, so a command run next would act on another file.
  */
 export async function focusWorkbench(page) {
-  const activeTab = page.locator(`.editor-group-container.active ${sel.activeTab}`).first();
+  const activeTab = page.locator(`${sel.editorPart} .editor-group-container`).first().locator(`${sel.activeTab}`);
   const target = (await activeTab.isVisible().catch(() => false)) ? activeTab : page.locator(sel.editorPart).first();
   await target.click({ position: { x: 5, y: 5 }, force: true }).catch(() => {});
 }
