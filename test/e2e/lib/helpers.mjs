@@ -88,9 +88,16 @@ export async function openWorkbench(page, baseUrl, folder, { timeout = 45_000, p
   await waitForSelector(page, sel.editorPart, { timeout: left() });
 }
 
-/** Focuses the workbench so keyboard shortcuts reach it (clicks an empty spot of the editor area). */
+/**
+ * Focuses the workbench so keyboard shortcuts reach it: clicks the first editor group's active
+ * tab (the editor area when no editor is open). Files opened next land in that group, and the
+ * active editor stays the same: clicking the editor area's corner would hit the group's first
+ * tab and make that editor active, so a command run next would act on another file.
+ */
 export async function focusWorkbench(page) {
-  await page.locator(sel.editorPart).first().click({ position: { x: 5, y: 5 }, force: true }).catch(() => {});
+  const activeTab = page.locator(`${sel.editorPart} .editor-group-container`).first().locator(`${sel.activeTab}`);
+  const target = (await activeTab.isVisible().catch(() => false)) ? activeTab : page.locator(sel.editorPart).first();
+  await target.click({ position: { x: 5, y: 5 }, force: true }).catch(() => {});
 }
 
 /** Presses `key` (Quick Open, the command palette) until the quick input box shows. */
