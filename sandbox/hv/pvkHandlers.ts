@@ -2,7 +2,7 @@ import type * as A from '../lang/ast.js';
 import { HV_INTRINSICS } from '../lang/hvIntrinsics.js';
 import { COSTS } from '../machine/costs.js';
 import type { Vcpu } from '../machine/state.js';
-import { ERRNO } from './errno.js';
+import { ERRNO } from '../lang/abi.js';
 import { setPending, type EventHost } from './events.js';
 
 /**

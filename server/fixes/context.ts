@@ -1,7 +1,7 @@
 import type { CodeAction, Diagnostic as LspDiagnostic, TextEdit } from 'vscode-languageserver';
 import { CodeActionKind } from 'vscode-languageserver';
 import type * as A from '../../sandbox/lang/ast.js';
-import { buildItemTable } from '../../sandbox/lang/items.js';
+import type { ItemTable } from '../../sandbox/lang/items.js';
 import type { ParsedFile } from '../../sandbox/lang/program.js';
 import type { Span } from '../../sandbox/lang/source.js';
 import { forEachExprInFile, forEachStmt, functionsOf } from '../../sandbox/lang/walk.js';
@@ -69,8 +69,8 @@ export function lineIndent(text: string, offset: number): string {
 export const zeroOf = (type: A.TypeName | undefined): string => (type === 'bool' ? 'false' : '0');
 
 /** The item table of everything the file sees (its own items and its imports'). */
-export function itemsSeenFrom(ctx: FixContext): ReturnType<typeof buildItemTable> {
-  return buildItemTable(ctx.project.ws.closure(ctx.parsed.source.path));
+export function itemsSeenFrom(ctx: FixContext): ItemTable {
+  return ctx.project.items(ctx.parsed.source.path);
 }
 
 /** A name for a new item that nothing the file sees uses yet: `base`, `base2`, … */

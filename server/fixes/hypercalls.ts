@@ -1,7 +1,7 @@
 import type { CodeAction } from 'vscode-languageserver';
 import type * as A from '../../sandbox/lang/ast.js';
 import { contextsRunning } from '../../sandbox/lang/bootContext.js';
-import { ERRNO } from '../../sandbox/hv/errno.js';
+import { ERRNO } from '../../sandbox/lang/abi.js';
 import { forEachExpr } from '../../sandbox/lang/walk.js';
 import { action, afterItemOf, freshName, lineIndent, newPvopsText, replace, sameSpan, statementAt, type FixContext } from './context.js';
 

@@ -39,8 +39,6 @@ const SANDBOX_PACKAGES: Readonly<Record<string, readonly string[]>> = {
 
 /** What the language server may use of the sandbox: the front end, the shared records and the profile format. */
 const SERVER_MAY_IMPORT = ['lang', 'machine', 'profile'];
-/** Kept until server/codeActions.ts (rewritten elsewhere) takes ERRNO from sandbox/lang/abi.ts. */
-const SERVER_EXCEPTIONS = ['sandbox/hv/errno.ts'];
 
 /**
  * What the extension may import from outside itself: data, no machinery — the
@@ -97,7 +95,7 @@ function sandboxViolation(imp: Import): string | undefined {
 function serverViolation(imp: Import): string | undefined {
   if (!imp.relative || imp.to.startsWith('server/')) return undefined;
   const part = sandboxPart(imp.to);
-  if (part !== undefined && (SERVER_MAY_IMPORT.includes(part) || SERVER_EXCEPTIONS.includes(imp.to))) return undefined;
+  if (part !== undefined && SERVER_MAY_IMPORT.includes(part)) return undefined;
   return `${imp.from} imports ${imp.to}: the server works over sandbox/${SERVER_MAY_IMPORT.join(', sandbox/')} only`;
 }
 
