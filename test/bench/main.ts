@@ -1,6 +1,7 @@
 import { benchDebugger } from './debugger.bench.js';
 import { benchEngines } from './engine.bench.js';
 import { benchFrontend } from './frontend.bench.js';
+import { benchHypervisorPath } from './hvpath.bench.js';
 import { benchProfile } from './profile.bench.js';
 import { benchServer } from './server.bench.js';
 
@@ -9,6 +10,7 @@ const benches: [string, () => void | Promise<void>][] = [
   ['frontend', benchFrontend],
   ['engines', benchEngines],
   ['profile', benchProfile],
+  ['hvpath', benchHypervisorPath],
   ['server', benchServer],
   ['debugger', benchDebugger],
 ];
