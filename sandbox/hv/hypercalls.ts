@@ -1,8 +1,5 @@
 import { builtinAbi, compareVersions } from '../lang/abi.js';
-import type { HypercallDecl } from '../lang/ast.js';
-import type { HypercallOutcome } from '../vm/engine.js';
-import { GuestFault } from '../vm/fault.js';
-import type { Loc } from '../vm/ir.js';
+import { HYPERCALL_BLOCK, HYPERCALL_DONE, HYPERCALL_STOP, HYPERCALL_YIELD } from '../vm/engine.js';
 import { HYPERCALL_VARIABLE_COSTS } from './costs.js';
 import { ERRNO } from './errno.js';
 import { eventChannelOp, lowestPending, type EventHost } from './events.js';
@@ -12,6 +9,10 @@ import type { Domain, Vcpu } from './state.js';
 /** The hypervisor as hypercall handlers see it. */
 export interface HypercallHost extends EventHost {
   readonly hypervisorVersion: string | null;
+  /** xen_version(0)'s answer for the booted version, worked out once at boot. */
+  readonly versionCode: number;
+  /** The booted system's hypercalls by number. */
+  readonly hypercallTable: DispatchTable;
   readonly pcpuCount: number;
   readonly domains: readonly Domain[];
   now(vcpu: Vcpu): number;
@@ -27,10 +28,27 @@ export interface HypercallHost extends EventHost {
   stateCode(d: Domain): number;
 }
 
-type Outcome = { value: number; variable: number } | { suspend: 'block' | 'yield' | 'stop'; variable: number };
-type Handler = (host: HypercallHost, vcpu: Vcpu, args: readonly number[], nested: boolean) => Outcome;
+/** A handler returns the hypercall's value; its variable cost and whether the vCPU suspends go to `call`. */
+type Handler = (host: HypercallHost, vcpu: Vcpu, args: readonly number[], nested: boolean) => number;
 
-const ok = (value: number, variable = 0): Outcome => ({ value, variable });
+/**
+ * What the hypercall that ran last left besides its value, so that nothing
+ * is allocated per call: the variable part of its cost (handlers), its
+ * whole cost (invoke) and how it ends (HYPERCALL_DONE or the suspension).
+ */
+const call = { variable: 0, cost: 0, end: HYPERCALL_DONE as number };
+
+const ok = (value: number, variable = 0): number => {
+  call.variable = variable;
+  return value;
+};
+
+/** The vCPU blocks, yields or stops (its result arrives when it runs again). */
+const suspend = (end: number, variable = 0): number => {
+  call.variable = variable;
+  call.end = end;
+  return 0;
+};
 
 const SCHEDOP = { yield: 0, block: 1, shutdown: 2 } as const;
 const DOMCTL = { destroy: 2, pause: 3, unpause: 4, getinfo: 5 } as const;
@@ -50,11 +68,11 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   },
   sched_op(host, vcpu, [cmd, arg], nested) {
     if (nested && cmd !== SCHEDOP.shutdown) return ok(ERRNO.EINVAL);
-    if (cmd === SCHEDOP.yield) return { suspend: 'yield', variable: 0 };
-    if (cmd === SCHEDOP.block) return lowestPending(vcpu.domain) >= 0 ? ok(0) : { suspend: 'block', variable: 0 };
+    if (cmd === SCHEDOP.yield) return suspend(HYPERCALL_YIELD);
+    if (cmd === SCHEDOP.block) return lowestPending(vcpu.domain) >= 0 ? ok(0) : suspend(HYPERCALL_BLOCK);
     if (cmd === SCHEDOP.shutdown) {
       host.shutdown(vcpu.domain, arg >>> 0);
-      return { suspend: 'stop', variable: 0 };
+      return suspend(HYPERCALL_STOP);
     }
     return ok(ERRNO.EINVAL);
   },
@@ -98,11 +116,11 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     for (let i = 0; i < n; i++) {
       const nr = words.getInt32(i * MULTICALL_ENTRY_BYTES, true);
       const args = [1, 2, 3, 4, 5].map((k) => words.getInt32(i * MULTICALL_ENTRY_BYTES + 4 * k, true));
-      const r = invoke(host, vcpu, nr, args, true);
-      variable += r.cost;
+      const value = invoke(host, vcpu, nr, args, true);
+      variable += call.cost;
       const at = (list + i * MULTICALL_ENTRY_BYTES) | 0;
-      if ('suspend' in r.outcome) return { suspend: r.outcome.suspend, variable };
-      mem.store(32, at, r.outcome.value, { file: 0, line: 0, column: 0 });
+      if (call.end !== HYPERCALL_DONE) return suspend(call.end, variable);
+      mem.store(32, at, value, { file: 0, line: 0, column: 0 });
     }
     return ok(0, variable);
   },
@@ -115,15 +133,14 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     }
     if (cmd === 1) {
       host.vcpuDown(v);
-      return v === vcpu ? { suspend: 'stop', variable: 0 } : ok(0);
+      return v === vcpu ? suspend(HYPERCALL_STOP) : ok(0);
     }
     if (cmd === 2) return ok(v.status === 'down' ? 0 : 1);
     return ok(ERRNO.EINVAL);
   },
   xen_version(host, vcpu, [cmd]) {
     if (cmd !== 0 || host.hypervisorVersion === null) return ok(ERRNO.EINVAL);
-    const [major, minor] = host.hypervisorVersion.split('.').map(Number);
-    return ok((major << 16) + minor);
+    return ok(host.versionCode);
   },
   set_pat(host, vcpu, [value]) {
     vcpu.pat = value | 0;
@@ -156,34 +173,81 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   },
 };
 
+/** xen_version(0)'s answer for a version such as "4.2": (major << 16) + minor. */
+export function versionCode(version: string): number {
+  const [major, minor] = version.split('.').map(Number);
+  return (major << 16) + minor;
+}
+
+/** One hypercall of a booted system: everything the call path needs, resolved at boot. */
+export interface HypercallEntry {
+  readonly nr: number;
+  readonly name: string;
+  /** The fixed part of its cost (the ABI table's `cost`). */
+  readonly cost: number;
+  /** Callable only from the privileged domain. */
+  readonly dom0: boolean;
+  /** The booted hypervisor has it (its version is at least `since`). */
+  readonly available: boolean;
+  readonly handler: Handler;
+}
+
+/** A system's hypercalls by number (holes: no such hypercall). */
+export type DispatchTable = readonly (HypercallEntry | undefined)[];
+
+const tables = new Map<string | null, DispatchTable>();
+
+/** The dispatch table of a hypervisor version (null: bare metal), made once per version. */
+export function dispatchTable(version: string | null): DispatchTable {
+  let table = tables.get(version);
+  if (!table) {
+    const entries: (HypercallEntry | undefined)[] = [];
+    for (const decl of builtinAbi().abi.hypercalls) {
+      if (entries[decl.number] !== undefined) continue;
+      entries[decl.number] = {
+        nr: decl.number,
+        name: decl.name.name,
+        cost: decl.cost,
+        dom0: decl.cls === 'dom0',
+        available: version === null || compareVersions(version, decl.since) >= 0,
+        handler: HANDLERS[decl.name.name],
+      };
+    }
+    table = Array.from(entries);
+    tables.set(version, table);
+  }
+  return table;
+}
+
 /**
  * Runs one hypercall: privilege and version checks, the handler, and the
  * cost (entry/exit base unless nested in a multicall, the table's fixed cost,
- * the handler's variable part). Returns the outcome and the cycles it costs.
+ * the handler's variable part). Returns its value; its cost is then in
+ * `hypercallCost()` and how it ended in `hypercallEnd()`.
  */
-export function invoke(host: HypercallHost, vcpu: Vcpu, nr: number, args: readonly number[], nested: boolean): { outcome: Outcome; cost: number; decl?: HypercallDecl } {
-  const decl = builtinAbi().byNumber.get(nr);
-  if (!decl) return { outcome: ok(ERRNO.ENOSYS), cost: 0 };
-  vcpu.domain.count(vcpu.domain.hypercalls, decl.name.name);
-  let outcome: Outcome;
-  if (decl.cls === 'dom0' && !vcpu.domain.privileged) outcome = ok(ERRNO.EPERM);
-  else if (host.hypervisorVersion !== null && compareVersions(host.hypervisorVersion, decl.since) < 0) outcome = ok(ERRNO.ENOSYS);
-  else outcome = HANDLERS[decl.name.name](host, vcpu, args, nested);
-  return { outcome, cost: decl.cost + outcome.variable, decl };
+export function invoke(host: HypercallHost, vcpu: Vcpu, nr: number, args: readonly number[], nested: boolean): number {
+  const entry = nr >= 0 && nr < host.hypercallTable.length ? host.hypercallTable[nr] : undefined;
+  call.end = HYPERCALL_DONE;
+  call.variable = 0;
+  if (entry === undefined) {
+    call.cost = 0;
+    return ERRNO.ENOSYS;
+  }
+  vcpu.domain.countHypercall(nr, entry.name);
+  let value: number;
+  if (entry.dom0 && !vcpu.domain.privileged) value = ok(ERRNO.EPERM);
+  else if (!entry.available) value = ok(ERRNO.ENOSYS);
+  else value = entry.handler(host, vcpu, args, nested);
+  call.cost = entry.cost + call.variable;
+  return value;
 }
 
-/** The engine's entry point for a hypercall statement. */
-export function hypercall(host: HypercallHost, vcpu: Vcpu, nr: number, args: readonly number[], loc: Loc, baseCost: number): HypercallOutcome {
-  if (host.hypervisorVersion === null) {
-    throw new GuestFault('no-hypervisor', `hypercall #${nr} on bare metal: there is no hypervisor ('hypervisor none')`, loc.file, loc.line);
-  }
-  const padded = [...args, 0, 0, 0, 0, 0].slice(0, 5);
-  const { outcome, cost } = invoke(host, vcpu, nr, padded, false);
-  host.charge(vcpu, baseCost + cost);
-  if ('suspend' in outcome) {
-    if (outcome.suspend === 'block') return { k: 'block' };
-    if (outcome.suspend === 'yield') return { k: 'yield' };
-    return { k: 'stop' };
-  }
-  return { k: 'done', value: outcome.value | 0 };
+/** The cycles the hypercall that ran last costs, without the entry/exit base. */
+export function hypercallCost(): number {
+  return call.cost;
+}
+
+/** How the hypercall that ran last ended: HYPERCALL_DONE, or the vCPU blocks, yields or stops. */
+export function hypercallEnd(): number {
+  return call.end;
 }

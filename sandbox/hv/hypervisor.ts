@@ -1,5 +1,5 @@
 import type { SystemConfig } from '../lang/systems.js';
-import type { Engine, EngineHost, HypercallOutcome, Pcpu, StopReason } from '../vm/engine.js';
+import { HYPERCALL_DONE, type Engine, type EngineHost, type Pcpu, type StopReason } from '../vm/engine.js';
 import { GuestFault } from '../vm/fault.js';
 import { intrinsicCost, countExit } from '../vm/intrinsics.js';
 import type { Loc, Program } from '../vm/ir.js';
@@ -7,7 +7,7 @@ import { GuestMemory } from '../vm/memory.js';
 import { COSTS } from './costs.js';
 import { lowestPending, raiseTimer } from './events.js';
 import { revokeGrants } from './grants.js';
-import { hypercall, type HypercallHost } from './hypercalls.js';
+import { dispatchTable, hypercallCost, hypercallEnd, invoke, versionCode, type DispatchTable, type HypercallHost } from './hypercalls.js';
 import { age, capAllows, capResumesAt, CAP_PERIOD_SLICES, chargeCap, pick, SYNC_QUANTUM } from './scheduler.js';
 import { Domain, type FaultInfo, type Frame, type Vcpu } from './state.js';
 
@@ -39,6 +39,12 @@ export class Hypervisor implements EngineHost, HypercallHost {
   readonly domains: Domain[] = [];
   readonly pcpus: Pcpu[] = [];
   readonly hypervisorVersion: string | null;
+  readonly versionCode: number;
+  readonly hypercallTable: DispatchTable;
+  /** How the last hypercall ended (HYPERCALL_…). */
+  hypercallEnd = HYPERCALL_DONE;
+  /** The arguments of the hypercall being made (one array, refilled per call). */
+  private readonly args = [0, 0, 0, 0, 0];
   engine!: Engine;
   /** Cycles charged to the hypervisor (context switches) and idle time, per pcpu. */
   readonly hypervisorCycles: number[];
@@ -66,6 +72,8 @@ export class Hypervisor implements EngineHost, HypercallHost {
     readonly options: BootOptions,
   ) {
     this.hypervisorVersion = system.hypervisor;
+    this.versionCode = system.hypervisor === null ? 0 : versionCode(system.hypervisor);
+    this.hypercallTable = dispatchTable(system.hypervisor);
     for (let i = 0; i < system.pcpus; i++) this.pcpus.push({ index: i, clock: 0, limit: 0, last: null });
     this.hypervisorCycles = this.pcpus.map(() => 0);
     this.idleCycles = this.pcpus.map(() => 0);
@@ -322,10 +330,22 @@ export class Hypervisor implements EngineHost, HypercallHost {
 
   // ------------------------------------------------------------ engine services
 
-  hypercall(vcpu: Vcpu, nr: number, args: readonly number[], loc: Loc): HypercallOutcome {
-    const outcome = hypercall(this, vcpu, nr, args, loc, COSTS.hypercallBase);
-    if (outcome.k === 'done' && outcome.value < 0) this.observer?.hypercallError?.(vcpu, nr, outcome.value);
-    return outcome;
+  hypercall(vcpu: Vcpu, nr: number, a0: number, a1: number, a2: number, a3: number, a4: number, loc: Loc): number {
+    if (this.hypervisorVersion === null) {
+      throw new GuestFault('no-hypervisor', `hypercall #${nr} on bare metal: there is no hypervisor ('hypervisor none')`, loc.file, loc.line);
+    }
+    const args = this.args;
+    args[0] = a0;
+    args[1] = a1;
+    args[2] = a2;
+    args[3] = a3;
+    args[4] = a4;
+    const value = invoke(this, vcpu, nr, args, false) | 0;
+    this.charge(vcpu, COSTS.hypercallBase + hypercallCost());
+    const end = hypercallEnd();
+    this.hypercallEnd = end;
+    if (end === HYPERCALL_DONE && value < 0) this.observer?.hypercallError?.(vcpu, nr, value);
+    return value;
   }
 
   exitObserved(vcpu: Vcpu, name: string, kind: 'trap' | 'vmexit'): void {

@@ -89,7 +89,10 @@ export class Domain {
   fault: FaultInfo | null = null;
   readonly console: string[] = [];
   cycles = 0;
-  readonly hypercalls = new Map<string, number>();
+  /** Hypercalls made, counted by number (grows past the largest number made); names only in `hypercalls`. */
+  hypercallCounts = new Float64Array(64);
+  /** The numbers made so far and their names, in the order first made. */
+  private readonly hypercallsMade: { nr: number; name: string }[] = [];
   readonly traps = new Map<string, number>();
   readonly vmexits = new Map<string, number>();
   events = 0;
@@ -133,6 +136,20 @@ export class Domain {
   /** Alive: can still run code at some point (not exited, crashed or destroyed). */
   get alive(): boolean {
     return this.state === 'running' || this.state === 'blocked' || this.state === 'paused';
+  }
+
+  /** Hypercalls made, by name, in the order first made (for reports: made on demand). */
+  get hypercalls(): Map<string, number> {
+    return new Map(this.hypercallsMade.map(({ nr, name }) => [name, this.hypercallCounts[nr]]));
+  }
+
+  countHypercall(nr: number, name: string): void {
+    if (nr >= this.hypercallCounts.length) {
+      const grown = new Float64Array(nr + 1);
+      grown.set(this.hypercallCounts);
+      this.hypercallCounts = grown;
+    }
+    if (this.hypercallCounts[nr]++ === 0) this.hypercallsMade.push({ nr, name });
   }
 
   count(map: Map<string, number>, key: string): void {

@@ -418,7 +418,9 @@ class Generator {
         const pc = (this.pcOf.get(s) as number) + 1;
         const assign = s.dst >= 0 ? `l${s.dst} = ` : '';
         const at = this.site(s.loc);
-        return `${setArgs} ${this.flush()} site = ${pc}; ${assign}hcall(${s.nr}, [${args.map(([t]) => t).join(', ')}], ${at}, ${s.dst}); if (R.cyc >= R.lim) limitStop(); ${this.refresh()}`;
+        // The first five arguments, unused ones 0 (the rest were evaluated for their effects and costs).
+        const five = Array.from({ length: 5 }, (_, i) => args[i]?.[0] ?? '0').join(', ');
+        return `${setArgs} ${this.flush()} site = ${pc}; ${assign}hcall(${s.nr}, ${five}, ${at}, ${s.dst}); if (R.cyc >= R.lim) limitStop(); ${this.refresh()}`;
       }
       case 'hlt': {
         const pc = (this.pcOf.get(s) as number) + 1;

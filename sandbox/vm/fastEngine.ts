@@ -2,7 +2,7 @@ import { COSTS } from '../hv/costs.js';
 import { lowestPending } from '../hv/events.js';
 import type { Frame, Vcpu } from '../hv/state.js';
 import { generate } from './codegen.js';
-import { MAX_CALL_DEPTH, type BoundaryHook, type Engine, type EngineHost, type Pcpu, type StopReason } from './engine.js';
+import { HYPERCALL_BLOCK, HYPERCALL_DONE, HYPERCALL_YIELD, MAX_CALL_DEPTH, type BoundaryHook, type Engine, type EngineHost, type Pcpu, type StopReason } from './engine.js';
 import { GuestFault } from './fault.js';
 import type { FlatOp } from './flat.js';
 import { exitOf, runIntrinsic } from './intrinsics.js';
@@ -339,16 +339,18 @@ const RUNTIME = {
     e.relimit();
     return r;
   },
-  hcall: (nr: number, args: number[], s: number, dst: number) => {
+  hcall: (nr: number, a0: number, a1: number, a2: number, a3: number, a4: number, s: number, dst: number) => {
     const e = engine();
     e.sync();
     const before = e.vcpu.cycles;
-    const outcome = e.host.hypercall(e.vcpu, nr, args, e.loc(s));
+    const host = e.host;
+    const value = host.hypercall(e.vcpu, nr, a0, a1, a2, a3, a4, e.loc(s));
     if (recorder) e.hostCalled(recorder, 'hypercall', builtinAbi().byNumber.get(nr)?.name.name ?? `#${nr}`, s, before);
     e.relimit();
-    if (outcome.k === 'done') return outcome.value;
+    const end = host.hypercallEnd;
+    if (end === HYPERCALL_DONE) return value;
     e.vcpu.resumeDst = dst;
-    return e.suspend(outcome.k === 'block' ? 'blocked' : outcome.k === 'yield' ? 'yield' : 'done');
+    return e.suspend(end === HYPERCALL_BLOCK ? 'blocked' : end === HYPERCALL_YIELD ? 'yield' : 'done');
   },
   halt: (s: number) => {
     const e = engine();
