@@ -92,8 +92,13 @@ export function raiseTimer(host: EventHost, d: Domain): void {
   if (port > 0) setPending(host, d, port);
 }
 
-/** The lowest pending port, or -1. */
+/** The lowest pending port (1..63), or -1: the lowest set bit of the domain's pending bitmap. */
 export function lowestPending(d: Domain): number {
-  for (let p = 1; p < EVTCHN_PORTS; p++) if (d.ports[p].pending) return p;
+  const bits = d.pendingBits;
+  for (let w = 0; w < bits.length; w++) {
+    // Port 0 is never an event port.
+    const x = w === 0 ? bits[0] & ~1 : bits[w];
+    if (x !== 0) return w * 32 + 31 - Math.clz32(x & -x);
+  }
   return -1;
 }

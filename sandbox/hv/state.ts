@@ -63,13 +63,27 @@ export class Vcpu {
   }
 }
 
-export interface EventPort {
-  state: 'free' | 'unbound' | 'interdomain' | 'virq';
+export class EventPort {
+  state: 'free' | 'unbound' | 'interdomain' | 'virq' = 'free';
   /** unbound: the domain allowed to bind; interdomain: the peer domain. */
-  remoteDomain: number;
-  remotePort: number;
-  virq: number;
-  pending: boolean;
+  remoteDomain = -1;
+  remotePort = 0;
+  virq = -1;
+
+  constructor(
+    /** The domain's pending bitmap (bit p of word p >> 5: port p), where `pending` lives. */
+    private readonly bits: Int32Array,
+    private readonly port: number,
+  ) {}
+
+  get pending(): boolean {
+    return (this.bits[this.port >> 5] & (1 << (this.port & 31))) !== 0;
+  }
+
+  set pending(on: boolean) {
+    if (on) this.bits[this.port >> 5] |= 1 << (this.port & 31);
+    else this.bits[this.port >> 5] &= ~(1 << (this.port & 31));
+  }
 }
 
 export interface Grant {
@@ -102,6 +116,8 @@ export class Domain {
   /** pvop call sites were rewritten to direct calls at boot (`patch_pvops`). */
   patched = false;
   readonly ports: EventPort[] = [];
+  /** Which ports are pending, one bit each (see EventPort.pending): the lowest is found without a scan. */
+  readonly pendingBits = new Int32Array(EVTCHN_PORTS / 32);
   readonly grants = new Map<number, Grant>();
   /** Scheduler: weighted virtual time. */
   vtime = 0;
@@ -120,7 +136,7 @@ export class Domain {
     readonly globals: Int32Array,
   ) {
     this.state = config.paused ? 'paused' : 'running';
-    for (let p = 0; p < EVTCHN_PORTS; p++) this.ports.push({ state: 'free', remoteDomain: -1, remotePort: 0, virq: -1, pending: false });
+    for (let p = 0; p < EVTCHN_PORTS; p++) this.ports.push(new EventPort(this.pendingBits, p));
     for (let v = 0; v < config.vcpus; v++) this.vcpus.push(new Vcpu(this, v));
   }
 
