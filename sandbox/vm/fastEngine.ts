@@ -34,9 +34,6 @@ interface Compiled {
   locs: Loc[];
 }
 
-/** Thrown through generated frames to suspend a vCPU; never escapes the engine. */
-const SUSPEND = { suspend: true } as const;
-
 type Module = Pick<Compiled, 'F' | 'setContext'>;
 
 /**
@@ -57,8 +54,9 @@ function engine(): FastEngine {
 
 /**
  * The fast engine: each program is compiled once to JavaScript (codegen.ts)
- * and run natively. A vCPU suspends by unwinding with SUSPEND, its frames
- * captured in the interpreter's format, so either engine can resume it.
+ * and run natively. A vCPU suspends by setting R.sus: each generated frame
+ * sees it after the call it made, records itself in the interpreter's frame
+ * format and returns, so either engine can resume it.
  */
 export class FastEngine implements Engine {
   private readonly compiled = new WeakMap<Program, Compiled>();
@@ -177,9 +175,10 @@ export class FastEngine implements Engine {
     R.bud = this.vcpu.domain.pendingHint ? 0 : R.lim;
   }
 
-  suspend(reason: StopReason): never {
+  /** Stops the vCPU: the generated frames unwind when the host call that asked returns. */
+  suspend(reason: StopReason): void {
     this.reason = reason;
-    throw SUSPEND;
+    R.sus = 1;
   }
 
   /** A check point found the budget spent or events possibly pending (the frame's count is already flushed). */
@@ -187,7 +186,10 @@ export class FastEngine implements Engine {
     const R = this.R;
     const vcpu = this.vcpu;
     for (;;) {
-      if (R.cyc >= R.lim) this.suspend('limit');
+      if (R.cyc >= R.lim) {
+        this.suspend('limit');
+        return;
+      }
       this.sync();
       const port = this.host.deliverablePort(vcpu);
       if (port < 0) {
@@ -205,8 +207,12 @@ export class FastEngine implements Engine {
         // on_event runs below the upcall's frame; afterwards the interrupted frame's node is current again.
         const frame = rec.upcall(port, vcpu.cycles - before, this.pcpu.clock);
         this.current.F[vcpu.domain.program.onEvent](undefined, frame, port);
+        if (R.sus !== 0) return;
         cursor.top = frame.parent as LiveNode;
-      } else this.current.F[vcpu.domain.program.onEvent](undefined, port);
+      } else {
+        this.current.F[vcpu.domain.program.onEvent](undefined, port);
+        if (R.sus !== 0) return;
+      }
       R.depth--;
       vcpu.inUpcall = false;
     }
@@ -266,9 +272,14 @@ export class FastEngine implements Engine {
     this.captured = [];
     recorder = this.recorder;
     if (recorder) recorder.enter(vcpu, this.pcpu.index, this.pcpu.clock);
+    R.sus = 0;
     try {
       const value = compiled.F[frames[0].fn](frames[0]);
       this.sync();
+      if (R.sus !== 0) {
+        if (this.reason !== 'done') vcpu.frames = this.captured.reverse();
+        return this.reason;
+      }
       vcpu.frames = [];
       this.host.mainReturned(vcpu, value);
       return 'done';
@@ -276,10 +287,9 @@ export class FastEngine implements Engine {
       this.sync();
       // A fault keeps the frames where it happened, for the debugger's stack trace.
       if (e instanceof GuestFault) vcpu.frames = this.captured.reverse();
-      if (e !== SUSPEND) throw e;
-      if (this.reason !== 'done') vcpu.frames = this.captured.reverse();
-      return this.reason;
+      throw e;
     } finally {
+      R.sus = 0;
       if (recorder) recorder.leave(vcpu, this.pcpu.clock);
       recorder = undefined;
       this.resumeFrames = [];
@@ -296,6 +306,8 @@ const R = {
   /** `lim`, or 0 while the running domain may have events pending: the next check point then looks. */
   bud: 0,
   depth: 0,
+  /** Non-zero while the vCPU is suspending: the generated frames record themselves and return. */
+  sus: 0,
   /** Stepping: ask the hook at every boundary, or at the armed ones. */
   hall: false,
   harm: null as Uint8Array | null,
@@ -322,7 +334,6 @@ function divideByZero(site: number, pending: number): never {
 /** The helpers generated code calls; they act on the engine whose run is in progress. */
 const RUNTIME = {
   imul: Math.imul,
-  SUSPEND,
   R,
   divu: (a: number, b: number, s: number, p: number) => (b === 0 ? divideByZero(s, p) : ((a >>> 0) / (b >>> 0)) | 0),
   divs: (a: number, b: number, s: number, p: number) => (b === 0 ? divideByZero(s, p) : (a / b) | 0),
@@ -350,7 +361,8 @@ const RUNTIME = {
     const end = host.hypercallEnd;
     if (end === HYPERCALL_DONE) return value;
     e.vcpu.resumeDst = dst;
-    return e.suspend(end === HYPERCALL_BLOCK ? 'blocked' : end === HYPERCALL_YIELD ? 'yield' : 'done');
+    e.suspend(end === HYPERCALL_BLOCK ? 'blocked' : end === HYPERCALL_YIELD ? 'yield' : 'done');
+    return 0;
   },
   halt: (s: number) => {
     const e = engine();

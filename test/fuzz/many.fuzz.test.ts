@@ -32,6 +32,23 @@ describe('fuzz: many domains, yields, blocks, timers and event hops', () => {
     expect(switches).toBeGreaterThan(RUNS * 50);
   }, 600_000);
 
+  it('after every scheduling step, every vCPU has the same frames (function, pc, locals) in the three engines', () => {
+    const failures: string[] = [];
+    for (let seed = 1; seed <= RUNS; seed += 2) {
+      const c = caseOf(seed);
+      const machines = (['interpreter', 'fast', 'step'] as const).map((engine) => boot(c, engine));
+      // What a debugger shows of a stopped vCPU, blocked or suspended in a call included.
+      const state = (i: number): string => JSON.stringify(machines[i].domains.map((d) => d.vcpus.map((v) => [v.status, v.frames, v.resumeDst])));
+      for (let step = 1; machines[0].end === undefined && failures.length === 0; step++) {
+        for (const hv of machines) hv.step();
+        const reference = state(0);
+        if (state(1) !== reference) failures.push(`seed ${seed}: fast differs after step ${step}`);
+        if (state(2) !== reference) failures.push(`seed ${seed}: step differs after step ${step}`);
+      }
+    }
+    expect(failures.slice(0, 10)).toEqual([]);
+  }, 600_000);
+
   it('debugger stops, engine switches at every step and profiling change no run', () => {
     const failures: string[] = [];
     for (let seed = 1; seed <= RUNS; seed += 3) {
