@@ -9,7 +9,8 @@ import { lowestPending, raiseTimer } from './events.js';
 import { revokeGrants } from './grants.js';
 import { dispatchTable, hypercallCost, hypercallEnd, invoke, versionCode, type DispatchTable, type HypercallHost } from './hypercalls.js';
 import { IndexedHeap } from './heap.js';
-import { age, capAllows, capResumesAt, CAP_PERIOD_SLICES, chargeCap, firesBefore, runsBefore, SYNC_QUANTUM } from './scheduler.js';
+import { RunQueue } from './runQueue.js';
+import { age, capAllows, capResumesAt, CAP_PERIOD_SLICES, chargeCap, firesBefore, SYNC_QUANTUM } from './scheduler.js';
 import { Domain, type FaultInfo, type Frame, type Vcpu } from './state.js';
 
 export type RunEnd = 'exited' | 'deadlock' | 'max-cycles';
@@ -70,7 +71,7 @@ export class Hypervisor implements EngineHost, HypercallHost {
   private readonly slotBase: number[] = [];
   private readonly slotOf = (v: Vcpu): number => this.slotBase[v.domain.id] + v.id;
   /** The runnable vCPUs of running domains, in the order the scheduler picks them. */
-  private readonly runQueue: IndexedHeap<Vcpu>;
+  private readonly runQueue: RunQueue;
   /** The vCPUs whose timer is set, earliest deadline first. */
   private readonly timers: IndexedHeap<Vcpu>;
   /** Timers due now, reused by fireTimers. */
@@ -100,7 +101,6 @@ export class Hypervisor implements EngineHost, HypercallHost {
       this.slotBase[config.domid] = slots;
       slots += config.vcpus;
     }
-    this.runQueue = new IndexedHeap(slots, this.slotOf, runsBefore);
     this.timers = new IndexedHeap(slots, this.slotOf, (v, w) => firesBefore(v, w, this.slotOf));
     for (const config of system.domains) {
       const program = programs.get(config.kernel);
@@ -109,9 +109,10 @@ export class Hypervisor implements EngineHost, HypercallHost {
       const globals = new Int32Array(program.globals.map((g) => g.init));
       const d = new Domain(config.domid, config, program, new GuestMemory(config.memory), dispatch, globals);
       d.patched = patched;
-      for (const v of d.vcpus) this.startAtMain(v);
       this.domains.push(d);
     }
+    this.runQueue = new RunQueue(this.domains);
+    for (const d of this.domains) for (const v of d.vcpus) this.startAtMain(v);
   }
 
   get pcpuCount(): number {
@@ -204,15 +205,14 @@ export class Hypervisor implements EngineHost, HypercallHost {
       return stop;
     }
     const used = p.clock - start;
-    // The domain's virtual time and v's last run change: its vCPUs leave the run queue while their keys do.
-    const d = v.domain;
-    for (const w of d.vcpus) this.runQueue.remove(w);
-    age(d, used);
-    chargeCap(d, start, this.capPeriod, used);
+    age(v.domain, used);
+    chargeCap(v.domain, start, this.capPeriod, used);
     v.readyAt = p.clock;
     v.lastRan = this.runSeq++;
     if (stop === 'blocked' && v.status === 'runnable') v.status = 'blocked';
-    for (const w of d.vcpus) this.requeue(w);
+    // Its domain's vtime and its last run changed: both back in order, then in or out by its status.
+    this.runQueue.ran(v);
+    this.requeue(v);
     this.scheduling?.ran(v, start, p.clock);
     this.yielded = stop === 'yield' ? v : undefined;
     if (stop === 'yield') v.resumeResult = 0;
@@ -233,10 +233,8 @@ export class Hypervisor implements EngineHost, HypercallHost {
 
   /** Keeps v's place in the run queue in step with its status and its domain's state. */
   private requeue(v: Vcpu): void {
-    const queued = this.runQueue.has(v);
-    if (v.status === 'runnable' && v.domain.state === 'running') {
-      if (!queued) this.runQueue.push(v);
-    } else if (queued) this.runQueue.remove(v);
+    if (v.status === 'runnable' && v.domain.state === 'running') this.runQueue.add(v);
+    else this.runQueue.remove(v);
   }
 
   /** Keeps v's place among the timers in step with its deadline. */
@@ -280,11 +278,9 @@ export class Hypervisor implements EngineHost, HypercallHost {
   private idle(p: Pcpu): void {
     let next = Infinity;
     // Runnable vCPUs that cannot run yet (they ran elsewhere until later, or their cap is used up).
-    const queue = this.runQueue;
-    for (let i = 0; i < queue.size; i++) {
-      const v = queue.at(i);
+    this.runQueue.forEach((v) => {
       next = Math.min(next, v.readyAt > p.clock ? v.readyAt : capResumesAt(p.clock, this.capPeriod));
-    }
+    });
     // The earliest timer of a blocked vCPU of a running domain.
     const t = this.timers.first(this.blockedInRunning);
     if (t !== undefined) next = Math.min(next, Math.max(t.timerDeadline, p.clock + 1));
