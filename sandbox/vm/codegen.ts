@@ -110,7 +110,7 @@ class Generator {
       'const F = [];',
     ];
     for (const fn of this.program.functions) parts.push(`F[${fn.id}] = ${this.function(fn)};`);
-    parts.push('return { F, setContext(ctx) { M = ctx.M; G = ctx.G; D = ctx.D; DISP = ctx.DISP; PVC = ctx.PVC; } };');
+    parts.push('return { F, setContext(m, g, d, disp, pvc) { M = m; G = g; D = d; DISP = disp; PVC = pvc; } };');
     return parts.join('\n');
   }
 

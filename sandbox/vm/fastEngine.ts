@@ -19,22 +19,18 @@ import type { GuestMemory } from './memory.js';
  */
 type CompiledFn = (rf: Frame | undefined, ...params: (number | LiveNode)[]) => number;
 
-interface DomainContext {
-  M: GuestMemory;
-  G: Int32Array;
-  D: Vcpu['domain'];
-  DISP: Int32Array;
-  PVC: number;
-}
-
 interface Compiled {
   F: CompiledFn[];
-  setContext(ctx: DomainContext): void;
+  /** The running domain's memory, globals, itself, pvop dispatch table and pvop call cost. */
+  setContext(M: GuestMemory, G: Int32Array, D: Vcpu['domain'], DISP: Int32Array, PVC: number): void;
   flat: FlatOp[][];
   locs: Loc[];
 }
 
 type Module = Pick<Compiled, 'F' | 'setContext'>;
+
+/** No frames: never written (capture starts a fresh list). */
+const NO_FRAMES: Frame[] = [];
 
 /**
  * Compiled modules by generated source, so that booting the same kernel again
@@ -60,13 +56,17 @@ function engine(): FastEngine {
  */
 export class FastEngine implements Engine {
   private readonly compiled = new WeakMap<Program, Compiled>();
+  /** The program compiled or looked up last (vCPUs of one kernel often run in a row). */
+  private lastProgram: Program | undefined;
+  private lastCompiled!: Compiled;
   /** Cycles since the last sync, the limit relative to it, and the call depth. */
   vcpu!: Vcpu;
   pcpu!: Pcpu;
   current!: Compiled;
-  resumeFrames: Frame[] = [];
+  resumeFrames: Frame[] = NO_FRAMES;
   resumeIndex = 0;
-  private captured: Frame[] = [];
+  /** The frames recorded by a suspension or fault, innermost first (NO_FRAMES until the first). */
+  private captured: Frame[] = NO_FRAMES;
   private reason: StopReason = 'limit';
   private readonly R = R;
 
@@ -122,8 +122,13 @@ export class FastEngine implements Engine {
   }
 
   private compile(program: Program): Compiled {
+    if (program === this.lastProgram) return this.lastCompiled;
     const cached = this.compiled.get(program);
-    if (cached) return cached;
+    if (cached) {
+      this.lastProgram = program;
+      this.lastCompiled = cached;
+      return cached;
+    }
     const gen = generate(program, this.stepping, this.recorder !== undefined);
     let module = moduleCache.get(gen.source);
     if (!module) {
@@ -134,6 +139,8 @@ export class FastEngine implements Engine {
     }
     const compiled: Compiled = { F: module.F, setContext: module.setContext, flat: gen.flat, locs: gen.locs };
     this.compiled.set(program, compiled);
+    this.lastProgram = program;
+    this.lastCompiled = compiled;
     return compiled;
   }
 
@@ -232,6 +239,7 @@ export class FastEngine implements Engine {
   capture(flat: FlatOp[][], fn: number, site: number, locals: number[]): void {
     const pc = site <= 0 ? -site : site;
     const frame: Frame = { fn, pc, locals, dst: -1, upcall: false, pvop: false };
+    if (this.captured === NO_FRAMES) this.captured = [];
     const child = this.captured[this.captured.length - 1];
     if (child) {
       if (site <= 0) child.upcall = true;
@@ -246,13 +254,18 @@ export class FastEngine implements Engine {
     this.captured.push(frame);
   }
 
+  /** The recorded frames, outermost first, as the vCPU's own list. */
+  private takeCaptured(): Frame[] {
+    return this.captured === NO_FRAMES ? [] : this.captured.reverse();
+  }
+
   run(vcpu: Vcpu): StopReason {
     const dom = vcpu.domain;
     const compiled = this.compile(dom.program);
     this.vcpu = vcpu;
     this.pcpu = this.host.pcpuOf(vcpu);
     this.current = compiled;
-    compiled.setContext({ M: dom.memory, G: dom.globals, D: dom, DISP: dom.dispatch, PVC: dom.patched ? COSTS.pvopPatched : COSTS.pvopIndirect });
+    compiled.setContext(dom.memory, dom.globals, dom, dom.dispatch, dom.patched ? COSTS.pvopPatched : COSTS.pvopIndirect);
     const frames = vcpu.frames;
     if (vcpu.resumeResult !== undefined) {
       if (vcpu.resumeDst >= 0) frames[frames.length - 1].locals[vcpu.resumeDst] = vcpu.resumeResult;
@@ -269,7 +282,6 @@ export class FastEngine implements Engine {
     this.relimit();
     this.resumeFrames = frames;
     this.resumeIndex = 0;
-    this.captured = [];
     recorder = this.recorder;
     if (recorder) recorder.enter(vcpu, this.pcpu.index, this.pcpu.clock);
     R.sus = 0;
@@ -277,7 +289,7 @@ export class FastEngine implements Engine {
       const value = compiled.F[frames[0].fn](frames[0]);
       this.sync();
       if (R.sus !== 0) {
-        if (this.reason !== 'done') vcpu.frames = this.captured.reverse();
+        if (this.reason !== 'done') vcpu.frames = this.takeCaptured();
         return this.reason;
       }
       vcpu.frames = [];
@@ -286,14 +298,14 @@ export class FastEngine implements Engine {
     } catch (e) {
       this.sync();
       // A fault keeps the frames where it happened, for the debugger's stack trace.
-      if (e instanceof GuestFault) vcpu.frames = this.captured.reverse();
+      if (e instanceof GuestFault) vcpu.frames = this.takeCaptured();
       throw e;
     } finally {
       R.sus = 0;
       if (recorder) recorder.leave(vcpu, this.pcpu.clock);
       recorder = undefined;
-      this.resumeFrames = [];
-      this.captured = [];
+      this.resumeFrames = NO_FRAMES;
+      this.captured = NO_FRAMES;
       active = undefined;
     }
   }
