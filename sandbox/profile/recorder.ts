@@ -1,4 +1,5 @@
 import { COSTS } from '../hv/costs.js';
+import { builtinAbi } from '../lang/abi.js';
 import type { Domain, Vcpu } from '../hv/state.js';
 import { boundaryTable, flatten } from '../vm/flat.js';
 import type { Loc, Program } from '../vm/ir.js';
@@ -23,6 +24,8 @@ export class LiveNode {
   count = 0;
   /** A pvop implementation: each entry counts at the caller's pvop call site. */
   impl = false;
+  /** The pvop call sites of this frame's function, by (statement position, callee): see Recorder.pvopSite. */
+  pvopSites: Map<number, SiteRecord> | null = null;
 
   constructor(
     readonly parent: LiveNode | null,
@@ -66,6 +69,25 @@ export type SiteRecord = SiteCost & { program: Program };
 /** Occurrences of one hypercall, trap, exit or upcall: CountStat without the average, which the profile derives. */
 export type StatRecord = Omit<CountStat, 'avg'>;
 
+/**
+ * What a host-call site of a domain's program records into, found once per
+ * (domain, site) so that a call makes no key: its frame's child key, its
+ * name, and its site and statistics records once they exist.
+ */
+interface HostSite {
+  key: string;
+  name: string;
+  siteKey: string;
+  statKey: string;
+  site: SiteRecord | undefined;
+  stat: StatRecord | undefined;
+}
+
+/** A hypercall's name for the profile (by number; unknown numbers as `#nr`). */
+function hypercallName(nr: number): string {
+  return builtinAbi().byNumber.get(nr)?.name.name ?? `#${nr}`;
+}
+
 /** Timeline entries beyond this many are dropped (the profile says it is truncated). */
 const TIMELINE_LIMIT = 200_000;
 
@@ -81,7 +103,12 @@ const TIMELINE_LIMIT = 200_000;
 export class Recorder {
   readonly root = new LiveNode(null, 'root', 'pvlab', null, -1, -1, new Float64Array(1));
   readonly domainNodes: LiveNode[] = [];
-  private readonly vcpus = new Map<Vcpu, VcpuState>();
+  /** By domid, then vCPU id. */
+  private readonly vcpus: VcpuState[][] = [];
+  /** By domid, then host-call site of its program. */
+  private readonly hostSites: (HostSite | undefined)[][] = [];
+  /** By domid: its upcall statistics, once it had an upcall. */
+  private readonly upcallStats: (StatRecord | undefined)[] = [];
   private readonly tables = new Map<Program, ProgramTables>();
   readonly sites = new Map<string, SiteRecord>();
   readonly stats = new Map<string, StatRecord>();
@@ -101,9 +128,11 @@ export class Recorder {
     for (const d of domains) {
       const node = this.child(this.root, `d${d.id}`, 'domain', d.name, d, -1, -1);
       this.domainNodes.push(node);
+      this.vcpus[d.id] = [];
+      this.hostSites[d.id] = [];
       for (const v of d.vcpus) {
         const vnode = this.child(node, `v${v.id}`, 'vcpu', `vCPU ${v.id}`, d, v.id, -1);
-        this.vcpus.set(v, { root: vnode, top: vnode, fresh: true, state: d.state === 'paused' ? 'off' : 'runnable', since: 0, runnable: 0, blocked: 0 });
+        this.vcpus[d.id][v.id] = { root: vnode, top: vnode, fresh: true, state: d.state === 'paused' ? 'off' : 'runnable', since: 0, runnable: 0, blocked: 0 };
       }
     }
   }
@@ -134,7 +163,7 @@ export class Recorder {
 
   /** The engine starts running `v` on pcpu `p` whose clock is `clock`. */
   enter(v: Vcpu, p: number, clock: number): void {
-    const st = this.vcpus.get(v) as VcpuState;
+    const st = this.stateOf(v);
     this.vcpu = v;
     this.state = st;
     this.pcpu = p;
@@ -149,7 +178,7 @@ export class Recorder {
       cursor.top = this.push(v.domain.program.main, st.root);
     }
     // The frames resume outermost first; each takes back its node (upcall frames are not frames).
-    this.chain = [];
+    this.chain.length = 0;
     for (let n: LiveNode | null = cursor.top; n !== null && n !== st.root; n = n.parent) if (n.kind === 'function') this.chain.push(n);
     this.chain.reverse();
     this.chainAt = 0;
@@ -192,9 +221,17 @@ export class Recorder {
     const program = v.domain.program;
     const impl = program.functions[fn].impl;
     if (!impl || caller.fn < 0) return;
-    const line = this.tablesOf(program).lines[caller.fn][caller.cur];
     const cost = v.domain.patched ? COSTS.pvopPatched : COSTS.pvopIndirect;
-    this.site(v.domain, program, program.functions[caller.fn].file, line, 'pvop', `${impl.group}.${impl.op}`, cost);
+    // A caller node belongs to one domain and function: its position and the callee decide the site.
+    const key = caller.cur * 65536 + fn;
+    const known = caller.pvopSites?.get(key);
+    if (known !== undefined) {
+      count(known, cost);
+      return;
+    }
+    const line = this.tablesOf(program).lines[caller.fn][caller.cur];
+    const site = this.site(v.domain, program, program.functions[caller.fn].file, line, 'pvop', `${impl.group}.${impl.op}`, cost);
+    (caller.pvopSites ??= new Map()).set(key, site);
   }
 
   // ------------------------------------------------------------ engine: host calls
@@ -204,16 +241,28 @@ export class Recorder {
    * `kind` goes to its own frame under the running one, the rest
    * (`own`, e.g. an intrinsic's native cost) to the current statement.
    */
-  hostCall(kind: 'hypercall' | 'trap' | 'vmexit', name: string, loc: Loc, named: number, own: number, clock: number): void {
+  hostCall(kind: 'hypercall' | 'trap' | 'vmexit', at: number, what: string | number, loc: Loc, named: number, own: number, clock: number): void {
     const top = cursor.top;
     top.ln[top.cur] += own;
-    const key = kind === 'hypercall' ? `h:${name}` : kind === 'trap' ? `t:${name}` : `x:${name}`;
     const v = this.vcpu as Vcpu;
-    const node = this.child(top, key, kind, `[${kind} ${name}]`, v.domain, v.id, -1);
+    const d = v.domain;
+    const sites = this.hostSites[d.id];
+    let hs = sites[at];
+    if (hs === undefined) {
+      // `at`: the host call's site in the program (a hypercall number, or an intrinsic's name, for `what`).
+      const name = typeof what === 'number' ? hypercallName(what) : what;
+      const prefix = kind === 'hypercall' ? 'h' : kind === 'trap' ? 't' : 'x';
+      hs = { key: `${prefix}:${name}`, name, siteKey: `${d.id}:${loc.file}:${loc.line}:${kind}:${name}`, statKey: `${d.id}:${kind}:${name}`, site: undefined, stat: undefined };
+      sites[at] = hs;
+    }
+    const name = hs.name;
+    const node = this.child(top, hs.key, kind, `[${kind} ${name}]`, d, v.id, -1);
     node.ln[0] += named;
     node.count++;
-    this.site(v.domain, v.domain.program, loc.file, loc.line, kind, name, named);
-    this.stat(`${v.domain.id}:${kind}:${name}`, named);
+    if (hs.site === undefined) hs.site = this.site(d, d.program, loc.file, loc.line, kind, name, named, hs.siteKey);
+    else count(hs.site, named);
+    if (hs.stat === undefined) hs.stat = this.stat(hs.statKey, named);
+    else count(hs.stat, named);
     this.slice('run', 'run', this.segStart, clock - named);
     this.slice(kind, name, clock - named, clock);
     this.segStart = clock;
@@ -226,7 +275,9 @@ export class Recorder {
     node.ln[0] += cycles;
     node.count++;
     cursor.top = node;
-    this.stat(`${v.domain.id}:upcall:`, cycles);
+    const stat = this.upcallStats[v.domain.id];
+    if (stat === undefined) this.upcallStats[v.domain.id] = this.stat(`${v.domain.id}:upcall:`, cycles);
+    else count(stat, cycles);
     this.slice('run', 'run', this.segStart, clock - cycles);
     this.slice('upcall', 'on_event', clock - cycles, clock);
     this.segStart = clock;
@@ -240,27 +291,28 @@ export class Recorder {
     top.ln[top.cur] += cycles;
   }
 
-  private site(d: Domain, program: Program, file: number, line: number, kind: SiteRecord['kind'], name: string, cycles: number): void {
-    const key = `${d.id}:${file}:${line}:${kind}:${name}`;
-    const s = this.sites.get(key);
-    if (s === undefined) this.sites.set(key, { domain: d.id, program, file, line, kind, name, count: 1, cycles, min: cycles, max: cycles });
-    else {
-      s.count++;
-      s.cycles += cycles;
-      if (cycles < s.min) s.min = cycles;
-      if (cycles > s.max) s.max = cycles;
-    }
+  /** Counts one occurrence at a site (its record, which it returns, is made on the first). */
+  private site(d: Domain, program: Program, file: number, line: number, kind: SiteRecord['kind'], name: string, cycles: number, key = `${d.id}:${file}:${line}:${kind}:${name}`): SiteRecord {
+    let s = this.sites.get(key);
+    if (s === undefined) {
+      s = { domain: d.id, program, file, line, kind, name, count: 1, cycles, min: cycles, max: cycles };
+      this.sites.set(key, s);
+    } else count(s, cycles);
+    return s;
   }
 
-  private stat(key: string, cycles: number): void {
-    const s = this.stats.get(key);
-    if (s === undefined) this.stats.set(key, { count: 1, cycles, min: cycles, max: cycles });
-    else {
-      s.count++;
-      s.cycles += cycles;
-      if (cycles < s.min) s.min = cycles;
-      if (cycles > s.max) s.max = cycles;
-    }
+  /** Counts one occurrence under a statistics key (its record, which it returns, is made on the first). */
+  private stat(key: string, cycles: number): StatRecord {
+    let s = this.stats.get(key);
+    if (s === undefined) {
+      s = { count: 1, cycles, min: cycles, max: cycles };
+      this.stats.set(key, s);
+    } else count(s, cycles);
+    return s;
+  }
+
+  private stateOf(v: Vcpu): VcpuState {
+    return this.vcpus[v.domain.id][v.id];
   }
 
   private slice(kind: TimelineSlice['kind'], name: string, start: number, end: number): void {
@@ -292,14 +344,14 @@ export class Recorder {
   /** A run of `v` from `start` to `end` (machine time) ended; `v.status` says what it does next. */
   ran(v: Vcpu, start: number, end: number): void {
     void start;
-    const st = this.vcpus.get(v) as VcpuState;
+    const st = this.stateOf(v);
     st.state = v.status === 'blocked' ? 'blocked' : v.status === 'runnable' && v.domain.state === 'running' ? 'runnable' : 'off';
     st.since = end;
   }
 
   /** A blocked vCPU became runnable at machine time `at`. */
   woke(v: Vcpu, at: number): void {
-    const st = this.vcpus.get(v) as VcpuState;
+    const st = this.stateOf(v);
     if (st.state === 'blocked') st.blocked += Math.max(0, at - st.since);
     if (st.state !== 'runnable') {
       st.state = 'runnable';
@@ -310,7 +362,7 @@ export class Recorder {
   /** A paused domain was unpaused at `at`. */
   unpaused(d: Domain, at: number): void {
     for (const v of d.vcpus) {
-      const st = this.vcpus.get(v) as VcpuState;
+      const st = this.stateOf(v);
       if (st.state === 'off' && v.status === 'runnable') {
         st.state = 'runnable';
         st.since = at;
@@ -320,7 +372,7 @@ export class Recorder {
 
   /** The vCPU (re)starts at main (boot, vcpu_op up, after a reset). */
   restarted(v: Vcpu): void {
-    const st = this.vcpus.get(v);
+    const st = this.vcpus[v.domain.id]?.[v.id];
     if (!st) return;
     st.top = st.root;
     st.fresh = true;
@@ -328,7 +380,7 @@ export class Recorder {
 
   /** The vCPU went down, its domain ended or paused (at machine time `at`). */
   stopped(v: Vcpu, at: number): void {
-    const st = this.vcpus.get(v) as VcpuState;
+    const st = this.stateOf(v);
     if (st.state === 'runnable') st.runnable += Math.max(0, at - st.since);
     else if (st.state === 'blocked') st.blocked += Math.max(0, at - st.since);
     st.state = 'off';
@@ -343,15 +395,22 @@ export class Recorder {
 
   /** Closes the summary's open intervals at the end of the run. */
   finish(end: (v: Vcpu) => number): void {
-    for (const [v, st] of this.vcpus) this.stopped(v, Math.max(st.since, end(v)));
+    for (const d of this.domainNodes) for (const v of (d.domain as Domain).vcpus) this.stopped(v, Math.max(this.stateOf(v).since, end(v)));
   }
 
   runnableOf(v: Vcpu): number {
-    return (this.vcpus.get(v) as VcpuState).runnable;
+    return this.stateOf(v).runnable;
   }
 
   blockedOf(v: Vcpu): number {
-    return (this.vcpus.get(v) as VcpuState).blocked;
+    return this.stateOf(v).blocked;
   }
 }
 
+/** One more occurrence of `cycles` in a count, total, min and max. */
+function count(s: StatRecord, cycles: number): void {
+  s.count++;
+  s.cycles += cycles;
+  if (cycles < s.min) s.min = cycles;
+  if (cycles > s.max) s.max = cycles;
+}

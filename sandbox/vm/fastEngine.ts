@@ -6,7 +6,6 @@ import { HYPERCALL_BLOCK, HYPERCALL_DONE, HYPERCALL_YIELD, MAX_CALL_DEPTH, type 
 import { GuestFault } from './fault.js';
 import type { FlatOp } from './flat.js';
 import { exitOf, runIntrinsic } from './intrinsics.js';
-import { builtinAbi } from '../lang/abi.js';
 import { cursor, type LiveNode, type Recorder } from '../profile/recorder.js';
 import type { Loc, Program } from './ir.js';
 import { beginUpcall } from './upcall.js';
@@ -163,16 +162,17 @@ export class FastEngine implements Engine {
    * vCPU at `before` consumed cycles has returned; its trap, VM exit or
    * hypercall part gets a frame of its own. Call after sync().
    */
-  hostCalled(rec: Recorder, kind: 'hypercall' | 'intrinsic', name: string, site: number, before: number): void {
+  hostCalled(rec: Recorder, kind: 'hypercall' | 'intrinsic', what: string | number, site: number, before: number): void {
     const v = this.vcpu;
     const spent = v.cycles - before;
-    const exit = kind === 'hypercall' ? 'hypercall' : exitOf(name, v.domain.mode);
+    // `what`: a hypercall's number, an intrinsic's name.
+    const exit = kind === 'hypercall' ? 'hypercall' : exitOf(what as string, v.domain.mode);
     if (exit === undefined) {
       rec.charged(spent);
       return;
     }
     const named = exit === 'hypercall' ? spent : Math.min(spent, exit === 'trap' ? COSTS.trap : COSTS.vmexit);
-    rec.hostCall(exit, name, this.loc(site), named, spent - named, this.pcpu.clock);
+    rec.hostCall(exit, site, what, this.loc(site), named, spent - named, this.pcpu.clock);
   }
 
   /** The limit relative to the last sync, and the budget generated code checks against: none while events may be pending. */
@@ -368,7 +368,7 @@ const RUNTIME = {
     const before = e.vcpu.cycles;
     const host = e.host;
     const value = host.hypercall(e.vcpu, nr, a0, a1, a2, a3, a4, e.loc(s));
-    if (recorder) e.hostCalled(recorder, 'hypercall', builtinAbi().byNumber.get(nr)?.name.name ?? `#${nr}`, s, before);
+    if (recorder) e.hostCalled(recorder, 'hypercall', nr, s, before);
     e.relimit();
     const end = host.hypercallEnd;
     if (end === HYPERCALL_DONE) return value;
