@@ -3,6 +3,7 @@ import { normalizePath, Workspace } from '../lang/program.js';
 import { compareSystem, profilingRunner, type Comparison, type DomainComparison, type VariantResult } from '../profile/compare.js';
 import { toJsonDiagnostic, formatHuman } from './diagnosticOutput.js';
 import type { CliIo } from './io.js';
+import { withCommas } from '../run/digits.js';
 
 const DEFAULT_MAX_CYCLES = 1_000_000_000;
 /** Hot functions shown per domain in the human output (`--json` lists them all). */
@@ -73,7 +74,7 @@ export function runCompare(args: readonly string[], io: CliIo): number {
   return 0;
 }
 
-const num = (n: number): string => n.toLocaleString('en-US');
+const num = withCommas;
 
 /** `+21%`, `-5%`, `0%`, and `+<1%` for a change that rounds to nothing. */
 function percent(p: number): string {

@@ -3,7 +3,8 @@ import { builtinAbi } from '../lang/abi.js';
 import type { Domain, Vcpu } from '../hv/state.js';
 import { boundaryTable, flatten } from '../vm/flat.js';
 import type { Loc, Program } from '../vm/ir.js';
-import type { CountStat, SiteCost, TimelineInstant, TimelineSlice } from './types.js';
+import { INSTANT, RUN_NAME, SLICE, TimelineColumns } from './timeline.js';
+import type { CountStat, SiteCost } from './types.js';
 
 /** The kinds of frames the recorder makes itself (functions come from the program). */
 export type LiveKind = 'root' | 'domain' | 'vcpu' | 'function' | 'hypercall' | 'trap' | 'vmexit' | 'upcall';
@@ -81,15 +82,18 @@ interface HostSite {
   statKey: string;
   site: SiteRecord | undefined;
   stat: StatRecord | undefined;
+  /** Its slice kind and name in the timeline's columns. */
+  sliceKind: number;
+  sliceName: number;
+  /** The frame node it was last made under, and its own node there (calls repeat from the same frame). */
+  parent: LiveNode | null;
+  node: LiveNode | null;
 }
 
 /** A hypercall's name for the profile (by number; unknown numbers as `#nr`). */
 function hypercallName(nr: number): string {
   return builtinAbi().byNumber.get(nr)?.name.name ?? `#${nr}`;
 }
-
-/** Timeline entries beyond this many are dropped (the profile says it is truncated). */
-const TIMELINE_LIMIT = 200_000;
 
 /**
  * Attributes every cycle a vCPU consumes to a call-tree node and statement.
@@ -112,9 +116,8 @@ export class Recorder {
   private readonly tables = new Map<Program, ProgramTables>();
   readonly sites = new Map<string, SiteRecord>();
   readonly stats = new Map<string, StatRecord>();
-  readonly slices: TimelineSlice[] = [];
-  readonly instants: TimelineInstant[] = [];
-  truncated = false;
+  readonly timeline = new TimelineColumns();
+  private readonly onEventName = this.timeline.nameId('on_event');
   /** The vCPU running now, its pcpu, and where its current run segment started (machine time). */
   private vcpu: Vcpu | null = null;
   private state: VcpuState | null = null;
@@ -196,7 +199,7 @@ export class Recorder {
     void v;
     const st = this.state as VcpuState;
     st.top = cursor.top;
-    this.slice('run', 'run', this.segStart, clock);
+    this.slice(SLICE.run, RUN_NAME, this.segStart, clock);
     this.vcpu = null;
     this.state = null;
   }
@@ -252,19 +255,35 @@ export class Recorder {
       // `at`: the host call's site in the program (a hypercall number, or an intrinsic's name, for `what`).
       const name = typeof what === 'number' ? hypercallName(what) : what;
       const prefix = kind === 'hypercall' ? 'h' : kind === 'trap' ? 't' : 'x';
-      hs = { key: `${prefix}:${name}`, name, siteKey: `${d.id}:${loc.file}:${loc.line}:${kind}:${name}`, statKey: `${d.id}:${kind}:${name}`, site: undefined, stat: undefined };
+      hs = {
+        key: `${prefix}:${name}`,
+        name,
+        siteKey: `${d.id}:${loc.file}:${loc.line}:${kind}:${name}`,
+        statKey: `${d.id}:${kind}:${name}`,
+        site: undefined,
+        stat: undefined,
+        sliceKind: SLICE[kind],
+        sliceName: this.timeline.nameId(name),
+        parent: null,
+        node: null,
+      };
       sites[at] = hs;
     }
     const name = hs.name;
-    const node = this.child(top, hs.key, kind, `[${kind} ${name}]`, d, v.id, -1);
+    let node = hs.node as LiveNode;
+    if (hs.parent !== top) {
+      node = this.child(top, hs.key, kind, `[${kind} ${name}]`, d, v.id, -1);
+      hs.parent = top;
+      hs.node = node;
+    }
     node.ln[0] += named;
     node.count++;
     if (hs.site === undefined) hs.site = this.site(d, d.program, loc.file, loc.line, kind, name, named, hs.siteKey);
     else count(hs.site, named);
     if (hs.stat === undefined) hs.stat = this.stat(hs.statKey, named);
     else count(hs.stat, named);
-    this.slice('run', 'run', this.segStart, clock - named);
-    this.slice(kind, name, clock - named, clock);
+    this.slice(SLICE.run, RUN_NAME, this.segStart, clock - named);
+    this.slice(hs.sliceKind, hs.sliceName, clock - named, clock);
     this.segStart = clock;
   }
 
@@ -278,10 +297,10 @@ export class Recorder {
     const stat = this.upcallStats[v.domain.id];
     if (stat === undefined) this.upcallStats[v.domain.id] = this.stat(`${v.domain.id}:upcall:`, cycles);
     else count(stat, cycles);
-    this.slice('run', 'run', this.segStart, clock - cycles);
-    this.slice('upcall', 'on_event', clock - cycles, clock);
+    this.slice(SLICE.run, RUN_NAME, this.segStart, clock - cycles);
+    this.slice(SLICE.upcall, this.onEventName, clock - cycles, clock);
     this.segStart = clock;
-    this.instant({ kind: 'deliver', domain: v.domain.id, vcpu: v.id, time: clock - cycles, port, to: v.domain.id });
+    this.timeline.instant(INSTANT.deliver, v.domain.id, v.id, clock - cycles, port, v.domain.id);
     return node;
   }
 
@@ -315,28 +334,10 @@ export class Recorder {
     return this.vcpus[v.domain.id][v.id];
   }
 
-  private slice(kind: TimelineSlice['kind'], name: string, start: number, end: number): void {
-    if (end <= start) return;
+  /** A slice of the running vCPU (a run segment that continues the previous one extends it). */
+  private slice(kind: number, name: number, start: number, end: number): void {
     const v = this.vcpu as Vcpu;
-    const last = this.slices[this.slices.length - 1];
-    // A run segment that continues the previous one on the same vCPU extends it.
-    if (kind === 'run' && last && last.kind === 'run' && last.domain === v.domain.id && last.vcpu === v.id && last.end === start && last.pcpu === this.pcpu) {
-      last.end = end;
-      return;
-    }
-    if (this.slices.length >= TIMELINE_LIMIT) {
-      this.truncated = true;
-      return;
-    }
-    this.slices.push({ domain: v.domain.id, vcpu: v.id, pcpu: this.pcpu, kind, name, start, end });
-  }
-
-  private instant(i: TimelineInstant): void {
-    if (this.instants.length >= TIMELINE_LIMIT) {
-      this.truncated = true;
-      return;
-    }
-    this.instants.push(i);
+    this.timeline.slice(v.domain.id, v.id, this.pcpu, kind, name, start, end);
   }
 
   // ------------------------------------------------------------ hypervisor: scheduling
@@ -390,7 +391,7 @@ export class Recorder {
   /** A port of domain `to` became pending at `at`, sent by the running vCPU (or the timer). */
   eventSent(to: Domain, port: number, at: number): void {
     const v = this.vcpu;
-    this.instant({ kind: 'send', domain: v ? v.domain.id : -1, vcpu: v ? v.id : -1, time: at, port, to: to.id });
+    this.timeline.instant(INSTANT.send, v ? v.domain.id : -1, v ? v.id : -1, at, port, to.id);
   }
 
   /** Closes the summary's open intervals at the end of the run. */
