@@ -1,3 +1,4 @@
+import { DomainHeap } from './domainHeap.js';
 import { IndexedHeap } from './heap.js';
 import { runsBefore } from './scheduler.js';
 import type { Domain, Vcpu } from './state.js';
@@ -17,9 +18,8 @@ const ranBefore = (v: Vcpu, w: Vcpu): boolean => v.lastRan < w.lastRan || (v.las
 export class RunQueue {
   /** By domid: the domain's queued vCPUs. */
   private readonly vcpus: IndexedHeap<Vcpu>[] = [];
-  private readonly domains: IndexedHeap<Domain>;
-  /** By domid: the last run of the domain's first queued vCPU (the domain's key after its vtime). */
-  private readonly headLastRan: Float64Array;
+  /** The domids of domains with queued vCPUs. */
+  private readonly domains: DomainHeap;
   /** first(): the frontier, as (position in `domains`, position in that domain's heap) pairs, itself a heap. */
   private readonly frontierDomain: Int32Array;
   private readonly frontierVcpu: Int32Array;
@@ -33,10 +33,8 @@ export class RunQueue {
       slots += d.vcpus.length;
       domids = Math.max(domids, d.id + 1);
     }
-    const headLastRan = new Float64Array(domids);
-    this.headLastRan = headLastRan;
-    // runsBefore of the domains' first vCPUs (domids differ, so vCPU ids never decide).
-    this.domains = new IndexedHeap<Domain>(domids, (d) => d.id, (a, b) => a.vtime < b.vtime || (a.vtime === b.vtime && (headLastRan[a.id] < headLastRan[b.id] || (headLastRan[a.id] === headLastRan[b.id] && a.id < b.id))));
+    // Ordered as runsBefore orders the domains' first vCPUs (domids differ, so vCPU ids never decide).
+    this.domains = new DomainHeap(domids);
     this.frontierDomain = new Int32Array(slots + 1);
     this.frontierVcpu = new Int32Array(slots + 1);
   }
@@ -44,12 +42,12 @@ export class RunQueue {
   /** The domain's queue changed at its front, or its vtime changed: its place among the domains. */
   private replace(d: Domain, heap: IndexedHeap<Vcpu>): void {
     if (heap.size === 0) {
-      this.domains.remove(d);
+      this.domains.remove(d.id);
       return;
     }
-    this.headLastRan[d.id] = (heap.peek() as Vcpu).lastRan;
-    if (this.domains.has(d)) this.domains.update(d);
-    else this.domains.push(d);
+    this.domains.key(d.id, d.vtime, (heap.peek() as Vcpu).lastRan);
+    if (this.domains.has(d.id)) this.domains.update(d.id);
+    else this.domains.push(d.id);
   }
 
   has(v: Vcpu): boolean {
@@ -85,7 +83,7 @@ export class RunQueue {
   /** Every queued vCPU, in no particular order. */
   forEach(visit: (v: Vcpu) => void): void {
     for (let i = 0; i < this.domains.size; i++) {
-      const heap = this.vcpus[this.domains.at(i).id];
+      const heap = this.vcpus[this.domains.at(i)];
       for (let j = 0; j < heap.size; j++) visit(heap.at(j));
     }
   }
@@ -110,7 +108,7 @@ export class RunQueue {
       fd[0] = fd[n];
       fv[0] = fv[n];
       this.siftDown(n);
-      const heap = this.vcpus[this.domains.at(di).id];
+      const heap = this.vcpus[this.domains.at(di)];
       const v = heap.at(vi);
       if (accept(v)) return v;
       for (let c = 2 * vi + 1; c <= 2 * vi + 2 && c < heap.size; c++) n = this.enter(n, di, c);
@@ -120,14 +118,14 @@ export class RunQueue {
   }
 
   private at(k: number): Vcpu {
-    return this.vcpus[this.domains.at(this.frontierDomain[k]).id].at(this.frontierVcpu[k]);
+    return this.vcpus[this.domains.at(this.frontierDomain[k])].at(this.frontierVcpu[k]);
   }
 
   /** Adds (di, vi) to the frontier of n entries; returns the new size. */
   private enter(n: number, di: number, vi: number): number {
     const fd = this.frontierDomain;
     const fv = this.frontierVcpu;
-    const v = this.vcpus[this.domains.at(di).id].at(vi);
+    const v = this.vcpus[this.domains.at(di)].at(vi);
     let k = n;
     while (k > 0) {
       const parent = (k - 1) >> 1;
