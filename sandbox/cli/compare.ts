@@ -3,6 +3,7 @@ import { compareSystem, profilingRunner, type Comparison, type DomainComparison,
 import { RUN_DEFAULTS } from '../run/options.js';
 import type { CliIo } from './io.js';
 import { analyzeSystemFile, compileFailed } from './systemFile.js';
+import { withCommas } from '../run/digits.js';
 
 /** Hot functions shown per domain in the human output (`--json` lists them all). */
 const TOP_FUNCTIONS = 10;
@@ -77,7 +78,7 @@ export function crashedVariants(c: Comparison): { domain: string; variant: strin
   return c.domains.flatMap((d) => d.variants.filter((v) => v.possible && v.state === 'crashed').map((v) => ({ domain: d.name, variant: v.variant })));
 }
 
-const num = (n: number): string => n.toLocaleString('en-US');
+const num = withCommas;
 
 function table(rows: string[][], rightAligned: (col: number) => boolean, indent = ''): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));

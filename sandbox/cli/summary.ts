@@ -1,8 +1,9 @@
 import * as path from 'node:path';
 import type { Hypervisor } from '../hv/hypervisor.js';
 import type { RunReport } from '../run/report.js';
+import { withCommas } from '../run/digits.js';
 
-const num = (n: number): string => n.toLocaleString('en-US');
+const num = withCommas;
 
 function top(counts: Record<string, number>, n = 4): string {
   const entries = Object.entries(counts).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));

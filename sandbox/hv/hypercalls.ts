@@ -1,8 +1,7 @@
 import { builtinAbi, compareVersions, ERRNO, MULTICALL_ENTRY_WORDS, perUnitCost } from '../lang/abi.js';
 import type { HypercallDecl } from '../lang/ast.js';
-import type { HypercallOutcome } from '../vm/engine.js';
-import { GuestFault } from '../machine/fault.js';
-import type { Loc } from '../machine/ir.js';
+import { HYPERCALL_BLOCK, HYPERCALL_DONE, HYPERCALL_STOP, HYPERCALL_YIELD } from '../vm/engine.js';
+import { COSTS } from '../machine/costs.js';
 import { eventChannelOp, type EventHost } from './events.js';
 import { MAX_GUEST_PAGES, type GuestMemory } from '../machine/memory.js';
 import { grantTableOp } from './grants.js';
@@ -13,6 +12,10 @@ import { HandlerOutOfCycles, HypervisorPanic } from './pvkHandlers.js';
 /** The hypervisor as hypercall handlers see it. */
 export interface HypercallHost extends EventHost {
   readonly hypervisorVersion: string | null;
+  /** xen_version(0)'s answer for the booted version, worked out once at boot. */
+  readonly versionCode: number;
+  /** The booted system's hypercalls by number. */
+  readonly hypercallTable: DispatchTable;
   readonly pcpuCount: number;
   readonly domains: readonly Domain[];
   now(vcpu: Vcpu): number;
@@ -32,10 +35,27 @@ export interface HypercallHost extends EventHost {
   runExtension(decl: HypercallDecl, vcpu: Vcpu, args: readonly number[]): { value: number; cycles: number };
 }
 
-type Outcome = { value: number; variable: number } | { suspend: 'block' | 'yield' | 'stop'; variable: number };
-type Handler = (host: HypercallHost, vcpu: Vcpu, args: readonly number[], nested: boolean) => Outcome;
+/** A handler returns the hypercall's value; its variable cost and whether the vCPU suspends go to `call`. */
+type Handler = (host: HypercallHost, vcpu: Vcpu, args: readonly number[], nested: boolean) => number;
 
-const ok = (value: number, variable = 0): Outcome => ({ value, variable });
+/**
+ * What the hypercall that ran last left besides its value, so that nothing
+ * is allocated per call: the variable part of its cost (handlers), its
+ * whole cost (invoke) and how it ends (HYPERCALL_DONE or the suspension).
+ */
+const call = { variable: 0, cost: 0, end: HYPERCALL_DONE as number };
+
+const ok = (value: number, variable = 0): number => {
+  call.variable = variable;
+  return value;
+};
+
+/** The vCPU blocks, yields or stops (its result arrives when it runs again). */
+const suspend = (end: number, variable = 0): number => {
+  call.variable = variable;
+  call.end = end;
+  return 0;
+};
 
 const SCHEDOP = { yield: 0, block: 1, shutdown: 2 } as const;
 const DOMCTL = { destroy: 2, pause: 3, unpause: 4, getinfo: 5 } as const;
@@ -64,11 +84,11 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   },
   sched_op(host, vcpu, [cmd, arg], nested) {
     if (nested && cmd !== SCHEDOP.shutdown) return ok(ERRNO.EINVAL);
-    if (cmd === SCHEDOP.yield) return { suspend: 'yield', variable: 0 };
-    if (cmd === SCHEDOP.block) return lowestPending(vcpu.domain) >= 0 ? ok(0) : { suspend: 'block', variable: 0 };
+    if (cmd === SCHEDOP.yield) return suspend(HYPERCALL_YIELD);
+    if (cmd === SCHEDOP.block) return lowestPending(vcpu.domain) >= 0 ? ok(0) : suspend(HYPERCALL_BLOCK);
     if (cmd === SCHEDOP.shutdown) {
       host.shutdown(vcpu.domain, arg >>> 0);
-      return { suspend: 'stop', variable: 0 };
+      return suspend(HYPERCALL_STOP);
     }
     return ok(ERRNO.EINVAL);
   },
@@ -112,12 +132,11 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
       const at = (list + i * MULTICALL_ENTRY_BYTES) | 0;
       // As Xen does: each entry is read just before it runs and its result written right after;
       // an earlier entry may have changed the list or ballooned its page away (then -EFAULT, and the rest does not run).
-      const entry = readEntry(mem, at);
-      if (!entry) return ok(ERRNO.EFAULT, variable);
-      const r = invoke(host, vcpu, entry[0], entry.slice(1), true);
-      variable += Math.max(r.cost, MULTICALL_ENTRY_MIN_COST);
-      if ('suspend' in r.outcome) return { suspend: r.outcome.suspend, variable };
-      if (!mem.writeWord(at, r.outcome.value)) return ok(ERRNO.EFAULT, variable);
+      if (!readEntry(mem, at)) return ok(ERRNO.EFAULT, variable);
+      const value = invoke(host, vcpu, entryNumber, entryArgs, true);
+      variable += Math.max(call.cost, MULTICALL_ENTRY_MIN_COST);
+      if (call.end !== HYPERCALL_DONE) return suspend(call.end, variable);
+      if (!mem.writeWord(at, value)) return ok(ERRNO.EFAULT, variable);
     }
     return ok(0, variable);
   },
@@ -130,15 +149,14 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     }
     if (cmd === 1) {
       host.vcpuDown(v);
-      return v === vcpu ? { suspend: 'stop', variable: 0 } : ok(0);
+      return v === vcpu ? suspend(HYPERCALL_STOP) : ok(0);
     }
     if (cmd === 2) return ok(v.status === 'down' ? 0 : 1);
     return ok(ERRNO.EINVAL);
   },
   xen_version(host, vcpu, [cmd]) {
     if (cmd !== 0 || host.hypervisorVersion === null) return ok(ERRNO.EINVAL);
-    const [major, minor] = host.hypervisorVersion.split('.').map(Number);
-    return ok((major << 16) + minor);
+    return ok(host.versionCode);
   },
   set_pat(host, vcpu, [value]) {
     vcpu.pat = value | 0;
@@ -171,58 +189,154 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   },
 };
 
-/** A multicall entry's six words (number, five arguments), or undefined when the guest could not read them there. */
-function readEntry(mem: GuestMemory, at: number): number[] | undefined {
+/** The multicall entry being run: its hypercall number and five arguments (refilled by readEntry). */
+let entryNumber = 0;
+const entryArgs = [0, 0, 0, 0, 0];
+
+/** Reads a multicall entry's six words (number, five arguments) into entryNumber and entryArgs; false when the guest could not read them there. */
+function readEntry(mem: GuestMemory, at: number): boolean {
   const a = at >>> 0;
+  let v: DataView;
+  let base: number;
   if (a + MULTICALL_ENTRY_BYTES <= mem.limit) {
-    const v = mem.view;
-    return [v.getInt32(a, true), v.getInt32(a + 4, true), v.getInt32(a + 8, true), v.getInt32(a + 12, true), v.getInt32(a + 16, true), v.getInt32(a + 20, true)];
+    v = mem.view;
+    base = a;
+  } else {
+    const bytes = mem.readBytes(at, MULTICALL_ENTRY_BYTES);
+    if (!bytes) return false;
+    v = new DataView(bytes.buffer, bytes.byteOffset, MULTICALL_ENTRY_BYTES);
+    base = 0;
   }
-  const bytes = mem.readBytes(at, MULTICALL_ENTRY_BYTES);
-  if (!bytes) return undefined;
-  const words = new DataView(bytes.buffer, bytes.byteOffset, MULTICALL_ENTRY_BYTES);
-  return [0, 1, 2, 3, 4, 5].map((k) => words.getInt32(4 * k, true));
+  entryNumber = v.getInt32(base, true);
+  for (let k = 0; k < 5; k++) entryArgs[k] = v.getInt32(base + 4 * (k + 1), true);
+  return true;
+}
+
+/** xen_version(0)'s answer for a version such as "4.2": (major << 16) + minor. */
+export function versionCode(version: string): number {
+  const [major, minor] = version.split('.').map(Number);
+  return (major << 16) + minor;
+}
+
+/** One hypercall of a booted system: everything the call path needs, resolved at boot. */
+export interface HypercallEntry {
+  readonly nr: number;
+  readonly name: string;
+  /** The fixed part of its cost (the ABI table's `cost`). */
+  readonly cost: number;
+  /** Callable only from the privileged domain. */
+  readonly dom0: boolean;
+  /** The booted hypervisor has it (its version is at least `since`). */
+  readonly available: boolean;
+  readonly handler: Handler;
+  /** Where each domain counts it (Domain.hypercallCounts): small even for an extension's large number. */
+  readonly slot: number;
+}
+
+/**
+ * A system's hypercalls by number: numbers below DENSE_NUMBERS in an array
+ * (holes: no such hypercall), larger ones (an extension may pick any) in a map.
+ */
+export interface DispatchTable {
+  readonly dense: readonly (HypercallEntry | undefined)[];
+  readonly sparse: ReadonlyMap<number, HypercallEntry>;
+}
+
+/** Hypercall numbers below this are found by indexing an array. */
+const DENSE_NUMBERS = 4096;
+
+/** The entry of hypercall `nr`, or undefined when the system has none. */
+export function entryOf(table: DispatchTable, nr: number): HypercallEntry | undefined {
+  if (nr >= 0 && nr < table.dense.length) return table.dense[nr];
+  return table.sparse.size === 0 ? undefined : table.sparse.get(nr);
+}
+
+const NO_ENTRIES: ReadonlyMap<number, HypercallEntry> = new Map();
+const builtinTables = new Map<string | null, DispatchTable>();
+
+const available = (version: string | null, decl: HypercallDecl): boolean => version === null || compareVersions(version, decl.since) >= 0;
+
+/** The built-in table's dispatch table for a hypervisor version (null: bare metal), made once per version. */
+function builtinDispatchTable(version: string | null): DispatchTable {
+  let table = builtinTables.get(version);
+  if (!table) {
+    const entries: (HypercallEntry | undefined)[] = [];
+    for (const decl of builtinAbi().abi.hypercalls) {
+      if (entries[decl.number] !== undefined) continue;
+      entries[decl.number] = { nr: decl.number, name: decl.name.name, cost: decl.cost, dom0: decl.cls === 'dom0', available: available(version, decl), handler: HANDLERS[decl.name.name], slot: decl.number };
+    }
+    table = { dense: Array.from(entries), sparse: NO_ENTRIES };
+    builtinTables.set(version, table);
+  }
+  return table;
+}
+
+/**
+ * A system's dispatch table: the built-in hypercalls of its hypervisor
+ * version and the hypercalls of the extensions it booted (a built-in number
+ * wins), made at boot so that a call looks nothing up by name or version.
+ */
+export function systemDispatchTable(version: string | null, extensions: BootedExtensions): DispatchTable {
+  const builtin = builtinDispatchTable(version);
+  if (extensions.byNumber.size === 0) return builtin;
+  const dense = [...builtin.dense];
+  const sparse = new Map<number, HypercallEntry>();
+  let slot = builtin.dense.length;
+  for (const [nr, decl] of extensions.byNumber) {
+    if (entryOf(builtin, nr) !== undefined) continue;
+    const entry: HypercallEntry = { nr, name: decl.name.name, cost: decl.cost, dom0: decl.cls === 'dom0', available: available(version, decl), handler: extensionHandler(decl), slot: slot++ };
+    if (nr >= 0 && nr < DENSE_NUMBERS) dense[nr] = entry;
+    else sparse.set(nr, entry);
+  }
+  // Holes stay undefined (a dense array: no hole is read as a missing property).
+  for (let i = 0; i < dense.length; i++) dense[i] ??= undefined;
+  return { dense, sparse: sparse.size === 0 ? NO_ENTRIES : sparse };
+}
+
+/** Runs an extension hypercall's pvk handler: its own cycles are the variable part of its cost. */
+function extensionHandler(decl: HypercallDecl): Handler {
+  return (host, vcpu, args, nested) => {
+    try {
+      const r = host.runExtension(decl, vcpu, args);
+      return ok(r.value, r.cycles);
+    } catch (e) {
+      // A handler that faults or runs into the cycle limit still costs what it ran (the machine stops after);
+      // inside a multicall, the entry's own fixed cost is not charged.
+      if (e instanceof HypervisorPanic || e instanceof HandlerOutOfCycles) host.charge(vcpu, COSTS.hypercallBase + (nested ? 0 : decl.cost) + e.cycles);
+      throw e;
+    }
+  };
 }
 
 /**
  * Runs one hypercall: privilege and version checks, the handler, and the
  * cost (entry/exit base unless nested in a multicall, the table's fixed cost,
- * the handler's variable part). Returns the outcome and the cycles it costs.
+ * the handler's variable part). Returns its value; its cost is then in
+ * `hypercallCost()` and how it ended in `hypercallEnd()`.
  */
-export function invoke(host: HypercallHost, vcpu: Vcpu, nr: number, args: readonly number[], nested: boolean): { outcome: Outcome; cost: number; decl?: HypercallDecl } {
-  const decl = builtinAbi().byNumber.get(nr) ?? host.extensions.byNumber.get(nr);
-  if (!decl) return { outcome: ok(ERRNO.ENOSYS), cost: 0 };
-  vcpu.domain.count(vcpu.domain.hypercalls, decl.name.name);
-  let outcome: Outcome;
-  if (decl.cls === 'dom0' && !vcpu.domain.privileged) outcome = ok(ERRNO.EPERM);
-  else if (host.hypervisorVersion !== null && compareVersions(host.hypervisorVersion, decl.since) < 0) outcome = ok(ERRNO.ENOSYS);
-  else if (decl.handler) {
-    const r = host.runExtension(decl, vcpu, args);
-    outcome = ok(r.value, r.cycles);
-  } else outcome = HANDLERS[decl.name.name](host, vcpu, args, nested);
-  return { outcome, cost: decl.cost + outcome.variable, decl };
+export function invoke(host: HypercallHost, vcpu: Vcpu, nr: number, args: readonly number[], nested: boolean): number {
+  const entry = entryOf(host.hypercallTable, nr);
+  call.end = HYPERCALL_DONE;
+  call.variable = 0;
+  if (entry === undefined) {
+    call.cost = 0;
+    return ERRNO.ENOSYS;
+  }
+  vcpu.domain.countHypercall(entry.slot, entry.name);
+  let value: number;
+  if (entry.dom0 && !vcpu.domain.privileged) value = ok(ERRNO.EPERM);
+  else if (!entry.available) value = ok(ERRNO.ENOSYS);
+  else value = entry.handler(host, vcpu, args, nested);
+  call.cost = entry.cost + call.variable;
+  return value;
 }
 
-/** The engine's entry point for a hypercall statement. */
-export function hypercall(host: HypercallHost, vcpu: Vcpu, nr: number, args: readonly number[], loc: Loc, baseCost: number): HypercallOutcome {
-  if (host.hypervisorVersion === null) {
-    throw new GuestFault('no-hypervisor', `hypercall #${nr} on bare metal: there is no hypervisor ('hypervisor none')`, loc.file, loc.line);
-  }
-  const padded = [...args, 0, 0, 0, 0, 0].slice(0, 5);
-  let invoked: ReturnType<typeof invoke>;
-  try {
-    invoked = invoke(host, vcpu, nr, padded, false);
-  } catch (e) {
-    // A handler that faults or runs into the cycle limit still costs what it ran (the machine stops after).
-    if (e instanceof HypervisorPanic || e instanceof HandlerOutOfCycles) host.charge(vcpu, baseCost + (host.extensions.byNumber.get(nr)?.cost ?? 0) + e.cycles);
-    throw e;
-  }
-  const { outcome, cost } = invoked;
-  host.charge(vcpu, baseCost + cost);
-  if ('suspend' in outcome) {
-    if (outcome.suspend === 'block') return { k: 'block' };
-    if (outcome.suspend === 'yield') return { k: 'yield' };
-    return { k: 'stop' };
-  }
-  return { k: 'done', value: outcome.value | 0 };
+/** The cycles the hypercall that ran last costs, without the entry/exit base. */
+export function hypercallCost(): number {
+  return call.cost;
+}
+
+/** How the hypercall that ran last ended: HYPERCALL_DONE, or the vCPU blocks, yields or stops. */
+export function hypercallEnd(): number {
+  return call.end;
 }

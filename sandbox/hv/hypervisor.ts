@@ -1,5 +1,5 @@
 import type { SystemConfig } from '../lang/systems.js';
-import type { Engine, EngineHost, HypercallOutcome, Pcpu, StopReason } from '../vm/engine.js';
+import { HYPERCALL_DONE, type Engine, type EngineHost, type Pcpu, type StopReason } from '../vm/engine.js';
 import { GuestFault } from '../machine/fault.js';
 import { intrinsicCost, countExit } from '../vm/intrinsics.js';
 import type { Loc, Program } from '../machine/ir.js';
@@ -7,12 +7,13 @@ import { GuestMemory } from '../machine/memory.js';
 import { COSTS } from '../machine/costs.js';
 import { raiseTimer } from './events.js';
 import { revokeGrants } from './grants.js';
-import { hypercall, type HypercallHost } from './hypercalls.js';
+import { entryOf, hypercallCost, hypercallEnd, invoke, systemDispatchTable, versionCode, type DispatchTable, type HypercallHost } from './hypercalls.js';
 import { BootedExtensions, type PanicInfo } from './extensions.js';
 import { HandlerOutOfCycles, HypervisorPanic } from './pvkHandlers.js';
 import type { HypercallDecl } from '../lang/ast.js';
-import { builtinAbi } from '../lang/abi.js';
-import { age, capAllows, capResumesAt, CAP_PERIOD_SLICES, chargeCap, pick, SYNC_QUANTUM } from './scheduler.js';
+import { IndexedHeap } from './heap.js';
+import { RunQueue } from './runQueue.js';
+import { age, capAllows, capResumesAt, CAP_PERIOD_SLICES, chargeCap, firesBefore, SYNC_QUANTUM } from './scheduler.js';
 import { Domain, lowestPending, type FaultInfo, type Frame, type Vcpu } from '../machine/state.js';
 
 export type RunEnd = 'exited' | 'deadlock' | 'max-cycles' | 'panic';
@@ -43,6 +44,12 @@ export class Hypervisor implements EngineHost, HypercallHost {
   readonly domains: Domain[] = [];
   readonly pcpus: Pcpu[] = [];
   readonly hypervisorVersion: string | null;
+  readonly versionCode: number;
+  readonly hypercallTable: DispatchTable;
+  /** How the last hypercall ended (HYPERCALL_…). */
+  hypercallEnd = HYPERCALL_DONE;
+  /** The arguments of the hypercall being made (one array, refilled per call). */
+  private readonly args = [0, 0, 0, 0, 0];
   engine!: Engine;
   /** Cycles charged to the hypervisor (context switches) and idle time, per pcpu. */
   readonly hypervisorCycles: number[];
@@ -67,6 +74,20 @@ export class Hypervisor implements EngineHost, HypercallHost {
   readonly extensions: BootedExtensions;
   /** Set when hypervisor code faulted: the run ended `panic`. */
   panic: PanicInfo | undefined;
+  /** Each domain's first slot (by domid): a vCPU's slot is that plus its id, in boot order. */
+  private readonly slotBase: number[] = [];
+  private readonly slotOf = (v: Vcpu): number => this.slotBase[v.domain.id] + v.id;
+  /** The runnable vCPUs of running domains, in the order the scheduler picks them. */
+  private readonly runQueue: RunQueue;
+  /** The vCPUs whose timer is set, earliest deadline first. */
+  private readonly timers: IndexedHeap<Vcpu>;
+  /** Timers due now, reused by fireTimers. */
+  private readonly due: Vcpu[] = [];
+  /** The pcpu a decision is being made for (read by the predicates below, made once). */
+  private deciding!: Pcpu;
+  private readonly canRunNow = (v: Vcpu): boolean => v !== this.yielded && this.eligible(this.deciding, v);
+  private readonly blockedInRunning = (v: Vcpu): boolean => v.status === 'blocked' && v.domain.state === 'running';
+  private readonly dueAfter = (v: Vcpu): boolean => v.timerDeadline > this.deciding.clock;
 
   constructor(
     readonly system: SystemConfig,
@@ -75,12 +96,20 @@ export class Hypervisor implements EngineHost, HypercallHost {
   ) {
     this.hypervisorVersion = system.hypervisor;
     this.extensions = new BootedExtensions(system.extensions);
+    this.versionCode = system.hypervisor === null ? 0 : versionCode(system.hypervisor);
+    this.hypercallTable = systemDispatchTable(system.hypervisor, this.extensions);
     for (let i = 0; i < system.pcpus; i++) this.pcpus.push({ index: i, clock: 0, limit: 0, last: null });
     this.hypervisorCycles = this.pcpus.map(() => 0);
     this.idleCycles = this.pcpus.map(() => 0);
     this.sliceEnd = this.pcpus.map(() => 0);
     this.capPeriod = system.timeslice * CAP_PERIOD_SLICES;
     const patched = options.patchPvops ?? system.patchPvops;
+    let slots = 0;
+    for (const config of system.domains) {
+      this.slotBase[config.domid] = slots;
+      slots += config.vcpus;
+    }
+    this.timers = new IndexedHeap(slots, this.slotOf, (v, w) => firesBefore(v, w, this.slotOf));
     for (const config of system.domains) {
       const program = programs.get(config.kernel);
       if (!program) throw new Error(`no program compiled for ${config.kernel}`);
@@ -88,9 +117,10 @@ export class Hypervisor implements EngineHost, HypercallHost {
       const globals = new Int32Array(program.globals.map((g) => g.init));
       const d = new Domain(config.domid, config, program, new GuestMemory(config.memory), dispatch, globals);
       d.patched = patched;
-      for (const v of d.vcpus) this.startAtMain(v);
       this.domains.push(d);
     }
+    this.runQueue = new RunQueue(this.domains);
+    for (const d of this.domains) for (const v of d.vcpus) this.startAtMain(v);
   }
 
   get pcpuCount(): number {
@@ -103,7 +133,9 @@ export class Hypervisor implements EngineHost, HypercallHost {
 
   /** Machine time: the largest pcpu clock. */
   get elapsed(): number {
-    return Math.max(...this.pcpus.map((p) => p.clock));
+    let max = -Infinity;
+    for (const p of this.pcpus) if (p.clock > max) max = p.clock;
+    return max;
   }
 
   private startAtMain(v: Vcpu): void {
@@ -114,6 +146,7 @@ export class Hypervisor implements EngineHost, HypercallHost {
     v.inUpcall = false;
     v.resumeResult = undefined;
     v.resumeDst = -1;
+    this.requeue(v);
     this.scheduling?.restarted(v);
   }
 
@@ -132,7 +165,7 @@ export class Hypervisor implements EngineHost, HypercallHost {
    */
   step(): StopReason | 'idle' {
     if (this.interrupted) return this.runVcpu(this.interrupted.v, this.interrupted.p, this.interrupted.start);
-    const p = this.pcpus.reduce((a, b) => (b.clock < a.clock ? b : a));
+    const p = this.lowestPcpu();
     if (p.clock >= this.options.maxCycles) {
       this.end = 'max-cycles';
       return 'idle';
@@ -155,7 +188,7 @@ export class Hypervisor implements EngineHost, HypercallHost {
     this.sliceEnd[p.index] = p.clock + this.system.timeslice;
     // A sole runnable vCPU runs on until something can change: a timer, its cap, the
     // cycle limit, or a wake-up / unpause during its run (which lowers p.limit).
-    let limit = Math.min(this.nextTimer(p.clock), this.options.maxCycles, this.capLimit(v.domain, p.clock));
+    let limit = Math.min(this.nextTimer(p), this.options.maxCycles, this.capLimit(v.domain, p.clock));
     if (this.othersRunnable(v)) limit = Math.min(limit, this.sliceEnd[p.index], this.syncLimit(p));
     p.limit = limit;
     return this.runVcpu(v, p, p.clock);
@@ -190,6 +223,9 @@ export class Hypervisor implements EngineHost, HypercallHost {
     v.readyAt = p.clock;
     v.lastRan = this.runSeq++;
     if (stop === 'blocked' && v.status === 'runnable') v.status = 'blocked';
+    // Its domain's vtime and its last run changed: both back in order, then in or out by its status.
+    this.runQueue.ran(v);
+    this.requeue(v);
     this.scheduling?.ran(v, start, p.clock);
     this.yielded = stop === 'yield' ? v : undefined;
     if (stop === 'yield') v.resumeResult = 0;
@@ -197,7 +233,28 @@ export class Hypervisor implements EngineHost, HypercallHost {
   }
 
   private othersRunnable(v: Vcpu): boolean {
-    return this.domains.some((d) => d.state === 'running' && d.vcpus.some((w) => w !== v && w.status === 'runnable'));
+    return this.runQueue.size - (this.runQueue.has(v) ? 1 : 0) > 0;
+  }
+
+  /** The pcpu with the lowest clock (ties: the lowest index). */
+  private lowestPcpu(): Pcpu {
+    const pcpus = this.pcpus;
+    let best = pcpus[0];
+    for (let i = 1; i < pcpus.length; i++) if (pcpus[i].clock < best.clock) best = pcpus[i];
+    return best;
+  }
+
+  /** Keeps v's place in the run queue in step with its status and its domain's state. */
+  private requeue(v: Vcpu): void {
+    if (v.status === 'runnable' && v.domain.state === 'running') this.runQueue.add(v);
+    else this.runQueue.remove(v);
+  }
+
+  /** Keeps v's place among the timers in step with its deadline. */
+  private retime(v: Vcpu): void {
+    if (v.timerDeadline < 0) this.timers.remove(v);
+    else if (this.timers.has(v)) this.timers.update(v);
+    else this.timers.push(v);
   }
 
   /** The time at which a capped domain has used its share of the current period. */
@@ -218,23 +275,28 @@ export class Hypervisor implements EngineHost, HypercallHost {
     return v.status === 'runnable' && v.domain.state === 'running' && v.readyAt <= p.clock && capAllows(v.domain, p.clock, this.capPeriod);
   }
 
+  /**
+   * The first vCPU in run-queue order that can run on p now, passing over
+   * the one that just yielded if another can run.
+   */
   private choose(p: Pcpu): Vcpu | undefined {
-    const candidates: Vcpu[] = [];
-    for (const d of this.domains) for (const v of d.vcpus) if (this.eligible(p, v)) candidates.push(v);
-    const others = candidates.filter((v) => v !== this.yielded);
-    return pick(others.length > 0 ? others : candidates);
+    this.deciding = p;
+    const v = this.runQueue.first(this.canRunNow);
+    if (v !== undefined) return v;
+    const y = this.yielded;
+    return y !== undefined && this.eligible(p, y) ? y : undefined;
   }
 
   /** Nothing can run on p now: jump its clock to the next thing that can happen, or end the run. */
   private idle(p: Pcpu): void {
     let next = Infinity;
-    for (const d of this.domains) {
-      if (d.state !== 'running') continue;
-      for (const v of d.vcpus) {
-        if (v.status === 'runnable') next = Math.min(next, v.readyAt > p.clock ? v.readyAt : capResumesAt(p.clock, this.capPeriod));
-        if (v.status === 'blocked' && v.timerDeadline >= 0) next = Math.min(next, Math.max(v.timerDeadline, p.clock + 1));
-      }
-    }
+    // Runnable vCPUs that cannot run yet (they ran elsewhere until later, or their cap is used up).
+    this.runQueue.forEach((v) => {
+      next = Math.min(next, v.readyAt > p.clock ? v.readyAt : capResumesAt(p.clock, this.capPeriod));
+    });
+    // The earliest timer of a blocked vCPU of a running domain.
+    const t = this.timers.first(this.blockedInRunning);
+    if (t !== undefined) next = Math.min(next, Math.max(t.timerDeadline, p.clock + 1));
     for (const other of this.pcpus) if (other !== p && other.clock > p.clock) next = Math.min(next, other.clock);
     if (next === Infinity) {
       this.end = this.stuck() ? 'deadlock' : 'exited';
@@ -259,7 +321,7 @@ export class Hypervisor implements EngineHost, HypercallHost {
   // ------------------------------------------------------------ time
 
   hypercallName(nr: number): string | undefined {
-    return (builtinAbi().byNumber.get(nr) ?? this.extensions.byNumber.get(nr))?.name.name;
+    return entryOf(this.hypercallTable, nr)?.name;
   }
 
   runExtension(decl: HypercallDecl, vcpu: Vcpu, args: readonly number[]): { value: number; cycles: number } {
@@ -283,31 +345,41 @@ export class Hypervisor implements EngineHost, HypercallHost {
   setTimer(v: Vcpu, deadline: number): void {
     if (deadline === 0) {
       v.timerDeadline = -1;
+      this.retime(v);
       return;
     }
     const now = this.now(v);
     const low = now % 0x1_0000_0000;
     v.timerDeadline = deadline <= low ? now : now + (deadline - low);
+    this.retime(v);
     const p = this.pcpuOf(v);
     p.limit = Math.min(p.limit, v.timerDeadline);
   }
 
-  private nextTimer(after: number): number {
-    let next = Infinity;
-    for (const d of this.domains) for (const v of d.vcpus) if (v.timerDeadline > after) next = Math.min(next, v.timerDeadline);
-    return next;
+  /** The earliest timer deadline after the clock of the pcpu deciding (p), or Infinity. */
+  private nextTimer(p: Pcpu): number {
+    this.deciding = p;
+    const v = this.timers.first(this.dueAfter);
+    return v === undefined ? Infinity : v.timerDeadline;
   }
 
+  /** Fires the timers due at `now` in boot order (domain, then vCPU), those of live domains only. */
   private fireTimers(now: number): void {
-    for (const d of this.domains) {
-      if (!d.alive) continue;
-      for (const v of d.vcpus) {
-        if (v.timerDeadline < 0 || v.timerDeadline > now) continue;
-        v.timerDeadline = -1;
-        raiseTimer(this, d);
-        if (v.status === 'blocked') this.wake(v, now);
+    const due = this.due;
+    for (let v = this.timers.peek(); v !== undefined && v.timerDeadline <= now; v = this.timers.peek()) due.push(this.timers.pop() as Vcpu);
+    if (due.length === 0) return;
+    if (due.length > 1) due.sort((a, b) => this.slotOf(a) - this.slotOf(b));
+    for (const v of due) {
+      const d = v.domain;
+      if (!d.alive) {
+        this.timers.push(v);
+        continue;
       }
+      v.timerDeadline = -1;
+      raiseTimer(this, d);
+      if (v.status === 'blocked') this.wake(v, now);
     }
+    due.length = 0;
   }
 
   // ------------------------------------------------------------ events
@@ -316,6 +388,7 @@ export class Hypervisor implements EngineHost, HypercallHost {
     v.status = 'runnable';
     v.resumeResult = 0;
     v.readyAt = Math.max(v.readyAt, at);
+    this.requeue(v);
     this.scheduling?.woke(v, v.readyAt);
     this.somethingWoke();
   }
@@ -344,10 +417,22 @@ export class Hypervisor implements EngineHost, HypercallHost {
 
   // ------------------------------------------------------------ engine services
 
-  hypercall(vcpu: Vcpu, nr: number, args: readonly number[], loc: Loc): HypercallOutcome {
-    const outcome = hypercall(this, vcpu, nr, args, loc, COSTS.hypercallBase);
-    if (outcome.k === 'done' && outcome.value < 0) this.observer?.hypercallError?.(vcpu, nr, outcome.value);
-    return outcome;
+  hypercall(vcpu: Vcpu, nr: number, a0: number, a1: number, a2: number, a3: number, a4: number, loc: Loc): number {
+    if (this.hypervisorVersion === null) {
+      throw new GuestFault('no-hypervisor', `hypercall #${nr} on bare metal: there is no hypervisor ('hypervisor none')`, loc.file, loc.line);
+    }
+    const args = this.args;
+    args[0] = a0;
+    args[1] = a1;
+    args[2] = a2;
+    args[3] = a3;
+    args[4] = a4;
+    const value = invoke(this, vcpu, nr, args, false) | 0;
+    this.charge(vcpu, COSTS.hypercallBase + hypercallCost());
+    const end = hypercallEnd();
+    this.hypercallEnd = end;
+    if (end === HYPERCALL_DONE && value < 0) this.observer?.hypercallError?.(vcpu, nr, value);
+    return value;
   }
 
   exitObserved(vcpu: Vcpu, name: string, kind: 'trap' | 'vmexit'): void {
@@ -390,11 +475,13 @@ export class Hypervisor implements EngineHost, HypercallHost {
 
   pause(d: Domain): void {
     if (d.state === 'running') d.state = 'paused';
+    for (const v of d.vcpus) this.requeue(v);
   }
 
   unpause(d: Domain): void {
     if (d.state === 'paused') {
       d.state = 'running';
+      for (const v of d.vcpus) this.requeue(v);
       this.scheduling?.unpaused(d, this.current?.clock ?? this.elapsed);
     }
     this.somethingWoke();
@@ -411,6 +498,8 @@ export class Hypervisor implements EngineHost, HypercallHost {
     v.status = 'down';
     v.frames = [];
     v.timerDeadline = -1;
+    this.requeue(v);
+    this.retime(v);
     // As Xen does: a domain whose last vCPU goes down (vcpu_op down, or main returning on a
     // vCPU other than 0 after vCPU 0 went down) has nothing left to run: it powers off, code 0.
     const d = v.domain;

@@ -42,21 +42,17 @@ export function capResumesAt(now: number, period: number): number {
 }
 
 /**
- * Picks the vCPU to run: lowest weighted virtual time of its domain first,
- * then the vCPU that ran least recently, then domid and vCPU id. Deterministic.
+ * The order in which runnable vCPUs are picked: lowest weighted virtual time
+ * of its domain first, then the vCPU that ran least recently, then domid and
+ * vCPU id. A strict total order (the run queue is a heap in this order).
  */
-export function pick(candidates: readonly Vcpu[]): Vcpu | undefined {
-  let best: Vcpu | undefined;
-  for (const v of candidates) {
-    if (!best) {
-      best = v;
-      continue;
-    }
-    const a = v.domain.vtime;
-    const b = best.domain.vtime;
-    if (a < b || (a === b && (v.lastRan < best.lastRan || (v.lastRan === best.lastRan && (v.domain.id < best.domain.id || (v.domain.id === best.domain.id && v.id < best.id)))))) {
-      best = v;
-    }
-  }
-  return best;
+export function runsBefore(v: Vcpu, w: Vcpu): boolean {
+  const a = v.domain.vtime;
+  const b = w.domain.vtime;
+  return a < b || (a === b && (v.lastRan < w.lastRan || (v.lastRan === w.lastRan && (v.domain.id < w.domain.id || (v.domain.id === w.domain.id && v.id < w.id)))));
+}
+
+/** The order of armed timers: earliest deadline first, then boot order (`slot`). */
+export function firesBefore(v: Vcpu, w: Vcpu, slot: (v: Vcpu) => number): boolean {
+  return v.timerDeadline < w.timerDeadline || (v.timerDeadline === w.timerDeadline && slot(v) < slot(w));
 }

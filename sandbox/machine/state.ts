@@ -68,13 +68,27 @@ export class Vcpu {
   }
 }
 
-export interface EventPort {
-  state: 'free' | 'unbound' | 'interdomain' | 'virq';
+export class EventPort {
+  state: 'free' | 'unbound' | 'interdomain' | 'virq' = 'free';
   /** unbound: the domain allowed to bind; interdomain: the peer domain. */
-  remoteDomain: number;
-  remotePort: number;
-  virq: number;
-  pending: boolean;
+  remoteDomain = -1;
+  remotePort = 0;
+  virq = -1;
+
+  constructor(
+    /** The domain's pending bitmap (bit p of word p >> 5: port p), where `pending` lives. */
+    private readonly bits: Int32Array,
+    private readonly port: number,
+  ) {}
+
+  get pending(): boolean {
+    return (this.bits[this.port >> 5] & (1 << (this.port & 31))) !== 0;
+  }
+
+  set pending(on: boolean) {
+    if (on) this.bits[this.port >> 5] |= 1 << (this.port & 31);
+    else this.bits[this.port >> 5] &= ~(1 << (this.port & 31));
+  }
 }
 
 export interface Grant {
@@ -94,7 +108,10 @@ export class Domain {
   fault: FaultInfo | null = null;
   readonly console = new DomainConsole();
   cycles = 0;
-  readonly hypercalls = new Map<string, number>();
+  /** Hypercalls made, counted by their slot in the system's dispatch table (grows past the largest slot made); names only in `hypercalls`. */
+  hypercallCounts = new Float64Array(64);
+  /** The slots made so far and their names, in the order first made. */
+  private readonly hypercallsMade: { slot: number; name: string }[] = [];
   readonly traps = new Map<string, number>();
   readonly vmexits = new Map<string, number>();
   events = 0;
@@ -104,6 +121,8 @@ export class Domain {
   /** pvop call sites were rewritten to direct calls at boot (`patch_pvops`). */
   patched = false;
   readonly ports: EventPort[] = [];
+  /** Which ports are pending, one bit each (see EventPort.pending): the lowest is found without a scan. */
+  readonly pendingBits = new Int32Array(EVTCHN_PORTS / 32);
   readonly grants = new Map<number, Grant>();
   /** Which grant refs (minus 1) are in use: refs are handed out lowest-free first. */
   readonly grantRefs = new LowestFree(GRANT_REFS);
@@ -124,7 +143,7 @@ export class Domain {
     readonly globals: Int32Array,
   ) {
     this.state = config.paused ? 'paused' : 'running';
-    for (let p = 0; p < EVTCHN_PORTS; p++) this.ports.push({ state: 'free', remoteDomain: -1, remotePort: 0, virq: -1, pending: false });
+    for (let p = 0; p < EVTCHN_PORTS; p++) this.ports.push(new EventPort(this.pendingBits, p));
     for (let v = 0; v < config.vcpus; v++) this.vcpus.push(new Vcpu(this, v));
   }
 
@@ -142,13 +161,33 @@ export class Domain {
     return this.state === 'running' || this.state === 'blocked' || this.state === 'paused';
   }
 
+  /** Hypercalls made, by name, in the order first made (for reports: made on demand). */
+  get hypercalls(): Map<string, number> {
+    return new Map(this.hypercallsMade.map(({ slot, name }) => [name, this.hypercallCounts[slot]]));
+  }
+
+  /** One more call of the hypercall counted at `slot` (its dispatch-table entry's) named `name`. */
+  countHypercall(slot: number, name: string): void {
+    if (slot >= this.hypercallCounts.length) {
+      const grown = new Float64Array(Math.max(slot + 1, this.hypercallCounts.length * 2));
+      grown.set(this.hypercallCounts);
+      this.hypercallCounts = grown;
+    }
+    if (this.hypercallCounts[slot]++ === 0) this.hypercallsMade.push({ slot, name });
+  }
+
   count(map: Map<string, number>, key: string): void {
     map.set(key, (map.get(key) ?? 0) + 1);
   }
 }
 
-/** The lowest pending port, or -1. */
+/** The lowest pending port (1..63), or -1: the lowest set bit of the domain's pending bitmap. */
 export function lowestPending(d: Domain): number {
-  for (let p = 1; p < EVTCHN_PORTS; p++) if (d.ports[p].pending) return p;
+  const bits = d.pendingBits;
+  for (let w = 0; w < bits.length; w++) {
+    // Port 0 is never an event port.
+    const x = w === 0 ? bits[0] & ~1 : bits[w];
+    if (x !== 0) return w * 32 + 31 - Math.clz32(x & -x);
+  }
   return -1;
 }

@@ -1,7 +1,5 @@
 /** How `pvlab compare` writes numbers, shared by its table and the editor's chart. */
-
-/** Whole numbers with thousands separators. */
-const num = (n: number): string => n.toLocaleString('en-US');
+import { withCommas as num } from '../run/digits.js';
 
 /** `+21%`, `-5%`, `0%`, and `+<1%` for a change that rounds to nothing. */
 export function overheadPercent(p: number): string {

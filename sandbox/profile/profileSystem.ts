@@ -45,7 +45,7 @@ export function profileCompiled(compiled: CompiledSystem, request: ProfileReques
 
 /** Runs a booted, not yet started hypervisor on the profiling engine to its end. */
 export function profileHypervisor(hv: Hypervisor, systemFile: string, readText: (path: string) => string | undefined): { end: RunEnd; profile: Profile } {
-  const recorder = new Recorder(hv.domains);
+  const recorder = new Recorder(hv.domains, (nr) => hv.hypercallName(nr));
   hv.engine = new FastEngine(hv, false, recorder);
   hv.scheduling = recorder;
   const end = hv.run();

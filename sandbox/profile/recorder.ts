@@ -3,7 +3,8 @@ import type { Domain, Vcpu } from '../machine/state.js';
 import { boundaryTable, flatOf } from '../vm/flat.js';
 import type { Loc, Program } from '../machine/ir.js';
 import { cursor as engineCursor, type CallTreeNode, type EngineProfiler } from '../vm/profiling.js';
-import type { CountStat, SiteCost, TimelineInstant, TimelineSlice } from './types.js';
+import { INSTANT, RUN_NAME, SLICE, TimelineColumns } from './timeline.js';
+import type { CountStat, SiteCost } from './types.js';
 
 /** The kinds of frames the recorder makes itself (functions come from the program). */
 export type LiveKind = 'root' | 'domain' | 'vcpu' | 'function' | 'hypercall' | 'trap' | 'vmexit' | 'upcall';
@@ -24,6 +25,8 @@ export class LiveNode implements CallTreeNode {
   count = 0;
   /** A pvop implementation: each entry counts at the caller's pvop call site. */
   impl = false;
+  /** The pvop call sites of this frame's function, by (statement position, callee): see Recorder.pvopSite. */
+  pvopSites: Map<number, SiteRecord> | null = null;
 
   constructor(
     readonly parent: LiveNode | null,
@@ -65,8 +68,25 @@ export type SiteRecord = SiteCost & { program: Program };
 /** Occurrences of one hypercall, trap, exit or upcall: CountStat without the average, which the profile derives. */
 export type StatRecord = Omit<CountStat, 'avg'>;
 
-/** Timeline entries beyond this many are dropped (the profile says it is truncated). */
-const TIMELINE_LIMIT = 200_000;
+/**
+ * What a host-call site of a domain's program records into, found once per
+ * (domain, site) so that a call makes no key: its frame's child key, its
+ * name, and its site and statistics records once they exist.
+ */
+interface HostSite {
+  key: string;
+  name: string;
+  siteKey: string;
+  statKey: string;
+  site: SiteRecord | undefined;
+  stat: StatRecord | undefined;
+  /** Its slice kind and name in the timeline's columns. */
+  sliceKind: number;
+  sliceName: number;
+  /** The frame node it was last made under, and its own node there (calls repeat from the same frame). */
+  parent: LiveNode | null;
+  node: LiveNode | null;
+}
 
 /**
  * Most call-tree nodes a profile keeps. A node is a call path, and a guest
@@ -90,13 +110,17 @@ export const CALL_TREE_LIMIT = 100_000;
 export class Recorder implements EngineProfiler {
   readonly root = new LiveNode(null, 'root', 'pvlab', null, -1, -1, new Float64Array(1));
   readonly domainNodes: LiveNode[] = [];
-  private readonly vcpus = new Map<Vcpu, VcpuState>();
+  /** By domid, then vCPU id. */
+  private readonly vcpus: VcpuState[][] = [];
+  /** By domid, then host-call site of its program. */
+  private readonly hostSites: (HostSite | undefined)[][] = [];
+  /** By domid: its upcall statistics, once it had an upcall. */
+  private readonly upcallStats: (StatRecord | undefined)[] = [];
   private readonly tables = new Map<Program, ProgramTables>();
   readonly sites = new Map<string, SiteRecord>();
   readonly stats = new Map<string, StatRecord>();
-  readonly slices: TimelineSlice[] = [];
-  readonly instants: TimelineInstant[] = [];
-  truncated = false;
+  readonly timeline = new TimelineColumns();
+  private readonly onEventName = this.timeline.nameId('on_event');
   /** Nodes in the tree (the ones past the cut not counted), and whether the tree reached CALL_TREE_LIMIT. */
   private nodeCount = 0;
   cut = false;
@@ -111,13 +135,19 @@ export class Recorder implements EngineProfiler {
   /** The running vCPU's frames' nodes as its frames are captured (innermost first) when it stops. */
   private captured: LiveNode[] = [];
 
-  constructor(domains: readonly Domain[]) {
+  constructor(
+    domains: readonly Domain[],
+    /** A hypercall's name by number on the profiled machine (built-in or an extension's). */
+    private readonly hypercallName: (nr: number) => string | undefined,
+  ) {
     for (const d of domains) {
       const node = this.child(this.root, `d${d.id}`, 'domain', d.name, d, -1, -1);
       this.domainNodes.push(node);
+      this.vcpus[d.id] = [];
+      this.hostSites[d.id] = [];
       for (const v of d.vcpus) {
         const vnode = this.child(node, `v${v.id}`, 'vcpu', `vCPU ${v.id}`, d, v.id, -1);
-        this.vcpus.set(v, { root: vnode, top: vnode, frames: [], fresh: true, state: d.state === 'paused' ? 'off' : 'runnable', since: 0, runnable: 0, blocked: 0 });
+        this.vcpus[d.id][v.id] = { root: vnode, top: vnode, frames: [], fresh: true, state: d.state === 'paused' ? 'off' : 'runnable', since: 0, runnable: 0, blocked: 0 };
       }
     }
   }
@@ -161,7 +191,7 @@ export class Recorder implements EngineProfiler {
 
   /** The engine starts running `v` on pcpu `p` whose clock is `clock`. */
   enter(v: Vcpu, p: number, clock: number): void {
-    const st = this.vcpus.get(v) as VcpuState;
+    const st = this.stateOf(v);
     this.vcpu = v;
     this.state = st;
     this.pcpu = p;
@@ -201,7 +231,7 @@ export class Recorder implements EngineProfiler {
     st.top = cursor.top;
     st.frames = this.captured.reverse();
     this.captured = [];
-    this.slice('run', 'run', this.segStart, clock);
+    this.slice(SLICE.run, RUN_NAME, this.segStart, clock);
     this.vcpu = null;
     this.state = null;
   }
@@ -226,9 +256,17 @@ export class Recorder implements EngineProfiler {
     const program = v.domain.program;
     const impl = program.functions[fn].impl;
     if (!impl || caller.fn < 0) return;
-    const line = this.tablesOf(program).lines[caller.fn][caller.cur];
     const cost = v.domain.patched ? COSTS.pvopPatched : COSTS.pvopIndirect;
-    this.site(v.domain, program, program.functions[caller.fn].file, line, 'pvop', `${impl.group}.${impl.op}`, cost);
+    // A caller node belongs to one domain and function: its position and the callee decide the site.
+    const key = caller.cur * 65536 + fn;
+    const known = caller.pvopSites?.get(key);
+    if (known !== undefined) {
+      count(known, cost);
+      return;
+    }
+    const line = this.tablesOf(program).lines[caller.fn][caller.cur];
+    const site = this.site(v.domain, program, program.functions[caller.fn].file, line, 'pvop', `${impl.group}.${impl.op}`, cost);
+    (caller.pvopSites ??= new Map()).set(key, site);
   }
 
   // ------------------------------------------------------------ engine: host calls
@@ -238,18 +276,46 @@ export class Recorder implements EngineProfiler {
    * `kind` goes to its own frame under the running one, the rest
    * (`own`, e.g. an intrinsic's native cost) to the current statement.
    */
-  hostCall(kind: 'hypercall' | 'trap' | 'vmexit', name: string, loc: Loc, named: number, own: number, clock: number): void {
+  hostCall(kind: 'hypercall' | 'trap' | 'vmexit', at: number, what: string | number, loc: Loc, named: number, own: number, clock: number): void {
     const top = cursor.top;
     top.ln[top.cur] += own;
-    const key = kind === 'hypercall' ? `h:${name}` : kind === 'trap' ? `t:${name}` : `x:${name}`;
     const v = this.vcpu as Vcpu;
-    const node = this.child(top, key, kind, `[${kind} ${name}]`, v.domain, v.id, -1);
+    const d = v.domain;
+    const sites = this.hostSites[d.id];
+    let hs = sites[at];
+    if (hs === undefined) {
+      // `at`: the host call's site in the program (a hypercall number, or an intrinsic's name, for `what`).
+      const name = typeof what === 'number' ? (this.hypercallName(what) ?? `#${what}`) : what;
+      const prefix = kind === 'hypercall' ? 'h' : kind === 'trap' ? 't' : 'x';
+      hs = {
+        key: `${prefix}:${name}`,
+        name,
+        siteKey: `${d.id}:${loc.file}:${loc.line}:${kind}:${name}`,
+        statKey: `${d.id}:${kind}:${name}`,
+        site: undefined,
+        stat: undefined,
+        sliceKind: SLICE[kind],
+        sliceName: this.timeline.nameId(name),
+        parent: null,
+        node: null,
+      };
+      sites[at] = hs;
+    }
+    const name = hs.name;
+    let node = hs.node as LiveNode;
+    if (hs.parent !== top) {
+      node = this.child(top, hs.key, kind, `[${kind} ${name}]`, d, v.id, -1);
+      hs.parent = top;
+      hs.node = node;
+    }
     node.ln[0] += named;
     node.count++;
-    this.site(v.domain, v.domain.program, loc.file, loc.line, kind, name, named);
-    this.stat(`${v.domain.id}:${kind}:${name}`, named);
-    this.slice('run', 'run', this.segStart, clock - named);
-    this.slice(kind, name, clock - named, clock);
+    if (hs.site === undefined) hs.site = this.site(d, d.program, loc.file, loc.line, kind, name, named, hs.siteKey);
+    else count(hs.site, named);
+    if (hs.stat === undefined) hs.stat = this.stat(hs.statKey, named);
+    else count(hs.stat, named);
+    this.slice(SLICE.run, RUN_NAME, this.segStart, clock - named);
+    this.slice(hs.sliceKind, hs.sliceName, clock - named, clock);
     this.segStart = clock;
   }
 
@@ -260,11 +326,13 @@ export class Recorder implements EngineProfiler {
     node.ln[0] += cycles;
     node.count++;
     cursor.top = node;
-    this.stat(`${v.domain.id}:upcall:`, cycles);
-    this.slice('run', 'run', this.segStart, clock - cycles);
-    this.slice('upcall', 'on_event', clock - cycles, clock);
+    const stat = this.upcallStats[v.domain.id];
+    if (stat === undefined) this.upcallStats[v.domain.id] = this.stat(`${v.domain.id}:upcall:`, cycles);
+    else count(stat, cycles);
+    this.slice(SLICE.run, RUN_NAME, this.segStart, clock - cycles);
+    this.slice(SLICE.upcall, this.onEventName, clock - cycles, clock);
     this.segStart = clock;
-    this.instant({ kind: 'deliver', domain: v.domain.id, vcpu: v.id, time: clock - cycles, port, to: v.domain.id });
+    this.timeline.instant(INSTANT.deliver, v.domain.id, v.id, clock - cycles, port, v.domain.id);
     return node;
   }
 
@@ -274,51 +342,34 @@ export class Recorder implements EngineProfiler {
     top.ln[top.cur] += cycles;
   }
 
-  private site(d: Domain, program: Program, file: number, line: number, kind: SiteRecord['kind'], name: string, cycles: number): void {
-    const key = `${d.id}:${file}:${line}:${kind}:${name}`;
-    const s = this.sites.get(key);
-    if (s === undefined) this.sites.set(key, { domain: d.id, program, file, line, kind, name, count: 1, cycles, min: cycles, max: cycles });
-    else {
-      s.count++;
-      s.cycles += cycles;
-      if (cycles < s.min) s.min = cycles;
-      if (cycles > s.max) s.max = cycles;
-    }
+  /** Counts one occurrence at a site (its record, which it returns, is made on the first). */
+  private site(d: Domain, program: Program, file: number, line: number, kind: SiteRecord['kind'], name: string, cycles: number, key = `${d.id}:${file}:${line}:${kind}:${name}`): SiteRecord {
+    let s = this.sites.get(key);
+    if (s === undefined) {
+      s = { domain: d.id, program, file, line, kind, name, count: 1, cycles, min: cycles, max: cycles };
+      this.sites.set(key, s);
+    } else count(s, cycles);
+    return s;
   }
 
-  private stat(key: string, cycles: number): void {
-    const s = this.stats.get(key);
-    if (s === undefined) this.stats.set(key, { count: 1, cycles, min: cycles, max: cycles });
-    else {
-      s.count++;
-      s.cycles += cycles;
-      if (cycles < s.min) s.min = cycles;
-      if (cycles > s.max) s.max = cycles;
-    }
+  /** Counts one occurrence under a statistics key (its record, which it returns, is made on the first). */
+  private stat(key: string, cycles: number): StatRecord {
+    let s = this.stats.get(key);
+    if (s === undefined) {
+      s = { count: 1, cycles, min: cycles, max: cycles };
+      this.stats.set(key, s);
+    } else count(s, cycles);
+    return s;
   }
 
-  private slice(kind: TimelineSlice['kind'], name: string, start: number, end: number): void {
-    if (end <= start) return;
+  private stateOf(v: Vcpu): VcpuState {
+    return this.vcpus[v.domain.id][v.id];
+  }
+
+  /** A slice of the running vCPU (a run segment that continues the previous one extends it). */
+  private slice(kind: number, name: number, start: number, end: number): void {
     const v = this.vcpu as Vcpu;
-    const last = this.slices[this.slices.length - 1];
-    // A run segment that continues the previous one on the same vCPU extends it.
-    if (kind === 'run' && last && last.kind === 'run' && last.domain === v.domain.id && last.vcpu === v.id && last.end === start && last.pcpu === this.pcpu) {
-      last.end = end;
-      return;
-    }
-    if (this.slices.length >= TIMELINE_LIMIT) {
-      this.truncated = true;
-      return;
-    }
-    this.slices.push({ domain: v.domain.id, vcpu: v.id, pcpu: this.pcpu, kind, name, start, end });
-  }
-
-  private instant(i: TimelineInstant): void {
-    if (this.instants.length >= TIMELINE_LIMIT) {
-      this.truncated = true;
-      return;
-    }
-    this.instants.push(i);
+    this.timeline.slice(v.domain.id, v.id, this.pcpu, kind, name, start, end);
   }
 
   // ------------------------------------------------------------ hypervisor: scheduling
@@ -326,14 +377,14 @@ export class Recorder implements EngineProfiler {
   /** A run of `v` from `start` to `end` (machine time) ended; `v.status` says what it does next. */
   ran(v: Vcpu, start: number, end: number): void {
     void start;
-    const st = this.vcpus.get(v) as VcpuState;
+    const st = this.stateOf(v);
     st.state = v.status === 'blocked' ? 'blocked' : v.status === 'runnable' && v.domain.state === 'running' ? 'runnable' : 'off';
     st.since = end;
   }
 
   /** A blocked vCPU became runnable at machine time `at`. */
   woke(v: Vcpu, at: number): void {
-    const st = this.vcpus.get(v) as VcpuState;
+    const st = this.stateOf(v);
     if (st.state === 'blocked') st.blocked += Math.max(0, at - st.since);
     if (st.state !== 'runnable') {
       st.state = 'runnable';
@@ -344,7 +395,7 @@ export class Recorder implements EngineProfiler {
   /** A paused domain was unpaused at `at`. */
   unpaused(d: Domain, at: number): void {
     for (const v of d.vcpus) {
-      const st = this.vcpus.get(v) as VcpuState;
+      const st = this.stateOf(v);
       if (st.state === 'off' && v.status === 'runnable') {
         st.state = 'runnable';
         st.since = at;
@@ -354,7 +405,7 @@ export class Recorder implements EngineProfiler {
 
   /** The vCPU (re)starts at main (boot, vcpu_op up, after a reset). */
   restarted(v: Vcpu): void {
-    const st = this.vcpus.get(v);
+    const st = this.vcpus[v.domain.id]?.[v.id];
     if (!st) return;
     st.top = st.root;
     st.frames = [];
@@ -363,7 +414,7 @@ export class Recorder implements EngineProfiler {
 
   /** The vCPU went down, its domain ended or paused (at machine time `at`). */
   stopped(v: Vcpu, at: number): void {
-    const st = this.vcpus.get(v) as VcpuState;
+    const st = this.stateOf(v);
     if (st.state === 'runnable') st.runnable += Math.max(0, at - st.since);
     else if (st.state === 'blocked') st.blocked += Math.max(0, at - st.since);
     st.state = 'off';
@@ -373,20 +424,27 @@ export class Recorder implements EngineProfiler {
   /** A port of domain `to` became pending at `at`, sent by the running vCPU (or the timer). */
   eventSent(to: Domain, port: number, at: number): void {
     const v = this.vcpu;
-    this.instant({ kind: 'send', domain: v ? v.domain.id : -1, vcpu: v ? v.id : -1, time: at, port, to: to.id });
+    this.timeline.instant(INSTANT.send, v ? v.domain.id : -1, v ? v.id : -1, at, port, to.id);
   }
 
   /** Closes the summary's open intervals at the end of the run. */
   finish(end: (v: Vcpu) => number): void {
-    for (const [v, st] of this.vcpus) this.stopped(v, Math.max(st.since, end(v)));
+    for (const d of this.domainNodes) for (const v of (d.domain as Domain).vcpus) this.stopped(v, Math.max(this.stateOf(v).since, end(v)));
   }
 
   runnableOf(v: Vcpu): number {
-    return (this.vcpus.get(v) as VcpuState).runnable;
+    return this.stateOf(v).runnable;
   }
 
   blockedOf(v: Vcpu): number {
-    return (this.vcpus.get(v) as VcpuState).blocked;
+    return this.stateOf(v).blocked;
   }
 }
 
+/** One more occurrence of `cycles` in a count, total, min and max. */
+function count(s: StatRecord, cycles: number): void {
+  s.count++;
+  s.cycles += cycles;
+  if (cycles < s.min) s.min = cycles;
+  if (cycles > s.max) s.max = cycles;
+}

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import type { CountStat, Profile } from './types.js';
+import { withCommas } from '../run/digits.js';
 
-const num = (n: number): string => Math.round(n).toLocaleString('en-US');
+const num = (n: number): string => withCommas(Math.round(n));
 
 function table(header: string[], rows: string[][], indent = '  '): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

@@ -10,9 +10,12 @@ import { HOST_LITTLE_ENDIAN } from '../machine/memory.js';
  * through JSON.stringify; the only free name is the parameter `rt`.
  *
  * Each function keeps its own cycle count `c`, flushed into `R.cyc` at calls,
- * returns, check points and host calls. Suspension throws `SUSPEND`; each
- * frame's catch records (function, resume pc, locals) in the interpreter's
- * frame format, and `rp` routes a resumed call back to that pc.
+ * returns, check points and host calls. A vCPU suspends by setting `R.sus`
+ * in a host call; the generated code tests it after every call that can
+ * suspend and leaves its body (`break U`), recording (function, resume pc,
+ * locals) in the interpreter's frame format before it returns, and `rp`
+ * routes a resumed call back to that pc. Guest faults are thrown, and the
+ * frames record themselves on the way out the same way.
  */
 export interface GeneratedProgram {
   source: string;
@@ -55,6 +58,8 @@ const COUNTER_MARK = /\u0001(\d+)\u0001/g;
  */
 export const REGISTER_LOCALS = 64;
 
+/** After a call that can suspend the vCPU: leave the body if it did (the frame then records itself). */
+const SUSPENDED = 'if (R.sus !== 0) break U;';
 /** Re-reads the cached budget after a call into the host or another function. */
 const REFRESH_BUDGET = 'b = R.bud - R.cyc;';
 /** Re-reads the memory's views and size when a balloon changed them (its epoch). */
@@ -115,7 +120,7 @@ class Generator {
   source(): string {
     const parts = [
       '"use strict";',
-      'const imul = rt.imul, SUSPEND = rt.SUSPEND, R = rt.R, divu = rt.divu, divs = rt.divs, remu = rt.remu, rems = rt.rems;',
+      'const imul = rt.imul, R = rt.R, divu = rt.divu, divs = rt.divs, remu = rt.remu, rems = rt.rems;',
       'const ld = rt.ld, st = rt.st, intr = rt.intr, hcall = rt.hcall, halt = rt.halt, check = rt.check, overflow = rt.overflow;',
       'const pe = rt.pe, rn = rt.rn, CU = rt.CU;',
       'const capture = rt.capture, hasChild = rt.hasChild, resumeChild = rt.resumeChild, upcallDone = rt.upcallDone, limitStop = rt.limitStop, route = rt.route, hk = rt.hk, isFault = rt.isFault;',
@@ -123,7 +128,7 @@ class Generator {
       'const F = [];',
     ];
     for (const fn of this.program.functions) parts.push(`F[${fn.id}] = ${this.function(fn)};`);
-    parts.push('return { F, setContext(ctx) { M = ctx.M; G = ctx.G; D = ctx.D; DISP = ctx.DISP; PVC = ctx.PVC; } };');
+    parts.push('return { F, setContext(m, g, d, disp, pvc) { M = m; G = g; D = d; DISP = disp; PVC = pvc; } };');
     return parts.join('\n');
   }
 
@@ -155,6 +160,9 @@ class Generator {
     const manyCounters = this.looped.size > REGISTER_LOCALS;
     const counters = manyCounters ? [] : [...this.looped].map((q) => `${COUNTER}${q}${COUNTER} = 0`);
     const counterArray = this.profiling && manyCounters ? `const QV = new Float64Array(${[...this.looped].reduce((a, q) => Math.max(a, q), 0) + 1});` : '';
+    // Leaving the frame by suspension or fault: its cycles (and profile counts) go out first.
+    const leave = this.profiling ? `LN[cu] += c - cm; cm = 0; PN.cur = cu; ${WRITE_BACK} R.cyc += c; c = 0;` : this.flush();
+    const capture = `capture(${fn.id}, site, ${all}${this.profiling ? ', PN' : ''});`;
     return [
       `function f${fn.id}(rf${this.profiling ? ', PP' : ''}${params.map((p) => `, ${p}`).join('')}) {`,
       `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'rp = 0', 'site = 0', 'sk = 0', ...(this.profiling ? ['cu = 0', 'cm = 0', ...counters] : [])].join(', ')};`,
@@ -178,12 +186,16 @@ class Generator {
         : '',
       `if (rf !== undefined) { const L = rf.locals; ${restore} rp = rf.pc === 0 ? 0 : route(${fn.id}, rf.pc);${this.profiling ? ' cu = PN.cur;' : ''} }`,
       'try {',
-      // An upcall delivered at the entry check point resumes here; inside the try so
+      'U: {',
+      // An upcall delivered at the entry check point resumes here; inside the block so
       // that a stop within it still captures this frame (at site 0: the entry).
-      `if (rf !== undefined && rp === 0) { if (hasChild()) { resumeChild(); upcallDone();${this.profiling ? ' CU.top = PN;' : ''} ${this.refresh()} } else sk = R.skip; }`,
+      `if (rf !== undefined && rp === 0) { if (hasChild()) { resumeChild(); ${SUSPENDED} upcallDone();${this.profiling ? ' CU.top = PN;' : ''} ${this.refresh()} } else sk = R.skip; }`,
       body,
       this.profiling ? `${this.attr()} ${WRITE_BACK} R.cyc += c; return 0;` : 'R.cyc += c; return 0;',
-      `} catch (e) { ${this.profiling ? `LN[cu] += c - cm; cm = 0; PN.cur = cu; ${WRITE_BACK} R.cyc += c; c = 0;` : this.flush()} if (e === SUSPEND || isFault(e)) capture(${fn.id}, site, ${all}${this.profiling ? ', PN' : ''}); throw e; }`,
+      '}',
+      // Suspended (only `break U` gets here): record this frame for the resume.
+      `${leave} ${capture} return 0;`,
+      `} catch (e) { ${leave} if (isFault(e)) ${capture} throw e; }`,
       '}',
     ]
       .join('\n')
@@ -304,12 +316,11 @@ class Generator {
     switch (s.k) {
       case 'boundary': {
         const pc = this.pcOf.get(s) as number;
-        return `if (rp !== 0) { rp = 0; site = ${-pc}; if (hasChild()) { resumeChild(); upcallDone();${this.profiling ? ' CU.top = PN;' : ''} ${this.refresh()} } else sk = R.skip; }\n${this.stmt(s)}`;
+        return `if (rp !== 0) { rp = 0; site = ${-pc}; if (hasChild()) { resumeChild(); ${SUSPENDED} upcallDone();${this.profiling ? ' CU.top = PN;' : ''} ${this.refresh()} } else sk = R.skip; }\n${this.stmt(s)}`;
       }
       case 'call': {
         const pc = (this.pcOf.get(s) as number) + 1;
-        const assign = s.dst >= 0 ? `${this.local(s.dst)} = ` : '';
-        return `if (rp === 0) { ${this.stmt(s)} } else { rp = 0; site = ${pc}; ${assign}resumeChild(); R.depth--; ${this.refresh()} }`;
+        return `if (rp === 0) { ${this.stmt(s)} } else { rp = 0; site = ${pc}; ${this.suspendable('resumeChild()', s.dst)} R.depth--; ${this.refresh()} }`;
       }
       case 'hypercall':
       case 'hlt':
@@ -398,6 +409,14 @@ class Generator {
     return `${this.attrExpr('')}, cm = 0, PN.cur = cu, CU.top = PN, R.cyc += c, c = 0`;
   }
 
+  /**
+   * A call that can suspend the vCPU, its value into local `dst` (-1: none)
+   * only when it did not: a suspended frame keeps the value it had.
+   */
+  private suspendable(call: string, dst: number): string {
+    return dst >= 0 ? `T = ${call}; ${SUSPENDED} ${this.local(dst)} = T;` : `${call}; ${SUSPENDED}`;
+  }
+
   private refresh(): string {
     return this.usesMemory ? REFRESH_BUDGET + REFRESH_MEMORY : REFRESH_BUDGET;
   }
@@ -435,7 +454,7 @@ class Generator {
         // Stepping: ask the hook where the debugger armed this boundary (or all of them),
         // except right where this frame resumes from a stop (sk).
         const hook = this.stepping
-          ? `if (sk === 0 && (HA || (HM !== null && HM[${s.id}] === 1))) { ${this.flush()} site = ${-pc}; hk(${s.id}); ${this.refresh()} }\nsk = 0;\n`
+          ? `if (sk === 0 && (HA || (HM !== null && HM[${s.id}] === 1))) { ${this.flush()} site = ${-pc}; hk(${s.id}); ${SUSPENDED} ${this.refresh()} }\nsk = 0;\n`
           : '';
         // Profiling: what ran since the previous boundary belongs to the previous statement.
         let profile = '';
@@ -447,7 +466,7 @@ class Generator {
           this.cur = position;
         }
         if (!s.check) return `${hook}${profile}${this.charge(COSTS.statement)}`;
-        return `if (c >= b) { site = ${-pc}; ${this.flush()} check(); ${this.refresh()} }\n${hook}${profile}${this.charge(COSTS.statement)}`;
+        return `if (c >= b) { site = ${-pc}; ${this.flush()} check(); ${SUSPENDED} ${this.refresh()} }\n${hook}${profile}${this.charge(COSTS.statement)}`;
       }
       case 'set-local':
         return `${this.local(s.slot)} = ${this.expr(s.e)};`;
@@ -465,24 +484,25 @@ class Generator {
       case 'call': {
         const { setArgs, argList } = this.callArgs(s.args);
         const pc = (this.pcOf.get(s) as number) + 1;
-        const assign = s.dst >= 0 ? `${this.local(s.dst)} = ` : '';
         const at = this.site(s.loc);
         if (s.target.k === 'fn') {
-          return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}, ${this.pending}); ${this.flush(String(COSTS.call), false)} R.depth++; site = ${pc}; ${assign}F[${s.target.fn}](undefined${this.profiling ? ', PN' : ''}${argList}); R.depth--; ${this.refresh()}`;
+          return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}, ${this.pending}); ${this.flush(String(COSTS.call), false)} R.depth++; site = ${pc}; ${this.suspendable(`F[${s.target.fn}](undefined${this.profiling ? ', PN' : ''}${argList})`, s.dst)} R.depth--; ${this.refresh()}`;
         }
-        return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}, ${this.pending}); ${this.flush('PVC')} D.pvopCalls++; R.depth++; site = ${pc}; ${assign}F[DISP[${s.target.op}]](undefined${this.profiling ? ', PN' : ''}${argList}); R.depth--; ${this.refresh()}`;
+        return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}, ${this.pending}); ${this.flush('PVC')} D.pvopCalls++; R.depth++; site = ${pc}; ${this.suspendable(`F[DISP[${s.target.op}]](undefined${this.profiling ? ', PN' : ''}${argList})`, s.dst)} R.depth--; ${this.refresh()}`;
       }
       case 'hypercall': {
         const { setArgs, temps } = this.callArgs(s.args);
         const pc = (this.pcOf.get(s) as number) + 1;
-        const assign = s.dst >= 0 ? `${this.local(s.dst)} = ` : '';
         const at = this.site(s.loc);
-        const list = temps.length === 1 && s.args.length > REGISTER_LOCALS ? temps[0] : `[${temps.join(', ')}]`;
-        return `${setArgs} ${this.flush()} site = ${pc}; ${assign}hcall(${s.nr}, ${list}, ${at}, ${s.dst}); if (R.cyc >= R.lim) limitStop(); ${this.refresh()}`;
+        // The first five arguments, unused ones 0 (the rest were evaluated for their effects and costs;
+        // past REGISTER_LOCALS arguments they are all in one array).
+        const many = s.args.length > REGISTER_LOCALS;
+        const five = Array.from({ length: 5 }, (_, i) => (i >= s.args.length ? '0' : many ? `${temps[0]}[${i}]` : temps[i])).join(', ');
+        return `${setArgs} ${this.flush()} site = ${pc}; ${this.suspendable(`hcall(${s.nr}, ${five}, ${at}, ${s.dst})`, s.dst)} if (R.cyc >= R.lim) { limitStop(); break U; } ${this.refresh()}`;
       }
       case 'hlt': {
         const pc = (this.pcOf.get(s) as number) + 1;
-        return `${this.flush()} site = ${pc}; halt(${this.site(s.loc)}); ${this.refresh()}`;
+        return `${this.flush()} site = ${pc}; halt(${this.site(s.loc)}); ${SUSPENDED} ${this.refresh()}`;
       }
       case 'print': {
         const parts = s.parts.map((p) =>

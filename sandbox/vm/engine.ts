@@ -12,18 +12,24 @@ export interface Pcpu {
   last: Vcpu | null;
 }
 
-export type HypercallOutcome =
-  | { k: 'done'; value: number }
-  /** The vCPU blocks (or yields); the result arrives through vcpu.resumeResult when it runs again. */
-  | { k: 'block' }
-  | { k: 'yield' }
-  /** The calling domain is gone (shutdown, destroyed itself): stop running it. */
-  | { k: 'stop' };
+/** How a hypercall ended (EngineHost.hypercallEnd): the vCPU goes on with its value, */
+export const HYPERCALL_DONE = 0;
+/** or it blocks (or yields), its result arriving through vcpu.resumeResult when it runs again, */
+export const HYPERCALL_BLOCK = 1;
+export const HYPERCALL_YIELD = 2;
+/** or the calling domain is gone (shutdown, destroyed itself): stop running it. */
+export const HYPERCALL_STOP = 3;
 
 /** What an engine needs from the hypervisor. */
 export interface EngineHost extends IntrinsicHost {
   pcpuOf(vcpu: Vcpu): Pcpu;
-  hypercall(vcpu: Vcpu, nr: number, args: readonly number[], loc: Loc): HypercallOutcome;
+  /**
+   * Runs hypercall `nr` with its first five arguments (unused ones 0) and
+   * returns its value; `hypercallEnd` then says how it ended (HYPERCALL_…).
+   * Nothing is allocated per call.
+   */
+  hypercall(vcpu: Vcpu, nr: number, a0: number, a1: number, a2: number, a3: number, a4: number, loc: Loc): number;
+  readonly hypercallEnd: number;
   /** The name of hypercall `nr` on this machine (built-in or a booted extension's), for profiles. */
   hypercallName(nr: number): string | undefined;
   /** hlt: true when the vCPU must wait (nothing pending). */

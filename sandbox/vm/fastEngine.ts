@@ -1,7 +1,7 @@
 import { COSTS } from '../machine/costs.js';
 import { lowestPending, type Frame, type Vcpu } from '../machine/state.js';
 import { generate } from './codegen.js';
-import { MAX_CALL_DEPTH, type BoundaryHook, type Engine, type EngineHost, type Pcpu, type StopReason } from './engine.js';
+import { HYPERCALL_BLOCK, HYPERCALL_DONE, HYPERCALL_YIELD, MAX_CALL_DEPTH, type BoundaryHook, type Engine, type EngineHost, type Pcpu, type StopReason } from './engine.js';
 import { GuestFault } from '../machine/fault.js';
 import type { FlatOp } from './flat.js';
 import { exitOf, runIntrinsic } from './intrinsics.js';
@@ -17,25 +17,18 @@ import type { GuestMemory } from '../machine/memory.js';
  */
 type CompiledFn = (rf: Frame | undefined, ...params: (number | CallTreeNode)[]) => number;
 
-interface DomainContext {
-  M: GuestMemory;
-  G: Int32Array;
-  D: Vcpu['domain'];
-  DISP: Int32Array;
-  PVC: number;
-}
-
 interface Compiled {
   F: CompiledFn[];
-  setContext(ctx: DomainContext): void;
+  /** The running domain's memory, globals, itself, pvop dispatch table and pvop call cost. */
+  setContext(M: GuestMemory, G: Int32Array, D: Vcpu['domain'], DISP: Int32Array, PVC: number): void;
   flat: FlatOp[][];
   locs: Loc[];
 }
 
-/** Thrown through generated frames to suspend a vCPU; never escapes the engine. */
-const SUSPEND = { suspend: true } as const;
-
 type Module = Pick<Compiled, 'F' | 'setContext'>;
+
+/** No frames: never written (capture starts a fresh list). */
+const NO_FRAMES: Frame[] = [];
 
 /**
  * Compiled modules by generated source, so that booting the same kernel again
@@ -55,18 +48,23 @@ function engine(): FastEngine {
 
 /**
  * The fast engine: each program is compiled once to JavaScript (codegen.ts)
- * and run natively. A vCPU suspends by unwinding with SUSPEND, its frames
- * captured in the interpreter's format, so either engine can resume it.
+ * and run natively. A vCPU suspends by setting R.sus: each generated frame
+ * sees it after the call it made, records itself in the interpreter's frame
+ * format and returns, so either engine can resume it.
  */
 export class FastEngine implements Engine {
   private readonly compiled = new WeakMap<Program, Compiled>();
+  /** The program compiled or looked up last (vCPUs of one kernel often run in a row). */
+  private lastProgram: Program | undefined;
+  private lastCompiled!: Compiled;
   /** Cycles since the last sync, the limit relative to it, and the call depth. */
   vcpu!: Vcpu;
   pcpu!: Pcpu;
   current!: Compiled;
-  resumeFrames: Frame[] = [];
+  resumeFrames: Frame[] = NO_FRAMES;
   resumeIndex = 0;
-  private captured: Frame[] = [];
+  /** The frames recorded by a suspension or fault, innermost first (NO_FRAMES until the first). */
+  private captured: Frame[] = NO_FRAMES;
   private reason: StopReason = 'limit';
   private readonly R = R;
 
@@ -122,8 +120,13 @@ export class FastEngine implements Engine {
   }
 
   private compile(program: Program): Compiled {
+    if (program === this.lastProgram) return this.lastCompiled;
     const cached = this.compiled.get(program);
-    if (cached) return cached;
+    if (cached) {
+      this.lastProgram = program;
+      this.lastCompiled = cached;
+      return cached;
+    }
     const gen = generate(program, this.stepping, this.recorder !== undefined);
     let module = moduleCache.get(gen.source);
     if (!module) {
@@ -134,6 +137,8 @@ export class FastEngine implements Engine {
     }
     const compiled: Compiled = { F: module.F, setContext: module.setContext, flat: gen.flat, locs: gen.locs };
     this.compiled.set(program, compiled);
+    this.lastProgram = program;
+    this.lastCompiled = compiled;
     return compiled;
   }
 
@@ -156,16 +161,17 @@ export class FastEngine implements Engine {
    * vCPU at `before` consumed cycles has returned; its trap, VM exit or
    * hypercall part gets a frame of its own. Call after sync().
    */
-  hostCalled(rec: EngineProfiler, kind: 'hypercall' | 'intrinsic', name: string, site: number, before: number): void {
+  hostCalled(rec: EngineProfiler, kind: 'hypercall' | 'intrinsic', what: string | number, site: number, before: number): void {
     const v = this.vcpu;
     const spent = v.cycles - before;
-    const exit = kind === 'hypercall' ? 'hypercall' : exitOf(name, v.domain.mode);
+    // `what`: a hypercall's number, an intrinsic's name.
+    const exit = kind === 'hypercall' ? 'hypercall' : exitOf(what as string, v.domain.mode);
     if (exit === undefined) {
       rec.charged(spent);
       return;
     }
     const named = exit === 'hypercall' ? spent : Math.min(spent, exit === 'trap' ? COSTS.trap : COSTS.vmexit);
-    rec.hostCall(exit, name, this.loc(site), named, spent - named, this.pcpu.clock);
+    rec.hostCall(exit, site, what, this.loc(site), named, spent - named, this.pcpu.clock);
   }
 
   /** The limit relative to the last sync, and the budget generated code checks against: none while events may be pending. */
@@ -175,9 +181,10 @@ export class FastEngine implements Engine {
     R.bud = this.vcpu.domain.pendingHint ? 0 : R.lim;
   }
 
-  suspend(reason: StopReason): never {
+  /** Stops the vCPU: the generated frames unwind when the host call that asked returns. */
+  suspend(reason: StopReason): void {
     this.reason = reason;
-    throw SUSPEND;
+    R.sus = 1;
   }
 
   /** A check point found the budget spent or events possibly pending (the frame's count is already flushed). */
@@ -185,7 +192,10 @@ export class FastEngine implements Engine {
     const R = this.R;
     const vcpu = this.vcpu;
     for (;;) {
-      if (R.cyc >= R.lim) this.suspend('limit');
+      if (R.cyc >= R.lim) {
+        this.suspend('limit');
+        return;
+      }
       this.sync();
       const port = this.host.deliverablePort(vcpu);
       if (port < 0) {
@@ -204,8 +214,12 @@ export class FastEngine implements Engine {
         const interrupted = cursor.top;
         const frame = rec.upcall(port, vcpu.cycles - before, this.pcpu.clock);
         this.current.F[vcpu.domain.program.onEvent](undefined, frame, port);
+        if (R.sus !== 0) return;
         cursor.top = interrupted;
-      } else this.current.F[vcpu.domain.program.onEvent](undefined, port);
+      } else {
+        this.current.F[vcpu.domain.program.onEvent](undefined, port);
+        if (R.sus !== 0) return;
+      }
       R.depth--;
       vcpu.inUpcall = false;
     }
@@ -225,6 +239,7 @@ export class FastEngine implements Engine {
   capture(flat: FlatOp[][], fn: number, site: number, locals: number[]): void {
     const pc = site <= 0 ? -site : site;
     const frame: Frame = { fn, pc, locals, dst: -1, upcall: false, pvop: false };
+    if (this.captured === NO_FRAMES) this.captured = [];
     const child = this.captured[this.captured.length - 1];
     if (child) {
       if (site <= 0) child.upcall = true;
@@ -239,13 +254,18 @@ export class FastEngine implements Engine {
     this.captured.push(frame);
   }
 
+  /** The recorded frames, outermost first, as the vCPU's own list. */
+  private takeCaptured(): Frame[] {
+    return this.captured === NO_FRAMES ? [] : this.captured.reverse();
+  }
+
   run(vcpu: Vcpu): StopReason {
     const dom = vcpu.domain;
     const compiled = this.compile(dom.program);
     this.vcpu = vcpu;
     this.pcpu = this.host.pcpuOf(vcpu);
     this.current = compiled;
-    compiled.setContext({ M: dom.memory, G: dom.globals, D: dom, DISP: dom.dispatch, PVC: dom.patched ? COSTS.pvopPatched : COSTS.pvopIndirect });
+    compiled.setContext(dom.memory, dom.globals, dom, dom.dispatch, dom.patched ? COSTS.pvopPatched : COSTS.pvopIndirect);
     const frames = vcpu.frames;
     if (vcpu.resumeResult !== undefined) {
       if (vcpu.resumeDst >= 0) frames[frames.length - 1].locals[vcpu.resumeDst] = vcpu.resumeResult;
@@ -262,27 +282,30 @@ export class FastEngine implements Engine {
     this.relimit();
     this.resumeFrames = frames;
     this.resumeIndex = 0;
-    this.captured = [];
     recorder = this.recorder;
     if (recorder) recorder.enter(vcpu, this.pcpu.index, this.pcpu.clock);
+    R.sus = 0;
     try {
       const value = compiled.F[frames[0].fn](frames[0]);
       this.sync();
+      if (R.sus !== 0) {
+        if (this.reason !== 'done') vcpu.frames = this.takeCaptured();
+        return this.reason;
+      }
       vcpu.frames = [];
       this.host.mainReturned(vcpu, value);
       return 'done';
     } catch (e) {
       this.sync();
       // A fault keeps the frames where it happened, for the debugger's stack trace.
-      if (e instanceof GuestFault) vcpu.frames = this.captured.reverse();
-      if (e !== SUSPEND) throw e;
-      if (this.reason !== 'done') vcpu.frames = this.captured.reverse();
-      return this.reason;
+      if (e instanceof GuestFault) vcpu.frames = this.takeCaptured();
+      throw e;
     } finally {
+      R.sus = 0;
       if (recorder) recorder.leave(vcpu, this.pcpu.clock);
       recorder = undefined;
-      this.resumeFrames = [];
-      this.captured = [];
+      this.resumeFrames = NO_FRAMES;
+      this.captured = NO_FRAMES;
       active = undefined;
     }
   }
@@ -295,6 +318,8 @@ const R = {
   /** `lim`, or 0 while the running domain may have events pending: the next check point then looks. */
   bud: 0,
   depth: 0,
+  /** Non-zero while the vCPU is suspending: the generated frames record themselves and return. */
+  sus: 0,
   /** Stepping: ask the hook at every boundary, or at the armed ones. */
   hall: false,
   harm: null as Uint8Array | null,
@@ -321,7 +346,6 @@ function divideByZero(site: number, pending: number): never {
 /** The helpers generated code calls; they act on the engine whose run is in progress. */
 const RUNTIME = {
   imul: Math.imul,
-  SUSPEND,
   R,
   divu: (a: number, b: number, s: number, p: number) => (b === 0 ? divideByZero(s, p) : ((a >>> 0) / (b >>> 0)) | 0),
   divs: (a: number, b: number, s: number, p: number) => (b === 0 ? divideByZero(s, p) : (a / b) | 0),
@@ -338,16 +362,19 @@ const RUNTIME = {
     e.relimit();
     return r;
   },
-  hcall: (nr: number, args: number[], s: number, dst: number) => {
+  hcall: (nr: number, a0: number, a1: number, a2: number, a3: number, a4: number, s: number, dst: number) => {
     const e = engine();
     e.sync();
     const before = e.vcpu.cycles;
-    const outcome = e.host.hypercall(e.vcpu, nr, args, e.loc(s));
-    if (recorder) e.hostCalled(recorder, 'hypercall', e.host.hypercallName(nr) ?? `#${nr}`, s, before);
+    const host = e.host;
+    const value = host.hypercall(e.vcpu, nr, a0, a1, a2, a3, a4, e.loc(s));
+    if (recorder) e.hostCalled(recorder, 'hypercall', nr, s, before);
     e.relimit();
-    if (outcome.k === 'done') return outcome.value;
+    const end = host.hypercallEnd;
+    if (end === HYPERCALL_DONE) return value;
     e.vcpu.resumeDst = dst;
-    return e.suspend(outcome.k === 'block' ? 'blocked' : outcome.k === 'yield' ? 'yield' : 'done');
+    e.suspend(end === HYPERCALL_BLOCK ? 'blocked' : end === HYPERCALL_YIELD ? 'yield' : 'done');
+    return 0;
   },
   halt: (s: number) => {
     const e = engine();

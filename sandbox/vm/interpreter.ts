@@ -1,7 +1,7 @@
 import { COSTS } from '../machine/costs.js';
 import type { Frame, Vcpu } from '../machine/state.js';
 import { compactOp, S, SNode, X, type XNode } from './compact.js';
-import { MAX_CALL_DEPTH, type BoundaryHook, type Engine, type EngineHost, type Pcpu, type StopReason } from './engine.js';
+import { HYPERCALL_BLOCK, HYPERCALL_DONE, HYPERCALL_YIELD, MAX_CALL_DEPTH, type BoundaryHook, type Engine, type EngineHost, type Pcpu, type StopReason } from './engine.js';
 import { GuestFault } from '../machine/fault.js';
 import { flatOf, type FlatOp } from './flat.js';
 import { formatValue, runIntrinsic } from './intrinsics.js';
@@ -154,15 +154,16 @@ export class Interpreter implements Engine {
           for (let i = 0; i < argNodes.length; i++) args.push(this.ev(argNodes[i], L));
           frame.pc++;
           this.flush();
-          const outcome = host.hypercall(vcpu, op.v, args, op.loc as Loc);
-          if (outcome.k === 'done') {
-            if (op.w >= 0) L[op.w] = outcome.value;
+          const value = host.hypercall(vcpu, op.v, args[0] ?? 0, args[1] ?? 0, args[2] ?? 0, args[3] ?? 0, args[4] ?? 0, op.loc as Loc);
+          const end = host.hypercallEnd;
+          if (end === HYPERCALL_DONE) {
+            if (op.w >= 0) L[op.w] = value;
             // The boundary after a hypercall is a check point for the limit.
             if (pcpu.clock >= pcpu.limit) return 'limit';
             break;
           }
           vcpu.resumeDst = op.w;
-          return outcome.k === 'block' ? 'blocked' : outcome.k === 'yield' ? 'yield' : 'done';
+          return end === HYPERCALL_BLOCK ? 'blocked' : end === HYPERCALL_YIELD ? 'yield' : 'done';
         }
         case S.HLT:
           frame.pc++;

@@ -46,8 +46,11 @@ export interface EngineProfiler {
   /**
    * A host call charged `named + own` cycles (consumed by `clock`): the part
    * named by `kind` gets a frame of its own, `own` goes to the current statement.
+   * `site` is the call's site in the running program (`loc` its source place);
+   * `what` a hypercall's number or an intrinsic's name (the profiler names
+   * numbers itself, once per site).
    */
-  hostCall(kind: 'hypercall' | 'trap' | 'vmexit', name: string, loc: Loc, named: number, own: number, clock: number): void;
+  hostCall(kind: 'hypercall' | 'trap' | 'vmexit', site: number, what: string | number, loc: Loc, named: number, own: number, clock: number): void;
   /** A host call charged `cycles` that belong to the running statement itself. */
   charged(cycles: number): void;
   /** An event upcall was charged (`cycles`): on_event runs below the node this returns. */

@@ -3,6 +3,7 @@ import { benchDebugger } from './debugger.bench.js';
 import { benchEngines } from './engine.bench.js';
 import { benchFirstLenses } from './firstLenses.bench.js';
 import { benchFrontend } from './frontend.bench.js';
+import { benchHypervisorPath } from './hvpath.bench.js';
 import { benchNavigation } from './navigation.bench.js';
 import { benchProfile } from './profile.bench.js';
 import { benchServer } from './server.bench.js';
@@ -13,6 +14,7 @@ const benches: [string, () => void | Promise<void>][] = [
   ['check', benchCheck],
   ['engines', benchEngines],
   ['profile', benchProfile],
+  ['hvpath', benchHypervisorPath],
   ['server', benchServer],
   ['navigation', benchNavigation],
   ['debugger', benchDebugger],

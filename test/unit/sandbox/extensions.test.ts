@@ -154,6 +154,39 @@ fn main() -> u32 {
   });
 });
 
+describe("extension hypercalls go through the system's dispatch table", () => {
+  const BIG = `abi big {
+    var n: u32 = 0;
+    hypercall far_op(a: u32) -> i32 = 100000 stable since 4.2 cost 20 { n += a; return n as i32; }
+    hypercall near_op() -> i32 = 72 dom0 since 4.2 cost 3 { return 7; }
+}
+`;
+  const k = `import "big.pvk";
+fn main() -> u32 {
+    let a = hypercall far_op(2);
+    mem32[256] = 100000;
+    mem32[260] = 3;
+    mem32[280] = 72;
+    let m = hypercall multicall(256, 2);
+    let b = hypercall far_op(0);
+    print(a, " ", m, " ", mem32[256], " ", mem32[280], " ", b);
+    return 0;
+}
+`;
+  const files = { '/t/sys.pvk': 'import "big.pvk";\nsystem t {\n    hypervisor 4.2;\n    abi big;\n' + DOM0_ONLY + '}\n', '/t/big.pvk': BIG, '/t/k.pvk': k };
+
+  it('a number far past the built-in ones, and extension entries in a multicall: results, counts and cycles agree on every engine', () => {
+    const reports = ALL_ENGINES.map((engine) => runSystem(files, { engine }));
+    for (const r of reports.slice(1)) expect(r).toEqual(reports[0]);
+    const d = reports[0].domains[0];
+    expect(d.console).toBe('2 0 5 7 5\n');
+    expect(d.hypercalls).toEqual({ far_op: 3, multicall: 1, near_op: 1 });
+    // main: 3 lets, 3 stores (1 + 1 each), print with two loads (1 + 1 each), return; far_op's handler: 2 statements;
+    // near_op's: 1; the multicall: 300 + 50 and each entry's cost and handler (far_op 20 + 2, near_op 3 + 1), at least 10 each
+    expect(d.cycles).toBe(3 + 6 + 3 + 1 + 2 * (300 + 20 + 2) + (300 + 50 + 22 + 10));
+  });
+});
+
 describe('-ENOSYS and -EPERM do not run the handler', () => {
   const k = `import "lab.pvk";
 fn main() -> u32 {

@@ -1,0 +1,101 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Hypervisor } from '../../sandbox/hv/hypervisor.js';
+import { diskHost } from '../../sandbox/lang/fileHost.js';
+import { Workspace } from '../../sandbox/lang/program.js';
+import { profileHypervisor } from '../../sandbox/profile/profileSystem.js';
+import { bootSystem } from '../../sandbox/run/boot.js';
+import { runReport, type RunReport } from '../../sandbox/run/report.js';
+import { ms, summarize } from './measure.js';
+
+/** The workloads: pvk systems in test/bench/hvpath/, run as `pvlab run` runs them (fast engine). */
+const DIR = path.resolve('test/bench/hvpath');
+
+interface Workload {
+  label: string;
+  file: string;
+  /** How many of the measured operations a run did, read from its report. */
+  ops: (r: RunReport) => number;
+  unit: string;
+  /** At most this many guest-loop iterations of host time per operation (issue 10). */
+  target?: number;
+}
+
+const hypercalls = (name: string) => (r: RunReport) => r.domains.reduce((n, d) => n + (d.hypercalls[name] ?? 0), 0);
+const events = (r: RunReport) => r.domains.reduce((n, d) => n + d.events, 0);
+
+const WORKLOADS: Workload[] = [
+  { label: 'hypercall xen_version(0)', file: 'hypercall.pvk', ops: hypercalls('xen_version'), unit: 'call', target: 20 },
+  { label: 'yield, 2 domains, 1 pcpu', file: 'yield2.pvk', ops: hypercalls('sched_op'), unit: 'yield', target: 200 },
+  { label: 'event hop, 2 domains', file: 'hop.pvk', ops: events, unit: 'hop', target: 400 },
+  { label: 'yield, 2 x 4 vCPUs', file: 'yield8.pvk', ops: hypercalls('sched_op'), unit: 'yield', target: 200 },
+  { label: 'yield, 64 x 4 vCPUs', file: 'yield256.pvk', ops: hypercalls('sched_op'), unit: 'yield', target: 200 },
+];
+
+function boot(file: string): Hypervisor {
+  const result = bootSystem(new Workspace(diskHost), { file: path.join(DIR, file), options: { maxCycles: 1_000_000_000 } });
+  if (!result.ok) throw new Error(`${file}: ${result.message} ${result.diagnostics.map((d) => d.message).join('; ')}`);
+  return result.hv;
+}
+
+/** One timed run (booting and compiling outside the timed part); the profiled one includes building the profile. */
+function timed(file: string, profiled: boolean): { ms: number; report: RunReport } {
+  const hv = boot(file);
+  const t0 = performance.now();
+  if (profiled) {
+    const { end } = profileHypervisor(hv, path.join(DIR, file), (f) => diskHost.readFile(f));
+    return { ms: performance.now() - t0, report: runReport(hv, end) };
+  }
+  const end = hv.run();
+  return { ms: performance.now() - t0, report: runReport(hv, end) };
+}
+
+/**
+ * The hypervisor path at the speed of guest code (issue 10): per-operation
+ * host time of hypercalls, yields and event hops, in iterations of a guest
+ * loop of plain statements measured in the same run, interleaved with it so
+ * that load on the machine hits all alike; and each workload profiled
+ * against unprofiled.
+ */
+export function benchHypervisorPath(): void {
+  const iterations = Number(/const ITERATIONS = (\d+);/.exec(fs.readFileSync(path.join(DIR, 'loop_kernel.pvk'), 'utf8'))?.[1]);
+  const all = [{ label: 'guest loop', file: 'loop.pvk', ops: () => iterations, unit: 'iteration' } as Workload, ...WORKLOADS];
+  const plain = all.map(() => [] as number[]);
+  const profiled = all.map(() => [] as number[]);
+  const ops = all.map(() => -1);
+  const warmup = 2;
+  const runs = 9;
+  for (let i = 0; i < warmup + runs; i++) {
+    all.forEach((w, k) => {
+      const a = timed(w.file, false);
+      const b = timed(w.file, true);
+      const n = w.ops(a.report);
+      if (JSON.stringify(a.report) !== JSON.stringify(b.report)) throw new Error(`${w.file}: the profiled run differs from the plain one`);
+      if (ops[k] >= 0 && ops[k] !== n) throw new Error(`${w.file}: ${n} operations, ${ops[k]} in an earlier run`);
+      ops[k] = n;
+      if (i >= warmup) {
+        plain[k].push(a.ms);
+        profiled[k].push(b.ms);
+      }
+    });
+  }
+  // Ratios are taken within each round (the same moment's load on the machine), then their median.
+  const median = (xs: number[]) => summarize(xs).median;
+  const perOp = all.map((_, k) => median(plain[k]) / ops[k]);
+  const inIterations = all.map((_, k) => median(plain[k].map((t, i) => t / ops[k] / (plain[0][i] / ops[0]))));
+  const profiledRatio = all.map((_, k) => median(profiled[k].map((t, i) => t / plain[k][i])));
+  const ns = (x: number) => (x >= 100 ? `${Math.round(x)} ns` : `${x.toFixed(1)} ns`);
+  console.log('\n## hypervisor path: host time per operation on the fast engine, in guest-loop iterations (same run, interleaved)');
+  console.log('  workload                      ops   run (median)   per op             in iterations   target   profiled');
+  all.forEach((w, k) => {
+    const target = w.target === undefined ? '' : `<= ${w.target}`;
+    const inIter = k === 0 ? '1 (baseline)' : inIterations[k].toFixed(1);
+    console.log(
+      `  ${w.label.padEnd(26)} ${String(ops[k]).padStart(8)}  ${ms(median(plain[k])).padStart(12)}   ${`${ns(perOp[k] * 1e6)}/${w.unit}`.padEnd(17)} ${inIter.padStart(14)}   ${target.padEnd(7)}  ${`${profiledRatio[k].toFixed(2)}×`.padStart(6)}`,
+    );
+  });
+  const y8 = inIterations[all.findIndex((w) => w.file === 'yield8.pvk')];
+  const y256 = inIterations[all.findIndex((w) => w.file === 'yield256.pvk')];
+  console.log(`  yield at 256 vCPUs / at 8 vCPUs: ${(y256 / y8).toFixed(2)}×   target <= 1.5×`);
+  console.log('  targets (issue 10): hypercall <= 20 iterations (goal 5), yield <= 200, event hop <= 400; profiled within 1.5× of the plain run');
+}
