@@ -17,14 +17,20 @@ export async function benchServer(): Promise<void> {
   await benchServerBurst();
 }
 
-async function benchServerLatency(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pvlab-bench-lsp-'));
-  const file = path.join(dir, 'big.pvk');
-  const text = generateKernel(10_000);
+/** A temp workspace holding one generated kernel of `functions` functions, and the server under test started on it. */
+function startServer(prefix: string, name: string, functions: number) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const file = path.join(dir, name);
+  const text = generateKernel(functions);
   fs.writeFileSync(file, text);
   const uri = pathToFileURL(file).href;
   const child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const rpc = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  return { dir, text, uri, child, rpc };
+}
+
+async function benchServerLatency(): Promise<void> {
+  const { dir, text, uri, child, rpc } = startServer('pvlab-bench-lsp-', 'big.pvk', 10_000);
   let published: (() => void) | undefined;
   rpc.onNotification('textDocument/publishDiagnostics', (p: { uri: string }) => {
     if (p.uri === uri && published) published();
@@ -91,13 +97,7 @@ async function benchServerLatency(): Promise<void> {
  * with one analysis (the diagnostics after a single edit on a quiet server).
  */
 async function benchServerBurst(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pvlab-bench-burst-'));
-  const file = path.join(dir, 'kernel.pvk');
-  const text = generateKernel(2_900);
-  fs.writeFileSync(file, text);
-  const uri = pathToFileURL(file).href;
-  const child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const rpc = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  const { dir, text, uri, child, rpc } = startServer('pvlab-bench-burst-', 'kernel.pvk', 2_900);
   type Published = { uri: string; version?: number; diagnostics: { message: string }[] };
   let onPublish: ((p: Published) => void) | undefined;
   rpc.onNotification('textDocument/publishDiagnostics', (p: Published) => {
