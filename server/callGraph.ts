@@ -5,7 +5,7 @@ import type { ItemTable } from '../sandbox/lang/items.js';
 import type { ParsedFile } from '../sandbox/lang/program.js';
 import type { Span } from '../sandbox/lang/source.js';
 import { forEachExpr, functionsOf } from '../sandbox/lang/walk.js';
-import type { Project } from './project.js';
+import type { ProjectView } from './view.js';
 
 /** One call in a function body: of a function, a pvop or a hypercall. */
 export interface CallSite {
@@ -56,7 +56,7 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
-export function implIndex(project: Project): ImplIndex {
+export function implIndex(project: ProjectView): ImplIndex {
   const analysis = project.analysis();
   const cached = implIndexes.get(analysis);
   if (cached) return cached;
@@ -69,7 +69,7 @@ export function implIndex(project: Project): ImplIndex {
   return index;
 }
 
-export function callGraph(project: Project): CallGraph {
+export function callGraph(project: ProjectView): CallGraph {
   const analysis = project.analysis();
   const cached = graphs.get(analysis);
   if (cached) return cached;
@@ -104,7 +104,7 @@ function siteOf(file: ParsedFile, caller: A.FnItem, e: A.Expr): CallSite | undef
 }
 
 /** Tables, their ops, and impls resolved to the table their file's closure sees. */
-function indexItems(project: Project, file: ParsedFile, g: ImplIndex): void {
+function indexItems(project: ProjectView, file: ParsedFile, g: ImplIndex): void {
   let table: ItemTable | undefined;
   for (const item of file.ast.items) {
     if (item.kind === 'pvops') for (const op of item.ops) g.tableOfOp.set(op, item);

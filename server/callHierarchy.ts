@@ -13,7 +13,7 @@ import { occurrenceUnder } from './navigation.js';
 import { pathToUri, uriToPath } from './paths.js';
 import { profileFnName } from './perfSites.js';
 import { implLabel } from './pvopBindings.js';
-import type { Project } from './project.js';
+import type { ProjectView } from './view.js';
 
 /** What a call hierarchy item stands for. Impl functions are functions with `fn.impl` set. */
 type Target = { kind: 'fn'; fn: A.FnItem } | { kind: 'op'; op: A.PvopSig; table: A.PvopsItem } | { kind: 'hypercall'; decl: A.HypercallDecl };
@@ -24,7 +24,7 @@ type Target = { kind: 'fn'; fn: A.FnItem } | { kind: 'op'; op: A.PvopSig; table:
  */
 type ItemData = { t: 'fn'; name: string; group?: string; platform?: string } | { t: 'op'; group: string; name: string } | { t: 'hypercall'; name: string };
 
-export function prepareCallHierarchy(project: Project, uri: string, position: Position): CallHierarchyItem[] | null {
+export function prepareCallHierarchy(project: ProjectView, uri: string, position: Position): CallHierarchyItem[] | null {
   const found = occurrenceUnder(project, uri, position);
   if (!found) return null;
   const g = implIndex(project);
@@ -43,7 +43,7 @@ export function prepareCallHierarchy(project: Project, uri: string, position: Po
   return item ? [item] : null;
 }
 
-export function incomingCalls(project: Project, item: CallHierarchyItem): CallHierarchyIncomingCall[] {
+export function incomingCalls(project: ProjectView, item: CallHierarchyItem): CallHierarchyIncomingCall[] {
   const g = callGraph(project);
   const target = resolve(project, g, item);
   if (!target) return [];
@@ -62,7 +62,7 @@ export function incomingCalls(project: Project, item: CallHierarchyItem): CallHi
   }
 }
 
-export function outgoingCalls(project: Project, item: CallHierarchyItem): CallHierarchyOutgoingCall[] {
+export function outgoingCalls(project: ProjectView, item: CallHierarchyItem): CallHierarchyOutgoingCall[] {
   const g = callGraph(project);
   const target = resolve(project, g, item);
   if (!target) return [];
@@ -94,7 +94,7 @@ function calleeKey(s: CallSite): unknown {
   return s.callee.kind === 'fn' ? s.callee.fn : s.callee.kind === 'op' ? s.callee.op : `hypercall ${s.callee.name}`;
 }
 
-function calleeTarget(project: Project, g: CallGraph, s: CallSite): Target | undefined {
+function calleeTarget(project: ProjectView, g: CallGraph, s: CallSite): Target | undefined {
   const c = s.callee;
   if (c.kind === 'fn') return { kind: 'fn', fn: c.fn };
   if (c.kind === 'op') {
@@ -105,7 +105,7 @@ function calleeTarget(project: Project, g: CallGraph, s: CallSite): Target | und
   return decl && { kind: 'hypercall', decl };
 }
 
-function byCaller(project: Project, g: CallGraph, sites: readonly CallSite[]): CallHierarchyIncomingCall[] {
+function byCaller(project: ProjectView, g: CallGraph, sites: readonly CallSite[]): CallHierarchyIncomingCall[] {
   const out: CallHierarchyIncomingCall[] = [];
   for (const [caller, list] of groupSites(sites, (s) => s.caller)) {
     const from = itemOf(project, g, { kind: 'fn', fn: caller });
@@ -119,7 +119,7 @@ function byCaller(project: Project, g: CallGraph, sites: readonly CallSite[]): C
  * systems that boot the kernel (in the callers' `detail`), then the callers
  * no system boots.
  */
-function byKernel(project: Project, g: CallGraph, sites: readonly CallSite[]): CallHierarchyIncomingCall[] {
+function byKernel(project: ProjectView, g: CallGraph, sites: readonly CallSite[]): CallHierarchyIncomingCall[] {
   const callers = groupSites(sites, (s) => s.caller);
   const out: CallHierarchyIncomingCall[] = [];
   const booted = new Set<A.FnItem>();
@@ -140,7 +140,7 @@ function byKernel(project: Project, g: CallGraph, sites: readonly CallSite[]): C
 }
 
 /** Each (system, kernel) pair of the analysis, in boot order, with the files of the kernel's closure. */
-function bootedKernels(project: Project): { label: string; files: Set<string> }[] {
+function bootedKernels(project: ProjectView): { label: string; files: Set<string> }[] {
   const out: { label: string; files: Set<string> }[] = [];
   for (const s of project.analysis().systems) {
     const domainsOf = new Map<string, string[]>();
@@ -157,16 +157,16 @@ function bootedKernels(project: Project): { label: string; files: Set<string> }[
  * An analysed file's text: from the index, without asking the file host
  * (which compares the whole text of an open document with the parsed one).
  */
-function sourceOf(project: Project, g: ImplIndex, file: string): SourceFile | undefined {
+function sourceOf(project: ProjectView, g: ImplIndex, file: string): SourceFile | undefined {
   return (g.files.get(file) ?? project.file(file))?.source;
 }
 
-function rangeIn(project: Project, g: ImplIndex, file: string, span: Span): Range {
+function rangeIn(project: ProjectView, g: ImplIndex, file: string, span: Span): Range {
   const source = sourceOf(project, g, file);
   return source ? toRange(source, span) : { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
 }
 
-function itemOf(project: Project, g: ImplIndex, t: Target): CallHierarchyItem | undefined {
+function itemOf(project: ProjectView, g: ImplIndex, t: Target): CallHierarchyItem | undefined {
   switch (t.kind) {
     case 'fn': {
       const source = sourceOf(project, g, t.fn.file);
@@ -215,7 +215,7 @@ function itemOf(project: Project, g: ImplIndex, t: Target): CallHierarchyItem | 
 }
 
 /** The target an item names, looked up by name in the current analysis. */
-function resolve(project: Project, g: CallGraph, item: CallHierarchyItem): Target | undefined {
+function resolve(project: ProjectView, g: CallGraph, item: CallHierarchyItem): Target | undefined {
   const data: unknown = item.data;
   if (!isItemData(data)) return undefined;
   if (data.t === 'hypercall') {
@@ -244,7 +244,7 @@ function isItemData(x: unknown): x is ItemData {
 }
 
 /** A hypercall by name: the built-in table's, or an extension's in the analysed files (names are unique, PVK041). */
-function hypercallNamed(project: Project, name: string): A.HypercallDecl | undefined {
+function hypercallNamed(project: ProjectView, name: string): A.HypercallDecl | undefined {
   const builtin = builtinAbi().byName.get(name);
   if (builtin) return builtin;
   for (const abi of extensionsIn(project.analysis())) {

@@ -2,7 +2,7 @@ import { analyze } from '../sandbox/lang/analysis.js';
 import { chooseSystem } from '../sandbox/lang/systemCheck.js';
 import { toRange } from './convert.js';
 import { pathToUri, uriToPath } from './paths.js';
-import type { Project } from './project.js';
+import type { ProjectView } from './view.js';
 import type { CheckSystemParams, CheckSystemResult } from './protocol.js';
 
 /**
@@ -10,7 +10,7 @@ import type { CheckSystemParams, CheckSystemResult } from './protocol.js';
  * chooseSystem), on the server's current analysis — open documents as
  * edited, which after the extension saved them is what is on disk.
  */
-export function checkSystem(project: Project, params: CheckSystemParams | null | undefined): CheckSystemResult {
+export function checkSystem(project: ProjectView, params: CheckSystemParams | null | undefined): CheckSystemResult {
   const file = typeof params?.uri === 'string' ? uriToPath(params.uri) : undefined;
   if (file === undefined) return { ok: false, message: 'not a file', errors: 0 };
   const system = typeof params?.system === 'string' ? params.system : undefined;

@@ -8,7 +8,7 @@ import { literalFixes } from './fixes/literals.js';
 import { renameToSuggested } from './fixes/names.js';
 import { callThroughPvop, moveIntoPvop } from './fixes/pvops.js';
 import { abiCodeActions } from './fixes/abi.js';
-import type { Project } from './project.js';
+import type { ProjectView } from './view.js';
 
 /** The quick fixes, by diagnostic code (server/fixes/, one file per kind of fix). */
 const FIXERS: Readonly<Record<string, Fixer>> = {
@@ -26,7 +26,7 @@ const FIXERS: Readonly<Record<string, Fixer>> = {
 };
 
 /** Quick fixes for the pvlab diagnostics the client sends with the request. */
-export function codeActions(project: Project, uri: string, _range: Range, diagnostics: readonly LspDiagnostic[]): CodeAction[] {
+export function codeActions(project: ProjectView, uri: string, _range: Range, diagnostics: readonly LspDiagnostic[]): CodeAction[] {
   const parsed = project.parsed(uri);
   if (!parsed) return [];
   const out: CodeAction[] = [];

@@ -9,7 +9,7 @@ import type { HintDensity } from './hintDensity.js';
 import { perfCodeLenses } from './profileHints.js';
 import { lockLensTitle } from '../sandbox/lang/lockDiagnostics.js';
 import type { ProfileStore } from './profileStore.js';
-import type { Project } from './project.js';
+import type { ProjectView } from './view.js';
 
 /** Every hypercall expression of a file, in text order. */
 function hypercallSites(ast: A.FileAst): A.HypercallExpr[] {
@@ -38,7 +38,7 @@ const SYSTEM_ACTIONS = [
  * Compare); then, after a profile, the performance lenses
  * (server/profileHints.ts). `off` keeps only the system lenses.
  */
-export function codeLenses(project: Project, uri: string, profiles?: ProfileStore, density: HintDensity = 'all'): CodeLens[] {
+export function codeLenses(project: ProjectView, uri: string, profiles?: ProfileStore, density: HintDensity = 'all'): CodeLens[] {
   const parsed = project.parsed(uri);
   if (!parsed) return [];
   const source = parsed.source;

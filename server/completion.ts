@@ -10,7 +10,7 @@ import type { Token } from '../sandbox/lang/lexer.js';
 import type { ParsedFile } from '../sandbox/lang/program.js';
 import { toOffset } from './convert.js';
 import { hypercallCost, hypercallSignature, intrinsicSignature } from './describe.js';
-import type { Project } from './project.js';
+import type { ProjectView } from './view.js';
 
 const SYSTEM_PROPERTIES: [string, string][] = [
   ['hypervisor', 'hypervisor ${1:4.2};'],
@@ -92,7 +92,7 @@ function localsBefore(fn: A.FnItem, offset: number): { name: string; type: strin
   return [...out].map(([name, type]) => ({ name, type }));
 }
 
-export function completion(project: Project, uri: string, position: Position): CompletionItem[] {
+export function completion(project: ProjectView, uri: string, position: Position): CompletionItem[] {
   const parsed = project.parsed(uri);
   if (!parsed) return [];
   const offset = toOffset(parsed.source, position);
@@ -180,7 +180,7 @@ function findFunction(parsed: ParsedFile, offset: number): A.FnItem | undefined 
 }
 
 /** The call around the cursor: its parameter list and which argument the cursor is in. */
-export function signatureHelp(project: Project, uri: string, position: Position): SignatureHelp | null {
+export function signatureHelp(project: ProjectView, uri: string, position: Position): SignatureHelp | null {
   const parsed = project.parsed(uri);
   if (!parsed) return null;
   const offset = toOffset(parsed.source, position);
@@ -207,7 +207,7 @@ export function signatureHelp(project: Project, uri: string, position: Position)
   return null;
 }
 
-function signatureOf(project: Project, parsed: ParsedFile, tokens: readonly Token[], calleeIndex: number): { label: string; params: string[]; doc?: string } | undefined {
+function signatureOf(project: ProjectView, parsed: ParsedFile, tokens: readonly Token[], calleeIndex: number): { label: string; params: string[]; doc?: string } | undefined {
   const name = tokens[calleeIndex].text;
   const before = tokens[calleeIndex - 1];
   if (before?.kind === 'keyword' && before.text === 'hypercall') {

@@ -1,42 +1,31 @@
-import type { Connection, Diagnostic as LspDiagnostic } from 'vscode-languageserver';
+import { DiagnosticSeverity, type Connection, type Diagnostic as LspDiagnostic } from 'vscode-languageserver';
 import { DIAGNOSTIC_CODES } from '../sandbox/lang/diagnostics.js';
 import { toRange, toSeverity } from './convert.js';
 import { pathToUri } from './paths.js';
-import type { Project } from './project.js';
+import { MAX_ANALYSED_LENGTH, type Analysed } from './project.js';
 
-/** Publishes diagnostics for every analysed file, sending only what changed since last time. */
+/**
+ * Publishes diagnostics for every analysed file, sending only what changed
+ * since last time (for an open document: its diagnostics or its version). Called only with analyses of the newest texts (never a
+ * superseded one); each open document's diagnostics carry the version they
+ * were computed for.
+ */
 export class DiagnosticsPublisher {
   private readonly published = new Map<string, string>();
-  private scheduled = false;
 
-  constructor(
-    private readonly connection: Connection,
-    private readonly project: Project,
-  ) {}
+  constructor(private readonly connection: Connection) {}
 
-  /**
-   * Checks once after the messages that have already arrived are handled:
-   * a burst of edits read together (multi-cursor, paste, undo of many) is
-   * checked once, and a single keystroke's diagnostics wait for nothing.
-   */
-  schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.publishNow();
-    });
-  }
-
-  publishNow(): void {
-    const analysis = this.project.analysis();
+  publish({ view, versions, oversized }: Analysed): void {
+    const analysis = view.analysis();
     const seen = new Set<string>();
     for (const file of analysis.files) {
       const uri = pathToUri(file);
       seen.add(uri);
-      const source = this.project.file(file)?.source;
+      // The text that was checked: one line index per file, whatever the number of diagnostics.
+      const source = analysis.snapshot.file(file)?.source;
       if (!source) continue;
-      const diagnostics: LspDiagnostic[] = (analysis.diagnostics.get(file) ?? []).map((d) => ({
+      const length = oversized.get(file);
+      const diagnostics: LspDiagnostic[] = length !== undefined ? [tooLarge(length)] : (analysis.diagnostics.get(file) ?? []).map((d) => ({
         range: toRange(source, d.span),
         severity: toSeverity(d.severity),
         code: d.code,
@@ -45,10 +34,12 @@ export class DiagnosticsPublisher {
         codeDescription: undefined,
         data: { title: DIAGNOSTIC_CODES[d.code].title },
       }));
-      const key = JSON.stringify(diagnostics);
+      const version = versions.get(file);
+      // An open document's diagnostics go out again for each new version it is analysed at.
+      const key = `${version ?? ''}:${JSON.stringify(diagnostics)}`;
       if (this.published.get(uri) === key) continue;
       this.published.set(uri, key);
-      void this.connection.sendDiagnostics({ uri, diagnostics });
+      void this.connection.sendDiagnostics({ uri, ...(version !== undefined ? { version } : {}), diagnostics });
     }
     for (const uri of [...this.published.keys()]) {
       if (seen.has(uri)) continue;
@@ -56,4 +47,16 @@ export class DiagnosticsPublisher {
       void this.connection.sendDiagnostics({ uri, diagnostics: [] });
     }
   }
+}
+
+const mebi = (n: number): string => `${(n / (1 << 20)).toFixed(1)} Mi`;
+
+/** The one diagnostic of a file left out of the analysis for its size. */
+function tooLarge(length: number): LspDiagnostic {
+  return {
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    severity: DiagnosticSeverity.Warning,
+    source: 'pvlab',
+    message: `pvlab: this file is not checked in the editor: it has ${mebi(length)} characters, and the language server analyses files of up to ${mebi(MAX_ANALYSED_LENGTH)} (no diagnostics, hovers or navigation here; other files see it as empty). Run \`pvlab check\` on it for its diagnostics.`,
+  };
 }

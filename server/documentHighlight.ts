@@ -5,7 +5,7 @@ import { denotes, type Occurrence } from '../sandbox/lang/occurrences.js';
 import { forEachStmt, functionsOf } from '../sandbox/lang/walk.js';
 import { toRange } from './convert.js';
 import { occurrenceUnder } from './navigation.js';
-import type { Project } from './project.js';
+import type { ProjectView } from './view.js';
 
 /** Start offsets of the names assigned to (`x = …`, `x += …`) in these functions. */
 function assignedNames(fns: readonly FnItem[]): Set<number> {
@@ -34,7 +34,7 @@ function assignedAnywhere(ast: FileAst): Set<number> {
  * global, constant, function, op, table, hypercall or intrinsic).
  * Declarations and assignments are writes; everything else reads.
  */
-export function documentHighlights(project: Project, uri: string, position: Position): DocumentHighlight[] {
+export function documentHighlights(project: ProjectView, uri: string, position: Position): DocumentHighlight[] {
   const found = occurrenceUnder(project, uri, position);
   if (!found) return [];
   const { parsed, occ } = found;

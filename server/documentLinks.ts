@@ -3,7 +3,7 @@ import { resolveRelative, type ParsedFile } from '../sandbox/lang/program.js';
 import type { Span } from '../sandbox/lang/source.js';
 import { toRange } from './convert.js';
 import { pathToUri } from './paths.js';
-import type { Project } from './project.js';
+import type { ProjectView } from './view.js';
 
 /** The path inside a string literal's quotes. */
 function insideQuotes(parsed: ParsedFile, span: Span): Span {
@@ -17,7 +17,7 @@ function insideQuotes(parsed: ParsedFile, span: Span): Span {
  * blocks. A path whose file cannot be read gets no link (its diagnostic,
  * PVK013 or PVK030, says so).
  */
-export function documentLinks(project: Project, uri: string): DocumentLink[] {
+export function documentLinks(project: ProjectView, uri: string): DocumentLink[] {
   const parsed = project.parsed(uri);
   if (!parsed) return [];
   const out: DocumentLink[] = [];

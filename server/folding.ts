@@ -1,9 +1,9 @@
 import type { FoldingRange } from 'vscode-languageserver';
 import { FoldingRangeKind } from 'vscode-languageserver';
-import type { Project } from './project.js';
+import type { ProjectView } from './view.js';
 
 /** Braced blocks, multi-line block comments and runs of line comments. */
-export function foldingRanges(project: Project, uri: string): FoldingRange[] {
+export function foldingRanges(project: ProjectView, uri: string): FoldingRange[] {
   const parsed = project.parsed(uri);
   if (!parsed) return [];
   const line = (offset: number): number => parsed.source.lineOf(offset) - 1;

@@ -1,9 +1,9 @@
 import type { TextEdit } from 'vscode-languageserver';
 import { formatPvk } from '../sandbox/lang/format.js';
-import type { Project } from './project.js';
+import type { ProjectView } from './view.js';
 
 /** The whole document, formatted; no edit when nothing changes or the text does not parse. */
-export function formatDocument(project: Project, uri: string, tabSize: number): TextEdit[] {
+export function formatDocument(project: ProjectView, uri: string, tabSize: number): TextEdit[] {
   const parsed = project.parsed(uri);
   if (!parsed) return [];
   const text = parsed.source.text;

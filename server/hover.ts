@@ -8,13 +8,13 @@ import type { ParsedFile } from '../sandbox/lang/program.js';
 import { toOffset, toRange } from './convert.js';
 import { contextsRunning } from '../sandbox/lang/bootContext.js';
 import { hypercallCost, hypercallErrors, hypercallSignature, hypercallTrouble, implPlatformAt, intrinsicCosts, intrinsicSignature } from './describe.js';
-import type { Project } from './project.js';
+import type { ProjectView } from './view.js';
 import { bindingsHover } from './pvopBindings.js';
 
 const code = (text: string): string => `\`\`\`pvk\n${text}\n\`\`\``;
 const params = (ps: readonly A.Param[]): string => ps.map((p) => `${p.name.name}: ${p.type.name}`).join(', ');
 
-export function hover(project: Project, uri: string, position: Position): Hover | null {
+export function hover(project: ProjectView, uri: string, position: Position): Hover | null {
   const parsed = project.parsed(uri);
   if (!parsed) return null;
   const offset = toOffset(parsed.source, position);
@@ -25,7 +25,7 @@ export function hover(project: Project, uri: string, position: Position): Hover 
   return { contents: { kind: 'markdown', value: text }, range: toRange(parsed.source, occ.span) };
 }
 
-function describe(project: Project, parsed: ParsedFile, occ: Occurrence): string | undefined {
+function describe(project: ProjectView, parsed: ParsedFile, occ: Occurrence): string | undefined {
   const contexts = contextsRunning(project.analysis().contexts.get(parsed.source.path) ?? [], implPlatformAt(parsed.ast, occ.span.start));
   if (occ.kind === 'intrinsic') {
     const hv = HV_INTRINSICS[occ.name];

@@ -4,10 +4,10 @@ import { implIndex, isKind, opNamed } from './callGraph.js';
 import { toRange } from './convert.js';
 import { locationIn, occurrenceUnder } from './navigation.js';
 import { pathToUri } from './paths.js';
-import type { Project } from './project.js';
+import type { ProjectView } from './view.js';
 
 /** Where the hypercall's row of the shipped ABI table is. */
-export function abiRow(project: Project, decl: A.HypercallDecl): Location | null {
+export function abiRow(project: ProjectView, decl: A.HypercallDecl): Location | null {
   if (decl.table !== 'xen') {
     // An extension's row is its declaration with the handler, in the user's file.
     const source = project.file(decl.file)?.source;
@@ -25,7 +25,7 @@ export function abiRow(project: Project, decl: A.HypercallDecl): Location | null
  * `impl` block of it; from a hypercall its row in the ABI table. Which
  * domains bind each impl is in its hover (pvopBindings.ts).
  */
-export function implementation(project: Project, uri: string, position: Position): Location[] {
+export function implementation(project: ProjectView, uri: string, position: Position): Location[] {
   const found = occurrenceUnder(project, uri, position);
   if (!found) return [];
   const { occ } = found;

@@ -9,10 +9,10 @@ import { isHvIntrinsic } from '../sandbox/lang/hvIntrinsics.js';
 import { BUILTIN_ABI_FILE } from '../sandbox/lang/abi.js';
 import { toOffset, toRange } from './convert.js';
 import { pathToUri } from './paths.js';
-import type { Project } from './project.js';
+import type { ProjectView } from './view.js';
 
 /** The identifier occurrence under the cursor, resolved. */
-export function occurrenceUnder(project: Project, uri: string, position: Position): { parsed: ParsedFile; occ: Occurrence } | undefined {
+export function occurrenceUnder(project: ProjectView, uri: string, position: Position): { parsed: ParsedFile; occ: Occurrence } | undefined {
   const parsed = project.parsed(uri);
   if (!parsed) return undefined;
   const occ = occurrenceAt(project.occurrencesOf(parsed), toOffset(parsed.source, position));
@@ -28,23 +28,23 @@ function declFile(d: Decl): string {
 }
 
 /** A span of a file as an LSP location (undefined when the file cannot be read). */
-export function locationIn(project: Project, file: string, span: Span): Location | undefined {
+export function locationIn(project: ProjectView, file: string, span: Span): Location | undefined {
   const source = project.file(file)?.source;
   return source ? { uri: pathToUri(file), range: toRange(source, span) } : undefined;
 }
 
-function locationOf(project: Project, d: Decl, home: ParsedFile): Location | undefined {
+function locationOf(project: ProjectView, d: Decl, home: ParsedFile): Location | undefined {
   return locationIn(project, declFile(d) || home.source.path, declNameSpan(d));
 }
 
 /** Where the declaration of a local, parameter or op lives: find it among the analysed files. */
-function fileDeclaring(project: Project, d: Decl, hint: ParsedFile): ParsedFile {
+function fileDeclaring(project: ProjectView, d: Decl, hint: ParsedFile): ParsedFile {
   if (declFile(d)) return hint;
   for (const f of [hint, ...project.files()]) if (project.occurrencesOf(f).some((o) => o.role === 'definition' && o.decl === d)) return f;
   return hint;
 }
 
-export function definition(project: Project, uri: string, position: Position): Location | null {
+export function definition(project: ProjectView, uri: string, position: Position): Location | null {
   const found = occurrenceUnder(project, uri, position);
   const d = found?.occ.implOf ?? found?.occ.decl;
   if (!found || !d) return null;
@@ -58,7 +58,7 @@ export function definition(project: Project, uri: string, position: Position): L
 }
 
 /** Every occurrence of the declaration under the cursor, across the analysed files. */
-export function references(project: Project, uri: string, position: Position, includeDeclaration: boolean): Location[] {
+export function references(project: ProjectView, uri: string, position: Position, includeDeclaration: boolean): Location[] {
   const found = occurrenceUnder(project, uri, position);
   const d = found?.occ.implOf ?? found?.occ.decl;
   if (!found || !d) return [];
@@ -83,7 +83,7 @@ function renamable(occ: Occurrence): boolean {
   return d !== undefined && ('kind' in d || d.table !== 'xen');
 }
 
-export function prepareRename(project: Project, uri: string, position: Position): { range: Range; placeholder: string } | null {
+export function prepareRename(project: ProjectView, uri: string, position: Position): { range: Range; placeholder: string } | null {
   const found = occurrenceUnder(project, uri, position);
   if (!found || !renamable(found.occ)) return null;
   return { range: toRange(found.parsed.source, found.occ.span), placeholder: found.occ.name };
@@ -91,7 +91,7 @@ export function prepareRename(project: Project, uri: string, position: Position)
 
 export class RenameError extends Error {}
 
-export function rename(project: Project, uri: string, position: Position, newName: string): WorkspaceEdit | null {
+export function rename(project: ProjectView, uri: string, position: Position, newName: string): WorkspaceEdit | null {
   const found = occurrenceUnder(project, uri, position);
   if (!found || !renamable(found.occ)) return null;
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(newName)) throw new RenameError(`'${newName}' is not a pvk identifier`);
@@ -109,7 +109,7 @@ export function rename(project: Project, uri: string, position: Position, newNam
   return { changes };
 }
 
-export function documentSymbols(project: Project, uri: string): DocumentSymbol[] {
+export function documentSymbols(project: ProjectView, uri: string): DocumentSymbol[] {
   const parsed = project.parsed(uri);
   if (!parsed) return [];
   const s = parsed.source;
@@ -158,7 +158,7 @@ export function documentSymbols(project: Project, uri: string): DocumentSymbol[]
   return out;
 }
 
-export function workspaceSymbols(project: Project, query: string): SymbolInformation[] {
+export function workspaceSymbols(project: ProjectView, query: string): SymbolInformation[] {
   const q = query.toLowerCase();
   const out: SymbolInformation[] = [];
   for (const f of project.files()) {

@@ -6,7 +6,7 @@ import { fileFacts, type DomainRef, type FileFacts, type FnFact, type HotLine, t
 import { multicallFormula, num, percent, pvopFormula } from './perfSavings.js';
 import { pathToUri, uriToPath } from './paths.js';
 import type { ProfileStore } from './profileStore.js';
-import type { Project } from './project.js';
+import type { ProjectView } from './view.js';
 
 /**
  * Inline performance hints from the latest profile that covers a file: one
@@ -20,7 +20,7 @@ import type { Project } from './project.js';
  * a wrong line); the code lenses stay, marked, the function ones found by
  * name, with a lens at the top of the file to profile again.
  */
-function factsFor(project: Project, store: ProfileStore, uri: string): { facts: FileFacts; source: SourceFile } | undefined {
+function factsFor(project: ProjectView, store: ProfileStore, uri: string): { facts: FileFacts; source: SourceFile } | undefined {
   if (store.size === 0) return undefined;
   const file = uriToPath(uri);
   if (!file) return undefined;
@@ -113,7 +113,7 @@ function hintLabel(pieces: readonly Piece[]): string {
 
 const isHotEnough = (h: HotLine): boolean => h.domains.some(({ domain, cycles }) => domain.running > 0 && cycles >= HOT_DENSITY_LINE_SHARE * domain.running);
 
-export function perfInlayHints(project: Project, store: ProfileStore, uri: string, range: Range | undefined, density: HintDensity = 'all'): InlayHint[] {
+export function perfInlayHints(project: ProjectView, store: ProfileStore, uri: string, range: Range | undefined, density: HintDensity = 'all'): InlayHint[] {
   if (density === 'off') return [];
   const found = factsFor(project, store, uri);
   if (!found || found.facts.stale) return [];
@@ -161,7 +161,7 @@ function fnLens(source: SourceFile, list: readonly FnFact[], stale: boolean): Co
 
 const domainShare = (d: { domain: DomainRef; cycles: number }): string => `${d.domain.name} ${percent(d.cycles, d.domain.running)}`;
 
-export function perfCodeLenses(project: Project, store: ProfileStore, uri: string, density: HintDensity = 'all'): CodeLens[] {
+export function perfCodeLenses(project: ProjectView, store: ProfileStore, uri: string, density: HintDensity = 'all'): CodeLens[] {
   if (density === 'off') return [];
   const found = factsFor(project, store, uri);
   if (!found) return [];

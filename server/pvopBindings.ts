@@ -2,14 +2,14 @@ import type * as A from '../sandbox/lang/ast.js';
 import { contextsRunning, type BootContext } from '../sandbox/lang/bootContext.js';
 import type { Occurrence } from '../sandbox/lang/occurrences.js';
 import { implIndex, isKind, opNamed } from './callGraph.js';
-import type { Project } from './project.js';
+import type { ProjectView } from './view.js';
 
 /**
  * The domains that bind an impl block: those booting a kernel whose closure
  * holds the impl's file, in the mode that binds its platform (pv binds
  * `xen`, native and hvm bind `native`).
  */
-export function implBoundBy(project: Project, impl: A.ImplItem): BootContext[] {
+export function implBoundBy(project: ProjectView, impl: A.ImplItem): BootContext[] {
   const platform = impl.platform.name;
   if (platform !== 'xen' && platform !== 'native') return [];
   return contextsRunning(project.analysis().contexts.get(impl.file) ?? [], platform);
@@ -28,7 +28,7 @@ export function domainsBySystem(contexts: readonly BootContext[]): string {
 }
 
 /** `impl cpu for xen · bound by host: web` */
-export function implLabel(project: Project, impl: A.ImplItem): string {
+export function implLabel(project: ProjectView, impl: A.ImplItem): string {
   return `impl ${impl.group.name} for ${impl.platform.name} · bound by ${domainsBySystem(implBoundBy(project, impl))}`;
 }
 
@@ -36,7 +36,7 @@ export function implLabel(project: Project, impl: A.ImplItem): string {
  * For a hover on an impl function, an op or a pvops table: which domains bind
  * which implementation.
  */
-export function bindingsHover(project: Project, occ: Occurrence): string | undefined {
+export function bindingsHover(project: ProjectView, occ: Occurrence): string | undefined {
   const g = implIndex(project);
   const line = (impl: A.ImplItem): string => `- \`impl ${impl.group.name} for ${impl.platform.name}\` is bound by ${domainsBySystem(implBoundBy(project, impl))}`;
   if (occ.implOf && isKind(occ.decl, 'fn') && occ.decl.impl) return `bound by ${domainsBySystem(implBoundBy(project, occ.decl.impl))}`;

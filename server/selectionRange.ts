@@ -4,7 +4,7 @@ import type { ParsedFile } from '../sandbox/lang/program.js';
 import type { Span } from '../sandbox/lang/source.js';
 import { forEachExpr, forEachStmt } from '../sandbox/lang/walk.js';
 import { toOffset, toRange } from './convert.js';
-import type { Project } from './project.js';
+import type { ProjectView } from './view.js';
 
 /** The identifiers an expression or statement names directly (not those of the expressions inside it). */
 function ownNames(node: A.Expr | A.Stmt): Span[] {
@@ -116,7 +116,7 @@ function selectionAt(parsed: ParsedFile, offset: number): SelectionRange {
  * Expand Selection: from the name under the caret out through the
  * expressions, statement, blocks, function (or table, impl, system) to the file.
  */
-export function selectionRanges(project: Project, uri: string, positions: readonly Position[]): SelectionRange[] {
+export function selectionRanges(project: ProjectView, uri: string, positions: readonly Position[]): SelectionRange[] {
   const parsed = project.parsed(uri);
   if (!parsed) return [];
   return positions.map((p) => selectionAt(parsed, toOffset(parsed.source, p)));

@@ -1,7 +1,7 @@
 import type { SemanticTokens, SemanticTokensLegend } from 'vscode-languageserver';
 import type { DeclKind } from '../sandbox/lang/occurrences.js';
 import type { SourceFile } from '../sandbox/lang/source.js';
-import type { Project } from './project.js';
+import type { ProjectView } from './view.js';
 
 const TYPES = ['namespace', 'type', 'function', 'method', 'variable', 'parameter', 'property', 'keyword', 'number', 'string', 'comment', 'interface', 'macro'] as const;
 const MODIFIERS = ['declaration', 'readonly', 'defaultLibrary'] as const;
@@ -54,7 +54,7 @@ class Builder {
   }
 }
 
-export function semanticTokens(project: Project, uri: string): SemanticTokens {
+export function semanticTokens(project: ProjectView, uri: string): SemanticTokens {
   const parsed = project.parsed(uri);
   if (!parsed) return { data: [] };
   const occ = new Map(project.occurrencesOf(parsed).map((o) => [o.span.start, o]));

@@ -1,4 +1,4 @@
-import type { Project } from './project.js';
+import type { ProjectView } from './view.js';
 import { pathToUri, uriToPath } from './paths.js';
 import type { SystemsParams, SystemsResult } from './protocol.js';
 
@@ -7,7 +7,7 @@ import type { SystemsParams, SystemsResult } from './protocol.js';
  * edited, the workspace folders as on disk), in the analysis' order; only
  * those declared in `params.uri` when it names a file.
  */
-export function systems(project: Project, params: SystemsParams | null | undefined): SystemsResult {
+export function systems(project: ProjectView, params: SystemsParams | null | undefined): SystemsResult {
   const uri = typeof params?.uri === 'string' ? params.uri : undefined;
   const file = uri === undefined ? undefined : uriToPath(uri);
   if (uri !== undefined && file === undefined) return [];

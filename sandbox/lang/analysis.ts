@@ -33,6 +33,20 @@ export interface AnalyzeOptions {
  * from the systems among them.
  */
 export function analyze(ws: Workspace, roots: readonly string[], options: AnalyzeOptions = {}): Analysis {
+  const steps = analysisSteps(ws, roots, options);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * `analyze` in steps of about one file each (a root's closure read and
+ * parsed, a system read, or one file checked): an editor runs a few steps at
+ * a time, answers requests in between, and drops the rest when the text
+ * changes under it. The result is the same as `analyze`'s.
+ */
+export function* analysisSteps(ws: Workspace, roots: readonly string[], options: AnalyzeOptions = {}): Generator<void, Analysis, void> {
   // Each file is read once and each closure computed once per analysis.
   const snapshot = new Snapshot(ws);
   const closureOf = (file: string): ParsedFile[] => snapshot.closure(file);
@@ -44,7 +58,10 @@ export function analyze(ws: Workspace, roots: readonly string[], options: Analyz
       order.push(file.source.path);
     }
   };
-  for (const root of roots) for (const f of closureOf(root)) add(f);
+  for (const root of roots) {
+    for (const f of closureOf(root)) add(f);
+    yield;
+  }
 
   const systems: SystemReadResult[] = [];
   for (let i = 0; i < order.length; i++) {
@@ -55,6 +72,7 @@ export function analyze(ws: Workspace, roots: readonly string[], options: Analyz
       const result = readSystem(item, snapshot);
       systems.push(result);
       for (const d of result.config.domains) for (const f of closureOf(d.kernel)) add(f);
+      yield;
     }
   }
 
@@ -74,6 +92,7 @@ export function analyze(ws: Workspace, roots: readonly string[], options: Analyz
     for (const d of parsed.syntaxDiagnostics) push(d);
     for (const d of snapshot.importDiagnostics(parsed)) push(d);
     for (const d of checkFile(closure, { contexts: contexts.get(file) ?? NO_CONTEXTS, items: snapshot.items(file) })) push(d);
+    yield;
   }
   const lock = options.abiLock ? compareWithLock({ files: order, snapshot }, options.abiLock) : undefined;
   for (const d of lock?.diagnostics ?? []) push(d);

@@ -8,7 +8,7 @@ import type { ParsedFile } from '../../sandbox/lang/program.js';
 import type { Span } from '../../sandbox/lang/source.js';
 import { toRange } from '../convert.js';
 import { pathToUri } from '../paths.js';
-import type { Project } from '../project.js';
+import type { ProjectView } from '../view.js';
 import type { FixContext } from './context.js';
 
 /** Quick fixes for the extension diagnostics: PVK040 (add `abi NAME;` to a system) and PVK041 (pick a free number). */
@@ -19,7 +19,7 @@ export function abiCodeActions({ project, parsed, uri, span, diagnostic: d }: Fi
 }
 
 /** PVK040: for each system that boots the kernel without the extension, add `abi NAME;` (and the import it needs). */
-function addAbiToSystems(project: Project, parsed: ParsedFile, span: Span, d: LspDiagnostic): CodeAction[] {
+function addAbiToSystems(project: ProjectView, parsed: ParsedFile, span: Span, d: LspDiagnostic): CodeAction[] {
   const occ = occurrenceAt(project.occurrencesOf(parsed), span.start);
   const decl = occ?.decl;
   if (!decl || 'kind' in decl || decl.table === 'xen') return [];
@@ -66,7 +66,7 @@ function abiPropertyEdit(file: ParsedFile, system: A.SystemItem, table: string):
 }
 
 /** PVK041 on a taken number: replace it with the lowest free one. */
-function freeNumber(project: Project, parsed: ParsedFile, uri: string, span: Span, d: LspDiagnostic): CodeAction[] {
+function freeNumber(project: ProjectView, parsed: ParsedFile, uri: string, span: Span, d: LspDiagnostic): CodeAction[] {
   for (const item of parsed.ast.items) {
     if (item.kind !== 'abi') continue;
     const h = item.hypercalls.find((x) => x.numberSpan.start === span.start && x.numberSpan.end === span.end);

@@ -6,11 +6,11 @@ import type { ParsedFile } from '../../sandbox/lang/program.js';
 import type { Span } from '../../sandbox/lang/source.js';
 import { forEachExprInFile, forEachStmt, functionsOf } from '../../sandbox/lang/walk.js';
 import { toRange } from '../convert.js';
-import type { Project } from '../project.js';
+import type { ProjectView } from '../view.js';
 
 /** What one quick fix works on: the analysed file and the diagnostic it answers. */
 export interface FixContext {
-  project: Project;
+  project: ProjectView;
   parsed: ParsedFile;
   uri: string;
   /** The diagnostic's range as offsets in the file. */
