@@ -14,6 +14,9 @@ export function makeNonce(): string {
   return randomBytes(16).toString('hex');
 }
 
+/** The profile webview's scripts (media/profile/), in load order: classic scripts sharing `window.pvlabProfile`. */
+export const PROFILE_SCRIPTS = ['format.js', 'flame.js', 'timeline.js', 'tables.js', 'compare.js', 'main.js'] as const;
+
 export interface ProfilePageParts {
   /** The webview's resource origin (`webview.cspSource`). */
   cspSource: string;
@@ -57,6 +60,7 @@ export function profilePage({ cspSource, nonce, styleUri, scriptUris }: ProfileP
 </head>
 <body>
 <header id="header"><h1 id="title">pvlab profile</h1><div id="facts"></div><div id="actions"></div></header>
+<section id="comparison" hidden></section>
 <main id="content"><p class="note" id="status">Loading the profile…</p></main>
 <div id="tooltip" role="tooltip" hidden></div>
 ${scriptUris.map((src) => `<script nonce="${nonce}" src="${attr(src)}"></script>`).join('\n')}

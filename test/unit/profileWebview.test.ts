@@ -13,13 +13,13 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { profileView } from '../../extension/profileModel.js';
-import { escapeHtml, makeNonce, profileCsp, profilePage } from '../../extension/profilePage.js';
+import { escapeHtml, makeNonce, profileCsp, profilePage, PROFILE_SCRIPTS } from '../../extension/profilePage.js';
 import type { Profile } from '../../sandbox/profile/types.js';
 import { pvlab } from '../cli/cliRun.js';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MEDIA = path.join(ROOT, 'media', 'profile');
-const SCRIPTS = ['format.js', 'flame.js', 'timeline.js', 'tables.js', 'main.js'];
+const SCRIPTS = [...PROFILE_SCRIPTS];
 const CHROMIUM = process.env.PVLAB_E2E_CHROMIUM || '/usr/bin/chromium';
 
 const IMG = (n: number): string => `<img src=x onerror=alert(${n})>`;
@@ -80,6 +80,16 @@ describe('profile page: a strict Content Security Policy with a nonce', () => {
     expect(scripts.map((m) => m[1])).toEqual(SCRIPTS.map((s) => ` nonce="abc123" src="https://origin.test/${s}"`));
     for (const m of scripts) expect(m[2]).toBe('');
     expect(page).not.toMatch(/\son[a-z]+=|javascript:|<style/i);
+  });
+
+  it('has every element the scripts look up by id (a missing one breaks the view at run time)', () => {
+    const media = path.join(__dirname, '..', '..', 'media', 'profile');
+    const wanted = new Set<string>();
+    for (const script of SCRIPTS) {
+      for (const m of readFileSync(path.join(media, script), 'utf8').matchAll(/getElementById\('([^']+)'\)/g)) wanted.add(m[1]);
+    }
+    expect(wanted.size).toBeGreaterThan(3);
+    for (const id of [...wanted].sort()) expect(page, `#${id}`).toContain(`id="${id}"`);
   });
 
   it('escapes what it puts into the page, and takes only a plain nonce', () => {
