@@ -1,4 +1,5 @@
 import { analyze } from '../../sandbox/lang/analysis.js';
+import { formatPvk } from '../../sandbox/lang/format.js';
 import { Workspace } from '../../sandbox/lang/program.js';
 import { measure, ms } from './measure.js';
 
@@ -60,10 +61,12 @@ export function benchFrontend(): void {
     const result = analyze(ws, [file]);
     errors = (result.diagnostics.get(file) ?? []).filter((d) => d.severity === 'error').length;
   }, settings);
+  const format = measure(() => formatPvk(text), settings);
   const baseline = measure(() => JSON.parse(json), settings);
   console.log('\n## front-end: parse + check of a generated kernel');
   console.log(`  input: ${lines} lines, ${(text.length / 1024).toFixed(0)} KiB, ${errors} errors`);
   console.log(`  parse+check   median ${ms(parseCheck.median)}  p95 ${ms(parseCheck.p95)}  ${Math.round(lines / (parseCheck.median / 1000)).toLocaleString('en-US')} lines/s  (target < 50 ms; ${parseCheck.runs} runs after ${settings.warmup} warm-up)`);
+  console.log(`  format        median ${ms(format.median)}  p95 ${ms(format.p95)}  (${(format.median / baseline.median).toFixed(1)}× the baseline; target < 100 ms)`);
   console.log(`  JSON.parse    median ${ms(baseline.median)} of a same-size JSON document (baseline)`);
   console.log(`  ratio         ${(parseCheck.median / baseline.median).toFixed(1)}× the baseline`);
   if (errors > 0) throw new Error('the generated kernel should check without errors');

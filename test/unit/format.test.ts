@@ -572,19 +572,16 @@ describe('formatPvk: properties', () => {
 // ---------------------------------------------------------------- speed
 
 describe('formatPvk: speed', () => {
-  it('formats 10,000 lines in well under 100 ms', () => {
+  // Its speed is measured in `npm run bench frontend`, beside a baseline, not here.
+  it('formats 10,000 lines, and formatting the result changes nothing', () => {
     // Repeated definitions are a checker error, not a syntax error: the formatter does not mind.
     const copies = Math.ceil(10_000 / (KERNEL.split('\n').length - 1));
     const text = Array.from({ length: copies }, () => KERNEL).join('\n');
     expect(hasErrors(text)).toBe(false);
-    formatPvk(text); // warm up
-    let best = Infinity;
-    for (let k = 0; k < 15; k++) {
-      const t0 = performance.now();
-      formatPvk(text);
-      best = Math.min(best, performance.now() - t0);
-    }
+    const once = formatPvk(text);
     expect(text.split('\n').length).toBeGreaterThanOrEqual(10_000);
-    expect(best, `best of 15: ${best.toFixed(1)} ms`).toBeLessThan(100);
+    expect(once.split('\n').length).toBeGreaterThanOrEqual(10_000);
+    expect(hasErrors(once)).toBe(false);
+    expect(formatPvk(once)).toBe(once);
   });
 });
