@@ -11,7 +11,7 @@ export default {
     // Monaco renders only the visible lines: the table must be among them.
     await h.waitForText(page, '.part.panel .view-lines', /id\s+name\s+mode\s+state\s+exit\s+cycles/, { timeout: 30_000, message: 'the table header in the visible output' });
     await h.waitForText(page, '.part.panel .view-lines', /0\s+dom0\s+pv\s+exited\s+0/, { message: 'dom0’s row in the visible output' });
-    await h.waitForText(page, '.part.panel .view-lines', /exit status 0: exited cleanly/, { message: 'the exit status' });
+    await h.waitForText(page, '.part.panel .view-lines', /exit status 0: every domain exited cleanly/, { message: 'the exit status' });
     await h.runCommand(page, 'View: Hide Panel');
   },
 };
