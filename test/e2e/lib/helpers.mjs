@@ -101,17 +101,32 @@ export async function focusWorkbench(page) {
 }
 
 /** Presses `key` (Quick Open, the command palette) until the quick input box shows. */
-async function openQuickInput(page, key, what, timeout) {
-  await waitFor(
-    async () => {
-      if (!(await page.locator(sel.quickInputBox).first().isVisible())) {
+/**
+ * Opens a quick input with `key`, types `text` and waits for `row`. The workbench sometimes
+ * closes a quick input right after it opened (a focus change from an earlier click lands
+ * late): each try waits for the input itself, and a try whose input closed starts again,
+ * until `timeout`.
+ */
+async function typeInQuickInput(page, key, what, text, row, timeout) {
+  const deadline = Date.now() + timeout;
+  const box = page.locator(sel.quickInputBox).first();
+  let last;
+  do {
+    const step = () => Math.min(8_000, Math.max(1_000, deadline - Date.now()));
+    try {
+      if (!(await box.isVisible())) {
         await focusWorkbench(page);
         await page.keyboard.press(key);
+        await box.waitFor({ state: 'visible', timeout: step() });
       }
-      return page.locator(sel.quickInputBox).first().isVisible();
-    },
-    { timeout, interval: 500, message: `${what} to show` },
-  );
+      if ((await box.inputValue({ timeout: step() })) !== text) await box.fill(text, { timeout: step() });
+      await row.waitFor({ state: 'visible', timeout: step() });
+      return;
+    } catch (err) {
+      last = err;
+    }
+  } while (Date.now() < deadline);
+  throw new Error(`${what}: no row for "${text}" (${last?.message.split('\n')[0] ?? 'timed out'})`);
 }
 
 /**
@@ -121,10 +136,8 @@ async function openQuickInput(page, key, what, timeout) {
 export async function quickOpen(page, fileName, { timeout = 20_000 } = {}) {
   const deadline = Date.now() + timeout;
   const left = () => Math.max(1000, deadline - Date.now());
-  await openQuickInput(page, 'Control+P', 'Quick Open', left());
-  await page.locator(sel.quickInputBox).first().fill(fileName);
   const row = page.locator(sel.quickInputRow).filter({ hasText: fileName }).first();
-  await row.waitFor({ state: 'visible', timeout: left() });
+  await typeInQuickInput(page, 'Control+P', 'Quick Open', fileName, row, left());
   // The first row must be the file (it is what Enter opens).
   await waitForText(page, `${sel.quickInputRow}[data-index="0"]`, fileName, { timeout: left(), message: `Quick Open's first row to be ${fileName}` });
   await page.keyboard.press('Enter');
@@ -143,14 +156,12 @@ export async function waitForTab(page, name, { timeout = 15_000 } = {}) {
 export async function runCommand(page, label, { timeout = 20_000 } = {}) {
   const deadline = Date.now() + timeout;
   const left = () => Math.max(1000, deadline - Date.now());
-  await openQuickInput(page, 'F1', 'the command palette', left());
-  await page.locator(sel.quickInputBox).first().fill(`>${label}`);
   const row = page
     .locator(sel.quickInputRow)
     .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`, 'i') }) })
     .first();
   try {
-    await row.waitFor({ state: 'visible', timeout: left() });
+    await typeInQuickInput(page, 'F1', 'the command palette', `>${label}`, row, left());
   } catch (err) {
     const shown = (await page.locator(`${sel.quickInputRow} .label-name`).allInnerTexts()).map(normalize);
     throw new Error(`command "${label}" not in the palette (rows: ${shown.join(' | ') || 'none'}): ${err.message.split('\n')[0]}`);
