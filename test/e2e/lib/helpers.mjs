@@ -98,9 +98,13 @@ export async function focusWorkbench(page) {
   const activeTab = page.locator(`${sel.editorPart} .editor-group-container`).first().locator(`${sel.activeTab}`);
   const target = (await activeTab.isVisible().catch(() => false)) ? activeTab : page.locator(sel.editorPart).first();
   await target.click({ position: { x: 5, y: 5 }, force: true }).catch(() => {});
+  // A click on a tab hands focus on to its editor a moment later; a quick input opened before
+  // that would lose focus and close. Wait for focus to leave the tab (or give up after 1 s).
+  await page
+    .waitForFunction(() => document.activeElement !== null && document.activeElement !== document.body && !document.activeElement.closest('.tabs-container'), undefined, { timeout: 1_000 })
+    .catch(() => {});
 }
 
-/** Presses `key` (Quick Open, the command palette) until the quick input box shows. */
 /**
  * Opens a quick input with `key`, types `text` and waits for `row`. The workbench sometimes
  * closes a quick input right after it opened (a focus change from an earlier click lands
@@ -119,7 +123,14 @@ async function typeInQuickInput(page, key, what, text, row, timeout) {
         await page.keyboard.press(key);
         await box.waitFor({ state: 'visible', timeout: step() });
       }
-      if ((await box.inputValue({ timeout: step() })) !== text) await box.fill(text, { timeout: step() });
+      // The value is set on the input itself, not typed: if the workbench moved focus meanwhile,
+      // typed keys would land in an editor.
+      if ((await box.inputValue({ timeout: step() })) !== text) {
+        await box.evaluate((input, value) => {
+          input.value = value;
+          input.dispatchEvent(new Event('input', { bubbles: true }));
+        }, text, { timeout: step() });
+      }
       await row.waitFor({ state: 'visible', timeout: step() });
       return;
     } catch (err) {
