@@ -2,7 +2,7 @@ import type * as A from '../sandbox/lang/ast.js';
 import type { ParsedFile } from '../sandbox/lang/program.js';
 import { textHash } from '../sandbox/profile/hash.js';
 import type { Profile, ProfileNode, SiteCost } from '../sandbox/profile/types.js';
-import { functionsOf } from '../sandbox/lang/walk.js';
+import { functionsOf, hypervisorFunctionsOf } from '../sandbox/lang/walk.js';
 import { profileFnName, staticSites, type StaticSite } from './perfSites.js';
 import { multicallSaving, pvopSaving } from './perfSavings.js';
 
@@ -164,7 +164,8 @@ function fnFacts(profile: Profile, fileIndex: number, parsed: ParsedFile, stale:
     for (let p = byId.get(n.parent); p && !recursive; p = byId.get(p.parent)) recursive = p.kind === 'function' && keyOf(p) === key;
     if (!recursive) g.total += n.total;
   }
-  const fns = functionsOf(parsed.ast);
+  // Kernel functions, and the handlers and helpers of `abi` blocks (profiled under their hypercall's frame).
+  const fns = [...functionsOf(parsed.ast), ...hypervisorFunctionsOf(parsed.ast)];
   const out: FnFact[] = [];
   for (const g of groups.values()) {
     const domain = domainOf(g.node.domain);

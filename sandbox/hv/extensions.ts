@@ -2,7 +2,7 @@ import type { HypercallDecl } from '../lang/ast.js';
 import type { BootedExtension } from '../lang/systemAbi.js';
 import { COSTS } from '../machine/costs.js';
 import type { Vcpu } from '../machine/state.js';
-import { initialGlobals, runHandler, type HandlerHost, type HvGlobals } from './pvkHandlers.js';
+import { initialGlobals, runHandler, type HandlerHost, type HandlerObserver, type HvGlobals } from './pvkHandlers.js';
 
 /** Where and why hypervisor code faulted (the report's top-level `panic`). */
 export interface PanicInfo {
@@ -35,8 +35,9 @@ export class BootedExtensions {
   /**
    * Runs `decl`'s handler for `vcpu`: its result and own cycles. `now` and
    * `maxCycles` bound it: past the cycle limit it throws HandlerOutOfCycles.
+   * A profiler's `observer` sees its calls and cycles.
    */
-  run(host: Omit<HandlerHost, 'hvPrint' | 'lineOf'>, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], now: number, maxCycles: number): { value: number; cycles: number } {
+  run(host: Omit<HandlerHost, 'hvPrint' | 'lineOf'>, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], now: number, maxCycles: number, observer: HandlerObserver | null = null): { value: number; cycles: number } {
     if (!decl.handler) return { value: 0, cycles: 0 };
     const budget = Math.max(0, maxCycles - now - COSTS.hypercallBase - decl.cost);
     const handlerHost: HandlerHost = {
@@ -45,6 +46,6 @@ export class BootedExtensions {
       hvPrint: (line) => this.console.push(`${line}\n`),
       lineOf: (file, offset) => this.lineOf(file, offset),
     };
-    return runHandler(handlerHost, this.globals, decl.handler, vcpu, args, budget);
+    return runHandler(handlerHost, this.globals, decl.handler, vcpu, args, budget, observer);
   }
 }

@@ -9,7 +9,7 @@ import { raiseTimer } from './events.js';
 import { revokeGrants } from './grants.js';
 import { entryOf, hypercallCost, hypercallEnd, invoke, systemDispatchTable, versionCode, type DispatchTable, type HypercallHost } from './hypercalls.js';
 import { BootedExtensions, type PanicInfo } from './extensions.js';
-import { HandlerOutOfCycles, HypervisorPanic } from './pvkHandlers.js';
+import { HandlerOutOfCycles, HypervisorPanic, type HandlerObserver } from './pvkHandlers.js';
 import type { HypercallDecl } from '../lang/ast.js';
 import { IndexedHeap } from './heap.js';
 import { RunQueue } from './runQueue.js';
@@ -68,6 +68,8 @@ export class Hypervisor implements EngineHost, HypercallHost {
   lastFault: { vcpu: Vcpu; frames: Frame[]; fault: FaultInfo } | undefined;
   /** A profiler listening to scheduling and events. */
   scheduling: SchedulingObserver | undefined;
+  /** A profiler listening to the pvk handlers of extension hypercalls (null: none, the handlers pay nothing). */
+  handlerObserver: HandlerObserver | null = null;
   /** A vCPU a debugger hook stopped mid-slice: the next step resumes it. */
   interrupted: { v: Vcpu; p: Pcpu; start: number } | undefined;
   /** The extensions booted with the built-in table, their state and the hypervisor console. */
@@ -325,7 +327,7 @@ export class Hypervisor implements EngineHost, HypercallHost {
   }
 
   runExtension(decl: HypercallDecl, vcpu: Vcpu, args: readonly number[]): { value: number; cycles: number } {
-    return this.extensions.run(this, decl, vcpu, args, this.now(vcpu), this.options.maxCycles);
+    return this.extensions.run(this, decl, vcpu, args, this.now(vcpu), this.options.maxCycles, this.handlerObserver);
   }
 
   now(vcpu: Vcpu): number {

@@ -44,6 +44,19 @@ export interface HandlerHost extends EventHost {
   lineOf(file: string, offset: number): number;
 }
 
+/**
+ * What a profiler sees of a handler run: its calls and where each cycle was
+ * charged. Null when not profiling, so that an unprofiled run pays nothing.
+ */
+export interface HandlerObserver {
+  /** A call of hypervisor function `fn` starts (first the handler itself). */
+  enter(fn: A.FnItem): void;
+  /** The innermost call returned, or unwound (a fault, -EFAULT, the cycle limit). */
+  leave(): void;
+  /** `cycles` were charged in the innermost call: at statement `s` (it, its condition or a loop test), else at the statement running (a helper call, an intrinsic). */
+  charge(cycles: number, s: A.Stmt | undefined): void;
+}
+
 /** Hypervisor globals: one copy per machine, by declaration. */
 export type HvGlobals = Map<A.VarItem, number>;
 
@@ -74,8 +87,8 @@ function norm(v: number, t: A.TypeName | 'void' | undefined): number {
  * result and its own cycles; throws HypervisorPanic on a fault and
  * HandlerOutOfCycles past `budget` cycles.
  */
-export function runHandler(host: HandlerHost, globals: HvGlobals, handler: A.FnItem, vcpu: Vcpu, args: readonly number[], budget: number): { value: number; cycles: number } {
-  const run = new HandlerRun(host, globals, vcpu, budget);
+export function runHandler(host: HandlerHost, globals: HvGlobals, handler: A.FnItem, vcpu: Vcpu, args: readonly number[], budget: number, observer: HandlerObserver | null = null): { value: number; cycles: number } {
+  const run = new HandlerRun(host, globals, vcpu, budget, observer);
   try {
     const value = run.call(handler, args.slice(0, handler.params.length), 1);
     return { value: value | 0, cycles: run.cycles };
@@ -94,11 +107,16 @@ class HandlerRun {
     private readonly globals: HvGlobals,
     private readonly vcpu: Vcpu,
     private readonly budget: number,
+    private readonly observer: HandlerObserver | null,
   ) {}
 
-  private charge(n: number): void {
+  /** Charges `n` cycles (at statement `s`, else at the statement running). */
+  private charge(n: number, s?: A.Stmt): void {
     this.cycles += n;
-    if (this.cycles > this.budget) throw new HandlerOutOfCycles(this.budget);
+    const over = this.cycles - this.budget;
+    // The profiler gets what is charged: past the limit, the part up to it.
+    this.observer?.charge(over > 0 ? n - over : n, s);
+    if (over > 0) throw new HandlerOutOfCycles(this.budget);
   }
 
   private panic(kind: HypervisorPanic['kind'], message: string, fn: A.FnItem, at: { start: number }): never {
@@ -109,6 +127,7 @@ class HandlerRun {
     const saved = this.locals;
     this.locals = new Map();
     fn.params.forEach((p, i) => this.locals.set(p, norm(args[i] ?? 0, p.type.name)));
+    this.observer?.enter(fn);
     try {
       this.block(fn, fn.body, depth);
       return 0;
@@ -117,6 +136,7 @@ class HandlerRun {
       throw e;
     } finally {
       this.locals = saved;
+      this.observer?.leave();
     }
   }
 
@@ -127,45 +147,45 @@ class HandlerRun {
   private stmt(fn: A.FnItem, s: A.Stmt, depth: number): void {
     switch (s.kind) {
       case 'let':
-        this.charge(1);
+        this.charge(1, s);
         this.locals.set(s, norm(this.expr(fn, s.init, depth), s.varType));
         return;
       case 'assign':
-        this.charge(1);
+        this.charge(1, s);
         return this.assign(fn, s, depth);
       case 'expr':
-        this.charge(1);
+        this.charge(1, s);
         this.expr(fn, s.expr, depth);
         return;
       case 'return':
-        this.charge(1);
+        this.charge(1, s);
         throw new Return(s.value ? norm(this.expr(fn, s.value, depth), fn.ret?.name) : 0);
       case 'break':
-        this.charge(1);
+        this.charge(1, s);
         throw new Break();
       case 'continue':
-        this.charge(1);
+        this.charge(1, s);
         throw new Continue();
       case 'block':
         return this.block(fn, s, depth);
       case 'if':
-        this.charge(1);
+        this.charge(1, s);
         if (this.expr(fn, s.cond, depth)) this.block(fn, s.then, depth);
         else if (s.else?.kind === 'block') this.block(fn, s.else, depth);
         else if (s.else) this.stmt(fn, s.else, depth);
         return;
       case 'while':
         for (;;) {
-          this.charge(1);
+          this.charge(1, s);
           if (!this.expr(fn, s.cond, depth)) return;
           if (this.loopBody(fn, s.body, depth)) return;
         }
       case 'for': {
-        this.charge(1);
+        this.charge(1, s);
         const lo = this.expr(fn, s.lo, depth) >>> 0;
         const hi = this.expr(fn, s.hi, depth) >>> 0;
         for (let i = lo; ; i = (i + 1) >>> 0) {
-          this.charge(1);
+          this.charge(1, s);
           if (!(i < hi)) return;
           this.locals.set(s, i);
           if (this.loopBody(fn, s.body, depth)) return;

@@ -115,3 +115,8 @@ export function forEachExprInFile(ast: A.FileAst, visit: (e: A.Expr, fn: A.FnIte
 export function functionsOf(ast: A.FileAst): A.FnItem[] {
   return ast.items.flatMap((i) => (i.kind === 'fn' ? [i] : i.kind === 'impl' ? i.fns : []));
 }
+
+/** Every hypervisor function of a file: the helpers and the hypercall handlers of its `abi` blocks, block by block. */
+export function hypervisorFunctionsOf(ast: A.FileAst): A.FnItem[] {
+  return ast.items.flatMap((i) => (i.kind === 'abi' ? [...i.fns, ...i.hypercalls.flatMap((h) => (h.handler ? [h.handler] : []))] : []));
+}

@@ -20,7 +20,8 @@ class FileTable {
     return map[local] ?? -1;
   }
 
-  private intern(path: string): number {
+  /** The index of a file by its path (hypervisor code is in no program's table). */
+  intern(path: string): number {
     let i = this.byPath.get(path);
     if (i === undefined) {
       i = this.files.length;
@@ -56,11 +57,24 @@ export function buildProfile(hv: Hypervisor, rec: Recorder, systemFile: string, 
   const nodes: ProfileNode[] = [];
   const lineCosts = new Map<string, LineCost>();
 
+  /** A function node's own cycles by line: its `lines` (ascending), its `self`, and the profile's line costs. */
+  const putLines = (node: ProfileNode, byLine: Map<number, number>): void => {
+    for (const [line, cycles] of [...byLine].sort((a, b) => a[0] - b[0])) {
+      node.lines.push({ line, cycles });
+      node.self += cycles;
+      const key = `${node.domain}:${node.file}:${line}`;
+      const lc = lineCosts.get(key);
+      if (lc) lc.cycles += cycles;
+      else lineCosts.set(key, { domain: node.domain, file: node.file, line, cycles });
+    }
+  };
+
   const visit = (live: LiveNode, parent: number): ProfileNode => {
     const d = live.domain;
     const program = d?.program;
     const fn = live.fn >= 0 && program ? program.functions[live.fn] : undefined;
-    const file = fn && program ? files.of(program, fn.file) : -1;
+    const hvFn = live.hvFn;
+    const file = fn && program ? files.of(program, fn.file) : hvFn ? files.intern(hvFn.file) : -1;
     const node: ProfileNode = {
       id: nodes.length,
       parent,
@@ -69,7 +83,7 @@ export function buildProfile(hv: Hypervisor, rec: Recorder, systemFile: string, 
       domain: d ? d.id : -1,
       vcpu: live.vcpu,
       file,
-      line: fn ? fn.line : -1,
+      line: fn ? fn.line : hvFn ? hv.extensions.lineOf(hvFn.file, hvFn.span.start) : -1,
       self: 0,
       total: 0,
       count: live.count,
@@ -83,14 +97,15 @@ export function buildProfile(hv: Hypervisor, rec: Recorder, systemFile: string, 
       for (let i = 0; i < live.ln.length; i++) {
         if (live.ln[i] !== 0) byLine.set(positions[i], (byLine.get(positions[i]) ?? 0) + live.ln[i]);
       }
-      for (const [line, cycles] of [...byLine].sort((a, b) => a[0] - b[0])) {
-        node.lines.push({ line, cycles });
-        node.self += cycles;
-        const key = `${d.id}:${file}:${line}`;
-        const lc = lineCosts.get(key);
-        if (lc) lc.cycles += cycles;
-        else lineCosts.set(key, { domain: d.id, file, line, cycles });
+      putLines(node, byLine);
+    } else if (hvFn && live.hvAt) {
+      // A handler or helper of an extension: its statements' offsets in its file, by line.
+      const byLine = new Map<number, number>();
+      for (const [offset, cycles] of live.hvAt) {
+        const line = hv.extensions.lineOf(hvFn.file, offset);
+        byLine.set(line, (byLine.get(line) ?? 0) + cycles);
       }
+      putLines(node, byLine);
     } else {
       for (let i = 0; i < live.ln.length; i++) node.self += live.ln[i];
     }

@@ -48,6 +48,7 @@ export function profileHypervisor(hv: Hypervisor, systemFile: string, readText: 
   const recorder = new Recorder(hv.domains, (nr) => hv.hypercallName(nr));
   hv.engine = new FastEngine(hv, false, recorder);
   hv.scheduling = recorder;
+  hv.handlerObserver = recorder.handlers;
   const end = hv.run();
   return { end, profile: buildProfile(hv, recorder, systemFile, readText) };
 }

@@ -1,8 +1,10 @@
+import type * as A from '../lang/ast.js';
 import { COSTS } from '../machine/costs.js';
 import type { Domain, Vcpu } from '../machine/state.js';
 import { boundaryTable, flatOf } from '../vm/flat.js';
 import type { Loc, Program } from '../machine/ir.js';
 import { cursor as engineCursor, type CallTreeNode, type EngineProfiler } from '../vm/profiling.js';
+import { HandlerFrames, type HandlerFrame } from './handlerFrames.js';
 import { INSTANT, RUN_NAME, SLICE, TimelineColumns } from './timeline.js';
 import type { CountStat, SiteCost } from './types.js';
 
@@ -27,6 +29,9 @@ export class LiveNode implements CallTreeNode {
   impl = false;
   /** The pvop call sites of this frame's function, by (statement position, callee): see Recorder.pvopSite. */
   pvopSites: Map<number, SiteRecord> | null = null;
+  /** A hypervisor function (an extension's handler or helper, `fn` -1): its own cycles by statement offset in its file. */
+  hvFn: A.FnItem | null = null;
+  hvAt: Map<number, number> | null = null;
 
   constructor(
     readonly parent: LiveNode | null,
@@ -134,6 +139,8 @@ export class Recorder implements EngineProfiler {
   private chainAt = 0;
   /** The running vCPU's frames' nodes as its frames are captured (innermost first) when it stops. */
   private captured: LiveNode[] = [];
+  /** What the pvk handlers of extension hypercalls ran (the hypervisor reports to it): placed under their hypercall's frame. */
+  readonly handlers = new HandlerFrames();
 
   constructor(
     domains: readonly Domain[],
@@ -308,7 +315,8 @@ export class Recorder implements EngineProfiler {
       hs.parent = top;
       hs.node = node;
     }
-    node.ln[0] += named;
+    // A pvk handler's own cycles go to its functions' frames below; the rest (300 + cost) stays the hypercall's.
+    node.ln[0] += kind === 'hypercall' && this.handlers.pending ? named - this.placeHandlers(node, name) : named;
     node.count++;
     if (hs.site === undefined) hs.site = this.site(d, d.program, loc.file, loc.line, kind, name, named, hs.siteKey);
     else count(hs.site, named);
@@ -317,6 +325,37 @@ export class Recorder implements EngineProfiler {
     this.slice(SLICE.run, RUN_NAME, this.segStart, clock - named);
     this.slice(hs.sliceKind, hs.sliceName, clock - named, clock);
     this.segStart = clock;
+  }
+
+  /**
+   * Places the handler runs of the hypercall just made under its frame `node`
+   * (in a multicall, each entry's under a `[hypercall NAME]` frame of its
+   * own below the multicall's): their cycles, which it returns.
+   */
+  private placeHandlers(node: LiveNode, name: string): number {
+    let cycles = 0;
+    for (const run of this.handlers.take()) {
+      const decl = run.fn.handlerOf;
+      let parent = node;
+      if (decl !== undefined && decl.name.name !== name) {
+        parent = this.child(node, `h:${decl.name.name}`, 'hypercall', `[hypercall ${decl.name.name}]`, node.domain, node.vcpu, -1);
+        parent.count++;
+      }
+      cycles += this.placeFrame(parent, run);
+    }
+    return cycles;
+  }
+
+  /** Adds a handler frame and its callees below `parent`: their cycles. */
+  private placeFrame(parent: LiveNode, f: HandlerFrame): number {
+    const node = this.child(parent, `hv:${f.fn.file}:${f.fn.span.start}`, 'function', f.fn.name.name, parent.domain, parent.vcpu, -1);
+    node.hvFn = f.fn;
+    const at = (node.hvAt ??= new Map());
+    for (const [offset, cycles] of f.at) at.set(offset, (at.get(offset) ?? 0) + cycles);
+    node.count += f.count;
+    let cycles = f.self;
+    for (const kid of f.kids.values()) cycles += this.placeFrame(node, kid);
+    return cycles;
   }
 
   /** An event upcall was charged (`cycles`): on_event runs below the upcall's frame, which this returns. */

@@ -367,8 +367,17 @@ const RUNTIME = {
     e.sync();
     const before = e.vcpu.cycles;
     const host = e.host;
-    const value = host.hypercall(e.vcpu, nr, a0, a1, a2, a3, a4, e.loc(s));
-    if (recorder) e.hostCalled(recorder, 'hypercall', nr, s, before);
+    let value: number;
+    if (recorder) {
+      try {
+        value = host.hypercall(e.vcpu, nr, a0, a1, a2, a3, a4, e.loc(s));
+      } catch (x) {
+        // A pvk handler that panics or reaches the cycle limit stops the machine: what it ran is still profiled.
+        e.hostCalled(recorder, 'hypercall', nr, s, before);
+        throw x;
+      }
+      e.hostCalled(recorder, 'hypercall', nr, s, before);
+    } else value = host.hypercall(e.vcpu, nr, a0, a1, a2, a3, a4, e.loc(s));
     e.relimit();
     const end = host.hypercallEnd;
     if (end === HYPERCALL_DONE) return value;
