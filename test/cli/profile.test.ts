@@ -50,6 +50,8 @@ const CASES: [string, string[]][] = [
   ['tour', ['examples/tour/tour.pvk']],
   ['paravirt-pv', ['examples/paravirt/paravirt.pvk', '--system', 'pv']],
   ['paravirt-bare', ['examples/paravirt/paravirt.pvk', '--system', 'bare_metal']],
+  // an extension hypercall with its handler in pvk (examples/pvspin): handler frames under [hypercall spin_kick]
+  ['pvspin-paravirt', ['examples/pvspin/systems.pvk', '--system', 'paravirt']],
 ];
 
 describe.each(CASES)('pvlab run %s with every profile output', (name, args) => {
@@ -115,8 +117,8 @@ describe.each(CASES)('pvlab run %s with every profile output', (name, args) => {
       const file = fileURLToPath(n.callFrame.url);
       const lines = fs.readFileSync(file, 'utf8').split('\n');
       const name = n.callFrame.functionName.replace(/ \[(xen|native)\]$/, '').split('.').pop() as string;
-      // lineNumber is 0-based and points at the `fn` of the function
-      expect(lines[n.callFrame.lineNumber], `${n.callFrame.functionName} in ${file}`).toMatch(new RegExp(`\\bfn\\s+${name}\\b`));
+      // lineNumber is 0-based and points at the `fn` of the function (a handler: its `hypercall`)
+      expect(lines[n.callFrame.lineNumber], `${n.callFrame.functionName} in ${file}`).toMatch(new RegExp(`\\b(fn|hypercall)\\s+${name}\\b`));
       for (const t of n.positionTicks ?? []) {
         expect(t.line).toBeGreaterThan(n.callFrame.lineNumber);
         expect(lines[t.line - 1].trim().length).toBeGreaterThan(0);
@@ -182,6 +184,65 @@ describe('the tour profile opened as VS Code opens a .cpuprofile', () => {
       // the lens reads thousands of cycles: its milliseconds are the own cycles / 1000
       expect(lens).toContain(`${(cycles / 1000).toFixed(2)}ms Self Time`);
     }
+  });
+});
+
+describe('the kick handler of examples/pvspin (pvk) in every profile output', () => {
+  const o = profileRun('pvspin-kick', ['examples/pvspin/systems.pvk', '--system', 'paravirt']);
+  const pvspin = path.join(ROOT, 'examples/pvspin/pvspin.pvk');
+  const kicks = o.report.domains[0].hypercalls.spin_kick;
+  // per kick: `kicks += 1` (1), then `return notify(...)` (1 + notify's 50); the frame keeps 300 + cost 20
+  const handler = { 13: 1, 14: 51 };
+
+  it('profile JSON: spin_kick, at its `hypercall` line, is the one child of each [hypercall spin_kick] frame, with its lines', () => {
+    const p = o.profile;
+    const frames = p.nodes.filter((n) => n.name === '[hypercall spin_kick]');
+    expect(frames.reduce((a, n) => a + n.count, 0)).toBe(kicks);
+    expect(kicks).toBeGreaterThan(0);
+    for (const f of frames) {
+      expect(f.self).toBe(f.count * (300 + 20));
+      const [child] = f.children.map((c) => p.nodes[c]);
+      expect(f.children).toHaveLength(1);
+      expect(child).toMatchObject({ kind: 'function', name: 'spin_kick', line: 12, count: f.count, domain: 0 });
+      expect(p.files[child.file]).toBe(pvspin);
+      expect(child.lines).toEqual([
+        { line: 13, cycles: f.count * handler[13] },
+        { line: 14, cycles: f.count * handler[14] },
+      ]);
+      expect(f.total).toBe(f.count * 372);
+    }
+    const file = p.files.indexOf(pvspin);
+    expect(p.lines.filter((l) => l.file === file).map((l) => [l.line, l.cycles])).toEqual([
+      [13, kicks * handler[13]],
+      [14, kicks * handler[14]],
+      [19, 1],
+    ]);
+  });
+
+  it('.cpuprofile: the handler node has its file, line and position ticks; VS Code shows its Self Time at the handler', () => {
+    const nodes = o.cpu.nodes.filter((n) => n.callFrame.functionName === 'spin_kick');
+    expect(nodes.length).toBeGreaterThan(0);
+    for (const n of nodes) {
+      expect(fileURLToPath(n.callFrame.url)).toBe(pvspin);
+      expect(n.callFrame.lineNumber).toBe(11);
+      const calls = n.hitCount / (handler[13] + handler[14]);
+      expect(n.positionTicks).toEqual([
+        { line: 13, ticks: calls * handler[13] },
+        { line: 14, ticks: calls * handler[14] },
+      ]);
+      const parent = o.cpu.nodes.find((m) => m.children?.includes(n.id));
+      expect(parent?.callFrame.functionName).toBe('[hypercall spin_kick]');
+      expect(parent?.hitCount).toBe(calls * 320);
+    }
+    const own = kicks * (handler[13] + handler[14]);
+    expect(selfTimeLenses(o.cpu, pvspin).get(11)).toBe(`${(own / 1000).toFixed(2)}ms Self Time, ${(own / 1000).toFixed(2)}ms Total`);
+  });
+
+  it('trace: each kick is one hypercall slice of its whole cost; the summary lists the handler as a function', () => {
+    const slices = o.trace.traceEvents.filter((e) => e.name === 'hypercall spin_kick');
+    expect(slices).toHaveLength(kicks);
+    for (const e of slices) expect(e.args?.cycles).toBe(372);
+    expect(o.summary).toMatch(new RegExp(`^\\s+spin_kick\\s+dom0\\s+${kicks * 52}\\s.*examples/pvspin/pvspin\\.pvk:12$`, 'm'));
   });
 });
 
