@@ -270,6 +270,45 @@ describe('the tour: three domains, hypercalls', () => {
   });
 });
 
+describe('an extension hypercall whose pvk handler does the work (test/fixtures/lsp/abiprof)', () => {
+  const hv = (name: string): string => path.join(dir, 'abiprof', name);
+  beforeAll(async () => {
+    cpSync(path.join(ROOT, 'test/fixtures/lsp/abiprof'), path.join(dir, 'abiprof'), { recursive: true });
+    for (const f of ['hv.pvk', 'k.pvk', 'sys.pvk']) client.open(hv(f), read(hv(f)));
+    await load(profileOf(hv('sys.pvk'), 'hot_demo'));
+  });
+
+  it('hot lines inside the abi block: the handler\'s loop and its helper, as in guest code', async () => {
+    const text = read(hv('hv.pvk'));
+    const hs = await hints(hv('hv.pvk'));
+    // for: 1 + 51 tests, 50 × (statement + call of mix 5); mix: 50 returns; of 716 (3 guest + 310 fixed + 403 handler)
+    expect(labelsOn(hs, pos(text, 'for i in 0..n').line)).toEqual(['352 cycles · 49% of dom0']);
+    expect(tooltipOn(hs, pos(text, 'for i in 0..n').line)).toContain('- dom0: 352 of its 716 cycles (49%)');
+    expect(labelsOn(hs, pos(text, 'return (v * 31').line)).toEqual(['50 cycles · 7% of dom0']);
+    // the call site in the kernel still carries the whole hypercall
+    const k = read(hv('k.pvk'));
+    expect(labelsOn(await hints(hv('k.pvk')), pos(k, 'hypercall crunch').line)).toEqual(['714 cycles · 100% of dom0 · ×1']);
+  });
+
+  it('the handler gets a function lens at its hypercall, and the abi file its share', async () => {
+    const text = read(hv('hv.pvk'));
+    const ls = await lenses(hv('hv.pvk'));
+    expect(perfTitles(ls.filter((l) => l.range.start.line === pos(text, 'hypercall crunch').line))).toEqual(['$(watch) 403 cycles (56% of dom0) · self 353 · 1 call']);
+    expect(perfTitles(ls)).toContain("$(watch) Profile of hot_demo: this file 56% of dom0's 716 cycles");
+  });
+
+  it('after an edit of the abi file its line hints go, and the handler lens follows the handler by name', async () => {
+    const file = hv('hv.pvk');
+    const text = read(file);
+    client.change(file, `// an edit\n${text}`, 2);
+    expect(await hints(file)).toEqual([]);
+    const line = pos(text, 'hypercall crunch').line + 1;
+    expect(perfTitles((await lenses(file)).filter((l) => l.range.start.line === line))).toEqual(['$(watch) 403 cycles (56% of dom0) · self 353 · 1 call · before your edits']);
+    client.change(file, text, 3);
+    expect((await hints(file)).map(label)).toContain('352 cycles · 49% of dom0');
+  });
+});
+
 describe('a newer profile of the same system file replaces the older', () => {
   it('pv_patched: no pvop overhead left to save, the trap stays', async () => {
     await load(profileOf(para('paravirt.pvk'), 'pv_patched'));
