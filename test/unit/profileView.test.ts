@@ -68,6 +68,24 @@ describe('profile view: flame graphs', () => {
     expect(zero.frames.map((f) => f.name)).toEqual(['d']);
   });
 
+  it('draws a pvk handler (examples/pvspin) inside its hypercall frame, with its source to open', () => {
+    const r = profileSystem(new Workspace(diskHost), { file: path.join(ROOT, 'examples/pvspin/systems.pvk'), system: 'paravirt', options: { maxCycles: 1_000_000_000 } });
+    if (!r.ok) throw new Error(r.message);
+    const [dom0] = flameGraphs(r.profile, 0);
+    const handlers = dom0.frames.filter((f) => f.name === 'spin_kick');
+    expect(handlers.length).toBeGreaterThan(0);
+    for (const h of handlers) {
+      const frame = dom0.frames.find((f) => f.depth === h.depth - 1 && f.x <= h.x && h.x + h.total <= f.x + f.total)!;
+      expect(frame.name).toBe('[hypercall spin_kick]');
+      // the handler's own cycles, the fixed 300 + cost 20 per call as the frame's self
+      expect(frame.self).toBe(frame.count * 320);
+      expect(frame.total).toBe(frame.self + h.total);
+      expect(h).toMatchObject({ kind: 'function', line: 12 });
+      expect(r.profile.files[h.file]).toBe(path.join(ROOT, 'examples/pvspin/pvspin.pvk'));
+    }
+    expect(nested(dom0.frames)).toBe(true);
+  });
+
   it('lays out a 10k-node profile with fewer frames than nodes, and survives deep recursion', () => {
     const big = bigProfile(10_000, 50_000);
     expect(big.nodes.length).toBeGreaterThanOrEqual(10_000);
