@@ -70,6 +70,14 @@ describe('breakpoints in hypercall handlers', () => {
     });
   });
 
+  test('a logpoint in a handler logs with the handler’s names and does not stop', async () => {
+    await withSession('hvcall.pvk', { breakpoints: { [ABI]: [{ line: STORE, logMessage: 'call {calls}: total {total}, c {c}' }] } }, async (s) => {
+      expect(await s.stopOrEnd()).toBeUndefined();
+      const logged = s.dap.output().split('\n').filter((l) => l.startsWith('[dom0] call '));
+      expect(logged).toEqual(['[dom0] call 1: total 0, c 0', '[dom0] call 2: total 60 (0x3c), c 20 (0x14)', '[dom0] call 3: total 180 (0xb4), c 40 (0x28)', '[dom0] call 4: total 330 (0x14a), c 50 (0x32)']);
+    });
+  });
+
   test('evaluate and hover in a handler frame see its locals and hypervisor globals; setVariable there is refused', async () => {
     await withSession('hvcall.pvk', { breakpoints: { [ABI]: [{ line: STORE, hitCondition: '3' }] } }, async (s) => {
       const t = (await s.stopped()).threadId;
