@@ -174,10 +174,16 @@ class HandlerRun {
     }
   }
 
-  /** An intrinsic's effect: run once (a resumed run takes the result it had). */
-  private effect(run: () => number): number {
-    if (this.effectsDone < (this.resumed?.effects.length ?? 0)) return this.effects[this.effectsDone++];
-    const value = run();
+  /**
+   * Intrinsics with effects run once: resuming, the result of one that ran
+   * before the pause (else undefined: run it, then pass its result to `ran`).
+   */
+  private replayed(): number | undefined {
+    return this.resumed !== undefined && this.effectsDone < this.resumed.effects.length ? this.effects[this.effectsDone++] : undefined;
+  }
+
+  /** An intrinsic with effects ran: a debugged run keeps its result. */
+  private ran(value: number): number {
     if (this.debug) {
       this.effects.push(value);
       this.effectsDone++;
@@ -390,10 +396,9 @@ class HandlerRun {
     const name = target.name;
     if (name === 'print') {
       const parts = e.args.map((a) => (a.kind === 'string' ? a.value : show(this.expr(fn, a, depth), a.type)));
-      return this.effect(() => {
-        this.host.hvPrint(parts.join(''));
-        return 0;
-      });
+      if (this.replayed() !== undefined) return 0;
+      this.host.hvPrint(parts.join(''));
+      return this.ran(0);
     }
     const args = e.args.map((a) => this.expr(fn, a, depth));
     const cost = HV_INTRINSICS[name]?.cost ?? 0;
@@ -409,26 +414,27 @@ class HandlerRun {
         // The caller's own memory only, 4-byte aligned; anything else ends the handler with -EFAULT.
         if ((a & 3) !== 0 || a + 4 > domain.memory.limit) throw new HandlerReturn(ERRNO.EFAULT);
         this.charge(cost);
-        if (name === 'guest_load32') return this.effect(() => domain.memory.view.getUint32(a, true));
-        return this.effect(() => {
-          domain.memory.view.setInt32(a, args[1] | 0, true);
-          return 0;
-        });
+        if (name === 'guest_load32') return this.replayed() ?? this.ran(domain.memory.view.getUint32(a, true));
+        if (this.replayed() !== undefined) return 0;
+        domain.memory.view.setInt32(a, args[1] | 0, true);
+        return this.ran(0);
       }
       case 'notify': {
         this.charge(cost);
-        return this.effect(() => {
-          const target = this.host.domain(args[0] >>> 0);
-          if (!target || target.state === 'destroyed') return ERRNO.ESRCH;
-          const port = args[1] >>> 0;
-          if (port < 1 || port >= target.ports.length || target.ports[port].state === 'free') return ERRNO.EINVAL;
-          setPending(this.host, target, port);
-          return 0;
-        });
+        return this.replayed() ?? this.ran(this.notify(args[0] >>> 0, args[1] >>> 0));
       }
       default:
         return 0;
     }
+  }
+
+  /** notify(domid, port): makes the port pending there, as `send` does. */
+  private notify(domid: number, port: number): number {
+    const target = this.host.domain(domid);
+    if (!target || target.state === 'destroyed') return ERRNO.ESRCH;
+    if (port < 1 || port >= target.ports.length || target.ports[port].state === 'free') return ERRNO.EINVAL;
+    setPending(this.host, target, port);
+    return 0;
   }
 }
 
