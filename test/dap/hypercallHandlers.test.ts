@@ -173,15 +173,19 @@ describe('stepping through a hypercall handler', () => {
   });
 });
 
+/** A step (`command`, landing at line `landsAt`) then a step back: exactly where it started (frames, locals, cycles). */
+async function undone(s: Session, t: number, command: string, landsAt: number): Promise<void> {
+  const before = await s.position(t);
+  await s.move(command, t);
+  expect((await s.stack(t))[0].line).toBe(landsAt);
+  await s.move('stepBack', t);
+  expect(await s.position(t)).toEqual(before);
+}
+
 describe('step back around a hypercall handler', () => {
   test('from inside a handler: undoes a step in, else goes to the previous statement there, then to the guest call line', async () => {
     await withSession('hvcall.pvk', { breakpoints: { [K]: [{ line: CALL }] } }, async (s) => {
-      const t = (await s.stopped()).threadId;
-      const before = await s.position(t);
-      await s.move('stepIn', t);
-      expect((await s.stack(t))[0].line).toBe(CALLS);
-      await s.move('stepBack', t);
-      expect(await s.position(t)).toEqual(before);
+      await undone(s, (await s.stopped()).threadId, 'stepIn', CALLS);
     });
     await withSession('hvcall.pvk', { breakpoints: { [ABI]: [{ line: FOR_K }] } }, async (s) => {
       const t = (await s.stopped()).threadId;
@@ -208,11 +212,7 @@ describe('step back around a hypercall handler', () => {
   test('just after a handler: undoes a step out; from a breakpoint, goes back over the whole hypercall to the call line', async () => {
     await withSession('hvcall.pvk', { breakpoints: { [ABI]: [{ line: PRINT }] } }, async (s) => {
       const t = (await s.stopped()).threadId;
-      const inHandler = await s.position(t);
-      await s.move('stepOut', t);
-      expect((await s.stack(t))[0].line).toBe(SUM);
-      await s.move('stepBack', t);
-      expect(await s.position(t)).toEqual(inHandler);
+      await undone(s, t, 'stepOut', SUM);
       expect(await s.scope(t, 'Hypervisor')).toEqual({ total: '0', calls: '1' });
     });
     await withSession('hvcall.pvk', { breakpoints: { [K]: [{ line: SUM }] } }, async (s) => {
