@@ -155,7 +155,7 @@ export class DebugMachine {
    */
   private handlerHook(v: Vcpu, at: HandlerPosition): boolean {
     this.hookBoundary = -1;
-    const cycles = v.cycles + COSTS.hypercallBase + at.decl.cost + at.cycles;
+    const cycles = inHandler(v, at.decl.cost, at.cycles);
     const top = at.frames[at.frames.length - 1];
     return this.decide(v, cycles, -1, at.guestDepth + at.frames.length, () => {
       const hit = this.breakpoints.hitAtLine(top.fn.file, hypervisorFrameAt(this.hv.extensions, top).line, at.entry ? top.fn.name.name : undefined);
@@ -274,7 +274,7 @@ export class DebugMachine {
   /** A vCPU's position: its cycles, inside a paused handler as handlerHook counts them. */
   cyclesOf(v: Vcpu): number {
     const h = this.hv.pausedHandler;
-    return h?.vcpu === v ? v.cycles + COSTS.hypercallBase + h.decl.cost + h.state.cycles : v.cycles;
+    return h?.vcpu === v ? inHandler(v, h.decl.cost, h.state.cycles) : v.cycles;
   }
 
   /** A vCPU's call depth (1 in main), the frames of a paused handler included. */
@@ -328,3 +328,7 @@ export class DebugMachine {
   }
 }
 
+/** A position inside a hypercall handler: the vCPU's cycles as if the call's 300 + `cost` were charged on entry, plus the handler's own so far. */
+function inHandler(v: Vcpu, cost: number, handlerCycles: number): number {
+  return v.cycles + COSTS.hypercallBase + cost + handlerCycles;
+}
