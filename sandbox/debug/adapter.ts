@@ -10,10 +10,13 @@ import type { ExitCounters } from '../run/report.js';
 import { LAUNCH_ATTRIBUTES, type PvlabLaunchArguments } from './launch.js';
 import { DebugMachine, type Stop } from './machine.js';
 import { frameLoc } from './positions.js';
+import { hypervisorFrameAt, hypervisorFrameLabel, hypervisorGlobals, hypervisorLocals } from './handlerFrames.js';
 import { quote, requestProblem } from './requestArgs.js';
 
 type VarRef =
   | { k: 'locals'; thread: number; frame: number }
+  | { k: 'handlerLocals'; thread: number; frame: number }
+  | { k: 'hypervisor'; thread: number; frame: number }
   | { k: 'globals'; thread: number }
   | { k: 'vcpu'; thread: number }
   | { k: 'domain'; thread: number }
@@ -353,13 +356,19 @@ export class PvlabDebugSession extends LoggingDebugSession {
     const frames = m.framesOf(v);
     const program = v.domain.program;
     const out: StackFrame[] = [];
+    // A hypercall handler the vCPU is paused in: its frames on top, the guest's (at the call) below.
+    const hvFrames = m.hypervisorFrames(v);
+    for (let i = hvFrames.length - 1; i >= 0; i--) {
+      const at = hypervisorFrameAt(m.hv.extensions, hvFrames[i]);
+      out.push(new StackFrame(args.threadId * 1000 + out.length, hypervisorFrameLabel(hvFrames[i].fn), new Source(path.basename(at.file), at.file), at.line, at.column));
+    }
     for (let i = frames.length - 1; i >= 0; i--) {
       const f = frames[i];
       const fn = program.functions[f.fn];
-      const loc = frameLoc(program, f, i === frames.length - 1, frames[i + 1]?.upcall === true);
+      const loc = frameLoc(program, f, i === frames.length - 1 && hvFrames.length === 0, frames[i + 1]?.upcall === true);
       const file = program.files[loc.file];
       const label = f.upcall ? `${fn.name} [event upcall]` : fn.impl ? `${fn.name} [pvop impl]` : fn.name;
-      out.push(new StackFrame(args.threadId * 1000 + (frames.length - 1 - i), label, new Source(path.basename(file), file), loc.line, loc.column));
+      out.push(new StackFrame(args.threadId * 1000 + out.length, label, new Source(path.basename(file), file), loc.line, loc.column));
     }
     const start = args.startFrame ?? 0;
     response.body = { stackFrames: out.slice(start, args.levels ? start + args.levels : undefined), totalFrames: out.length };
@@ -369,6 +378,19 @@ export class PvlabDebugSession extends LoggingDebugSession {
   protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
     const thread = Math.floor(args.frameId / 1000);
     const frame = args.frameId % 1000;
+    const v = this.vcpuOf(thread);
+    if (v && frame < (this.machine?.hypervisorFrames(v).length ?? 0)) {
+      // A hypercall handler's frame: its locals and its abi block's hypervisor globals.
+      response.body = {
+        scopes: [
+          new Scope('Locals', this.refs.create({ k: 'handlerLocals', thread, frame }), false),
+          new Scope('Hypervisor', this.refs.create({ k: 'hypervisor', thread, frame }), false),
+          new Scope('vCPU', this.refs.create({ k: 'vcpu', thread }), false),
+          new Scope('Domain', this.refs.create({ k: 'domain', thread }), false),
+        ],
+      };
+      return this.sendResponse(response);
+    }
     response.body = {
       scopes: [
         new Scope('Locals', this.refs.create({ k: 'locals', thread, frame }), false),
@@ -380,8 +402,14 @@ export class PvlabDebugSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
+  /** A guest frame, counted from the top of the stack shown (a paused handler's frames first). */
   private frameOf(v: Vcpu, fromTop: number): Frame | undefined {
     const frames = this.machine?.framesOf(v) ?? [];
+    return frames[frames.length - 1 - (fromTop - (this.machine?.hypervisorFrames(v).length ?? 0))];
+  }
+
+  private hypervisorFrameOf(v: Vcpu, fromTop: number) {
+    const frames = this.machine?.hypervisorFrames(v) ?? [];
     return frames[frames.length - 1 - fromTop];
   }
 
@@ -408,13 +436,22 @@ export class PvlabDebugSession extends LoggingDebugSession {
           }
           break;
         }
+        case 'handlerLocals':
+        case 'hypervisor': {
+          const frame = this.hypervisorFrameOf(v, ref.frame);
+          const m = this.machine;
+          if (!frame || !m) break;
+          const list = ref.k === 'handlerLocals' ? hypervisorLocals(frame) : hypervisorGlobals(frame.fn, m.hv.extensions.globals);
+          for (const { name, value } of list) val(name, formatValue(value), { type: value.t });
+          break;
+        }
         case 'globals':
           d.program.globals.forEach((g, i) => val(g.name, formatValue({ v: d.globals[i], t: g.type }), { type: g.type }));
           break;
         case 'vcpu': {
           const masked = d.mode === 'pv' ? d.memory.bytes[64 * v.id] !== 0 : !v.interruptsEnabled;
           const pending = d.ports.flatMap((p, i) => (p.pending ? [i] : []));
-          val('cycles', String(v.cycles));
+          val('cycles', String(this.machine?.cyclesOf(v) ?? v.cycles));
           val('status', v.status);
           val(d.mode === 'pv' ? 'upcall mask' : 'interrupts', d.mode === 'pv' ? (masked ? 'masked (1)' : 'unmasked (0)') : v.interruptsEnabled ? 'enabled' : 'disabled');
           val('pending events', pending.length > 0 ? pending.map((p) => `port ${p}`).join(', ') : 'none');
@@ -449,6 +486,7 @@ export class PvlabDebugSession extends LoggingDebugSession {
     const m = this.machine;
     const ref = this.refs.get(args.variablesReference);
     const v = ref ? this.vcpuOf(ref.thread) : undefined;
+    if (ref?.k === 'handlerLocals' || ref?.k === 'hypervisor') return this.fail(response, 'hypervisor values cannot be set: a paused hypercall handler goes on by replaying it from its start');
     if (!m || !ref || !v || (ref.k !== 'locals' && ref.k !== 'globals')) return this.fail(response, 'only locals and globals can be set');
     try {
       const scope = m.scope(v, ref.k === 'locals' ? ref.frame : 0);

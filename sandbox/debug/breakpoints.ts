@@ -51,14 +51,16 @@ export class Breakpoints {
   private functions: FunctionBreakpoint[] = [];
   private watches: DataWatch[] = [];
 
-  /** Binds each requested line of `file` to the first line at or after it where some program has a statement. */
-  setLines(file: string, requests: readonly LineBreakpointRequest[], programs: readonly Program[]): LineBreakpoint[] {
+  /**
+   * Binds each requested line of `file` to the first line at or after it
+   * where some program (or hypervisor code: `hypervisorLines`) has a statement.
+   */
+  setLines(file: string, requests: readonly LineBreakpointRequest[], programs: readonly Program[], hypervisorLines: ReadonlySet<number> = new Set()): LineBreakpoint[] {
     const list: LineBreakpoint[] = requests.map((r) => {
       let actual = -1;
-      for (const program of programs) {
-        const lines = boundariesByLine(program).get(file);
-        if (!lines) continue;
-        const candidates = [...lines.keys()].filter((l) => l >= r.line).sort((a, b) => a - b);
+      const statementLines = [...programs.map((program) => [...(boundariesByLine(program).get(file)?.keys() ?? [])]), [...hypervisorLines]];
+      for (const lines of statementLines) {
+        const candidates = lines.filter((l) => l >= r.line).sort((a, b) => a - b);
         if (candidates.length > 0 && (actual < 0 || candidates[0] < actual)) actual = candidates[0];
       }
       const verified = actual > 0;
@@ -68,8 +70,9 @@ export class Breakpoints {
     return list;
   }
 
-  setFunctions(names: readonly string[], programs: readonly Program[]): FunctionBreakpoint[] {
-    this.functions = names.map((name) => ({ id: this.nextId++, name, verified: programs.some((p) => entryBoundaries(p).has(name)) }));
+  /** Function breakpoints by name: a function of some program, or of hypervisor code (`hypervisorFns`). */
+  setFunctions(names: readonly string[], programs: readonly Program[], hypervisorFns: ReadonlySet<string> = new Set()): FunctionBreakpoint[] {
+    this.functions = names.map((name) => ({ id: this.nextId++, name, verified: hypervisorFns.has(name) || programs.some((p) => entryBoundaries(p).has(name)) }));
     return this.functions;
   }
 
@@ -150,6 +153,14 @@ export class Breakpoints {
     const fnIds = this.functions.filter((f) => entries.get(f.name) === boundary).map((f) => f.id);
     if (fnIds.length > 0) return { kind: 'function breakpoint', ids: fnIds };
     return undefined;
+  }
+
+  /** Hypervisor code (no boundaries): the line breakpoints at a line, else the function breakpoints of a function entered. */
+  hitAtLine(file: string, line: number, entered: string | undefined): { kind: 'breakpoint' | 'function breakpoint'; ids: number[] } | undefined {
+    const ids = (this.lines.get(file) ?? []).filter((bp) => bp.verified && bp.actualLine === line).map((bp) => bp.id);
+    if (ids.length > 0) return { kind: 'breakpoint', ids };
+    const fnIds = entered === undefined ? [] : this.functions.filter((f) => f.name === entered).map((f) => f.id);
+    return fnIds.length > 0 ? { kind: 'function breakpoint', ids: fnIds } : undefined;
   }
 
   /**

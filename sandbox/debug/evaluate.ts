@@ -24,6 +24,8 @@ export interface EvalScope {
   domain: Domain;
   frame: Frame | undefined;
   consts: ReadonlyMap<string, number | boolean>;
+  /** In a hypercall handler's frame: its locals and its block's hypervisor globals (instead of the guest's). */
+  hypervisor?: (name: string) => Value | undefined;
 }
 
 const NO_LOC = { file: 0, line: 0, column: 0 };
@@ -56,10 +58,15 @@ function ev(e: A.Expr, s: EvalScope): Value {
     case 'string':
       throw new EvalError('strings are only for print');
     case 'name': {
-      const local = lookupLocal(s, e.name);
-      if (local && s.frame) return { v: s.frame.locals[local.slot] | 0, t: local.type };
-      const g = s.domain.program.globals.findIndex((x) => x.name === e.name);
-      if (g >= 0) return { v: s.domain.globals[g], t: s.domain.program.globals[g].type };
+      if (s.hypervisor) {
+        const hv = s.hypervisor(e.name);
+        if (hv) return hv;
+      } else {
+        const local = lookupLocal(s, e.name);
+        if (local && s.frame) return { v: s.frame.locals[local.slot] | 0, t: local.type };
+        const g = s.domain.program.globals.findIndex((x) => x.name === e.name);
+        if (g >= 0) return { v: s.domain.globals[g], t: s.domain.program.globals[g].type };
+      }
       const c = s.consts.get(e.name);
       if (c !== undefined) return typeof c === 'boolean' ? { v: c ? 1 : 0, t: 'bool' } : { v: c | 0, t: c < 0 ? 'i32' : 'u32' };
       throw new EvalError(`unknown name '${e.name}'`);

@@ -1,5 +1,7 @@
 import type { Analysis } from '../lang/analysis.js';
-import type { Hypervisor } from '../hv/hypervisor.js';
+import type { HandlerPosition, Hypervisor } from '../hv/hypervisor.js';
+import type { HandlerFrame } from '../hv/pvkHandlers.js';
+import { COSTS } from '../machine/costs.js';
 import type { Frame, Vcpu } from '../machine/state.js';
 import { compileSystem, startHypervisor, type BootRequest, type BootResult, type CompileResult } from '../run/boot.js';
 import { FastEngine } from '../vm/fastEngine.js';
@@ -7,6 +9,7 @@ import type { Program } from '../machine/ir.js';
 import { Breakpoints, type FunctionBreakpoint, type LineBreakpoint, type LineBreakpointRequest } from './breakpoints.js';
 import { evaluate, formatValue, type EvalScope } from './evaluate.js';
 import { allVcpus } from './positions.js';
+import { hypervisorFrameAt, hypervisorFunctionNames, hypervisorLines, hypervisorName } from './handlerFrames.js';
 import { ReverseExecution } from './reverse.js';
 
 export type StopKind = 'entry' | 'breakpoint' | 'function breakpoint' | 'data breakpoint' | 'step' | 'pause' | 'exception' | 'goto';
@@ -61,6 +64,7 @@ export class DebugMachine {
     this.hv = startHypervisor(compiled, { ...this.request, engine: 'step' });
     this.engine = this.hv.engine as FastEngine;
     this.engine.boundaryHook = (v, b, depth) => this.hook(v, b.id, depth);
+    this.hv.handlerHook = (v, at) => this.handlerHook(v, at);
     this.hv.observer = {
       hypercallError: (v, nr, value) => {
         if (this.filters.has('hypercall-errors')) this.pendingException = { vcpu: v, text: `hypercall ${this.hv.hypercallName(nr) ?? nr} returned ${value}` };
@@ -102,13 +106,13 @@ export class DebugMachine {
   // ------------------------------------------------------------ breakpoints
 
   setLineBreakpoints(file: string, requests: readonly LineBreakpointRequest[]): LineBreakpoint[] {
-    const list = this.breakpoints.setLines(file, requests, this.programs());
+    const list = this.breakpoints.setLines(file, requests, this.programs(), hypervisorLines(this.hv.extensions).get(file));
     this.rearm();
     return list;
   }
 
   setFunctionBreakpoints(names: readonly string[]): FunctionBreakpoint[] {
-    const list = this.breakpoints.setFunctions(names, this.programs());
+    const list = this.breakpoints.setFunctions(names, this.programs(), hypervisorFunctionNames(this.hv.extensions));
     this.rearm();
     return list;
   }
@@ -138,19 +142,42 @@ export class DebugMachine {
 
   private hook(v: Vcpu, boundary: number, depth: number): boolean {
     this.hookBoundary = boundary;
-    const back = this.reverse.atBoundary(v, boundary, depth);
+    return this.decide(v, v.cycles, boundary, depth, () => this.breakpoints.hitAt(v.domain.program, boundary));
+  }
+
+  /**
+   * Before a statement of a hypercall handler (or a helper it called), on
+   * the calling vCPU: the same decisions as at a guest boundary, the
+   * handler's frames above the guest's. Its position is the vCPU's cycles as
+   * if the call's fixed part were charged on entry, plus the handler's own so
+   * far. Conditions and hit counts are decided here: a paused handler is
+   * replayed to go on, so a stop it does not keep would cost a replay.
+   */
+  private handlerHook(v: Vcpu, at: HandlerPosition): boolean {
+    this.hookBoundary = -1;
+    const cycles = inHandler(v, at.decl.cost, at.cycles);
+    const top = at.frames[at.frames.length - 1];
+    return this.decide(v, cycles, -1, at.guestDepth + at.frames.length, () => {
+      const hit = this.breakpoints.hitAtLine(top.fn.file, hypervisorFrameAt(this.hv.extensions, top).line, at.entry ? top.fn.name.name : undefined);
+      if (hit?.kind === 'breakpoint' && !this.breakpoints.saysStop(v, hit.ids, () => this.hypervisorScope(v, top), this.logs)) return undefined;
+      return hit;
+    });
+  }
+
+  private decide(v: Vcpu, cycles: number, boundary: number, depth: number, hit: () => ReturnType<Breakpoints['hitAt']>): boolean {
+    const back = this.reverse.atBoundary(v, cycles, boundary, depth);
     if (back === 'goto') return this.candidateStop('goto');
     if (back !== undefined) return back;
     if (this.pauseRequested) return this.candidateStop('pause');
     if (this.pendingException?.vcpu === v) return this.candidateStop('exception', [], this.pendingException.text);
-    if (this.step && this.step.vcpu === v && v.cycles !== this.step.startCycles) {
+    if (this.step && this.step.vcpu === v && cycles !== this.step.startCycles) {
       const s = this.step;
       if (s.how === 'in' || (s.how === 'over' && depth <= s.depth) || (s.how === 'out' && depth < s.depth)) return this.candidateStop('step');
     }
     const changed = this.breakpoints.changedWatch(this.hv);
     if (changed) return this.candidateStop('data breakpoint', [changed.id], changed.description);
-    const hit = this.breakpoints.hitAt(v.domain.program, boundary);
-    if (hit) return this.candidateStop(hit.kind, hit.ids);
+    const h = hit();
+    if (h) return this.candidateStop(h.kind, h.ids);
     return false;
   }
 
@@ -176,8 +203,8 @@ export class DebugMachine {
 
   /** Runs the selected vCPU to its next statement (in, over or out); the others run only if the scheduler needs them. */
   stepVcpu(v: Vcpu, how: 'in' | 'over' | 'out'): void {
-    const depth = this.stopped?.vcpu === v || v.frames.length > 0 ? Math.max(1, v.frames.length) : 1;
-    this.step = { vcpu: v, how, depth, startCycles: v.cycles };
+    const depth = this.stopped?.vcpu === v || v.frames.length > 0 ? this.depthOf(v) : 1;
+    this.step = { vcpu: v, how, depth, startCycles: this.cyclesOf(v) };
     this.stopped = undefined;
     this.rearm();
   }
@@ -213,7 +240,8 @@ export class DebugMachine {
       const c = this.takeCandidate();
       if (reason !== 'breakpoint' || !c || !this.hv.interrupted) continue;
       const v = this.hv.interrupted.v;
-      if (c.kind === 'breakpoint' && !this.breakpoints.saysStop(v, c.ids, () => this.scope(v, 0), this.logs)) continue;
+      // (A handler's breakpoints, boundary -1, were decided in the hook.)
+      if (c.kind === 'breakpoint' && c.boundary >= 0 && !this.breakpoints.saysStop(v, c.ids, () => this.scope(v, 0), this.logs)) continue;
       if (c.kind === 'exception') this.pendingException = undefined;
       if (c.kind === 'pause') this.pauseRequested = false;
       this.step = undefined;
@@ -243,9 +271,31 @@ export class DebugMachine {
 
   // ------------------------------------------------------------ inspection
 
+  /** A vCPU's position: its cycles, inside a paused handler as handlerHook counts them. */
+  cyclesOf(v: Vcpu): number {
+    const h = this.hv.pausedHandler;
+    return h?.vcpu === v ? inHandler(v, h.decl.cost, h.state.cycles) : v.cycles;
+  }
+
+  /** A vCPU's call depth (1 in main), the frames of a paused handler included. */
+  depthOf(v: Vcpu): number {
+    const h = this.hv.pausedHandler;
+    return h?.vcpu === v ? h.guestDepth + h.state.frames.length : Math.max(1, v.frames.length);
+  }
+
+  /** The frames of the hypercall handler a vCPU is paused in, innermost last (none when it is not). */
+  hypervisorFrames(v: Vcpu): readonly HandlerFrame[] {
+    const h = this.hv.pausedHandler;
+    return h?.vcpu === v ? h.state.frames : [];
+  }
+
   consts(v: Vcpu): Map<string, number | boolean> {
+    return this.constsOf(v.domain.config.kernel);
+  }
+
+  private constsOf(file: string): Map<string, number | boolean> {
     const out = new Map<string, number | boolean>();
-    const table = this.analysis.snapshot.items(v.domain.config.kernel);
+    const table = this.analysis.snapshot.items(file);
     for (const item of table.values.values()) if (item.kind === 'const' && item.value !== undefined) out.set(item.name.name, item.value);
     return out;
   }
@@ -256,9 +306,16 @@ export class DebugMachine {
     return this.hv.lastFault?.vcpu === v ? this.hv.lastFault.frames : [];
   }
 
+  /** Where names are looked up in a frame (counted from the top: a paused handler's frames first). */
   scope(v: Vcpu, frameIndexFromTop: number): EvalScope {
+    const hvFrames = this.hypervisorFrames(v);
+    if (frameIndexFromTop < hvFrames.length) return this.hypervisorScope(v, hvFrames[hvFrames.length - 1 - frameIndexFromTop]);
     const frames = this.framesOf(v);
-    return { vcpu: v, domain: v.domain, frame: frames[frames.length - 1 - frameIndexFromTop], consts: this.consts(v) };
+    return { vcpu: v, domain: v.domain, frame: frames[frames.length - 1 - (frameIndexFromTop - hvFrames.length)], consts: this.consts(v) };
+  }
+
+  private hypervisorScope(v: Vcpu, frame: HandlerFrame): EvalScope {
+    return { vcpu: v, domain: v.domain, frame: undefined, consts: this.constsOf(frame.fn.file), hypervisor: (name) => hypervisorName(frame, this.hv.extensions.globals, name) };
   }
 
   evaluate(v: Vcpu, frameIndexFromTop: number, text: string): string {
@@ -271,3 +328,7 @@ export class DebugMachine {
   }
 }
 
+/** A position inside a hypercall handler: the vCPU's cycles as if the call's 300 + `cost` were charged on entry, plus the handler's own so far. */
+function inHandler(v: Vcpu, cost: number, handlerCycles: number): number {
+  return v.cycles + COSTS.hypercallBase + cost + handlerCycles;
+}

@@ -25,6 +25,9 @@ export interface Replayable {
   readonly breakpoints: Pick<Breakpoints, 'saveHits' | 'restoreHits'>;
   stopped: Stop | undefined;
   indexOf(v: Vcpu): number;
+  /** A vCPU's position (its cycles, inside a paused hypercall handler too) and call depth. */
+  cyclesOf(v: Vcpu): number;
+  depthOf(v: Vcpu): number;
   /** Boots again from the compiled system: the same machine at time 0. */
   boot(): unknown;
   /** Runs up to `maxSteps` scheduling steps until a stop ('stopped'), the end ('ended'), or neither ('running'). */
@@ -54,7 +57,7 @@ export class ReverseExecution {
 
   /** The machine stopped: one more visit in the history. */
   visited(stop: Stop): void {
-    this.history.push({ at: { vcpu: this.m.indexOf(stop.vcpu), cycles: stop.vcpu.cycles, boundary: stop.boundary ?? -1 }, byStep: stop.kind === 'step' });
+    this.history.push({ at: { vcpu: this.m.indexOf(stop.vcpu), cycles: this.m.cyclesOf(stop.vcpu), boundary: stop.boundary ?? -1 }, byStep: stop.kind === 'step' });
   }
 
   /** Records an edit made at the current stop so that replays (step back) reproduce it. */
@@ -78,14 +81,15 @@ export class ReverseExecution {
   }
 
   /**
-   * Its say at a boundary, before breakpoints and steps: 'goto' at a replay
-   * target, true back where a recording started (stop), false while
+   * Its say at a boundary (or a statement of a hypercall handler, boundary
+   * -1) where `v` is at `cycles`, before breakpoints and steps: 'goto' at a
+   * replay target, true back where a recording started (stop), false while
    * recording or replaying (run on), undefined when it has none.
    */
-  atBoundary(v: Vcpu, boundary: number, depth: number): 'goto' | boolean | undefined {
+  atBoundary(v: Vcpu, cycles: number, boundary: number, depth: number): 'goto' | boolean | undefined {
     if (this.recordFor) {
       if (v === this.recordFor.vcpu) {
-        const here = { vcpu: this.m.indexOf(v), cycles: v.cycles, boundary };
+        const here = { vcpu: this.m.indexOf(v), cycles, boundary };
         if (here.cycles === this.recordFor.before.cycles && here.vcpu === this.recordFor.before.vcpu) return true;
         if (depth <= this.recordFor.maxDepth) this.recordFor.seen.push(here);
       }
@@ -93,7 +97,7 @@ export class ReverseExecution {
     }
     if (this.targets.length > 0) {
       const i = this.m.indexOf(v);
-      if (this.targets.some((t) => t.vcpu === i && t.cycles === v.cycles)) return 'goto';
+      if (this.targets.some((t) => t.vcpu === i && t.cycles === cycles)) return 'goto';
     }
     if (this.replaying) return false;
     return undefined;
@@ -130,7 +134,7 @@ export class ReverseExecution {
 
   private here(): Position {
     const s = this.m.stopped as Stop;
-    return { vcpu: this.m.indexOf(s.vcpu), cycles: s.vcpu.cycles, boundary: s.boundary ?? -1 };
+    return { vcpu: this.m.indexOf(s.vcpu), cycles: this.m.cyclesOf(s.vcpu), boundary: s.boundary ?? -1 };
   }
 
   /**
@@ -152,7 +156,7 @@ export class ReverseExecution {
     const current = this.here();
     const history = this.history.slice(0, -1);
     const index = m.indexOf(v);
-    const maxDepth = Math.max(1, v.frames.length);
+    const maxDepth = m.depthOf(v);
     m.boot();
     this.recordFor = { vcpu: m.vcpus[index], before: current, seen: [], maxDepth };
     m.rearm();

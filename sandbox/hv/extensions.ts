@@ -2,7 +2,7 @@ import type { HypercallDecl } from '../lang/ast.js';
 import type { BootedExtension } from '../lang/systemAbi.js';
 import { COSTS } from '../machine/costs.js';
 import type { Vcpu } from '../machine/state.js';
-import { initialGlobals, runHandler, type HandlerHost, type HandlerObserver, type HvGlobals } from './pvkHandlers.js';
+import { initialGlobals, resumeHandler, runHandler, type HandlerDebug, type HandlerHost, type HandlerObserver, type HandlerResult, type HvGlobals, type PausedHandler } from './pvkHandlers.js';
 
 /** Where and why hypervisor code faulted (the report's top-level `panic`). */
 export interface PanicInfo {
@@ -32,20 +32,34 @@ export class BootedExtensions {
     return this.sources.get(file)?.lineOf(offset) ?? 0;
   }
 
+  /** The 1-based line and column of an offset in an extension's file (the debugger's frames). */
+  positionOf(file: string, offset: number): { line: number; column: number } {
+    return this.sources.get(file)?.position(offset) ?? { line: 0, column: 1 };
+  }
+
   /**
-   * Runs `decl`'s handler for `vcpu`: its result and own cycles. `now` and
-   * `maxCycles` bound it: past the cycle limit it throws HandlerOutOfCycles.
-   * A profiler's `observer` sees its calls and cycles.
+   * Runs `decl`'s handler for `vcpu`: its result and own cycles, or where a
+   * debugger (`debug`) paused it. `now` and `maxCycles` bound it: past the
+   * cycle limit it throws HandlerOutOfCycles. A profiler's `observer` sees
+   * its calls and cycles.
    */
-  run(host: Omit<HandlerHost, 'hvPrint' | 'lineOf'>, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], now: number, maxCycles: number, observer: HandlerObserver | null = null): { value: number; cycles: number } {
+  run(host: Omit<HandlerHost, 'hvPrint' | 'lineOf'>, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], now: number, maxCycles: number, debug?: HandlerDebug, observer: HandlerObserver | null = null): HandlerResult {
     if (!decl.handler) return { value: 0, cycles: 0 };
     const budget = Math.max(0, maxCycles - now - COSTS.hypercallBase - decl.cost);
-    const handlerHost: HandlerHost = {
+    return runHandler(this.handlerHost(host), this.globals, decl.handler, vcpu, args, budget, debug, observer);
+  }
+
+  /** Goes on with a handler a debugger paused. */
+  resume(host: Omit<HandlerHost, 'hvPrint' | 'lineOf'>, vcpu: Vcpu, paused: PausedHandler, debug: HandlerDebug | undefined): HandlerResult {
+    return resumeHandler(this.handlerHost(host), this.globals, vcpu, paused, debug);
+  }
+
+  private handlerHost(host: Omit<HandlerHost, 'hvPrint' | 'lineOf'>): HandlerHost {
+    return {
       domain: (id) => host.domain(id),
       notify: (d, port) => host.notify(d, port),
       hvPrint: (line) => this.console.push(`${line}\n`),
       lineOf: (file, offset) => this.lineOf(file, offset),
     };
-    return runHandler(handlerHost, this.globals, decl.handler, vcpu, args, budget, observer);
   }
 }

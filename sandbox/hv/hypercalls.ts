@@ -1,13 +1,13 @@
 import { builtinAbi, compareVersions, ERRNO, MULTICALL_ENTRY_WORDS, perUnitCost } from '../lang/abi.js';
 import type { HypercallDecl } from '../lang/ast.js';
-import { HYPERCALL_BLOCK, HYPERCALL_DONE, HYPERCALL_STOP, HYPERCALL_YIELD } from '../vm/engine.js';
+import { HYPERCALL_BLOCK, HYPERCALL_DONE, HYPERCALL_PAUSE, HYPERCALL_STOP, HYPERCALL_YIELD } from '../vm/engine.js';
 import { COSTS } from '../machine/costs.js';
 import { eventChannelOp, type EventHost } from './events.js';
 import { MAX_GUEST_PAGES, type GuestMemory } from '../machine/memory.js';
 import { grantTableOp } from './grants.js';
 import { lowestPending, type Domain, type Vcpu } from '../machine/state.js';
 import type { BootedExtensions } from './extensions.js';
-import { HandlerOutOfCycles, HypervisorPanic } from './pvkHandlers.js';
+import { HandlerOutOfCycles, HypervisorPanic, type HandlerResult } from './pvkHandlers.js';
 
 /** The hypervisor as hypercall handlers see it. */
 export interface HypercallHost extends EventHost {
@@ -31,8 +31,11 @@ export interface HypercallHost extends EventHost {
   stateCode(d: Domain): number;
   /** The extensions booted (`abi NAME;`): their hypercalls by number. */
   readonly extensions: BootedExtensions;
-  /** Runs an extension hypercall's pvk handler: its result and its own cycles. */
-  runExtension(decl: HypercallDecl, vcpu: Vcpu, args: readonly number[]): { value: number; cycles: number };
+  /**
+   * Runs an extension hypercall's pvk handler: its result and its own cycles,
+   * or where a debugger paused it (never `nested` in a multicall).
+   */
+  runExtension(decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], nested: boolean): HandlerResult;
 }
 
 /** A handler returns the hypercall's value; its variable cost and whether the vCPU suspends go to `call`. */
@@ -293,19 +296,30 @@ export function systemDispatchTable(version: string | null, extensions: BootedEx
   return { dense, sparse: sparse.size === 0 ? NO_ENTRIES : sparse };
 }
 
-/** Runs an extension hypercall's pvk handler: its own cycles are the variable part of its cost. */
+/**
+ * Runs an extension hypercall's pvk handler: its own cycles are the variable
+ * part of its cost. A handler a debugger paused suspends the call (nothing
+ * charged yet): the hypervisor finishes it when the vCPU runs again.
+ */
 function extensionHandler(decl: HypercallDecl): Handler {
   return (host, vcpu, args, nested) => {
     try {
-      const r = host.runExtension(decl, vcpu, args);
-      return ok(r.value, r.cycles);
+      const r = host.runExtension(decl, vcpu, args, nested);
+      return r.paused ? suspend(HYPERCALL_PAUSE) : ok(r.value, r.cycles);
     } catch (e) {
-      // A handler that faults or runs into the cycle limit still costs what it ran (the machine stops after);
-      // inside a multicall, the entry's own fixed cost is not charged.
-      if (e instanceof HypervisorPanic || e instanceof HandlerOutOfCycles) host.charge(vcpu, COSTS.hypercallBase + (nested ? 0 : decl.cost) + e.cycles);
+      chargeFailedHandler(host, vcpu, decl, nested, e);
       throw e;
     }
   };
+}
+
+/**
+ * A handler that faults or runs into the cycle limit (`e`) still costs what
+ * it ran (the machine stops after); inside a multicall, the entry's own fixed
+ * cost is not charged.
+ */
+export function chargeFailedHandler(host: Pick<HypercallHost, 'charge'>, vcpu: Vcpu, decl: HypercallDecl, nested: boolean, e: unknown): void {
+  if (e instanceof HypervisorPanic || e instanceof HandlerOutOfCycles) host.charge(vcpu, COSTS.hypercallBase + (nested ? 0 : decl.cost) + e.cycles);
 }
 
 /**

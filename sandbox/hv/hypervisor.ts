@@ -1,5 +1,5 @@
 import type { SystemConfig } from '../lang/systems.js';
-import { HYPERCALL_DONE, type Engine, type EngineHost, type Pcpu, type StopReason } from '../vm/engine.js';
+import { HYPERCALL_DONE, HYPERCALL_PAUSE, type Engine, type EngineHost, type Pcpu, type StopReason } from '../vm/engine.js';
 import { GuestFault } from '../machine/fault.js';
 import { intrinsicCost, countExit } from '../vm/intrinsics.js';
 import type { Loc, Program } from '../machine/ir.js';
@@ -7,10 +7,10 @@ import { GuestMemory } from '../machine/memory.js';
 import { COSTS } from '../machine/costs.js';
 import { raiseTimer } from './events.js';
 import { revokeGrants } from './grants.js';
-import { entryOf, hypercallCost, hypercallEnd, invoke, systemDispatchTable, versionCode, type DispatchTable, type HypercallHost } from './hypercalls.js';
+import { chargeFailedHandler, entryOf, hypercallCost, hypercallEnd, invoke, systemDispatchTable, versionCode, type DispatchTable, type HypercallHost } from './hypercalls.js';
 import { BootedExtensions, type PanicInfo } from './extensions.js';
-import { HandlerOutOfCycles, HypervisorPanic, type HandlerObserver } from './pvkHandlers.js';
-import type { HypercallDecl } from '../lang/ast.js';
+import { HandlerOutOfCycles, HypervisorPanic, type HandlerDebug, type HandlerFrame, type HandlerResult, type PausedHandler, type HandlerObserver } from './pvkHandlers.js';
+import type { HypercallDecl, Stmt } from '../lang/ast.js';
 import { IndexedHeap } from './heap.js';
 import { RunQueue } from './runQueue.js';
 import { age, capAllows, capResumesAt, CAP_PERIOD_SLICES, chargeCap, firesBefore, SYNC_QUANTUM } from './scheduler.js';
@@ -27,6 +27,27 @@ export interface SchedulingObserver {
   restarted(v: Vcpu): void;
   stopped(v: Vcpu, at: number): void;
   eventSent(to: Domain, port: number, at: number): void;
+}
+
+/** Where a hypercall handler is, for a debugger: before `stmt`, in `frames` (innermost last). */
+export interface HandlerPosition {
+  decl: HypercallDecl;
+  stmt: Stmt;
+  frames: readonly HandlerFrame[];
+  /** The handler's own cycles so far. */
+  cycles: number;
+  /** The first statement of the innermost frame. */
+  entry: boolean;
+  /** The calling vCPU's call depth (1 in main). */
+  guestDepth: number;
+}
+
+/** A handler a debugger paused, on the vCPU that made the hypercall. */
+export interface PausedHypercall {
+  vcpu: Vcpu;
+  decl: HypercallDecl;
+  guestDepth: number;
+  state: PausedHandler;
 }
 
 export interface BootOptions {
@@ -70,6 +91,10 @@ export class Hypervisor implements EngineHost, HypercallHost {
   scheduling: SchedulingObserver | undefined;
   /** A profiler listening to the pvk handlers of extension hypercalls (null: none, the handlers pay nothing). */
   handlerObserver: HandlerObserver | null = null;
+  /** A debugger's say before each statement of a hypercall handler (not in multicalls): true pauses it there. */
+  handlerHook: ((v: Vcpu, at: HandlerPosition) => boolean) | undefined;
+  /** The handler the debugger paused: the next step (on its vCPU) finishes it before the guest goes on. */
+  pausedHandler: PausedHypercall | undefined;
   /** A vCPU a debugger hook stopped mid-slice: the next step resumes it. */
   interrupted: { v: Vcpu; p: Pcpu; start: number } | undefined;
   /** The extensions booted with the built-in table, their state and the hypervisor console. */
@@ -197,12 +222,13 @@ export class Hypervisor implements EngineHost, HypercallHost {
   }
 
   private runVcpu(v: Vcpu, p: Pcpu, start: number): StopReason {
-    if (this.interrupted) this.engine.resumeAfterStop?.(v);
+    const paused = this.pausedHandler?.vcpu === v ? this.pausedHandler : undefined;
+    if (this.interrupted && !paused) this.engine.resumeAfterStop?.(v);
     this.interrupted = undefined;
     this.current = p;
     let stop: StopReason;
     try {
-      stop = this.engine.run(v);
+      stop = paused ? this.finishHandler(paused, p) : this.engine.run(v);
     } catch (e) {
       stop = 'done';
       if (e instanceof HypervisorPanic) {
@@ -232,6 +258,37 @@ export class Hypervisor implements EngineHost, HypercallHost {
     this.yielded = stop === 'yield' ? v : undefined;
     if (stop === 'yield') v.resumeResult = 0;
     return stop;
+  }
+
+  /**
+   * Goes on with the handler a debugger paused, then with its vCPU, exactly
+   * as if the hypercall had never paused: the call's whole cost is charged
+   * when the handler returns, and the guest checks its limit right after.
+   */
+  private finishHandler(h: PausedHypercall, p: Pcpu): StopReason {
+    const v = h.vcpu;
+    this.pausedHandler = undefined;
+    let r: HandlerResult;
+    try {
+      r = this.extensions.resume(this, v, h.state, this.handlerDebug(v, h.decl, h.guestDepth));
+    } catch (e) {
+      chargeFailedHandler(this, v, h.decl, false, e);
+      throw e;
+    }
+    if (r.paused) {
+      this.pausedHandler = { ...h, state: r.paused };
+      return 'breakpoint';
+    }
+    this.charge(v, COSTS.hypercallBase + h.decl.cost + r.cycles);
+    v.resumeResult = r.value;
+    if (r.value < 0) this.observer?.hypercallError?.(v, h.decl.number, r.value);
+    if (p.clock >= p.limit) return 'limit';
+    return this.engine.run(v);
+  }
+
+  private handlerDebug(v: Vcpu, decl: HypercallDecl, guestDepth: number): HandlerDebug | undefined {
+    const hook = this.handlerHook;
+    return hook && { atStatement: (stmt, frames, cycles, entry) => hook(v, { decl, stmt, frames, cycles, entry, guestDepth }) };
   }
 
   private othersRunnable(v: Vcpu): boolean {
@@ -326,8 +383,11 @@ export class Hypervisor implements EngineHost, HypercallHost {
     return entryOf(this.hypercallTable, nr)?.name;
   }
 
-  runExtension(decl: HypercallDecl, vcpu: Vcpu, args: readonly number[]): { value: number; cycles: number } {
-    return this.extensions.run(this, decl, vcpu, args, this.now(vcpu), this.options.maxCycles, this.handlerObserver);
+  runExtension(decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], nested: boolean): HandlerResult {
+    const guestDepth = this.engine.depth ?? Math.max(1, vcpu.frames.length);
+    const r = this.extensions.run(this, decl, vcpu, args, this.now(vcpu), this.options.maxCycles, nested ? undefined : this.handlerDebug(vcpu, decl, guestDepth), this.handlerObserver);
+    if (r.paused) this.pausedHandler = { vcpu, decl, guestDepth, state: r.paused };
+    return r;
   }
 
   now(vcpu: Vcpu): number {
@@ -430,9 +490,11 @@ export class Hypervisor implements EngineHost, HypercallHost {
     args[3] = a3;
     args[4] = a4;
     const value = invoke(this, vcpu, nr, args, false) | 0;
-    this.charge(vcpu, COSTS.hypercallBase + hypercallCost());
     const end = hypercallEnd();
     this.hypercallEnd = end;
+    // A handler a debugger paused: its cost is charged when it finishes (finishHandler).
+    if (end === HYPERCALL_PAUSE) return 0;
+    this.charge(vcpu, COSTS.hypercallBase + hypercallCost());
     if (end === HYPERCALL_DONE && value < 0) this.observer?.hypercallError?.(vcpu, nr, value);
     return value;
   }

@@ -68,6 +68,49 @@ export function initialGlobals(extensions: readonly A.AbiItem[]): HvGlobals {
 
 const MAX_DEPTH = 256;
 
+/** One frame of a running handler: the handler (depth 1) or a helper it called. */
+export interface HandlerFrame {
+  fn: A.FnItem;
+  /** Its locals so far, by declaration (parameter, `let` or `for`). */
+  locals: Map<object, number>;
+  /** The statement it is at (in a caller: the one making the call); undefined before its first. */
+  at: A.Stmt | undefined;
+}
+
+/** A debugger's view of a handler: asked before each of its statements. */
+export interface HandlerDebug {
+  /**
+   * True pauses the handler before `stmt`. `frames`: the handler's frames,
+   * innermost last; `cycles`: its own cycles so far; `entry`: the first
+   * statement of its innermost frame.
+   */
+  atStatement(stmt: A.Stmt, frames: readonly HandlerFrame[], cycles: number, entry: boolean): boolean;
+}
+
+/**
+ * A handler a debugger paused. Resuming runs it again from its start with
+ * the globals it started with, silently up to the statement it paused at,
+ * taking the results of the intrinsics it already ran (`effects`) instead of
+ * running them twice, so the machine goes on exactly as if never paused.
+ */
+export interface PausedHandler {
+  readonly handler: A.FnItem;
+  readonly args: readonly number[];
+  readonly budget: number;
+  /** The statements reached, the one it paused before included. */
+  readonly points: number;
+  readonly effects: readonly number[];
+  readonly globalsAtStart: readonly (readonly [A.VarItem, number])[];
+  /** Its frames where it paused, innermost last, and its own cycles there. */
+  readonly frames: readonly HandlerFrame[];
+  readonly cycles: number;
+}
+
+export type HandlerResult = { value: number; cycles: number; paused?: undefined } | { paused: PausedHandler; value?: undefined; cycles?: undefined };
+
+/** Unwinds a handler a debugger paused. */
+class Paused {}
+
 /** Ends the handler at once: the hypercall returns `value` (a bad guest address: -EFAULT). */
 class HandlerReturn {
   constructor(readonly value: number) {}
@@ -87,13 +130,25 @@ function norm(v: number, t: A.TypeName | 'void' | undefined): number {
  * result and its own cycles; throws HypervisorPanic on a fault and
  * HandlerOutOfCycles past `budget` cycles.
  */
-export function runHandler(host: HandlerHost, globals: HvGlobals, handler: A.FnItem, vcpu: Vcpu, args: readonly number[], budget: number, observer: HandlerObserver | null = null): { value: number; cycles: number } {
-  const run = new HandlerRun(host, globals, vcpu, budget, observer);
+export function runHandler(host: HandlerHost, globals: HvGlobals, handler: A.FnItem, vcpu: Vcpu, args: readonly number[], budget: number, debug?: HandlerDebug, observer: HandlerObserver | null = null): HandlerResult {
+  const globalsAtStart = debug ? [...globals] : [];
+  return runToEnd(new HandlerRun(host, globals, vcpu, budget, observer, debug), handler, args.slice(0, handler.params.length), globalsAtStart);
+}
+
+/** Goes on with a handler a debugger paused (see PausedHandler). */
+export function resumeHandler(host: HandlerHost, globals: HvGlobals, vcpu: Vcpu, paused: PausedHandler, debug: HandlerDebug | undefined): HandlerResult {
+  for (const [v, value] of paused.globalsAtStart) globals.set(v, value);
+  const run = new HandlerRun(host, globals, vcpu, paused.budget, null, debug, paused);
+  return runToEnd(run, paused.handler, paused.args, paused.globalsAtStart);
+}
+
+function runToEnd(run: HandlerRun, handler: A.FnItem, args: readonly number[], globalsAtStart: PausedHandler['globalsAtStart']): HandlerResult {
   try {
-    const value = run.call(handler, args.slice(0, handler.params.length), 1);
+    const value = run.call(handler, args, 1);
     return { value: value | 0, cycles: run.cycles };
   } catch (e) {
     if (e instanceof HandlerReturn) return { value: e.value, cycles: run.cycles };
+    if (e instanceof Paused) return { paused: { handler, args, budget: run.budget, points: run.points, effects: run.effects, globalsAtStart, frames: run.pausedFrames, cycles: run.cycles } };
     throw e;
   }
 }
@@ -101,14 +156,54 @@ export function runHandler(host: HandlerHost, globals: HvGlobals, handler: A.FnI
 class HandlerRun {
   cycles = 0;
   private locals: Map<object, number> = new Map();
+  /** Debugging: the frames, the statements reached, the intrinsics' results (see PausedHandler). */
+  private readonly frames: HandlerFrame[] = [];
+  points = 0;
+  readonly effects: number[];
+  private effectsDone = 0;
+  pausedFrames: HandlerFrame[] = [];
 
   constructor(
     private readonly host: HandlerHost,
     private readonly globals: HvGlobals,
     private readonly vcpu: Vcpu,
-    private readonly budget: number,
+    readonly budget: number,
     private readonly observer: HandlerObserver | null,
-  ) {}
+    private readonly debug?: HandlerDebug,
+    /** Resuming: run silently up to where it paused, its intrinsics' results replayed. */
+    private readonly resumed?: PausedHandler,
+  ) {
+    this.effects = resumed ? [...resumed.effects] : [];
+  }
+
+  /** Before a statement: the debugger's say (past the point a resumed run paused at). */
+  private point(s: A.Stmt): void {
+    const frame = this.frames[this.frames.length - 1];
+    const entry = frame.at === undefined;
+    frame.at = s;
+    if (++this.points <= (this.resumed?.points ?? 0)) return;
+    if (this.debug?.atStatement(s, this.frames, this.cycles, entry)) {
+      this.pausedFrames = this.frames.map((f) => ({ ...f }));
+      throw new Paused();
+    }
+  }
+
+  /**
+   * Intrinsics with effects run once: resuming, the result of one that ran
+   * before the pause (else undefined: run it, then pass its result to `ran`).
+   */
+  private replayed(): number | undefined {
+    return this.resumed !== undefined && this.effectsDone < this.resumed.effects.length ? this.effects[this.effectsDone++] : undefined;
+  }
+
+  /** An intrinsic with effects ran: a debugged run keeps its result. */
+  private ran(value: number): number {
+    if (this.debug) {
+      this.effects.push(value);
+      this.effectsDone++;
+    }
+    return value;
+  }
 
   /** Charges `n` cycles (at statement `s`, else at the statement running). */
   private charge(n: number, s?: A.Stmt): void {
@@ -128,6 +223,7 @@ class HandlerRun {
     this.locals = new Map();
     fn.params.forEach((p, i) => this.locals.set(p, norm(args[i] ?? 0, p.type.name)));
     this.observer?.enter(fn);
+    if (this.debug) this.frames.push({ fn, locals: this.locals, at: undefined });
     try {
       this.block(fn, fn.body, depth);
       return 0;
@@ -137,6 +233,7 @@ class HandlerRun {
     } finally {
       this.locals = saved;
       this.observer?.leave();
+      if (this.debug) this.frames.pop();
     }
   }
 
@@ -145,6 +242,7 @@ class HandlerRun {
   }
 
   private stmt(fn: A.FnItem, s: A.Stmt, depth: number): void {
+    if (this.debug && s.kind !== 'block') this.point(s);
     switch (s.kind) {
       case 'let':
         this.charge(1, s);
@@ -318,8 +416,9 @@ class HandlerRun {
     const name = target.name;
     if (name === 'print') {
       const parts = e.args.map((a) => (a.kind === 'string' ? a.value : show(this.expr(fn, a, depth), a.type)));
+      if (this.replayed() !== undefined) return 0;
       this.host.hvPrint(parts.join(''));
-      return 0;
+      return this.ran(0);
     }
     const args = e.args.map((a) => this.expr(fn, a, depth));
     const cost = HV_INTRINSICS[name]?.cost ?? 0;
@@ -335,22 +434,27 @@ class HandlerRun {
         // The caller's own memory only, 4-byte aligned; anything else ends the handler with -EFAULT.
         if ((a & 3) !== 0 || a + 4 > domain.memory.limit) throw new HandlerReturn(ERRNO.EFAULT);
         this.charge(cost);
-        if (name === 'guest_load32') return domain.memory.view.getUint32(a, true);
+        if (name === 'guest_load32') return this.replayed() ?? this.ran(domain.memory.view.getUint32(a, true));
+        if (this.replayed() !== undefined) return 0;
         domain.memory.view.setInt32(a, args[1] | 0, true);
-        return 0;
+        return this.ran(0);
       }
       case 'notify': {
         this.charge(cost);
-        const target = this.host.domain(args[0] >>> 0);
-        if (!target || target.state === 'destroyed') return ERRNO.ESRCH;
-        const port = args[1] >>> 0;
-        if (port < 1 || port >= target.ports.length || target.ports[port].state === 'free') return ERRNO.EINVAL;
-        setPending(this.host, target, port);
-        return 0;
+        return this.replayed() ?? this.ran(this.notify(args[0] >>> 0, args[1] >>> 0));
       }
       default:
         return 0;
     }
+  }
+
+  /** notify(domid, port): makes the port pending there, as `send` does. */
+  private notify(domid: number, port: number): number {
+    const target = this.host.domain(domid);
+    if (!target || target.state === 'destroyed') return ERRNO.ESRCH;
+    if (port < 1 || port >= target.ports.length || target.ports[port].state === 'free') return ERRNO.EINVAL;
+    setPending(this.host, target, port);
+    return 0;
   }
 }
 

@@ -19,6 +19,12 @@ export const HYPERCALL_BLOCK = 1;
 export const HYPERCALL_YIELD = 2;
 /** or the calling domain is gone (shutdown, destroyed itself): stop running it. */
 export const HYPERCALL_STOP = 3;
+/**
+ * or a debugger paused the hypercall's pvk handler: the engine stops as at a
+ * breakpoint ('breakpoint'); the hypervisor finishes the handler when it runs
+ * the vCPU again, its result arriving through vcpu.resumeResult.
+ */
+export const HYPERCALL_PAUSE = 4;
 
 /** What an engine needs from the hypervisor. */
 export interface EngineHost extends IntrinsicHost {
@@ -60,6 +66,8 @@ export interface Engine {
   boundaryHook?: BoundaryHook;
   /** The next run resumes at the boundary where the hook stopped, without asking again. */
   resumeAfterStop?(vcpu: Vcpu): void;
+  /** The running vCPU's call depth (stepping engines, for a debugger inside a hypercall handler). */
+  readonly depth?: number;
 }
 
 /** Call depth above which a call faults with stack-overflow. */

@@ -1,7 +1,7 @@
 import { COSTS } from '../machine/costs.js';
 import { lowestPending, type Frame, type Vcpu } from '../machine/state.js';
 import { generate } from './codegen.js';
-import { HYPERCALL_BLOCK, HYPERCALL_DONE, HYPERCALL_YIELD, MAX_CALL_DEPTH, type BoundaryHook, type Engine, type EngineHost, type Pcpu, type StopReason } from './engine.js';
+import { HYPERCALL_BLOCK, HYPERCALL_DONE, HYPERCALL_PAUSE, HYPERCALL_YIELD, MAX_CALL_DEPTH, type BoundaryHook, type Engine, type EngineHost, type Pcpu, type StopReason } from './engine.js';
 import { GuestFault } from '../machine/fault.js';
 import type { FlatOp } from './flat.js';
 import { exitOf, runIntrinsic } from './intrinsics.js';
@@ -88,6 +88,11 @@ export class FastEngine implements Engine {
   /** The generated JavaScript of a program (for tests and inspection). */
   sourceOf(program: Program): string {
     return generate(program, this.stepping, this.recorder !== undefined).source;
+  }
+
+  /** The running vCPU's call depth (1 in main). */
+  get depth(): number {
+    return R.depth;
   }
 
   /** After a hook stop, the next run executes that boundary without asking again. */
@@ -382,7 +387,7 @@ const RUNTIME = {
     const end = host.hypercallEnd;
     if (end === HYPERCALL_DONE) return value;
     e.vcpu.resumeDst = dst;
-    e.suspend(end === HYPERCALL_BLOCK ? 'blocked' : end === HYPERCALL_YIELD ? 'yield' : 'done');
+    e.suspend(end === HYPERCALL_BLOCK ? 'blocked' : end === HYPERCALL_YIELD ? 'yield' : end === HYPERCALL_PAUSE ? 'breakpoint' : 'done');
     return 0;
   },
   halt: (s: number) => {

@@ -1,7 +1,7 @@
 import { COSTS } from '../machine/costs.js';
 import type { Frame, Vcpu } from '../machine/state.js';
 import { compactOp, S, SNode, X, type XNode } from './compact.js';
-import { HYPERCALL_BLOCK, HYPERCALL_DONE, HYPERCALL_YIELD, MAX_CALL_DEPTH, type BoundaryHook, type Engine, type EngineHost, type Pcpu, type StopReason } from './engine.js';
+import { HYPERCALL_BLOCK, HYPERCALL_DONE, HYPERCALL_PAUSE, HYPERCALL_YIELD, MAX_CALL_DEPTH, type BoundaryHook, type Engine, type EngineHost, type Pcpu, type StopReason } from './engine.js';
 import { GuestFault } from '../machine/fault.js';
 import { flatOf, type FlatOp } from './flat.js';
 import { formatValue, runIntrinsic } from './intrinsics.js';
@@ -163,7 +163,7 @@ export class Interpreter implements Engine {
             break;
           }
           vcpu.resumeDst = op.w;
-          return end === HYPERCALL_BLOCK ? 'blocked' : end === HYPERCALL_YIELD ? 'yield' : 'done';
+          return end === HYPERCALL_BLOCK ? 'blocked' : end === HYPERCALL_YIELD ? 'yield' : end === HYPERCALL_PAUSE ? 'breakpoint' : 'done';
         }
         case S.HLT:
           frame.pc++;

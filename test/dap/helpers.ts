@@ -108,7 +108,7 @@ export class Session {
   }
 
   /** A scope's variables as name → value, of the thread's top frame (or `frameIndex`). */
-  async scope(threadId: number, scope: 'Locals' | 'Globals' | 'vCPU' | 'Domain', frameIndex = 0): Promise<Record<string, string>> {
+  async scope(threadId: number, scope: 'Locals' | 'Globals' | 'Hypervisor' | 'vCPU' | 'Domain', frameIndex = 0): Promise<Record<string, string>> {
     const frames = await this.stack(threadId);
     const refs = await this.scopes(frames[frameIndex].id);
     return Object.fromEntries((await this.variables(refs[scope])).map((v) => [v.name, v.value]));

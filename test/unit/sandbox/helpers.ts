@@ -11,6 +11,7 @@ import { Workspace } from '../../../sandbox/lang/program.js';
 import { bootSystem, type EngineKind } from '../../../sandbox/run/boot.js';
 import { beforeAll, describe } from 'vitest';
 import { runReport, type DomainReport, type RunReport } from '../../../sandbox/run/report.js';
+import type { Hypervisor } from '../../../sandbox/hv/hypervisor.js';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -23,6 +24,8 @@ export interface RunOptions {
   patchPvops?: boolean;
   /** The engine; the one chosen by forEachEngine (or the boot default) when absent. */
   engine?: EngineKind;
+  /** Called with the booted hypervisor before it runs (e.g. to install a debugger's hook). */
+  beforeRun?: (hv: Hypervisor) => void;
 }
 
 /** Every engine must give the same counts (spec §4): the tests run on each. */
@@ -60,6 +63,7 @@ export function runSystem(files: Record<string, string>, opts: RunOptions = {}):
     const diags = boot.diagnostics.map((d) => `${d.file}: ${d.code} ${d.message}`).join('\n');
     throw new Error(`does not boot: ${boot.message}\n${diags}`);
   }
+  opts.beforeRun?.(boot.hv);
   const end = boot.hv.run();
   return runReport(boot.hv, end);
 }
