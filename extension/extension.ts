@@ -8,17 +8,21 @@ import { createStatusBar } from './statusBar.js';
 let client: LanguageClient | undefined;
 
 /** Wires the pieces together: the language client, commands, status bar. */
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('pvlab', { log: true });
   const runChannel = vscode.window.createOutputChannel('pvlab run');
   context.subscriptions.push(log, runChannel);
-  const started = createClient(context, log);
-  client = started;
-  registerCommands(context, started, runChannel);
-  createStatusBar(context, started, log);
-  registerDebugger(context, started);
-  // Shown in the status bar until the server runs; the server then reports its first analysis itself.
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'pvlab: starting the language server' }, () => started.start());
+  const languageClient = createClient(context, log);
+  client = languageClient;
+  registerCommands(context, languageClient, runChannel);
+  createStatusBar(context, languageClient, log);
+  registerDebugger(context, languageClient);
+  // The server starts behind activation, which ends at once: VS Code goes on with the rest of its
+  // start (other extensions' activation) meanwhile, and requests wait for the server. Shown in the
+  // status bar until the server runs; the server then reports its first analysis itself.
+  vscode.window
+    .withProgress({ location: vscode.ProgressLocation.Window, title: 'pvlab: starting the language server' }, () => languageClient.start())
+    .then(undefined, (e: unknown) => log.error(`the language server did not start: ${e instanceof Error ? e.message : String(e)}`));
 }
 
 export async function deactivate(): Promise<void> {
