@@ -1,27 +1,21 @@
-import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
-import { createClient } from './client.js';
-import { registerCommands } from './commands.js';
-import { registerDebugger } from './debug.js';
-import { createStatusBar } from './statusBar.js';
+import type * as vscode from 'vscode';
+import { spawnServer } from './serverProcess.js';
 
-let client: LanguageClient | undefined;
+type Main = typeof import('./main.js');
 
-/** Wires the pieces together: the language client, commands, status bar. */
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
-  const log = vscode.window.createOutputChannel('pvlab', { log: true });
-  const runChannel = vscode.window.createOutputChannel('pvlab run');
-  context.subscriptions.push(log, runChannel);
-  const started = createClient(context, log);
-  client = started;
-  registerCommands(context, started, runChannel);
-  createStatusBar(context, started, log);
-  registerDebugger(context, started);
-  // Shown in the status bar until the server runs; the server then reports its first analysis itself.
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'pvlab: starting the language server' }, () => started.start());
+/**
+ * The entry VS Code loads: it starts the language server's process first,
+ * then loads the rest of the extension (dist/main.js, a bundle of its own —
+ * scripts/build.mjs — mostly the language client library). The server's own
+ * start (a Node process loading its bundle) then runs while the extension
+ * host loads and runs the rest, not after it: the first lenses come that
+ * much sooner.
+ */
+export function activate(context: vscode.ExtensionContext): void {
+  const server = spawnServer(context.asAbsolutePath('dist/server.js'));
+  (require('./main.js') as Main).activate(context, server);
 }
 
-export async function deactivate(): Promise<void> {
-  await client?.stop();
-  client = undefined;
+export function deactivate(): Promise<void> {
+  return (require('./main.js') as Main).deactivate();
 }

@@ -23,7 +23,9 @@ const common = {
 
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
-  { entryPoints: ['extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  // The entry VS Code loads is small: it starts the language server, then loads main.js (the rest).
+  { entryPoints: ['extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', './main.js'] },
+  { entryPoints: ['extension/main.ts'], outfile: 'dist/main.js', external: ['vscode'] },
   { entryPoints: ['server/server.ts'], outfile: 'dist/server.js' },
   { entryPoints: ['sandbox/debug/main.ts'], outfile: 'dist/debugAdapter.js' },
   { entryPoints: ['sandbox/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },

@@ -4,7 +4,7 @@ import { textHash } from '../sandbox/profile/hash.js';
 import type { Profile, ProfileNode, SiteCost } from '../sandbox/profile/types.js';
 import { functionsOf, hypervisorFunctionsOf } from '../sandbox/lang/walk.js';
 import { profileFnName, staticSites, type StaticSite } from './perfSites.js';
-import { multicallSaving, pvopSaving } from './perfSavings.js';
+import { multicallEstimate, pvopSaving, type MeasuredCalls, type MulticallEstimate } from './perfSavings.js';
 
 /** A line is hot when it holds at least this share of a domain's cycles… */
 export const HOT_LINE_SHARE = 0.01;
@@ -36,11 +36,13 @@ export interface SiteFact {
   min: number;
   max: number;
   /** By domain id. */
-  domains: { domain: DomainRef; count: number; cycles: number }[];
+  domains: { domain: DomainRef; count: number; cycles: number; min: number }[];
   /** The expression in today's text, when found on the line. */
   at: StaticSite | undefined;
-  /** What one multicall per domain would save (hypercalls inside a loop body), else 0. */
+  /** What multicalls would save (hypercalls inside a loop body), all domains together, else 0. */
   multicallSaving: number;
+  /** The domains where they would save something, by domain id: the calls measured and the multicalls instead. */
+  multicalls: { domain: DomainRef; calls: MeasuredCalls; estimate: MulticallEstimate }[];
   /** What patch_pvops would save (pvop sites called through the table), else 0. */
   pvopSaving: number;
 }
@@ -99,7 +101,7 @@ export function fileFacts(profile: Profile, fileIndex: number, parsed: ParsedFil
     stale,
     domains,
     hotLines: stale ? [] : hotLines(byLine, domainOf),
-    sites: stale ? [] : siteFacts(profile, fileSites, staticSites(parsed.ast, parsed.source), domainOf),
+    sites: stale ? [] : siteFacts(profile, fileIndex, parsed, fileSites, domainOf),
     fns: fnFacts(profile, fileIndex, parsed, stale, domainOf),
   };
 }
@@ -122,27 +124,46 @@ function hotLines(byLine: Map<number, Map<number, number>>, domainOf: (id: numbe
   return [...hot.values()].sort((a, b) => a.line - b.line);
 }
 
-function siteFacts(profile: Profile, sites: readonly SiteCost[], present: readonly StaticSite[], domainOf: (id: number) => DomainRef): SiteFact[] {
+/** How many times each domain called a function of the file (every call-tree node of it, recursive ones too), by domain id. */
+function callsOf(profile: Profile, fileIndex: number, parsed: ParsedFile, fn: A.FnItem): Map<number, number> {
+  const name = profileFnName(fn);
+  const line = parsed.source.lineOf(fn.span.start);
+  const calls = new Map<number, number>();
+  for (const n of profile.nodes) if (n.kind === 'function' && n.file === fileIndex && n.line === line && n.name === name) calls.set(n.domain, (calls.get(n.domain) ?? 0) + n.count);
+  return calls;
+}
+
+function siteFacts(profile: Profile, fileIndex: number, parsed: ParsedFile, sites: readonly SiteCost[], domainOf: (id: number) => DomainRef): SiteFact[] {
+  const present = staticSites(parsed.ast, parsed.source);
   const merged = new Map<string, SiteFact>();
   for (const s of sites) {
     const key = `${s.line}\u0000${s.kind}\u0000${s.name}`;
     let f = merged.get(key);
     if (!f) {
       const at = present.find((p) => p.line === s.line && p.name === s.name && (p.kind === s.kind || (p.kind === 'intrinsic' && (s.kind === 'trap' || s.kind === 'vmexit'))));
-      f = { kind: s.kind, name: s.name, line: s.line, count: 0, cycles: 0, min: s.min, max: s.max, domains: [], at, multicallSaving: 0, pvopSaving: 0 };
+      f = { kind: s.kind, name: s.name, line: s.line, count: 0, cycles: 0, min: s.min, max: s.max, domains: [], at, multicallSaving: 0, multicalls: [], pvopSaving: 0 };
       merged.set(key, f);
     }
     f.count += s.count;
     f.cycles += s.cycles;
     f.min = Math.min(f.min, s.min);
     f.max = Math.max(f.max, s.max);
-    f.domains.push({ domain: domainOf(s.domain), count: s.count, cycles: s.cycles });
+    f.domains.push({ domain: domainOf(s.domain), count: s.count, cycles: s.cycles, min: s.min });
   }
   const out = [...merged.values()];
   for (const f of out) {
     f.domains.sort((a, b) => a.domain.id - b.domain.id);
-    // A multicall batches one vCPU's calls: never across domains, so the saving adds up per domain.
-    if (f.kind === 'hypercall' && f.at?.inLoop) f.multicallSaving = f.domains.reduce((a, d) => a + multicallSaving(f.name, d.count, profile.hypervisor), 0);
+    // A multicall batches one vCPU's calls: never across domains, so the saving adds up per domain,
+    // from the calls each measured and the runs of the loop (the calls of the function around it).
+    if (f.kind === 'hypercall' && f.at?.inLoop) {
+      const runs = callsOf(profile, fileIndex, parsed, f.at.fn);
+      for (const d of f.domains) {
+        const calls: MeasuredCalls = { count: d.count, cycles: d.cycles, min: d.min, runs: runs.get(d.domain.id) };
+        const estimate = multicallEstimate(f.name, calls, profile.hypervisor);
+        if (estimate && estimate.saving > 0) f.multicalls.push({ domain: d.domain, calls, estimate });
+      }
+      f.multicallSaving = f.multicalls.reduce((a, m) => a + m.estimate.saving, 0);
+    }
     if (f.kind === 'pvop') f.pvopSaving = pvopSaving(f.count, f.cycles);
   }
   return out.sort((a, b) => a.line - b.line || (a.at?.span.start ?? 0) - (b.at?.span.start ?? 0) || a.name.localeCompare(b.name));

@@ -70,6 +70,14 @@ function hotLinePiece(h: HotLine, system: string): Piece {
   return { short, tiny, long, problem: false };
 }
 
+/** One domain's multicall saving, with the measured calls it comes from. */
+function multicallLine({ domain, calls, estimate }: SiteFact['multicalls'][number], fn: string | undefined): string {
+  const runs = calls.runs === undefined || fn === undefined ? 'no count of the loop runs in the profile: all in one' : `${num(calls.runs)} call${calls.runs === 1 ? '' : 's'} of ${fn}`;
+  const batches = estimate.multicalls === 1 ? 'one multicall' : `${num(estimate.multicalls)} multicalls`;
+  const each = estimate.cycles - estimate.entries - estimate.lists;
+  return `- ${domain.name}: ${num(calls.count)} calls (${runs}) cost ${num(calls.cycles)}; as ${batches} ${num(each)} + ${num(estimate.entries)} of their own + ${num(estimate.lists)} for the list = ${num(estimate.cycles)}: saves ${num(estimate.saving)}`;
+}
+
 /** The piece for a site, or undefined where there is nothing worth saying (a patched pvop). */
 function sitePiece(s: SiteFact, system: string): Piece | undefined {
   const each = s.count > 0 ? s.cycles / s.count : 0;
@@ -78,7 +86,7 @@ function sitePiece(s: SiteFact, system: string): Piece | undefined {
   switch (s.kind) {
     case 'hypercall': {
       if (s.multicallSaving > 0) {
-        long.push(`In a loop: ${s.domains.length > 1 ? 'one multicall per domain' : 'one multicall'} would save ~${num(s.multicallSaving)} cycles.`, multicallFormula());
+        long.push(`In a loop: multicalls would save ~${num(s.multicallSaving)} cycles, from the calls measured:`, ...s.multicalls.map((m) => multicallLine(m, s.at?.fn.name.name)), multicallFormula());
         return { short: `×${num(s.count)} · avg ${num(each)} · multicall saves ~${num(s.multicallSaving)}`, long, problem: true };
       }
       return { short: `×${num(s.count)} · avg ${num(each)} cycles`, tiny: `×${num(s.count)}`, long, problem: false };

@@ -55,3 +55,23 @@ export interface CheckSystemResult {
   /** The first of them, when there is one to point at. */
   first?: { uri: string; range: ProtocolRange; code: string; message: string };
 }
+
+/**
+ * `initializationOptions` of the extension's `initialize` request, beside
+ * `hints` (the `pvlab.hints` setting, read by hintDensity.ts).
+ */
+export interface InitializationOptions {
+  hints?: unknown;
+  /**
+   * The extension registers its own code lens provider for pvk, at
+   * activation, before the server runs (extension/earlyCodeLenses.ts): the
+   * server then announces no `codeLensProvider`, so that the client library
+   * registers no second one, and answers `textDocument/codeLens` all the same.
+   */
+  clientCodeLensProvider?: boolean;
+}
+
+/** Whether `initializationOptions` say the client registers its own code lens provider. */
+export function clientHasCodeLensProvider(initializationOptions: unknown): boolean {
+  return typeof initializationOptions === 'object' && initializationOptions !== null && (initializationOptions as InitializationOptions).clientCodeLensProvider === true;
+}

@@ -30,7 +30,7 @@ import { uriToPath } from './paths.js';
 import { perfInlayHints } from './profileHints.js';
 import { ProfileStore } from './profileStore.js';
 import { Cancelled, Project } from './project.js';
-import { CHECK_SYSTEM, PROFILE_CLEARED, PROFILE_LOADED, SYSTEMS, type CheckSystemParams, type CheckSystemResult, type SystemsParams } from './protocol.js';
+import { CHECK_SYSTEM, clientHasCodeLensProvider, PROFILE_CLEARED, PROFILE_LOADED, SYSTEMS, type CheckSystemParams, type CheckSystemResult, type SystemsParams } from './protocol.js';
 import { selectionRanges } from './selectionRange.js';
 import { SEMANTIC_LEGEND, semanticTokens } from './semanticTokens.js';
 import { systems } from './systems.js';
@@ -143,7 +143,8 @@ connection.onInitialize((params): InitializeResult => {
       renameProvider: { prepareProvider: true },
       documentSymbolProvider: true,
       workspaceSymbolProvider: true,
-      codeLensProvider: { resolveProvider: false },
+      // Unless the extension asks for lenses through a provider of its own (protocol.ts, InitializationOptions).
+      codeLensProvider: clientHasCodeLensProvider(params.initializationOptions) ? undefined : { resolveProvider: false },
       inlayHintProvider: { resolveProvider: false },
       semanticTokensProvider: { legend: SEMANTIC_LEGEND, full: true },
       foldingRangeProvider: true,

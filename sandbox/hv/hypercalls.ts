@@ -1,4 +1,4 @@
-import { builtinAbi, compareVersions, ERRNO, MULTICALL_ENTRY_WORDS, perUnitCost } from '../lang/abi.js';
+import { builtinAbi, compareVersions, ERRNO, MULTICALL_ENTRY_MIN_COST, MULTICALL_ENTRY_WORDS, MULTICALL_MAX_ENTRIES, perUnitCost } from '../lang/abi.js';
 import type { HypercallDecl } from '../lang/ast.js';
 import { HYPERCALL_BLOCK, HYPERCALL_DONE, HYPERCALL_PAUSE, HYPERCALL_STOP, HYPERCALL_YIELD } from '../vm/engine.js';
 import { COSTS } from '../machine/costs.js';
@@ -67,12 +67,6 @@ const MULTICALL_ENTRY_BYTES = MULTICALL_ENTRY_WORDS * 4;
 const CONSOLE_IO_PER_BYTE = perUnitCost('console_io');
 const GRANT_COPY_PER_BYTE = perUnitCost('grant_table_op');
 const MEMORY_OP_PER_PAGE = perUnitCost('memory_op');
-/**
- * What a multicall entry costs at least: an entry with no cost of its own (a
- * number that is no hypercall, memory_op of 0 pages) would otherwise let a
- * guest make the host run 1,024 entries for the price of one call.
- */
-export const MULTICALL_ENTRY_MIN_COST = 10;
 
 /** Handlers by hypercall name; the numbers, classes, versions and fixed costs come from the ABI table. */
 const HANDLERS: Readonly<Record<string, Handler>> = {
@@ -126,7 +120,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     if (nested) return ok(ERRNO.EINVAL);
     const mem = vcpu.domain.memory;
     const n = count >>> 0;
-    if (n > 1024) return ok(ERRNO.EINVAL);
+    if (n > MULTICALL_MAX_ENTRIES) return ok(ERRNO.EINVAL);
     const size = n * MULTICALL_ENTRY_BYTES;
     // The results are written back over the list: it must be writable before anything runs.
     if ((list & 3) !== 0 || !mem.readBytes(list, size) || !mem.canWrite(list, size)) return ok(ERRNO.EFAULT);

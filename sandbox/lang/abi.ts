@@ -114,3 +114,11 @@ export function perUnitCost(name: string): number {
 
 /** A multicall entry: the hypercall number and its five arguments, one u32 word each (spec section 5). */
 export const MULTICALL_ENTRY_WORDS = 6;
+/** The most entries one multicall runs (more: -EINVAL). */
+export const MULTICALL_MAX_ENTRIES = 1024;
+/**
+ * What a multicall entry costs at least: an entry with no cost of its own (a
+ * number that is no hypercall, memory_op of 0 pages) would otherwise let a
+ * guest make the host run 1,024 entries for the price of one call.
+ */
+export const MULTICALL_ENTRY_MIN_COST = 10;

@@ -173,3 +173,24 @@ describe('hypercall lenses are not repeated', () => {
     }
   });
 });
+
+describe('a client with a code lens provider of its own (the extension registers it before the server runs)', () => {
+  it('gets no codeLensProvider capability, and the same lenses as a client without one', async () => {
+    const own = new LspClient();
+    const plain = new LspClient();
+    const kernel = file('kernel.pvk');
+    const lensesOf = async (c: LspClient): Promise<string[]> => (await c.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: uri(kernel) } })).map((l) => `${l.range.start.line}: ${l.command?.title}`);
+    try {
+      await Promise.all([own.start(dir, {}, { clientCodeLensProvider: true }), plain.start(dir)]);
+      expect(own.initializeResult?.capabilities.codeLensProvider).toBeUndefined();
+      expect(plain.initializeResult?.capabilities.codeLensProvider).toEqual({ resolveProvider: false });
+      // Asked right after the file opens, before any analysis: the request waits for it.
+      for (const c of [own, plain]) c.open(kernel, read(kernel));
+      const [mine, theirs] = await Promise.all([lensesOf(own), lensesOf(plain)]);
+      expect(mine.some((t) => t.includes('#36 domctl'))).toBe(true);
+      expect(mine).toEqual(theirs);
+    } finally {
+      await Promise.all([own.stop(), plain.stop()]);
+    }
+  });
+});

@@ -83,8 +83,8 @@ export class LspClient {
   /** What the server answered to `initialize` (its capabilities). */
   initializeResult: InitializeResult | undefined;
 
-  async start(folder: string, capabilities: object = {}): Promise<void> {
-    this.initializeResult = await this.rpc.sendRequest<InitializeResult>('initialize', { processId: process.pid, rootUri: uri(folder), workspaceFolders: [{ uri: uri(folder), name: 'ws' }], capabilities });
+  async start(folder: string, capabilities: object = {}, initializationOptions?: object): Promise<void> {
+    this.initializeResult = await this.rpc.sendRequest<InitializeResult>('initialize', { processId: process.pid, rootUri: uri(folder), workspaceFolders: [{ uri: uri(folder), name: 'ws' }], capabilities, initializationOptions });
     await this.rpc.sendNotification('initialized', {});
   }
 

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { textHash } from '../../sandbox/profile/hash.js';
 import type { Profile } from '../../sandbox/profile/types.js';
 import { perfCodeLenses, perfInlayHints } from '../../server/profileHints.js';
-import { multicallSaving, num, percent, pvopSaving } from '../../server/perfSavings.js';
+import { multicallEstimate, num, percent, pvopSaving, type MeasuredCalls } from '../../server/perfSavings.js';
 import { ProfileStore } from '../../server/profileStore.js';
 import { Project } from '../../server/project.js';
 
@@ -91,14 +91,27 @@ function setup(text = KERNEL): { project: Project; store: ProfileStore } {
 const lineText = (text: string, line0: number): string => text.split('\n')[line0];
 
 describe('savings and formatting', () => {
-  it('multicall: n·300 − 350 − 12n, only for batchable hypercalls on hypervisors that have multicall', () => {
-    expect(multicallSaving('console_io', 10, '4.2')).toBe(288 * 10 - 350);
-    expect(multicallSaving('console_io', 2, '4.2')).toBe(226);
-    expect(multicallSaving('console_io', 1, '4.2')).toBe(0);
-    expect(multicallSaving('sched_op', 10, '4.2')).toBe(0);
-    expect(multicallSaving('multicall', 10, '4.2')).toBe(0);
-    expect(multicallSaving('console_io', 10, '3.1')).toBe(0);
-    expect(multicallSaving('console_io', 10, null)).toBe(0);
+  it('multicall: from the calls measured, one per run of the loop; n·300 − 350 − 12n when they all ran in one', () => {
+    // console_io of 4 bytes: 300 + 100 + 4 each
+    const calls = (count: number, runs: number | undefined, each = 404): MeasuredCalls => ({ count, cycles: count * each, min: each, runs });
+    const saving = (name: string, c: MeasuredCalls, hv: string | null = '4.2'): number | undefined => multicallEstimate(name, c, hv)?.saving;
+    expect(saving('console_io', calls(10, 1))).toBe(288 * 10 - 350);
+    expect(multicallEstimate('console_io', calls(10, 1), '4.2')).toEqual({ multicalls: 1, entries: 1040, lists: 120, cycles: 350 + 1040 + 120, saving: 2530 });
+    expect(saving('console_io', calls(2, 1))).toBe(226);
+    expect(saving('console_io', calls(1, 1))).toBe(0);
+    // no count of the loop runs: the static estimate, all in one multicall
+    expect(saving('console_io', calls(10, undefined))).toBe(2530);
+    // two calls made by two calls of the function around the loop: two multicalls of one entry save nothing
+    expect(saving('console_io', calls(2, 2))).toBe(0);
+    expect(multicallEstimate('console_io', calls(40, 4), '4.2')).toMatchObject({ multicalls: 4, saving: 40 * 404 - (4 * 350 + 40 * 104 + 40 * 12) });
+    // at most 1,024 entries a multicall
+    expect(multicallEstimate('console_io', calls(2000, 1), '4.2')?.multicalls).toBe(2);
+    // memory_op of 0 pages costs nothing of its own, but an entry at least 10
+    expect(multicallEstimate('memory_op', calls(10, 1, 300), '4.2')).toMatchObject({ entries: 100, saving: 3000 - (350 + 100 + 120) });
+    expect(multicallEstimate('sched_op', calls(10, 1), '4.2')).toBeUndefined();
+    expect(multicallEstimate('multicall', calls(10, 1), '4.2')).toBeUndefined();
+    expect(multicallEstimate('console_io', calls(10, 1), '3.1')).toBeUndefined();
+    expect(multicallEstimate('console_io', calls(10, 1), null)).toBeUndefined();
   });
 
   it('patch_pvops: calls × (8 − 5), nothing for a patched site', () => {
@@ -135,7 +148,8 @@ describe('hints from a hand-built profile', () => {
     const at = (line1: number): string[] => hints.filter((h) => h.position.line === line1 - 1).map((h) => String(h.label));
     const tip = (line1: number): string => String(hints.find((h) => h.position.line === line1 - 1)?.tooltip);
     expect(at(6)).toEqual(['×10 · avg 404 · multicall saves ~2,530 …']);
-    expect(tip(6)).toContain('In a loop: one multicall would save ~2,530 cycles.');
+    expect(tip(6)).toContain('In a loop: multicalls would save ~2,530 cycles, from the calls measured:');
+    expect(tip(6)).toContain('- dom0: 10 calls (1 call of main) cost 4,040; as one multicall 350 + 1,040 of their own + 120 for the list = 1,510: saves 2,530');
     expect(tip(6)).toContain('- dom0: 4,050 of its 20,000 cycles (20%)');
     expect(at(7)).toEqual(['×10 via ops table · patch saves 30']);
     // the xen impl's trap: 2,010 own + 10,000 trap cycles on line 3

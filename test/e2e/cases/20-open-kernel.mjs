@@ -23,6 +23,8 @@ export default {
     await h.waitForText(page, '.monaco-editor .codelens-decoration', /#\d+ \w+ · (stable|dom0-only)/, { timeout: 30_000, message: 'the first hypercall lens' });
     watching = false;
     await watch;
-    log(`after Quick Open: ${Object.entries(steps).map(([k, v]) => `${k} ${v} s`).join(', ')}, first lenses ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const lensesAt = (Date.now() - t0) / 1000;
+    // The figure of issue 12 ("first lenses within 2 s"): from the editor showing the file to its first lens.
+    log(`first lenses ${(lensesAt - Number(steps['editor open'])).toFixed(1)} s after the editor opened (after Quick Open: ${Object.entries(steps).map(([k, v]) => `${k} ${v} s`).join(', ')}, first lenses ${lensesAt.toFixed(1)} s)`);
   },
 };

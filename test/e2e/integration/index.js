@@ -14,6 +14,14 @@ async function waitFor(condition, timeout, message) {
   }
 }
 
+async function waitForAsync(condition, timeout, message) {
+  const deadline = Date.now() + timeout;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${message}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 async function run() {
   const languages = await vscode.languages.getLanguages();
   assert.ok(languages.includes('pvk'), `vscode.languages.getLanguages() lacks pvk (has ${languages.length} others)`);
@@ -30,6 +38,19 @@ async function run() {
   assert.ok(extension, 'extension pvlab.pvlab is not known to the extension host');
   await waitFor(() => extension.isActive, 20000, 'pvlab.pvlab to activate on a pvk document');
   console.log('pvlab integration: pvk language registered, extension active');
+
+  // The code lens provider the extension registers at activation (before its language server runs)
+  // answers from the server, and again after the server restarts (a new server process).
+  if (uri) {
+    const hasAbiLens = async () => {
+      const lenses = (await vscode.commands.executeCommand('vscode.executeCodeLensProvider', uri)) ?? [];
+      return lenses.some((l) => /#36 domctl/.test(l.command?.title ?? ''));
+    };
+    await waitForAsync(hasAbiLens, 30000, 'the #36 domctl lens of dom0.pvk');
+    await vscode.commands.executeCommand('pvlab.restartServer');
+    await waitForAsync(hasAbiLens, 30000, 'the #36 domctl lens of dom0.pvk after pvlab.restartServer');
+    console.log('pvlab integration: code lenses from the server, before and after a restart');
+  }
 }
 
 module.exports = { run };
