@@ -178,7 +178,10 @@ export async function runCommand(page, label, { timeout = 20_000 } = {}) {
     throw new Error(`command "${label}" not in the palette (rows: ${shown.join(' | ') || 'none'}): ${err.message.split('\n')[0]}`);
   }
   await row.click();
-  await waitFor(async () => !(await page.locator(sel.quickInputBox).first().isVisible()), { timeout: left(), message: 'the palette to close' });
+  // The palette closed, or the command opened a quick input of its own (e.g. "Which system?")
+  // in the same widget: either way the palette no longer shows the command's text.
+  const box = page.locator(sel.quickInputBox).first();
+  await waitFor(async () => !(await box.isVisible()) || !(await box.inputValue({ timeout: 1000 }).catch(() => '')).startsWith('>'), { timeout: left(), message: 'the palette to close' });
 }
 
 const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
