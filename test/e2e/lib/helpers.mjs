@@ -97,7 +97,17 @@ export async function openWorkbench(page, baseUrl, folder, { timeout = 45_000, p
 export async function focusWorkbench(page) {
   const activeTab = page.locator(`${sel.editorPart} .editor-group-container`).first().locator(`${sel.activeTab}`);
   const target = (await activeTab.isVisible().catch(() => false)) ? activeTab : page.locator(sel.editorPart).first();
-  await target.click({ position: { x: 5, y: 5 }, force: true }).catch(() => {});
+  // The floating debug toolbar can cover the tab (a forced click there once pressed its Step
+  // Back button): then focus the active editor's input directly, which moves nothing.
+  const covered = await target
+    .evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      const hit = document.elementFromPoint(r.left + 5, r.top + 5);
+      return !hit || !el.contains(hit);
+    })
+    .catch(() => true);
+  if (covered) await page.evaluate(() => document.querySelector('.editor-group-container.active .monaco-editor textarea')?.focus()).catch(() => {});
+  else await target.click({ position: { x: 5, y: 5 }, force: true }).catch(() => {});
   // A click on a tab hands focus on to its editor a moment later; a quick input opened before
   // that would lose focus and close. Wait for focus to leave the tab (or give up after 1 s).
   await page
@@ -177,7 +187,17 @@ export async function runCommand(page, label, { timeout = 20_000 } = {}) {
     const shown = (await page.locator(`${sel.quickInputRow} .label-name`).allInnerTexts()).map(normalize);
     throw new Error(`command "${label}" not in the palette (rows: ${shown.join(' | ') || 'none'}): ${err.message.split('\n')[0]}`);
   }
-  await row.click();
+  // Accept the row from the keyboard once the list's focus is on it: a click could land on
+  // another row when the list re-renders under the pointer (one run ran "Debug: Step Back"
+  // instead of "Debug: Step Out").
+  const wanted = new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`, 'i');
+  const focusedName = page.locator(`${sel.quickInputRow}.focused .label-name`).first();
+  await page.locator(sel.quickInputBox).first().focus();
+  for (let moves = 0; !wanted.test(normalize(await focusedName.innerText({ timeout: left() }).catch(() => ''))); moves++) {
+    if (moves >= 40) throw new Error(`command "${label}": the palette's focus never reached its row`);
+    await page.keyboard.press('ArrowDown');
+  }
+  await page.keyboard.press('Enter');
   // The palette closed, or the command opened a quick input of its own (e.g. "Which system?")
   // in the same widget: either way the palette no longer shows the command's text.
   const box = page.locator(sel.quickInputBox).first();
