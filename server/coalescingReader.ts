@@ -21,6 +21,14 @@ function isDidChange(m: Message): m is Message & DidChange {
  * and in order.
  */
 export class CoalescingReader extends StreamMessageReader {
+  constructor(
+    readable: NodeJS.ReadableStream,
+    /** Called for every message read, before any merging (the background analysis tells bursts by it). */
+    private readonly onRead: () => void = () => undefined,
+  ) {
+    super(readable);
+  }
+
   override listen(callback: DataCallback): Disposable {
     let pending: DidChange | undefined;
     const flush = (): void => {
@@ -30,6 +38,7 @@ export class CoalescingReader extends StreamMessageReader {
       callback(message as unknown as Message);
     };
     return super.listen((message: Message) => {
+      this.onRead();
       if (isDidChange(message)) {
         if (pending && pending.params.textDocument.uri === message.params.textDocument.uri) {
           for (const change of message.params.contentChanges) pending.params.contentChanges.push(change);

@@ -148,6 +148,11 @@ export class Project implements ProjectView {
     this.opened(doc);
   }
 
+  /** A message was read (every one, before merging): a burst of them makes the analysis wait for a pause. */
+  arrived(): void {
+    this.background.arrived();
+  }
+
   /** A message was handled (every one, requests too): the analysis waits until none is left. */
   touched(): void {
     this.background.touched();
