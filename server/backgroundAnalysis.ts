@@ -20,15 +20,16 @@
 const SLICE_MS = 2;
 /**
  * How long the messages must have paused before an analysis starts, when
- * they came in a burst (two read less than this apart: typing faster than
- * the server reads). A step (one file's parse and check) cannot be
+ * they came in a burst. A step (one file's parse and check) cannot be
  * interrupted: a request sent right after a burst of edits (a hover, a
  * completion) is then handled before it, not after. Small beside any
- * analysis worth coalescing. A message read alone, after a pause (a
- * keystroke at typing speed), starts the analysis at once: what follows it
- * (completion, code actions) needs that analysis anyway.
+ * analysis worth coalescing. A message read on its own (a keystroke at
+ * typing speed) starts the analysis at once: what follows it (completion,
+ * code actions) needs that analysis anyway.
  */
 const QUIET_MS = 5;
+/** Messages read less than this apart are a burst: read together, sent faster than the server reads. */
+const BURST_GAP_MS = 1;
 /**
  * How long the messages must have paused, after a job's output went out,
  * before its remaining steps (extra work that only warms caches for a later
@@ -54,7 +55,8 @@ export class BackgroundAnalysis<J extends AnalysisJob> {
   /** When the last message was read, and how long after the one before it. */
   private lastArrival = -Infinity;
   private arrivalGap = Infinity;
-  private scheduled = false;
+  /** The pump's next run: on the next turn of the loop, or a timer (which a sooner run replaces). */
+  private scheduled: 'immediate' | ReturnType<typeof setTimeout> | undefined;
   /** An analysis of the newest texts is wanted and not yet started. */
   private wanted = false;
   private job: J | undefined;
@@ -107,14 +109,22 @@ export class BackgroundAnalysis<J extends AnalysisJob> {
   }
 
   private schedule(delayMs = 0): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    if (delayMs > 0) setTimeout(this.pump, delayMs);
-    else setImmediate(this.pump);
+    if (this.scheduled === 'immediate') return;
+    if (this.scheduled !== undefined) {
+      // A timer is pending (a wait for the messages to pause): a run wanted now replaces it.
+      if (delayMs > 0) return;
+      clearTimeout(this.scheduled);
+    }
+    if (delayMs > 0) {
+      this.scheduled = setTimeout(this.pump, delayMs);
+    } else {
+      this.scheduled = 'immediate';
+      setImmediate(this.pump);
+    }
   }
 
   private readonly pump = (): void => {
-    this.scheduled = false;
+    this.scheduled = undefined;
     if ((!this.wanted || this.held) && !this.job) return;
     if (this.busy) {
       // Messages were handled since the last look: there may be more; look again after them.
@@ -131,7 +141,7 @@ export class BackgroundAnalysis<J extends AnalysisJob> {
     }
     if (!this.job) {
       const quietFor = performance.now() - this.lastMessage;
-      if (quietFor < QUIET_MS && this.arrivalGap < QUIET_MS) {
+      if (quietFor < QUIET_MS && this.arrivalGap < BURST_GAP_MS) {
         this.schedule(QUIET_MS - quietFor);
         return;
       }
