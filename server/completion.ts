@@ -78,8 +78,11 @@ function localsBefore(fn: A.FnItem, offset: number): { name: string; type: strin
       if (!encloses(s)) continue;
       if (s.kind === 'block') walk(s.stmts);
       if (s.kind === 'if') {
-        if (encloses(s.then)) walk(s.then.stmts);
-        else if (s.else) walk(s.else.kind === 'block' ? s.else.stmts : [s.else]);
+        // Down an else-if chain to the link around the offset, in a loop: its length is not nesting.
+        let link: A.IfStmt = s;
+        while (!encloses(link.then) && link.else?.kind === 'if' && encloses(link.else)) link = link.else;
+        if (encloses(link.then)) walk(link.then.stmts);
+        else if (link.else?.kind === 'block') walk(link.else.stmts);
       }
       if (s.kind === 'while') walk(s.body.stmts);
       if (s.kind === 'for' && encloses(s.body)) {

@@ -46,11 +46,16 @@ export function staticSites(ast: A.FileAst, source: SourceFile): StaticSite[] {
         case 'block':
           for (const t of s.stmts) visit(t, inLoop);
           return;
-        case 'if':
-          visitExprs(s.cond, inLoop);
-          visit(s.then, inLoop);
-          visit(s.else, inLoop);
-          return;
+        case 'if': {
+          // An else-if chain in a loop: its length is not nesting.
+          let link: A.IfStmt = s;
+          for (;;) {
+            visitExprs(link.cond, inLoop);
+            visit(link.then, inLoop);
+            if (link.else?.kind !== 'if') return visit(link.else, inLoop);
+            link = link.else;
+          }
+        }
         case 'while':
           visitExprs(s.cond, inLoop);
           visit(s.body, true);

@@ -148,6 +148,11 @@ export class Project implements ProjectView {
     this.opened(doc);
   }
 
+  /** A message was read (every one, before merging): a burst of them makes the analysis wait for a pause. */
+  arrived(): void {
+    this.background.arrived();
+  }
+
   /** A message was handled (every one, requests too): the analysis waits until none is left. */
   touched(): void {
     this.background.touched();
@@ -269,7 +274,11 @@ export class Project implements ProjectView {
     return job;
   }
 
-  /** The analysis, then (after its diagnostics are out) the occurrences of the open files, so that the first hover after it is quick. */
+  /**
+   * The analysis, then (after its diagnostics are out) the occurrences of the open files, so that
+   * the first hover after it is quick; in steps of a few items, so that the next keystroke waits for
+   * one step, not for a whole file's occurrences.
+   */
   private *jobSteps(job: ReturnType<Project['newJob']>): Generator<boolean | void, void, void> {
     const result = yield* analysisSteps(this.ws, job.roots, { abiLock: job.abiLock });
     const view = this.finish(job, result);
@@ -277,7 +286,7 @@ export class Project implements ProjectView {
     yield true;
     for (const file of [...this.open.keys()]) {
       const parsed = view.file(file);
-      if (parsed) view.occurrencesOf(parsed);
+      if (parsed) yield* view.collectOccurrences(parsed);
       yield;
     }
   }

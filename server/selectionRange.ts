@@ -45,7 +45,14 @@ function itemSpansAt(item: A.Item, offset: number, add: (s: Span) => void, addNa
   const fn = (f: A.FnItem): void => {
     named(f);
     f.params.forEach(named);
+    // The links of else-if chains after the first: of those around the offset only the innermost
+    // counts (a chain's length is not nesting, and a selection range nests its parents).
+    const links = new Set<A.IfStmt>();
     forEachStmt(f.body, (s) => {
+      if (s.kind === 'if' && s.else?.kind === 'if') {
+        links.add(s.else);
+        if (links.has(s) && s.else.span.start <= offset && offset < s.else.span.end) return;
+      }
       add(s.span);
       ownNames(s).forEach(addName);
     });

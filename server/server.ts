@@ -40,8 +40,9 @@ import type { ProjectView } from './view.js';
 const project = new Project();
 // Every message handled marks the server busy: the background analysis starts only once the
 // messages that have arrived are all handled (a burst of keystrokes is analysed once).
-// Over stdio (the extension starts the server with --stdio), reading through a CoalescingReader.
-const connection = createConnection(ProposedFeatures.all, new CoalescingReader(process.stdin), new StreamMessageWriter(process.stdout), {
+// Over stdio (the extension starts the server with --stdio), reading through a CoalescingReader,
+// which tells the project when each message arrives (a burst makes the analysis wait for a pause).
+const connection = createConnection(ProposedFeatures.all, new CoalescingReader(process.stdin, () => project.arrived()), new StreamMessageWriter(process.stdout), {
   messageStrategy: {
     handleMessage(message, next) {
       project.touched();

@@ -2,9 +2,10 @@ import { builtinAbi, BUILTIN_ABI_FILE } from '../sandbox/lang/abi.js';
 import type { PvopsItem } from '../sandbox/lang/ast.js';
 import type { Analysis } from '../sandbox/lang/analysis.js';
 import type { ItemTable } from '../sandbox/lang/items.js';
-import { occurrences, type Occurrence } from '../sandbox/lang/occurrences.js';
+import { occurrenceSteps, type Occurrence } from '../sandbox/lang/occurrences.js';
 import type { ParsedFile, Workspace } from '../sandbox/lang/program.js';
 import { SourceFile } from '../sandbox/lang/source.js';
+import { runSteps } from '../sandbox/lang/steps.js';
 import { pathToUri, SHIPPED_ABI_PATH, uriToPath } from './paths.js';
 import type { TextShift } from './textShift.js';
 
@@ -100,6 +101,11 @@ export class AnalysisView implements ProjectView {
   }
 
   occurrencesOf(parsed: ParsedFile): Occurrence[] {
+    return this.occurrenceCache.get(parsed.source.path) ?? runSteps(this.collectOccurrences(parsed));
+  }
+
+  /** `occurrencesOf` in steps (the background analysis warms the cache with it); nothing when cached. */
+  *collectOccurrences(parsed: ParsedFile): Generator<void, Occurrence[], void> {
     const key = parsed.source.path;
     const cached = this.occurrenceCache.get(key);
     if (cached) return cached;
@@ -108,7 +114,7 @@ export class AnalysisView implements ProjectView {
       const item = table.values.get(name);
       return item?.kind === 'pvops' ? item : undefined;
     };
-    const list = occurrences(parsed.ast, pvops);
+    const list = yield* occurrenceSteps(parsed.ast, pvops);
     this.occurrenceCache.set(key, list);
     return list;
   }

@@ -5,6 +5,7 @@ import { compareWithLock, type AbiLockInput, type AbiLockStatus } from './lockDi
 import type { Diagnostic } from './diagnostics.js';
 import type { ParsedFile, Workspace } from './program.js';
 import { Snapshot } from './snapshot.js';
+import { runSteps } from './steps.js';
 import { readSystem, type SystemReadResult } from './systems.js';
 
 export interface Analysis {
@@ -33,11 +34,7 @@ export interface AnalyzeOptions {
  * from the systems among them.
  */
 export function analyze(ws: Workspace, roots: readonly string[], options: AnalyzeOptions = {}): Analysis {
-  const steps = analysisSteps(ws, roots, options);
-  for (;;) {
-    const next = steps.next();
-    if (next.done) return next.value;
-  }
+  return runSteps(analysisSteps(ws, roots, options));
 }
 
 /**

@@ -1,5 +1,6 @@
 import type * as A from './ast.js';
 import type { Span } from './source.js';
+import { runSteps } from './steps.js';
 
 /** Something a name can denote. */
 export type Decl =
@@ -54,6 +55,18 @@ export function declName(d: Decl): string {
  * checker's annotations (run analyze first); unresolved uses have no decl.
  */
 export function occurrences(ast: A.FileAst, pvopsByName: (name: string) => A.PvopsItem | undefined): Occurrence[] {
+  return runSteps(occurrenceSteps(ast, pvopsByName));
+}
+
+/** Top-level items walked per step of `occurrenceSteps`. */
+const ITEMS_PER_STEP = 32;
+
+/**
+ * `occurrences` in steps of a few items each: the language server collects a
+ * large file's occurrences in the background, and a keystroke arriving
+ * meanwhile waits for one step, not for the whole file.
+ */
+export function* occurrenceSteps(ast: A.FileAst, pvopsByName: (name: string) => A.PvopsItem | undefined): Generator<void, Occurrence[], void> {
   const out: Occurrence[] = [];
   const def = (name: A.Ident, decl: Decl): void => {
     out.push({ span: name.span, name: name.name, decl, kind: declKind(decl), role: 'definition' });
@@ -156,7 +169,9 @@ export function occurrences(ast: A.FileAst, pvopsByName: (name: string) => A.Pvo
     stmt(f.body);
   };
 
-  for (const item of ast.items) {
+  for (let i = 0; i < ast.items.length; i++) {
+    if (i > 0 && i % ITEMS_PER_STEP === 0) yield;
+    const item = ast.items[i];
     switch (item.kind) {
       case 'const':
         def(item.name, item);
