@@ -1,4 +1,4 @@
-import type { TimelineInstant, TimelineSlice } from './types.js';
+import type { Profile, TimelineInstant, TimelineSlice } from './types.js';
 
 /** Timeline entries beyond this many are dropped (the profile says it is truncated). */
 export const TIMELINE_LIMIT = 200_000;
@@ -15,7 +15,7 @@ export const RUN_NAME = 0;
 
 /**
  * The timeline while a run goes on, kept in columns (typed arrays that
- * double when full) so that recording a slice or an instant makes no
+ * grow fourfold when full, up to the limit) so that recording a slice or an instant makes no
  * object; the profile's lists are made once at the end. Slices and
  * instants each stop at TIMELINE_LIMIT (`truncated` says so).
  */
@@ -76,6 +76,15 @@ export class TimelineColumns {
     this.sEnd[i] = end;
   }
 
+  /**
+   * A host call's slices: the run from `runStart` up to the call's `start`
+   * (as slice() records a run), then the call's own slice of `kind` and `name`.
+   */
+  hostSlices(domain: number, vcpu: number, pcpu: number, runStart: number, kind: number, name: number, start: number, end: number): void {
+    this.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, runStart, start);
+    this.slice(domain, vcpu, pcpu, kind, name, start, end);
+  }
+
   instant(kind: number, domain: number, vcpu: number, time: number, port: number, to: number): void {
     if (this.instants >= TIMELINE_LIMIT) {
       this.truncated = true;
@@ -89,6 +98,26 @@ export class TimelineColumns {
     this.iTime[i] = time;
     this.iPort[i] = port;
     this.iTo[i] = to;
+  }
+
+  /**
+   * The profile's timeline. Its lists are made when first read (writing the
+   * profile out reads them; a profile used in-process for its totals never
+   * makes the objects).
+   */
+  profileTimeline(): Profile['timeline'] {
+    let slices: TimelineSlice[] | undefined;
+    let instants: TimelineInstant[] | undefined;
+    const columns = this;
+    return {
+      get slices(): TimelineSlice[] {
+        return (slices ??= columns.sliceList());
+      },
+      get instants(): TimelineInstant[] {
+        return (instants ??= columns.instantList());
+      },
+      truncated: this.truncated,
+    };
   }
 
   sliceList(): TimelineSlice[] {
@@ -108,7 +137,7 @@ export class TimelineColumns {
   }
 
   private growSlices(): void {
-    const n = this.sKind.length * 2;
+    const n = Math.min(this.sKind.length * 4, TIMELINE_LIMIT);
     this.sDomain = grown(this.sDomain, new Int32Array(n));
     this.sVcpu = grown(this.sVcpu, new Int32Array(n));
     this.sPcpu = grown(this.sPcpu, new Int32Array(n));
@@ -119,7 +148,7 @@ export class TimelineColumns {
   }
 
   private growInstants(): void {
-    const n = this.iKind.length * 2;
+    const n = Math.min(this.iKind.length * 4, TIMELINE_LIMIT);
     this.iKind = grown(this.iKind, new Uint8Array(n));
     this.iDomain = grown(this.iDomain, new Int32Array(n));
     this.iVcpu = grown(this.iVcpu, new Int32Array(n));
