@@ -50,6 +50,12 @@ interface VcpuState {
   frames: LiveNode[];
   /** The vCPU (re)starts at main: push main's node when it next runs. */
   fresh: boolean;
+  /**
+   * Its host-call sites by site number in its domain's program (each vCPU
+   * has its own: their frames are on nodes of their own, so a site's node
+   * stays the same from call to call).
+   */
+  hostSites: (HostSite | undefined)[];
   /** For the summary: what it is doing since when (machine time). */
   state: 'running' | 'runnable' | 'blocked' | 'off';
   since: number;
@@ -122,11 +128,9 @@ export class Recorder implements EngineProfiler {
   readonly domainNodes: LiveNode[] = [];
   /** By domid, then vCPU id. */
   private readonly vcpus: VcpuState[][] = [];
-  /** By domid, then host-call site of its program. */
-  private readonly hostSites: (HostSite | undefined)[][] = [];
   /** Every host site made, to settle their counts at the end. */
   private readonly allHostSites: HostSite[] = [];
-  /** The running vCPU's domain's host sites. */
+  /** The running vCPU's host sites. */
   private runningSites: (HostSite | undefined)[] = [];
   /** By domid: its upcall statistics, once it had an upcall. */
   private readonly upcallStats: (StatRecord | undefined)[] = [];
@@ -146,7 +150,7 @@ export class Recorder implements EngineProfiler {
   /** Resuming a vCPU: its frames' nodes, outermost first, handed out by resumed(). */
   private chain: LiveNode[] = [];
   private chainAt = 0;
-  /** The running vCPU's frames' nodes as its frames are captured (innermost first) when it stops. */
+  /** The running vCPU's frames' nodes as its frames are captured (innermost first) when it stops; empty between runs. */
   private captured: LiveNode[] = [];
 
   constructor(
@@ -158,10 +162,9 @@ export class Recorder implements EngineProfiler {
       const node = this.child(this.root, `d${d.id}`, 'domain', d.name, d, -1, -1);
       this.domainNodes.push(node);
       this.vcpus[d.id] = [];
-      this.hostSites[d.id] = [];
       for (const v of d.vcpus) {
         const vnode = this.child(node, `v${v.id}`, 'vcpu', `vCPU ${v.id}`, d, v.id, -1);
-        this.vcpus[d.id][v.id] = { root: vnode, top: vnode, frames: [], fresh: true, state: d.state === 'paused' ? 'off' : 'runnable', since: 0, runnable: 0, blocked: 0 };
+        this.vcpus[d.id][v.id] = { root: vnode, top: vnode, frames: [], hostSites: [], fresh: true, state: d.state === 'paused' ? 'off' : 'runnable', since: 0, runnable: 0, blocked: 0 };
       }
     }
   }
@@ -208,7 +211,7 @@ export class Recorder implements EngineProfiler {
     const st = this.stateOf(v);
     this.vcpu = v;
     this.state = st;
-    this.runningSites = this.hostSites[v.domain.id];
+    this.runningSites = st.hostSites;
     this.pcpu = p;
     this.segStart = clock;
     cursor.top = st.top;
@@ -224,7 +227,6 @@ export class Recorder implements EngineProfiler {
     }
     this.chain = st.frames;
     this.chainAt = 0;
-    this.captured.length = 0;
   }
 
   /** A frame of the running vCPU, on node `node`, was captured as it stopped (innermost first). */
@@ -244,11 +246,8 @@ export class Recorder implements EngineProfiler {
     void v;
     const st = this.state as VcpuState;
     st.top = cursor.top;
-    // The frames' list the run resumed from is spent: it takes the next run's captures.
-    const spent = st.frames;
     st.frames = this.captured.reverse();
-    spent.length = 0;
-    this.captured = spent;
+    this.captured = [];
     this.slice(SLICE.run, RUN_NAME, this.segStart, clock);
     this.vcpu = null;
     this.state = null;

@@ -14,28 +14,57 @@ export const INSTANT = { send: 0, deliver: 1 } as const;
 export const RUN_NAME = 0;
 
 /**
- * The timeline while a run goes on, kept in columns (typed arrays that
- * grow fourfold when full, up to the limit) so that recording a slice or an instant makes no
- * object; the profile's lists are made once at the end. Slices and
- * instants each stop at TIMELINE_LIMIT (`truncated` says so).
+ * Numbers per slice row (who, start, end) and per instant row (who, time).
+ * `who` packs the small numbers of an entry into one exact double: a
+ * slice's kind, domain, vCPU, pcpu and name id; an instant's kind, domain,
+ * vCPU (-1 for the timer), port and destination domain. Domains, vCPUs and
+ * pcpus are below 256 (SYSTEM_LIMITS), ports below 65,536, kinds below 8,
+ * names below 2^26: every packed value stays below 2^53.
+ */
+const SLICE_ROW = 3;
+const INSTANT_ROW = 2;
+
+function sliceWho(kind: number, domain: number, vcpu: number, pcpu: number, name: number): number {
+  return kind + 8 * (domain + 256 * (vcpu + 256 * (pcpu + 256 * name)));
+}
+
+function instantWho(kind: number, domain: number, vcpu: number, port: number, to: number): number {
+  return kind + 8 * (domain + 1 + 256 * (vcpu + 1 + 256 * (to + 256 * port)));
+}
+
+/** The next digit of a packed value in base `radix`, and what is left of it. */
+function digit(packed: { rest: number }, radix: number): number {
+  const d = packed.rest % radix;
+  packed.rest = (packed.rest - d) / radix;
+  return d;
+}
+/** Rows per block of a table: tables grow by blocks, never copied. */
+const BLOCK_ROWS = 4096;
+
+/**
+ * The timeline while a run goes on, kept in two tables of numbers (blocks
+ * of Float64Array rows, one row per slice or instant) so that recording
+ * makes no object; the profile's lists are made when first
+ * read (profileTimeline()). Slices and instants each stop at TIMELINE_LIMIT
+ * (`truncated` says so).
  */
 export class TimelineColumns {
   truncated = false;
   private slices = 0;
-  private sDomain = new Int32Array(1024);
-  private sVcpu = new Int32Array(1024);
-  private sPcpu = new Int32Array(1024);
-  private sKind = new Uint8Array(1024);
-  private sName = new Int32Array(1024);
-  private sStart = new Float64Array(1024);
-  private sEnd = new Float64Array(1024);
+  /** The slice table's blocks, and the last one (rows are added to it). */
+  private readonly sBlocks: Float64Array[] = [];
+  private s: Float64Array = new Float64Array(0);
+  /** Where the last slice's end is in `s`, when it is a run that may be extended. */
+  private lastEndAt = 0;
+  /** The last slice recorded, as slice() looks at it: whether it is a run, and its vCPU, pcpu and end. */
+  private lastIsRun = false;
+  private lastDomain = -1;
+  private lastVcpu = -1;
+  private lastPcpu = -1;
+  private lastEnd = 0;
   private instants = 0;
-  private iKind = new Uint8Array(1024);
-  private iDomain = new Int32Array(1024);
-  private iVcpu = new Int32Array(1024);
-  private iTime = new Float64Array(1024);
-  private iPort = new Int32Array(1024);
-  private iTo = new Int32Array(1024);
+  private readonly iBlocks: Float64Array[] = [];
+  private i: Float64Array = new Float64Array(0);
   private readonly names: string[] = ['run'];
   private readonly ids = new Map<string, number>([['run', RUN_NAME]]);
 
@@ -56,24 +85,27 @@ export class TimelineColumns {
    */
   slice(domain: number, vcpu: number, pcpu: number, kind: number, name: number, start: number, end: number): void {
     if (end <= start) return;
-    const last = this.slices - 1;
-    if (kind === SLICE.run && last >= 0 && this.sKind[last] === SLICE.run && this.sDomain[last] === domain && this.sVcpu[last] === vcpu && this.sEnd[last] === start && this.sPcpu[last] === pcpu) {
-      this.sEnd[last] = end;
+    if (kind === SLICE.run && this.lastIsRun && this.lastEnd === start && this.lastDomain === domain && this.lastVcpu === vcpu && this.lastPcpu === pcpu) {
+      this.s[this.lastEndAt] = end;
+      this.lastEnd = end;
       return;
     }
     if (this.slices >= TIMELINE_LIMIT) {
       this.truncated = true;
       return;
     }
-    if (this.slices === this.sKind.length) this.growSlices();
-    const i = this.slices++;
-    this.sDomain[i] = domain;
-    this.sVcpu[i] = vcpu;
-    this.sPcpu[i] = pcpu;
-    this.sKind[i] = kind;
-    this.sName[i] = name;
-    this.sStart[i] = start;
-    this.sEnd[i] = end;
+    let s = this.s;
+    const at = (this.slices++ % BLOCK_ROWS) * SLICE_ROW;
+    if (at === 0) s = this.s = block(this.sBlocks, SLICE_ROW);
+    s[at] = sliceWho(kind, domain, vcpu, pcpu, name);
+    s[at + 1] = start;
+    s[at + 2] = end;
+    this.lastEndAt = at + 2;
+    this.lastIsRun = kind === SLICE.run;
+    this.lastDomain = domain;
+    this.lastVcpu = vcpu;
+    this.lastPcpu = pcpu;
+    this.lastEnd = end;
   }
 
   /**
@@ -90,14 +122,11 @@ export class TimelineColumns {
       this.truncated = true;
       return;
     }
-    if (this.instants === this.iKind.length) this.growInstants();
-    const i = this.instants++;
-    this.iKind[i] = kind;
-    this.iDomain[i] = domain;
-    this.iVcpu[i] = vcpu;
-    this.iTime[i] = time;
-    this.iPort[i] = port;
-    this.iTo[i] = to;
+    let t = this.i;
+    const at = (this.instants++ % BLOCK_ROWS) * INSTANT_ROW;
+    if (at === 0) t = this.i = block(this.iBlocks, INSTANT_ROW);
+    t[at] = instantWho(kind, domain, vcpu, port, to);
+    t[at + 1] = time;
   }
 
   /**
@@ -122,43 +151,41 @@ export class TimelineColumns {
 
   sliceList(): TimelineSlice[] {
     const out: TimelineSlice[] = new Array(this.slices);
-    for (let i = 0; i < this.slices; i++) {
-      out[i] = { domain: this.sDomain[i], vcpu: this.sVcpu[i], pcpu: this.sPcpu[i], kind: SLICE_KINDS[this.sKind[i]], name: this.names[this.sName[i]], start: this.sStart[i], end: this.sEnd[i] };
+    const who = { rest: 0 };
+    for (let k = 0; k < this.slices; k++) {
+      const s = this.sBlocks[Math.floor(k / BLOCK_ROWS)];
+      const at = (k % BLOCK_ROWS) * SLICE_ROW;
+      who.rest = s[at];
+      const kind = SLICE_KINDS[digit(who, 8)];
+      const domain = digit(who, 256);
+      const vcpu = digit(who, 256);
+      const pcpu = digit(who, 256);
+      out[k] = { domain, vcpu, pcpu, kind, name: this.names[who.rest], start: s[at + 1], end: s[at + 2] };
     }
     return out;
   }
 
   instantList(): TimelineInstant[] {
     const out: TimelineInstant[] = new Array(this.instants);
-    for (let i = 0; i < this.instants; i++) {
-      out[i] = { kind: INSTANT_KINDS[this.iKind[i]], domain: this.iDomain[i], vcpu: this.iVcpu[i], time: this.iTime[i], port: this.iPort[i], to: this.iTo[i] };
+    const who = { rest: 0 };
+    for (let k = 0; k < this.instants; k++) {
+      const t = this.iBlocks[Math.floor(k / BLOCK_ROWS)];
+      const at = (k % BLOCK_ROWS) * INSTANT_ROW;
+      who.rest = t[at];
+      const kind = INSTANT_KINDS[digit(who, 8)];
+      const domain = digit(who, 256) - 1;
+      const vcpu = digit(who, 256) - 1;
+      const to = digit(who, 256);
+      out[k] = { kind, domain, vcpu, time: t[at + 1], port: who.rest, to };
     }
     return out;
   }
-
-  private growSlices(): void {
-    const n = Math.min(this.sKind.length * 4, TIMELINE_LIMIT);
-    this.sDomain = grown(this.sDomain, new Int32Array(n));
-    this.sVcpu = grown(this.sVcpu, new Int32Array(n));
-    this.sPcpu = grown(this.sPcpu, new Int32Array(n));
-    this.sKind = grown(this.sKind, new Uint8Array(n));
-    this.sName = grown(this.sName, new Int32Array(n));
-    this.sStart = grown(this.sStart, new Float64Array(n));
-    this.sEnd = grown(this.sEnd, new Float64Array(n));
-  }
-
-  private growInstants(): void {
-    const n = Math.min(this.iKind.length * 4, TIMELINE_LIMIT);
-    this.iKind = grown(this.iKind, new Uint8Array(n));
-    this.iDomain = grown(this.iDomain, new Int32Array(n));
-    this.iVcpu = grown(this.iVcpu, new Int32Array(n));
-    this.iTime = grown(this.iTime, new Float64Array(n));
-    this.iPort = grown(this.iPort, new Int32Array(n));
-    this.iTo = grown(this.iTo, new Int32Array(n));
-  }
 }
 
-function grown<T extends Int32Array | Uint8Array | Float64Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
+/** A new block of a table (`row` numbers a row), added to its blocks. */
+function block(blocks: Float64Array[], row: number): Float64Array {
+  const b = new Float64Array(BLOCK_ROWS * row);
+  blocks.push(b);
+  return b;
 }
+
