@@ -149,37 +149,38 @@ export class TimelineColumns {
     };
   }
 
-  sliceList(): TimelineSlice[] {
-    const out: TimelineSlice[] = new Array(this.slices);
-    const who = { rest: 0 };
-    for (let k = 0; k < this.slices; k++) {
-      const s = this.sBlocks[Math.floor(k / BLOCK_ROWS)];
-      const at = (k % BLOCK_ROWS) * SLICE_ROW;
-      who.rest = s[at];
+  private sliceList(): TimelineSlice[] {
+    return rowsOf(this.sBlocks, SLICE_ROW, this.slices, (who, t, at) => {
       const kind = SLICE_KINDS[digit(who, 8)];
       const domain = digit(who, 256);
       const vcpu = digit(who, 256);
       const pcpu = digit(who, 256);
-      out[k] = { domain, vcpu, pcpu, kind, name: this.names[who.rest], start: s[at + 1], end: s[at + 2] };
-    }
-    return out;
+      return { domain, vcpu, pcpu, kind, name: this.names[who.rest], start: t[at + 1], end: t[at + 2] };
+    });
   }
 
-  instantList(): TimelineInstant[] {
-    const out: TimelineInstant[] = new Array(this.instants);
-    const who = { rest: 0 };
-    for (let k = 0; k < this.instants; k++) {
-      const t = this.iBlocks[Math.floor(k / BLOCK_ROWS)];
-      const at = (k % BLOCK_ROWS) * INSTANT_ROW;
-      who.rest = t[at];
+  private instantList(): TimelineInstant[] {
+    return rowsOf(this.iBlocks, INSTANT_ROW, this.instants, (who, t, at) => {
       const kind = INSTANT_KINDS[digit(who, 8)];
       const domain = digit(who, 256) - 1;
       const vcpu = digit(who, 256) - 1;
       const to = digit(who, 256);
-      out[k] = { kind, domain, vcpu, time: t[at + 1], port: who.rest, to };
-    }
-    return out;
+      return { kind, domain, vcpu, time: t[at + 1], port: who.rest, to };
+    });
   }
+}
+
+/** The first `count` rows of a table as objects: `make` reads a row at `at` of block `t`, its packed first number in `who`. */
+function rowsOf<T>(blocks: Float64Array[], row: number, count: number, make: (who: { rest: number }, t: Float64Array, at: number) => T): T[] {
+  const out: T[] = new Array(count);
+  const who = { rest: 0 };
+  for (let k = 0; k < count; k++) {
+    const t = blocks[Math.floor(k / BLOCK_ROWS)];
+    const at = (k % BLOCK_ROWS) * row;
+    who.rest = t[at];
+    out[k] = make(who, t, at);
+  }
+  return out;
 }
 
 /** A new block of a table (`row` numbers a row), added to its blocks. */
