@@ -14,18 +14,22 @@ export const INSTANT = { send: 0, deliver: 1 } as const;
 export const RUN_NAME = 0;
 
 /**
- * Numbers per slice row (who, start, end) and per instant row (who, time).
- * `who` packs the small numbers of an entry into one exact double: a
- * slice's kind, domain, vCPU, pcpu and name id; an instant's kind, domain,
- * vCPU (-1 for the timer), port and destination domain. Domains, vCPUs and
- * pcpus are below 256 (SYSTEM_LIMITS), ports below 65,536, kinds below 8,
- * names below 2^26: every packed value stays below 2^53.
+ * The tables' rows. A slice is (who, start, end); a host call's run and its
+ * own slice, when both are new rows, are one row (who, run start, start,
+ * end), its kind marked as a pair (PAIR + the call's kind). An instant is
+ * (who, time). `who` packs the small numbers of an entry into one exact
+ * double: a slice's kind, domain, vCPU, pcpu and name id; an instant's kind,
+ * domain, vCPU (-1 for the timer), port and destination domain. Domains,
+ * vCPUs and pcpus are below 256 (SYSTEM_LIMITS), ports below 65,536, kinds
+ * below 16, names below 2^25: every packed value stays below 2^53.
  */
 const SLICE_ROW = 3;
+const PAIR_ROW = 4;
+const PAIR = 8;
 const INSTANT_ROW = 2;
 
 function sliceWho(kind: number, domain: number, vcpu: number, pcpu: number, name: number): number {
-  return kind + 8 * (domain + 256 * (vcpu + 256 * (pcpu + 256 * name)));
+  return kind + 16 * (domain + 256 * (vcpu + 256 * (pcpu + 256 * name)));
 }
 
 function instantWho(kind: number, domain: number, vcpu: number, port: number, to: number): number {
@@ -38,22 +42,24 @@ function digit(packed: { rest: number }, radix: number): number {
   packed.rest = (packed.rest - d) / radix;
   return d;
 }
-/** Rows per block of a table: tables grow by blocks, never copied. */
+/** Rows per block of a table (slices: of three numbers): tables grow by blocks, never copied. */
 const BLOCK_ROWS = 4096;
 
 /**
  * The timeline while a run goes on, kept in two tables of numbers (blocks
- * of Float64Array rows, one row per slice or instant) so that recording
- * makes no object; the profile's lists are made when first
+ * of Float64Array rows, a row per slice, per host call's pair of slices or
+ * per instant) so that recording makes no object; the profile's lists are made when first
  * read (profileTimeline()). Slices and instants each stop at TIMELINE_LIMIT
  * (`truncated` says so).
  */
 export class TimelineColumns {
   truncated = false;
   private slices = 0;
-  /** The slice table's blocks, and the last one (rows are added to it). */
+  /** The slice table's blocks and the numbers used in each, and the last one (rows are added to it) and its numbers used. */
   private readonly sBlocks: Float64Array[] = [];
+  private readonly sUsed: number[] = [];
   private s: Float64Array = new Float64Array(0);
+  private sAt = 0;
   /** Where the last slice's end is in `s`, when it is a run that may be extended. */
   private lastEndAt = 0;
   /** The last slice recorded, as slice() looks at it: whether it is a run, and its vCPU, pcpu and end. */
@@ -94,9 +100,9 @@ export class TimelineColumns {
       this.truncated = true;
       return;
     }
-    let s = this.s;
-    const at = (this.slices++ % BLOCK_ROWS) * SLICE_ROW;
-    if (at === 0) s = this.s = block(this.sBlocks, SLICE_ROW);
+    this.slices++;
+    const s = this.sliceRow(SLICE_ROW);
+    const at = this.sAt - SLICE_ROW;
     s[at] = sliceWho(kind, domain, vcpu, pcpu, name);
     s[at + 1] = start;
     s[at + 2] = end;
@@ -113,8 +119,36 @@ export class TimelineColumns {
    * (as slice() records a run), then the call's own slice of `kind` and `name`.
    */
   hostSlices(domain: number, vcpu: number, pcpu: number, runStart: number, kind: number, name: number, start: number, end: number): void {
+    const extends_ = this.lastIsRun && this.lastEnd === runStart && this.lastDomain === domain && this.lastVcpu === vcpu && this.lastPcpu === pcpu;
+    if (start > runStart && end > start && !extends_ && this.slices + 2 <= TIMELINE_LIMIT) {
+      // Both would be new rows: one row for the two.
+      this.slices += 2;
+      const s = this.sliceRow(PAIR_ROW);
+      const at = this.sAt - PAIR_ROW;
+      s[at] = sliceWho(PAIR + kind, domain, vcpu, pcpu, name);
+      s[at + 1] = runStart;
+      s[at + 2] = start;
+      s[at + 3] = end;
+      this.lastIsRun = false;
+      this.lastDomain = domain;
+      this.lastVcpu = vcpu;
+      this.lastPcpu = pcpu;
+      this.lastEnd = end;
+      return;
+    }
     this.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, runStart, start);
     this.slice(domain, vcpu, pcpu, kind, name, start, end);
+  }
+
+  /** Room for a row of `size` numbers at the end of the slice table (`sAt` moves past it): the block it is in. */
+  private sliceRow(size: number): Float64Array {
+    if (this.sAt + size > this.s.length) {
+      if (this.sBlocks.length > 0) this.sUsed[this.sBlocks.length - 1] = this.sAt;
+      this.s = block(this.sBlocks, SLICE_ROW);
+      this.sAt = 0;
+    }
+    this.sAt += size;
+    return this.s;
   }
 
   instant(kind: number, domain: number, vcpu: number, time: number, port: number, to: number): void {
@@ -150,13 +184,28 @@ export class TimelineColumns {
   }
 
   private sliceList(): TimelineSlice[] {
-    return rowsOf(this.sBlocks, SLICE_ROW, this.slices, (who, t, at) => {
-      const kind = SLICE_KINDS[digit(who, 8)];
-      const domain = digit(who, 256);
-      const vcpu = digit(who, 256);
-      const pcpu = digit(who, 256);
-      return { domain, vcpu, pcpu, kind, name: this.names[who.rest], start: t[at + 1], end: t[at + 2] };
+    const out: TimelineSlice[] = [];
+    const who = { rest: 0 };
+    this.sBlocks.forEach((t, k) => {
+      const used = k === this.sBlocks.length - 1 ? this.sAt : this.sUsed[k];
+      for (let at = 0; at < used; ) {
+        who.rest = t[at];
+        const code = digit(who, 16);
+        const domain = digit(who, 256);
+        const vcpu = digit(who, 256);
+        const pcpu = digit(who, 256);
+        const name = this.names[who.rest];
+        if (code >= PAIR) {
+          out.push({ domain, vcpu, pcpu, kind: 'run', name: this.names[RUN_NAME], start: t[at + 1], end: t[at + 2] });
+          out.push({ domain, vcpu, pcpu, kind: SLICE_KINDS[code - PAIR], name, start: t[at + 2], end: t[at + 3] });
+          at += PAIR_ROW;
+        } else {
+          out.push({ domain, vcpu, pcpu, kind: SLICE_KINDS[code], name, start: t[at + 1], end: t[at + 2] });
+          at += SLICE_ROW;
+        }
+      }
     });
+    return out;
   }
 
   private instantList(): TimelineInstant[] {
