@@ -161,7 +161,7 @@ export function buildProfile(hv: Hypervisor, rec: Recorder, systemFile: string, 
     lines,
     sites,
     summary: { domains, hypervisor, idle },
-    timeline: { slices: rec.timeline.sliceList(), instants: rec.timeline.instantList(), truncated: rec.timeline.truncated },
+    timeline: rec.timeline.profileTimeline(),
     ...(rec.cut ? { callTreeCut: CALL_TREE_LIMIT } : {}),
   };
 }

@@ -55,6 +55,12 @@ interface VcpuState {
   frames: LiveNode[];
   /** The vCPU (re)starts at main: push main's node when it next runs. */
   fresh: boolean;
+  /**
+   * Its host-call sites by site number in its domain's program (each vCPU
+   * has its own: their frames are on nodes of their own, so a site's node
+   * stays the same from call to call).
+   */
+  hostSites: (HostSite | undefined)[];
   /** For the summary: what it is doing since when (machine time). */
   state: 'running' | 'runnable' | 'blocked' | 'off';
   since: number;
@@ -76,21 +82,31 @@ export type StatRecord = Omit<CountStat, 'avg'>;
 /**
  * What a host-call site of a domain's program records into, found once per
  * (domain, site) so that a call makes no key: its frame's child key, its
- * name, and its site and statistics records once they exist.
+ * name, its site and statistics records' keys, and the calls made since it
+ * last added them to its node and records (a call counts only here; the
+ * node and records take the counts when the calling frame's node changes
+ * and when the run ends: see settleHostSite).
  */
 interface HostSite {
   key: string;
+  kind: 'hypercall' | 'trap' | 'vmexit';
   name: string;
+  domain: Domain;
+  file: number;
+  line: number;
   siteKey: string;
   statKey: string;
-  site: SiteRecord | undefined;
-  stat: StatRecord | undefined;
   /** Its slice kind and name in the timeline's columns. */
   sliceKind: number;
   sliceName: number;
   /** The frame node it was last made under, and its own node there (calls repeat from the same frame). */
   parent: LiveNode | null;
   node: LiveNode | null;
+  /** Calls counted here and not yet in the node and records: how many, their cycles, the fewest and most. */
+  count: number;
+  cycles: number;
+  min: number;
+  max: number;
 }
 
 /**
@@ -117,8 +133,10 @@ export class Recorder implements EngineProfiler {
   readonly domainNodes: LiveNode[] = [];
   /** By domid, then vCPU id. */
   private readonly vcpus: VcpuState[][] = [];
-  /** By domid, then host-call site of its program. */
-  private readonly hostSites: (HostSite | undefined)[][] = [];
+  /** Every host site made, to settle their counts at the end. */
+  private readonly allHostSites: HostSite[] = [];
+  /** The running vCPU's host sites. */
+  private runningSites: (HostSite | undefined)[] = [];
   /** By domid: its upcall statistics, once it had an upcall. */
   private readonly upcallStats: (StatRecord | undefined)[] = [];
   private readonly tables = new Map<Program, ProgramTables>();
@@ -137,7 +155,7 @@ export class Recorder implements EngineProfiler {
   /** Resuming a vCPU: its frames' nodes, outermost first, handed out by resumed(). */
   private chain: LiveNode[] = [];
   private chainAt = 0;
-  /** The running vCPU's frames' nodes as its frames are captured (innermost first) when it stops. */
+  /** The running vCPU's frames' nodes as its frames are captured (innermost first) when it stops; empty between runs. */
   private captured: LiveNode[] = [];
   /** What the pvk handlers of extension hypercalls ran (the hypervisor reports to it): placed under their hypercall's frame. */
   readonly handlers = new HandlerFrames();
@@ -151,10 +169,9 @@ export class Recorder implements EngineProfiler {
       const node = this.child(this.root, `d${d.id}`, 'domain', d.name, d, -1, -1);
       this.domainNodes.push(node);
       this.vcpus[d.id] = [];
-      this.hostSites[d.id] = [];
       for (const v of d.vcpus) {
         const vnode = this.child(node, `v${v.id}`, 'vcpu', `vCPU ${v.id}`, d, v.id, -1);
-        this.vcpus[d.id][v.id] = { root: vnode, top: vnode, frames: [], fresh: true, state: d.state === 'paused' ? 'off' : 'runnable', since: 0, runnable: 0, blocked: 0 };
+        this.vcpus[d.id][v.id] = { root: vnode, top: vnode, frames: [], hostSites: [], fresh: true, state: d.state === 'paused' ? 'off' : 'runnable', since: 0, runnable: 0, blocked: 0 };
       }
     }
   }
@@ -201,6 +218,7 @@ export class Recorder implements EngineProfiler {
     const st = this.stateOf(v);
     this.vcpu = v;
     this.state = st;
+    this.runningSites = st.hostSites;
     this.pcpu = p;
     this.segStart = clock;
     cursor.top = st.top;
@@ -216,7 +234,6 @@ export class Recorder implements EngineProfiler {
     }
     this.chain = st.frames;
     this.chainAt = 0;
-    this.captured = [];
   }
 
   /** A frame of the running vCPU, on node `node`, was captured as it stopped (innermost first). */
@@ -285,46 +302,72 @@ export class Recorder implements EngineProfiler {
    */
   hostCall(kind: 'hypercall' | 'trap' | 'vmexit', at: number, what: string | number, loc: Loc, named: number, own: number, clock: number): void {
     const top = cursor.top;
-    top.ln[top.cur] += own;
+    if (own !== 0) top.ln[top.cur] += own;
+    let hs = this.runningSites[at];
+    if (hs === undefined || hs.parent !== top) hs = this.hostSiteUnder(top, kind, at, what, loc);
+    hs.count++;
+    hs.cycles += named;
+    if (named < hs.min) hs.min = named;
+    if (named > hs.max) hs.max = named;
+    // A pvk handler's own cycles go to its functions' frames below; the rest (300 + cost) stays the hypercall's.
+    if (kind === 'hypercall' && this.handlers.pending) (hs.node as LiveNode).ln[0] -= this.placeHandlers(hs.node as LiveNode, hs.name);
+    const v = this.vcpu as Vcpu;
+    this.timeline.hostSlices(v.domain.id, v.id, this.pcpu, this.segStart, hs.sliceKind, hs.sliceName, clock - named, clock);
+    this.segStart = clock;
+  }
+
+  /** Host-call site `at` of the running program, its node under the frame node `top` (made on the first call from there). */
+  private hostSiteUnder(top: LiveNode, kind: 'hypercall' | 'trap' | 'vmexit', at: number, what: string | number, loc: Loc): HostSite {
     const v = this.vcpu as Vcpu;
     const d = v.domain;
-    const sites = this.hostSites[d.id];
-    let hs = sites[at];
+    let hs = this.runningSites[at];
     if (hs === undefined) {
       // `at`: the host call's site in the program (a hypercall number, or an intrinsic's name, for `what`).
       const name = typeof what === 'number' ? (this.hypercallName(what) ?? `#${what}`) : what;
       const prefix = kind === 'hypercall' ? 'h' : kind === 'trap' ? 't' : 'x';
       hs = {
         key: `${prefix}:${name}`,
+        kind,
         name,
+        domain: d,
+        file: loc.file,
+        line: loc.line,
         siteKey: `${d.id}:${loc.file}:${loc.line}:${kind}:${name}`,
         statKey: `${d.id}:${kind}:${name}`,
-        site: undefined,
-        stat: undefined,
         sliceKind: SLICE[kind],
         sliceName: this.timeline.nameId(name),
         parent: null,
         node: null,
+        count: 0,
+        cycles: 0,
+        min: Infinity,
+        max: -Infinity,
       };
-      sites[at] = hs;
-    }
-    const name = hs.name;
-    let node = hs.node as LiveNode;
-    if (hs.parent !== top) {
-      node = this.child(top, hs.key, kind, `[${kind} ${name}]`, d, v.id, -1);
-      hs.parent = top;
-      hs.node = node;
-    }
-    // A pvk handler's own cycles go to its functions' frames below; the rest (300 + cost) stays the hypercall's.
-    node.ln[0] += kind === 'hypercall' && this.handlers.pending ? named - this.placeHandlers(node, name) : named;
-    node.count++;
-    if (hs.site === undefined) hs.site = this.site(d, d.program, loc.file, loc.line, kind, name, named, hs.siteKey);
-    else count(hs.site, named);
-    if (hs.stat === undefined) hs.stat = this.stat(hs.statKey, named);
-    else count(hs.stat, named);
-    this.slice(SLICE.run, RUN_NAME, this.segStart, clock - named);
-    this.slice(hs.sliceKind, hs.sliceName, clock - named, clock);
-    this.segStart = clock;
+      this.runningSites[at] = hs;
+      this.allHostSites.push(hs);
+    } else this.settleHostSite(hs);
+    hs.node = this.child(top, hs.key, kind, `[${kind} ${hs.name}]`, d, v.id, -1);
+    hs.parent = top;
+    return hs;
+  }
+
+  /** Adds the calls a host site counted since it last did to its node and its site and statistics records. */
+  private settleHostSite(hs: HostSite): void {
+    if (hs.count === 0) return;
+    const node = hs.node as LiveNode;
+    node.ln[0] += hs.cycles;
+    node.count += hs.count;
+    const d = hs.domain;
+    const site = this.sites.get(hs.siteKey);
+    if (site === undefined) this.sites.set(hs.siteKey, { domain: d.id, program: d.program, file: hs.file, line: hs.line, kind: hs.kind, name: hs.name, ...countsOf(hs) });
+    else addCounts(site, hs);
+    const stat = this.stats.get(hs.statKey);
+    if (stat === undefined) this.stats.set(hs.statKey, countsOf(hs));
+    else addCounts(stat, hs);
+    hs.count = 0;
+    hs.cycles = 0;
+    hs.min = Infinity;
+    hs.max = -Infinity;
   }
 
   /**
@@ -368,8 +411,7 @@ export class Recorder implements EngineProfiler {
     const stat = this.upcallStats[v.domain.id];
     if (stat === undefined) this.upcallStats[v.domain.id] = this.stat(`${v.domain.id}:upcall:`, cycles);
     else count(stat, cycles);
-    this.slice(SLICE.run, RUN_NAME, this.segStart, clock - cycles);
-    this.slice(SLICE.upcall, this.onEventName, clock - cycles, clock);
+    this.timeline.hostSlices(v.domain.id, v.id, this.pcpu, this.segStart, SLICE.upcall, this.onEventName, clock - cycles, clock);
     this.segStart = clock;
     this.timeline.instant(INSTANT.deliver, v.domain.id, v.id, clock - cycles, port, v.domain.id);
     return node;
@@ -466,8 +508,9 @@ export class Recorder implements EngineProfiler {
     this.timeline.instant(INSTANT.send, v ? v.domain.id : -1, v ? v.id : -1, at, port, to.id);
   }
 
-  /** Closes the summary's open intervals at the end of the run. */
+  /** Closes the summary's open intervals and settles the host sites' counts at the end of the run. */
   finish(end: (v: Vcpu) => number): void {
+    for (const hs of this.allHostSites) this.settleHostSite(hs);
     for (const d of this.domainNodes) for (const v of (d.domain as Domain).vcpus) this.stopped(v, Math.max(this.stateOf(v).since, end(v)));
   }
 
@@ -478,6 +521,19 @@ export class Recorder implements EngineProfiler {
   blockedOf(v: Vcpu): number {
     return this.stateOf(v).blocked;
   }
+}
+
+/** A count, total, min and max as a record of its own. */
+function countsOf(c: StatRecord): StatRecord {
+  return { count: c.count, cycles: c.cycles, min: c.min, max: c.max };
+}
+
+/** Adds the occurrences counted in `c` to `s`. */
+function addCounts(s: StatRecord, c: StatRecord): void {
+  s.count += c.count;
+  s.cycles += c.cycles;
+  if (c.min < s.min) s.min = c.min;
+  if (c.max > s.max) s.max = c.max;
 }
 
 /** One more occurrence of `cycles` in a count, total, min and max. */

@@ -1,4 +1,4 @@
-import type { TimelineInstant, TimelineSlice } from './types.js';
+import type { Profile, TimelineInstant, TimelineSlice } from './types.js';
 
 /** Timeline entries beyond this many are dropped (the profile says it is truncated). */
 export const TIMELINE_LIMIT = 200_000;
@@ -14,28 +14,63 @@ export const INSTANT = { send: 0, deliver: 1 } as const;
 export const RUN_NAME = 0;
 
 /**
- * The timeline while a run goes on, kept in columns (typed arrays that
- * double when full) so that recording a slice or an instant makes no
- * object; the profile's lists are made once at the end. Slices and
- * instants each stop at TIMELINE_LIMIT (`truncated` says so).
+ * The tables' rows. A slice is (who, start, end); a host call's run and its
+ * own slice, when both are new rows, are one row (who, run start, start,
+ * end), its kind marked as a pair (PAIR + the call's kind). An instant is
+ * (who, time). `who` packs the small numbers of an entry into one exact
+ * double: a slice's kind, domain, vCPU, pcpu and name id; an instant's kind,
+ * domain, vCPU (-1 for the timer), port and destination domain. Domains,
+ * vCPUs and pcpus are below 256 (SYSTEM_LIMITS), ports below 65,536, kinds
+ * below 16, names below 2^25: every packed value stays below 2^53.
+ */
+const SLICE_ROW = 3;
+const PAIR_ROW = 4;
+const PAIR = 8;
+const INSTANT_ROW = 2;
+
+function sliceWho(kind: number, domain: number, vcpu: number, pcpu: number, name: number): number {
+  return kind + 16 * (domain + 256 * (vcpu + 256 * (pcpu + 256 * name)));
+}
+
+function instantWho(kind: number, domain: number, vcpu: number, port: number, to: number): number {
+  return kind + 8 * (domain + 1 + 256 * (vcpu + 1 + 256 * (to + 256 * port)));
+}
+
+/** The next digit of a packed value in base `radix`, and what is left of it. */
+function digit(packed: { rest: number }, radix: number): number {
+  const d = packed.rest % radix;
+  packed.rest = (packed.rest - d) / radix;
+  return d;
+}
+/** Rows per block of a table (slices: of three numbers): tables grow by blocks, never copied. */
+const BLOCK_ROWS = 4096;
+
+/**
+ * The timeline while a run goes on, kept in two tables of numbers (blocks
+ * of Float64Array rows, a row per slice, per host call's pair of slices or
+ * per instant) so that recording makes no object; the profile's lists are made when first
+ * read (profileTimeline()). Slices and instants each stop at TIMELINE_LIMIT
+ * (`truncated` says so).
  */
 export class TimelineColumns {
   truncated = false;
   private slices = 0;
-  private sDomain = new Int32Array(1024);
-  private sVcpu = new Int32Array(1024);
-  private sPcpu = new Int32Array(1024);
-  private sKind = new Uint8Array(1024);
-  private sName = new Int32Array(1024);
-  private sStart = new Float64Array(1024);
-  private sEnd = new Float64Array(1024);
+  /** The slice table's blocks and the numbers used in each, and the last one (rows are added to it) and its numbers used. */
+  private readonly sBlocks: Float64Array[] = [];
+  private readonly sUsed: number[] = [];
+  private s: Float64Array = new Float64Array(0);
+  private sAt = 0;
+  /** Where the last slice's end is in `s`, when it is a run that may be extended. */
+  private lastEndAt = 0;
+  /** The last slice recorded, as slice() looks at it: whether it is a run, and its vCPU, pcpu and end. */
+  private lastIsRun = false;
+  private lastDomain = -1;
+  private lastVcpu = -1;
+  private lastPcpu = -1;
+  private lastEnd = 0;
   private instants = 0;
-  private iKind = new Uint8Array(1024);
-  private iDomain = new Int32Array(1024);
-  private iVcpu = new Int32Array(1024);
-  private iTime = new Float64Array(1024);
-  private iPort = new Int32Array(1024);
-  private iTo = new Int32Array(1024);
+  private readonly iBlocks: Float64Array[] = [];
+  private i: Float64Array = new Float64Array(0);
   private readonly names: string[] = ['run'];
   private readonly ids = new Map<string, number>([['run', RUN_NAME]]);
 
@@ -56,24 +91,64 @@ export class TimelineColumns {
    */
   slice(domain: number, vcpu: number, pcpu: number, kind: number, name: number, start: number, end: number): void {
     if (end <= start) return;
-    const last = this.slices - 1;
-    if (kind === SLICE.run && last >= 0 && this.sKind[last] === SLICE.run && this.sDomain[last] === domain && this.sVcpu[last] === vcpu && this.sEnd[last] === start && this.sPcpu[last] === pcpu) {
-      this.sEnd[last] = end;
+    if (kind === SLICE.run && this.lastIsRun && this.lastEnd === start && this.lastDomain === domain && this.lastVcpu === vcpu && this.lastPcpu === pcpu) {
+      this.s[this.lastEndAt] = end;
+      this.lastEnd = end;
       return;
     }
     if (this.slices >= TIMELINE_LIMIT) {
       this.truncated = true;
       return;
     }
-    if (this.slices === this.sKind.length) this.growSlices();
-    const i = this.slices++;
-    this.sDomain[i] = domain;
-    this.sVcpu[i] = vcpu;
-    this.sPcpu[i] = pcpu;
-    this.sKind[i] = kind;
-    this.sName[i] = name;
-    this.sStart[i] = start;
-    this.sEnd[i] = end;
+    this.slices++;
+    const s = this.sliceRow(SLICE_ROW);
+    const at = this.sAt - SLICE_ROW;
+    s[at] = sliceWho(kind, domain, vcpu, pcpu, name);
+    s[at + 1] = start;
+    s[at + 2] = end;
+    this.lastEndAt = at + 2;
+    this.lastIsRun = kind === SLICE.run;
+    this.lastDomain = domain;
+    this.lastVcpu = vcpu;
+    this.lastPcpu = pcpu;
+    this.lastEnd = end;
+  }
+
+  /**
+   * A host call's slices: the run from `runStart` up to the call's `start`
+   * (as slice() records a run), then the call's own slice of `kind` and `name`.
+   */
+  hostSlices(domain: number, vcpu: number, pcpu: number, runStart: number, kind: number, name: number, start: number, end: number): void {
+    const extends_ = this.lastIsRun && this.lastEnd === runStart && this.lastDomain === domain && this.lastVcpu === vcpu && this.lastPcpu === pcpu;
+    if (start > runStart && end > start && !extends_ && this.slices + 2 <= TIMELINE_LIMIT) {
+      // Both would be new rows: one row for the two.
+      this.slices += 2;
+      const s = this.sliceRow(PAIR_ROW);
+      const at = this.sAt - PAIR_ROW;
+      s[at] = sliceWho(PAIR + kind, domain, vcpu, pcpu, name);
+      s[at + 1] = runStart;
+      s[at + 2] = start;
+      s[at + 3] = end;
+      this.lastIsRun = false;
+      this.lastDomain = domain;
+      this.lastVcpu = vcpu;
+      this.lastPcpu = pcpu;
+      this.lastEnd = end;
+      return;
+    }
+    this.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, runStart, start);
+    this.slice(domain, vcpu, pcpu, kind, name, start, end);
+  }
+
+  /** Room for a row of `size` numbers at the end of the slice table (`sAt` moves past it): the block it is in. */
+  private sliceRow(size: number): Float64Array {
+    if (this.sAt + size > this.s.length) {
+      if (this.sBlocks.length > 0) this.sUsed[this.sBlocks.length - 1] = this.sAt;
+      this.s = block(this.sBlocks, SLICE_ROW);
+      this.sAt = 0;
+    }
+    this.sAt += size;
+    return this.s;
   }
 
   instant(kind: number, domain: number, vcpu: number, time: number, port: number, to: number): void {
@@ -81,55 +156,86 @@ export class TimelineColumns {
       this.truncated = true;
       return;
     }
-    if (this.instants === this.iKind.length) this.growInstants();
-    const i = this.instants++;
-    this.iKind[i] = kind;
-    this.iDomain[i] = domain;
-    this.iVcpu[i] = vcpu;
-    this.iTime[i] = time;
-    this.iPort[i] = port;
-    this.iTo[i] = to;
+    let t = this.i;
+    const at = (this.instants++ % BLOCK_ROWS) * INSTANT_ROW;
+    if (at === 0) t = this.i = block(this.iBlocks, INSTANT_ROW);
+    t[at] = instantWho(kind, domain, vcpu, port, to);
+    t[at + 1] = time;
   }
 
-  sliceList(): TimelineSlice[] {
-    const out: TimelineSlice[] = new Array(this.slices);
-    for (let i = 0; i < this.slices; i++) {
-      out[i] = { domain: this.sDomain[i], vcpu: this.sVcpu[i], pcpu: this.sPcpu[i], kind: SLICE_KINDS[this.sKind[i]], name: this.names[this.sName[i]], start: this.sStart[i], end: this.sEnd[i] };
-    }
+  /**
+   * The profile's timeline. Its lists are made when first read (writing the
+   * profile out reads them; a profile used in-process for its totals never
+   * makes the objects).
+   */
+  profileTimeline(): Profile['timeline'] {
+    let slices: TimelineSlice[] | undefined;
+    let instants: TimelineInstant[] | undefined;
+    const columns = this;
+    return {
+      get slices(): TimelineSlice[] {
+        return (slices ??= columns.sliceList());
+      },
+      get instants(): TimelineInstant[] {
+        return (instants ??= columns.instantList());
+      },
+      truncated: this.truncated,
+    };
+  }
+
+  private sliceList(): TimelineSlice[] {
+    const out: TimelineSlice[] = [];
+    const who = { rest: 0 };
+    this.sBlocks.forEach((t, k) => {
+      const used = k === this.sBlocks.length - 1 ? this.sAt : this.sUsed[k];
+      for (let at = 0; at < used; ) {
+        who.rest = t[at];
+        const code = digit(who, 16);
+        const domain = digit(who, 256);
+        const vcpu = digit(who, 256);
+        const pcpu = digit(who, 256);
+        const name = this.names[who.rest];
+        if (code >= PAIR) {
+          out.push({ domain, vcpu, pcpu, kind: 'run', name: this.names[RUN_NAME], start: t[at + 1], end: t[at + 2] });
+          out.push({ domain, vcpu, pcpu, kind: SLICE_KINDS[code - PAIR], name, start: t[at + 2], end: t[at + 3] });
+          at += PAIR_ROW;
+        } else {
+          out.push({ domain, vcpu, pcpu, kind: SLICE_KINDS[code], name, start: t[at + 1], end: t[at + 2] });
+          at += SLICE_ROW;
+        }
+      }
+    });
     return out;
   }
 
-  instantList(): TimelineInstant[] {
-    const out: TimelineInstant[] = new Array(this.instants);
-    for (let i = 0; i < this.instants; i++) {
-      out[i] = { kind: INSTANT_KINDS[this.iKind[i]], domain: this.iDomain[i], vcpu: this.iVcpu[i], time: this.iTime[i], port: this.iPort[i], to: this.iTo[i] };
-    }
-    return out;
-  }
-
-  private growSlices(): void {
-    const n = this.sKind.length * 2;
-    this.sDomain = grown(this.sDomain, new Int32Array(n));
-    this.sVcpu = grown(this.sVcpu, new Int32Array(n));
-    this.sPcpu = grown(this.sPcpu, new Int32Array(n));
-    this.sKind = grown(this.sKind, new Uint8Array(n));
-    this.sName = grown(this.sName, new Int32Array(n));
-    this.sStart = grown(this.sStart, new Float64Array(n));
-    this.sEnd = grown(this.sEnd, new Float64Array(n));
-  }
-
-  private growInstants(): void {
-    const n = this.iKind.length * 2;
-    this.iKind = grown(this.iKind, new Uint8Array(n));
-    this.iDomain = grown(this.iDomain, new Int32Array(n));
-    this.iVcpu = grown(this.iVcpu, new Int32Array(n));
-    this.iTime = grown(this.iTime, new Float64Array(n));
-    this.iPort = grown(this.iPort, new Int32Array(n));
-    this.iTo = grown(this.iTo, new Int32Array(n));
+  private instantList(): TimelineInstant[] {
+    return rowsOf(this.iBlocks, INSTANT_ROW, this.instants, (who, t, at) => {
+      const kind = INSTANT_KINDS[digit(who, 8)];
+      const domain = digit(who, 256) - 1;
+      const vcpu = digit(who, 256) - 1;
+      const to = digit(who, 256);
+      return { kind, domain, vcpu, time: t[at + 1], port: who.rest, to };
+    });
   }
 }
 
-function grown<T extends Int32Array | Uint8Array | Float64Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
+/** The first `count` rows of a table as objects: `make` reads a row at `at` of block `t`, its packed first number in `who`. */
+function rowsOf<T>(blocks: Float64Array[], row: number, count: number, make: (who: { rest: number }, t: Float64Array, at: number) => T): T[] {
+  const out: T[] = new Array(count);
+  const who = { rest: 0 };
+  for (let k = 0; k < count; k++) {
+    const t = blocks[Math.floor(k / BLOCK_ROWS)];
+    const at = (k % BLOCK_ROWS) * row;
+    who.rest = t[at];
+    out[k] = make(who, t, at);
+  }
+  return out;
 }
+
+/** A new block of a table (`row` numbers a row), added to its blocks. */
+function block(blocks: Float64Array[], row: number): Float64Array {
+  const b = new Float64Array(BLOCK_ROWS * row);
+  blocks.push(b);
+  return b;
+}
+

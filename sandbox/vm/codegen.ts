@@ -3,6 +3,7 @@ import { MAX_CALL_DEPTH } from './engine.js';
 import { boundaryTable, flatOf, type FlatOp } from './flat.js';
 import type { IExpr, IrFunction, IStmt, Loc, Program } from '../machine/ir.js';
 import { HOST_LITTLE_ENDIAN } from '../machine/memory.js';
+import { ProfileAttribution } from './attribution.js';
 
 /**
  * JavaScript source for a program's functions. Only mangled names appear in
@@ -29,27 +30,25 @@ export interface GeneratedProgram {
  * With `stepping`, every statement boundary is also a resume point and asks
  * the engine's hook (`hk`) whether to stop there; check points (limit,
  * event delivery) stay exactly where they are without it. With `profiling`,
- * every boundary attributes the cycles since the previous one to the
- * profile cursor's node (`PC`), and calls and returns move the cursor
- * (`pe`, `px`): see vm/profiling.ts (implemented by sandbox/profile/recorder.ts).
+ * every cost the frame takes is also attributed to its statement position in
+ * the frame's call-tree node (vm/attribution.ts), and calls and returns move
+ * the profile cursor (`pe`, `rn`, `CU`): see vm/profiling.ts (implemented by
+ * sandbox/profile/recorder.ts).
  */
 export function generate(program: Program, stepping = false, profiling = false): GeneratedProgram {
   const gen = new Generator(program, stepping, profiling);
   return { source: gen.source(), locs: gen.locs, flat: gen.flat };
 }
 
-/** Profiling: the pending position is unknown at generation time (the runtime's `cu` knows), or nothing is pending. */
+/** Profiling: the current position is unknown at generation time (the runtime's `cu` knows), or nothing ran yet since a join. */
 const DYNAMIC = -1;
 const CLEAN = -2;
 /**
- * Replaced by the write-back of a function's loop-position counters once its
- * body is generated. Markers hold a control character, which JSON.stringify
- * always escapes: they can never occur inside a guest string's literal.
+ * Replaced by the write-back of a function's loop counters once its body is
+ * generated. Markers hold a control character, which JSON.stringify always
+ * escapes: they can never occur inside a guest string's literal.
  */
 const WRITE_BACK = '\u0000write-back\u0000';
-/** Marks a loop-position counter `\u0001<position>\u0001`: a local `q<position>`, or `QV[<position>]` when there are many. */
-const COUNTER = '\u0001';
-const COUNTER_MARK = /\u0001(\d+)\u0001/g;
 /**
  * A generated function keeps at most this many guest locals (or parameters,
  * or loop-position counters) in JavaScript locals; a function with more
@@ -96,14 +95,14 @@ class Generator {
    */
   private deferLoads = true;
   /**
-   * Profiling: the statement position whose cycles are pending (`c - cm`) at
-   * the code being generated, when it is known there: a number; CLEAN where
-   * nothing is pending on any path (after a join that every path settled);
-   * DYNAMIC where only the runtime knows (then `cu` says).
+   * Profiling: the statement position a cost taken at the code being
+   * generated belongs to, when it is known there: a number; CLEAN after a
+   * join, DYNAMIC where only the runtime knows (then `cu` says; both go to
+   * `cu`).
    */
   private cur: number = DYNAMIC;
-  /** Profiling: positions inside loops count in locals `q<position>`, added to the node at every exit. */
-  private looped = new Set<number>();
+  /** Profiling: the current function's attribution of its costs to positions (beside `pending`). */
+  private attribution = new ProfileAttribution();
   /** Resume points per statement (see points()). */
   private readonly pointsOf = new Map<IStmt, readonly number[]>();
   /** Profiling: boundary id → its position in the current function (see boundaryTable). */
@@ -142,7 +141,7 @@ class Generator {
     if (this.profiling) this.positions = boundaryTable(this.flat[fn.id], fn.line).index;
     // Nothing is pending when a frame starts or resumes.
     this.cur = CLEAN;
-    this.looped = new Set();
+    this.attribution = new ProfileAttribution();
     this.lv = fn.slots > REGISTER_LOCALS;
     const body = this.list(fn.body);
     // Parameters arrive as JavaScript arguments, or as one array PA when there are many.
@@ -157,15 +156,16 @@ class Generator {
     const restore = this.lv ? 'LV = L.slice();' : Array.from({ length: fn.slots }, (_, i) => `l${i} = L[${i}];`).join(' ');
     const temps = Array.from({ length: this.temps }, (_, i) => `t${i} = 0`);
     const all = this.lv ? 'LV' : `[${Array.from({ length: fn.slots }, (_, i) => `l${i}`).join(', ')}]`;
-    const manyCounters = this.looped.size > REGISTER_LOCALS;
-    const counters = manyCounters ? [] : [...this.looped].map((q) => `${COUNTER}${q}${COUNTER} = 0`);
-    const counterArray = this.profiling && manyCounters ? `const QV = new Float64Array(${[...this.looped].reduce((a, q) => Math.max(a, q), 0) + 1});` : '';
+    const counters = this.attribution.declarations(REGISTER_LOCALS);
+    const counterArray = this.profiling ? this.attribution.array(REGISTER_LOCALS) : '';
     // Leaving the frame by suspension or fault: its cycles (and profile counts) go out first.
-    const leave = this.profiling ? `LN[cu] += c - cm; cm = 0; PN.cur = cu; ${WRITE_BACK} R.cyc += c; c = 0;` : this.flush();
+    const leave = this.profiling ? `PN.cur = cu; ${WRITE_BACK} R.cyc += c; c = 0;` : this.flush();
+    // Profiling: a fault a helper raised with costs pending attributes them first.
+    const faulted = this.profiling ? `${this.attribution.faultCode()} ` : '';
     const capture = `capture(${fn.id}, site, ${all}${this.profiling ? ', PN' : ''});`;
-    return [
+    const code = [
       `function f${fn.id}(rf${this.profiling ? ', PP' : ''}${params.map((p) => `, ${p}`).join('')}) {`,
-      `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'rp = 0', 'site = 0', 'sk = 0', ...(this.profiling ? ['cu = 0', 'cm = 0', ...counters] : [])].join(', ')};`,
+      `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'rp = 0', 'site = 0', 'sk = 0', ...(this.profiling ? ['cu = 0', ...counters] : [])].join(', ')};`,
       localArray,
       counterArray,
       // Cached per activation, refreshed after anything that can change them: the
@@ -191,16 +191,15 @@ class Generator {
       // that a stop within it still captures this frame (at site 0: the entry).
       `if (rf !== undefined && rp === 0) { if (hasChild()) { resumeChild(); ${SUSPENDED} upcallDone();${this.profiling ? ' CU.top = PN;' : ''} ${this.refresh()} } else sk = R.skip; }`,
       body,
-      this.profiling ? `${this.attr()} ${WRITE_BACK} R.cyc += c; return 0;` : 'R.cyc += c; return 0;',
+      this.profiling ? `${this.attribution.settle(false, true)} ${WRITE_BACK} R.cyc += c; return 0;` : 'R.cyc += c; return 0;',
       '}',
       // Suspended (only `break U` gets here): record this frame for the resume.
       `${leave} ${capture} return 0;`,
-      `} catch (e) { ${leave} if (isFault(e)) ${capture} throw e; }`,
+      `} catch (e) { ${faulted}${leave} if (isFault(e)) ${capture} throw e; }`,
       '}',
-    ]
-      .join('\n')
-      .replaceAll(WRITE_BACK, [...this.looped].map((q) => `LN[${q}] += ${COUNTER}${q}${COUNTER}; ${COUNTER}${q}${COUNTER} = 0;`).join(' '))
-      .replace(COUNTER_MARK, manyCounters ? 'QV[$1]' : 'q$1');
+    ].join('\n');
+    if (!this.profiling) return code;
+    return this.attribution.counterNames(code.replaceAll(WRITE_BACK, this.attribution.writeBack()), REGISTER_LOCALS);
   }
 
   /** Guest local `slot` of the current function. */
@@ -226,9 +225,9 @@ class Generator {
 
   /**
    * An `if`'s condition (no deferred loads: the branches would have to take
-   * them along) and its branches, each settling its profile attribution, so
-   * that after the `if` only what the condition cost is pending, for the
-   * `if`'s own position. `withElse` false leaves `otherwise` empty.
+   * them along) and its branches, each settling what it took (list()), so
+   * that after the `if` a cost belongs to the `if`'s own position again.
+   * `withElse` false leaves `otherwise` empty.
    */
   private branches(s: IStmt & { k: 'if' }, withElse: boolean): { cond: string; then: string; otherwise: string } {
     const defer = this.deferLoads;
@@ -236,9 +235,9 @@ class Generator {
     const cond = this.cond(s.cond);
     this.deferLoads = defer;
     const at = this.cur;
-    const then = this.list(s.then) + this.attrSettle();
+    const then = this.list(s.then);
     this.cur = at;
-    const otherwise = withElse ? this.list(s.else) + this.attrSettle() : '';
+    const otherwise = withElse ? this.list(s.else) : '';
     this.cur = at;
     return { cond, then, otherwise };
   }
@@ -336,69 +335,63 @@ class Generator {
     }
   }
 
-  /** Profiling: adds the pending cycles (`c - cm`, plus `extra`) to the current position's count. */
-  private attr(extra = ''): string {
-    const plus = extra === '' ? '' : ` + ${extra}`;
-    if (this.cur === CLEAN && extra === '') return '';
-    const target = this.cur < 0 ? 'LN[cu]' : this.looped.has(this.cur) ? `${COUNTER}${this.cur}${COUNTER}` : `LN[${this.cur}]`;
-    return `${target} += c - cm${plus};`;
+  /** Profiling: a cost of `k` taken at the current position, pending with `pending`. */
+  private take(k: number): void {
+    if (this.profiling) this.attribution.take(this.cur, k);
   }
 
-  /** attr() as an expression (always a real addition, so it can stand in a comma list). */
-  private attrExpr(plus: string): string {
-    const target = this.cur < 0 ? 'LN[cu]' : this.looped.has(this.cur) ? `${COUNTER}${this.cur}${COUNTER}` : `LN[${this.cur}]`;
-    return `${target} += c - cm${plus}`;
+  /** Profiling: an expression attributing a cost of `k` that `c` took at once (empty without profiling). */
+  private takenNow(k: number): string {
+    return this.profiling ? `, ${this.attribution.now(this.cur, k, this.loops.length > 0)}` : '';
   }
 
-  /** Profiling: attributes what is pending before control joins or leaves, so that nothing is pending there. */
-  private attrSettle(): string {
-    if (!this.profiling) return '';
-    const code = this.attr();
-    if (code === '') return '';
-    return `${code} cm = c;`;
+  /** The `pending` argument of a helper that can fault at `site` (profiling: the frame's catch attributes it). */
+  private pendingAt(site: number): number {
+    if (this.profiling) this.attribution.faultSite(site);
+    return this.pending;
   }
 
   private get coalescing(): boolean {
-    return !this.stepping && !this.profiling;
+    return !this.stepping;
   }
 
   /** Charges a static cost: now, or with the next settle() when coalescing. */
   private charge(k: number): string {
     if (this.coalescing) {
       this.pending += k;
+      this.take(k);
       return '';
     }
-    this.costly();
     return `c += ${k};`;
   }
 
-  /** Profiling: code that adds to `c` where nothing was pending: its cycles go to the runtime's position. */
-  private costly(): void {
-    if (this.profiling && this.cur === CLEAN) this.cur = DYNAMIC;
-  }
-
-  /** Adds the pending static costs to `c`. */
+  /** Adds the pending static costs to `c` (profiling: and to the profile). */
   private settle(): string {
-    if (this.pending === 0) return '';
+    const attributed = this.profiling ? this.attribution.settle(this.loops.length > 0) : '';
+    if (this.pending === 0) return attributed;
     const k = this.pending;
     this.pending = 0;
-    return `c += ${k};`;
+    return `c += ${k};${attributed === '' ? '' : ` ${attributed}`}`;
   }
 
   /**
    * Moves the frame's cycle count `c` (plus `extra`) into the shared count.
-   * Profiling: first charges what the frame ran since its last mark (`cm`)
-   * to its current statement position `cu` in its node's counts `LN`, and
-   * publishes its node and position (`CU.top`, `PN.cur`) for the host call
-   * or pvop callee that follows (a plain call need not: the callee gets the
-   * node as its argument `PP`, and if it suspends, the frame's catch
-   * publishes the position to resume at).
+   * Profiling: first attributes what is pending and `extra` to the current
+   * position, and publishes the frame's node and position (`CU.top`,
+   * `PN.cur`) for the host call or pvop callee that follows (a plain call
+   * need not: the callee gets the node as its argument `PP`, and if it
+   * suspends, the frame's catch publishes the position to resume at).
    */
   private flush(extra = '', publish = true): string {
     const plus = [extra, this.pending > 0 ? String(this.pending) : ''].filter((x) => x !== '').map((x) => ` + ${x}`).join('');
     this.pending = 0;
     if (!this.profiling) return `R.cyc += c${plus}; c = 0;`;
-    return `${this.attrExpr(plus)}; cm = 0;${publish ? ' PN.cur = cu; CU.top = PN;' : ''} R.cyc += c${plus}; c = 0;`;
+    // A number (a call's cost) joins the pending block; `PVC` (a pvop call's) is known at run time only.
+    const symbolic = extra !== '' && !/^\d+$/.test(extra);
+    if (extra !== '' && !symbolic) this.attribution.take(this.cur, Number(extra));
+    const attributed = this.attribution.settle(this.loops.length > 0);
+    const own = symbolic ? ` ${this.cur >= 0 ? `LN[${this.cur}]` : 'LN[cu]'} += ${extra};` : '';
+    return `${attributed}${own}${publish ? ' PN.cur = cu; CU.top = PN;' : ''} R.cyc += c${plus}; c = 0;`;
   }
 
   /** flush() as a comma expression. */
@@ -406,7 +399,13 @@ class Generator {
     const k = this.pending;
     this.pending = 0;
     if (!this.profiling) return k > 0 ? `R.cyc += c + ${k}, c = 0` : 'R.cyc += c, c = 0';
-    return `${this.attrExpr('')}, cm = 0, PN.cur = cu, CU.top = PN, R.cyc += c, c = 0`;
+    // Nothing is pending where an intrinsic runs (see stmt()); were it, its attribution goes with it.
+    const attributed = this.attribution
+      .settle(this.loops.length > 0, true)
+      .split(';')
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
+    return [...attributed, 'PN.cur = cu, CU.top = PN', k > 0 ? `R.cyc += c + ${k}` : 'R.cyc += c', 'c = 0'].join(', ');
   }
 
   /**
@@ -431,8 +430,10 @@ class Generator {
       // `if (c) { …; break; }` (a loop test): the branch takes what is pending along
       // and settles before it leaves; the path that falls through keeps it pending.
       const carried = this.pending;
+      const carriedProfile = this.attribution.save();
       const code = this.stmtCode(s);
       this.pending = carried;
+      this.attribution.restore(carriedProfile);
       return code;
     }
     // Where `c` is looked at, or control flow joins or leaves, nothing may be pending.
@@ -460,9 +461,7 @@ class Generator {
         let profile = '';
         if (this.profiling) {
           const position = this.positions.get(s.id) as number;
-          const settled = this.attr();
-          if (this.loops.length > 0) this.looped.add(position);
-          profile = `${settled} cm = c; cu = ${position};\n`;
+          profile = `${this.attribution.beforeCuChanges()} cu = ${position};\n`;
           this.cur = position;
         }
         if (!s.check) return `${hook}${profile}${this.charge(COSTS.statement)}`;
@@ -478,7 +477,7 @@ class Generator {
           s.width === 32 ? `${alignmentTest('A', s.addr, 4)}(A >>> 0) < ml) mv.setInt32(A, W, true)`
           : s.width === 16 ? `${alignmentTest('A', s.addr, 2)}(A >>> 0) < ml) mv.setUint16(A, W & 0xffff, true)`
           : `(A >>> 0) < ml) mb[A] = W`;
-        const code = `A = ${this.expr(s.addr)}; W = ${this.expr(s.value)}; if (${fast}; else st(${s.width}, A, W, ${at}, ${this.pending});`;
+        const code = `A = ${this.expr(s.addr)}; W = ${this.expr(s.value)}; if (${fast}; else st(${s.width}, A, W, ${at}, ${this.pendingAt(at)});`;
         return code + this.charge(COSTS.memoryAccess);
       }
       case 'call': {
@@ -486,9 +485,9 @@ class Generator {
         const pc = (this.pcOf.get(s) as number) + 1;
         const at = this.site(s.loc);
         if (s.target.k === 'fn') {
-          return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}, ${this.pending}); ${this.flush(String(COSTS.call), false)} R.depth++; site = ${pc}; ${this.suspendable(`F[${s.target.fn}](undefined${this.profiling ? ', PN' : ''}${argList})`, s.dst)} R.depth--; ${this.refresh()}`;
+          return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}, ${this.pendingAt(at)}); ${this.flush(String(COSTS.call), false)} R.depth++; site = ${pc}; ${this.suspendable(`F[${s.target.fn}](undefined${this.profiling ? ', PN' : ''}${argList})`, s.dst)} R.depth--; ${this.refresh()}`;
         }
-        return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}, ${this.pending}); ${this.flush('PVC')} D.pvopCalls++; R.depth++; site = ${pc}; ${this.suspendable(`F[DISP[${s.target.op}]](undefined${this.profiling ? ', PN' : ''}${argList})`, s.dst)} R.depth--; ${this.refresh()}`;
+        return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}, ${this.pendingAt(at)}); ${this.flush('PVC')} D.pvopCalls++; R.depth++; site = ${pc}; ${this.suspendable(`F[DISP[${s.target.op}]](undefined${this.profiling ? ', PN' : ''}${argList})`, s.dst)} R.depth--; ${this.refresh()}`;
       }
       case 'hypercall': {
         const { setArgs, temps } = this.callArgs(s.args);
@@ -518,27 +517,26 @@ class Generator {
       }
       case 'loop': {
         const n = this.labels++;
-        // Profiling: nothing is pending when the body starts, from before the loop or from the back-edge.
-        const before = this.attrSettle();
         this.loops.push(n);
         if (this.profiling) this.cur = CLEAN;
-        const body = this.list(s.body) + this.attrSettle();
+        const body = this.list(s.body);
         if (this.profiling) this.cur = CLEAN;
-        const step = this.list(s.step) + this.attrSettle();
+        const step = this.list(s.step);
         this.loops.pop();
         // The loop is left only by break, which settles: nothing is pending after it.
         if (this.profiling) this.cur = CLEAN;
-        return `${before}L${n}: for (;;) {\nB${n}: {\n${body}\n}\n${step}\n}`;
+        return `L${n}: for (;;) {\nB${n}: {\n${body}\n}\n${step}\n}`;
       }
       case 'break':
-        return `${this.attrSettle()} break L${this.loops[this.loops.length - 1]};`;
+        return `break L${this.loops[this.loops.length - 1]};`;
       case 'continue':
-        return `${this.attrSettle()} break B${this.loops[this.loops.length - 1]};`;
+        return `break B${this.loops[this.loops.length - 1]};`;
       case 'return':
         if (this.profiling) {
-          if (!s.e) return `${this.attrExpr('')}; ${WRITE_BACK} R.cyc += c; return 0;`;
-          const value = this.expr(s.e);
-          return `T = ${value}; ${this.attrExpr('')}; ${WRITE_BACK} R.cyc += c; return T;`;
+          const value = s.e ? this.expr(s.e) : '0';
+          const k = this.pending;
+          this.pending = 0;
+          return `T = ${value}; ${this.attribution.settle(false, true)} ${WRITE_BACK} R.cyc += c${k > 0 ? ` + ${k}` : ''}; return T;`;
         }
         if (!s.e) return 'R.cyc += c; return 0;';
         {
@@ -580,7 +578,10 @@ class Generator {
                 : e.op === 'divs' ? `((${a} / ${b}) | 0)`
                 : `((${a} % ${b}) | 0)`;
             }
-            return `${e.op}(${a}, ${b}, ${this.site(e.loc)}, ${this.pending})`;
+            {
+              const at = this.site(e.loc);
+              return `${e.op}(${a}, ${b}, ${at}, ${this.pendingAt(at)})`;
+            }
           case 'and': return `(${a} & ${b})`;
           case 'or': return `(${a} | ${b})`;
           case 'xor': return `(${a} ^ ${b})`;
@@ -609,16 +610,16 @@ class Generator {
         // (undefined outside the accessible bytes) stands in for the bounds test.
         const load =
           e.width === 32 && HOST_LITTLE_ENDIAN && provablyAligned(e.addr, 4)
-            ? `T = (V = mw[T >> 2]) !== undefined ? V : ld(32, T, ${at}, ${this.pending})`
+            ? `T = (V = mw[T >> 2]) !== undefined ? V : ld(32, T, ${at}, ${this.pendingAt(at)})`
             : e.width === 8
-              ? `T = (V = ma[T]) !== undefined ? V : ld(8, T, ${at}, ${this.pending})`
-              : `T = ${fast} : ld(${e.width}, T, ${at}, ${this.pending})`;
+              ? `T = (V = ma[T]) !== undefined ? V : ld(8, T, ${at}, ${this.pendingAt(at)})`
+              : `T = ${fast} : ld(${e.width}, T, ${at}, ${this.pendingAt(at)})`;
         if (this.coalescing && this.deferLoads) {
           this.pending += COSTS.memoryAccess;
+          this.take(COSTS.memoryAccess);
           return `(T = ${addr}, ${load}, T)`;
         }
-        this.costly();
-        return `(T = ${addr}, ${load}, c += ${COSTS.memoryAccess}, T)`;
+        return `(T = ${addr}, ${load}, c += ${COSTS.memoryAccess}${this.takenNow(COSTS.memoryAccess)}, T)`;
       }
       case 'intr':
         return `(X = [${e.args.map((a) => this.expr(a)).join(', ')}], ${this.flushExpr()}, T = intr(${JSON.stringify(e.name)}, X, ${this.site(e.loc)}), b = R.bud - R.cyc, T)`;

@@ -283,6 +283,7 @@ export class FastEngine implements Engine {
     R.hall = this.stepping && this.boundaryHook !== undefined && this.stopEverywhere;
     R.harm = this.stepping && this.boundaryHook !== undefined ? (this.armed.get(dom.program) ?? null) : null;
     R.skip = this.skipHook ? 1 : 0;
+    R.fs = -1;
     this.skipHook = false;
     this.relimit();
     this.resumeFrames = frames;
@@ -330,20 +331,29 @@ const R = {
   harm: null as Uint8Array | null,
   /** 1 in the run that resumes from a hook stop: the resumed frame skips the hook once. */
   skip: 0,
+  /** The site of the helper that last faulted with costs pending (-1: none): profiling code attributes them. */
+  fs: -1,
 };
 
-/** A helper's guest fault: first charges what the statement ran before it that the frame had not yet counted (`pending`). */
-function faulting<T>(pending: number, action: () => T): T {
+/**
+ * A helper's guest fault at `site`: first charges what the statement ran
+ * before it that the frame had not yet counted (`pending`).
+ */
+function faulting<T>(pending: number, site: number, action: () => T): T {
   try {
     return action();
   } catch (e) {
-    if (e instanceof GuestFault) R.cyc += pending;
+    if (e instanceof GuestFault) {
+      R.cyc += pending;
+      R.fs = site;
+    }
     throw e;
   }
 }
 
 function divideByZero(site: number, pending: number): never {
   R.cyc += pending;
+  R.fs = site;
   const loc = engine().loc(site);
   throw new GuestFault('divide-by-zero', 'division by zero', loc.file, loc.line);
 }
@@ -356,8 +366,8 @@ const RUNTIME = {
   divs: (a: number, b: number, s: number, p: number) => (b === 0 ? divideByZero(s, p) : (a / b) | 0),
   remu: (a: number, b: number, s: number, p: number) => (b === 0 ? divideByZero(s, p) : ((a >>> 0) % (b >>> 0)) | 0),
   rems: (a: number, b: number, s: number, p: number) => (b === 0 ? divideByZero(s, p) : (a % b) | 0),
-  ld: (w: 8 | 16 | 32, a: number, s: number, p: number) => faulting(p, () => engine().vcpu.domain.memory.load(w, a, engine().loc(s))),
-  st: (w: 8 | 16 | 32, a: number, v: number, s: number, p: number) => faulting(p, () => engine().vcpu.domain.memory.store(w, a, v, engine().loc(s))),
+  ld: (w: 8 | 16 | 32, a: number, s: number, p: number) => faulting(p, s, () => engine().vcpu.domain.memory.load(w, a, engine().loc(s))),
+  st: (w: 8 | 16 | 32, a: number, v: number, s: number, p: number) => faulting(p, s, () => engine().vcpu.domain.memory.store(w, a, v, engine().loc(s))),
   intr: (name: string, args: number[], s: number) => {
     const e = engine();
     e.sync();
@@ -405,6 +415,7 @@ const RUNTIME = {
   check: () => engine().check(),
   overflow: (fnId: number, s: number, pending: number) => {
     R.cyc += pending;
+    R.fs = s;
     const e = engine();
     const loc = e.loc(s);
     throw new GuestFault('stack-overflow', `call depth above ${MAX_CALL_DEPTH} frames calling ${e.vcpu.domain.program.functions[fnId]?.name ?? '?'}`, loc.file, loc.line);

@@ -27,3 +27,9 @@ export function row(cells: readonly (string | number)[], widths: readonly number
 }
 
 export const ms = (x: number): string => `${x.toFixed(2)} ms`;
+
+/** A ratio against its target, marked so a reader sees which miss: `1.23× ok` or `1.80× OVER`. */
+export const marked = (ratio: number, target: number): string => `${ratio.toFixed(2)}× ${ratio <= target ? 'ok  ' : 'OVER'}`;
+
+/** The profiler's target (issue 10): a profiled run within this many times the unprofiled one, on every workload. */
+export const PROFILED_TARGET = 1.5;

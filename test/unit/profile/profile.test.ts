@@ -177,6 +177,24 @@ describe('attribution', () => {
     ]);
   });
 
+  it('charges what a statement runs after a call to its line, also when the next check point stops the run', () => {
+    const files = {
+      '/p/sys.pvk': 'system s {\n    hypervisor none;\n    domain d { kernel "k.pvk"; memory 1; privileged; }\n}\n',
+      '/p/k.pvk': ['fn leaf(x: u32) -> u32 {', '    return x;', '}', 'fn main() -> u32 {', '    mem32[0] = leaf(1);', '    let a: u32 = mem32[0];', '    return a;', '}', ''].join('\n'),
+    };
+    // line 5: 1 + call 5 + the store after it 1; leaf: 1. The run stops at line 6's check point, which never runs.
+    for (const maxCycles of [8, 1_000]) {
+      const { profile, report } = profileOf(files, undefined, { maxCycles });
+      const main = profile.nodes.find((n) => n.name === 'main') as ProfileNode;
+      expect(main.lines[0]).toEqual({ line: 5, cycles: 7 });
+      if (maxCycles === 8) {
+        expect(report.end).toBe('max-cycles');
+        expect(main.lines).toHaveLength(1);
+        expect(report.domains[0].cycles).toBe(8);
+      }
+    }
+  });
+
   it('gives the pv trap, the pvop impls and the hypercalls their own frames (the lazy port of paravirt, pv)', () => {
     const { profile } = profileOf(LAZY_PORT, 'pv');
     const trap = profile.nodes.filter((n) => n.kind === 'trap');

@@ -1,0 +1,146 @@
+/**
+ * The profiling engine's cycle attribution, generated alongside the fast
+ * engine's coalesced cycle count (codegen.ts): every cost the count takes
+ * also goes to the statement position it belongs to in the frame's call-tree
+ * node (`LN`, see vm/profiling.ts), without the generated code having to
+ * look at the count at each statement.
+ *
+ * Static costs join the count in coalesced amounts (`c += K` where control
+ * joins or leaves); the attribution keeps, beside that pending amount, which
+ * positions it is made of, and adds them where the amount is added: in a
+ * loop as one counter of how often that block ran (`q<id> += 1`, its
+ * positions and cycles known here), written back into `LN` when the frame
+ * leaves; outside loops straight into `LN`. A cost whose position only the
+ * runtime knows (the frame's `cu`) goes to `LN[cu]` before `cu` changes.
+ * A helper that faults with an amount pending records its site in `R.fs`;
+ * the frame's catch adds that site's pending positions, known here.
+ */
+
+/** A position only the runtime knows: the frame's `cu`. */
+export const AT_CU = -1;
+
+/**
+ * Marks a counter `\u0001<id>\u0001` in generated code: a local `q<id>`, or
+ * `QV[<id>]` when there are many (see ProfileAttribution.counterNames).
+ * Markers hold a control character, which JSON.stringify always escapes:
+ * they can never occur inside a guest string's literal.
+ */
+const COUNTER = '\u0001';
+const COUNTER_MARK = /\u0001(\d+)\u0001/g;
+
+/** What one counter counts: cycles per position each time its block runs. */
+type Block = [position: number, cycles: number][];
+
+/** One function's attribution while its code is generated. */
+export class ProfileAttribution {
+  /** Costs taken but not yet attributed, by position (AT_CU: the runtime's `cu`). */
+  private pending = new Map<number, number>();
+  /** Loop counters by what they count (a key of their block), in order of first use. */
+  private readonly counters = new Map<string, { id: number; block: Block }>();
+  /** Per fault site with costs pending there: those costs. */
+  private readonly faults: [site: number, pending: Map<number, number>][] = [];
+
+  /** A cost of `cycles` taken at `position` (AT_CU, or a negative: the runtime's `cu`), added to `c` later or now. */
+  take(position: number, cycles: number): void {
+    const at = position >= 0 ? position : AT_CU;
+    this.pending.set(at, (this.pending.get(at) ?? 0) + cycles);
+  }
+
+  /** An expression attributing `cycles` taken now at `position` (a cost `c` took at once). */
+  now(position: number, cycles: number, inLoop: boolean): string {
+    if (position < 0) return `LN[cu] += ${cycles}`;
+    if (!inLoop) return `LN[${position}] += ${cycles}`;
+    return `${this.counter([[position, cycles]])} += 1`;
+  }
+
+  /**
+   * Statements attributing what is pending (and clearing it): through a
+   * block counter inside a loop unless `direct`, else straight into `LN`.
+   */
+  settle(inLoop: boolean, direct = false): string {
+    if (this.pending.size === 0) return '';
+    const code: string[] = [];
+    const block: Block = [];
+    for (const [position, cycles] of this.pending) {
+      if (position === AT_CU) code.push(`LN[cu] += ${cycles};`);
+      else if (inLoop && !direct) block.push([position, cycles]);
+      else code.push(`LN[${position}] += ${cycles};`);
+    }
+    if (block.length > 0) code.push(`${this.counter(block)} += 1;`);
+    this.pending = new Map();
+    return code.join(' ');
+  }
+
+  /** Before `cu` changes (a boundary): what is pending at `cu` goes there now. */
+  beforeCuChanges(): string {
+    const cycles = this.pending.get(AT_CU);
+    if (cycles === undefined) return '';
+    this.pending.delete(AT_CU);
+    return `LN[cu] += ${cycles};`;
+  }
+
+  /** Whether nothing is pending. */
+  get clean(): boolean {
+    return this.pending.size === 0;
+  }
+
+  /** What is pending, to be restored on a path that did not settle it (see restore()). */
+  save(): Map<number, number> {
+    return new Map(this.pending);
+  }
+
+  restore(saved: Map<number, number>): void {
+    this.pending = new Map(saved);
+  }
+
+  /** A helper at fault site `site` may throw with what is pending now taken but not attributed. */
+  faultSite(site: number): void {
+    if (this.pending.size > 0) this.faults.push([site, new Map(this.pending)]);
+  }
+
+  /** The catch's part: a fault a helper of this frame raised (`R.fs`) attributes what was pending at its site. */
+  faultCode(): string {
+    const cases = this.faults.map(
+      ([site, pending]) => `case ${site}: ${[...pending].map(([p, k]) => `LN[${p === AT_CU ? 'cu' : p}] += ${k};`).join(' ')} break;`,
+    );
+    return cases.length === 0 ? 'R.fs = -1;' : `if (R.fs >= 0) { switch (R.fs) { ${cases.join(' ')} } R.fs = -1; }`;
+  }
+
+  /** Adds the loop counters into `LN` (where the frame leaves). */
+  writeBack(): string {
+    const terms = new Map<number, string[]>();
+    for (const { id, block } of this.counters.values()) {
+      for (const [position, cycles] of block) {
+        const list = terms.get(position) ?? [];
+        list.push(cycles === 1 ? `${COUNTER}${id}${COUNTER}` : `${COUNTER}${id}${COUNTER} * ${cycles}`);
+        terms.set(position, list);
+      }
+    }
+    return [...terms].map(([position, list]) => `LN[${position}] += ${list.join(' + ')};`).join(' ');
+  }
+
+  /** Declarations of the counters for the function's `let` (none when they live in an array). */
+  declarations(registerLimit: number): string[] {
+    return this.counters.size > registerLimit ? [] : [...this.counters.values()].map(({ id }) => `${COUNTER}${id}${COUNTER} = 0`);
+  }
+
+  /** The counters' array, when there are more than fit in locals. */
+  array(registerLimit: number): string {
+    return this.counters.size > registerLimit ? `const QV = new Float64Array(${this.counters.size});` : '';
+  }
+
+  /** Generated code with its counter markers named: locals, or the array's elements. */
+  counterNames(code: string, registerLimit: number): string {
+    return code.replace(COUNTER_MARK, this.counters.size > registerLimit ? 'QV[$1]' : 'q$1');
+  }
+
+  private counter(block: Block): string {
+    const key = block.map(([p, k]) => `${p}:${k}`).join(',');
+    let c = this.counters.get(key);
+    if (c === undefined) {
+      c = { id: this.counters.size, block };
+      this.counters.set(key, c);
+    }
+    return `${COUNTER}${c.id}${COUNTER}`;
+  }
+}

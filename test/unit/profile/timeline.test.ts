@@ -1,0 +1,120 @@
+/**
+ * The profiler's timeline tables (sandbox/profile/timeline.ts) keep slices
+ * and instants packed in blocks of numbers; the lists they give back must
+ * be exactly what the documented rules make of the same calls: empty
+ * slices dropped, a run that continues the last slice on the same vCPU and
+ * pcpu extends it (also once the table is full), and each table cut at
+ * TIMELINE_LIMIT entries.
+ */
+import { describe, expect, it } from 'vitest';
+import { INSTANT, RUN_NAME, SLICE, TIMELINE_LIMIT, TimelineColumns } from '../../../sandbox/profile/timeline.js';
+import type { TimelineInstant, TimelineSlice } from '../../../sandbox/profile/types.js';
+
+const KINDS: TimelineSlice['kind'][] = ['run', 'hypercall', 'trap', 'vmexit', 'upcall'];
+
+/** The rules, one object per entry. */
+class Reference {
+  slices: TimelineSlice[] = [];
+  instants: TimelineInstant[] = [];
+  truncated = false;
+  constructor(private readonly names: string[]) {}
+
+  slice(domain: number, vcpu: number, pcpu: number, kind: number, name: number, start: number, end: number): void {
+    if (end <= start) return;
+    const last = this.slices[this.slices.length - 1];
+    if (kind === SLICE.run && last && last.kind === 'run' && last.end === start && last.domain === domain && last.vcpu === vcpu && last.pcpu === pcpu) {
+      last.end = end;
+      return;
+    }
+    if (this.slices.length >= TIMELINE_LIMIT) {
+      this.truncated = true;
+      return;
+    }
+    this.slices.push({ domain, vcpu, pcpu, kind: KINDS[kind], name: this.names[name], start, end });
+  }
+
+  instant(kind: number, domain: number, vcpu: number, time: number, port: number, to: number): void {
+    if (this.instants.length >= TIMELINE_LIMIT) {
+      this.truncated = true;
+      return;
+    }
+    this.instants.push({ kind: kind === INSTANT.send ? 'send' : 'deliver', domain, vcpu, time, port, to });
+  }
+}
+
+/** A deterministic stream of numbers in [0, n). */
+function lcg(seed: number): (n: number) => number {
+  let x = seed;
+  return (n) => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return (x >>> 8) % n;
+  };
+}
+
+describe('profile timeline tables', () => {
+  it("give back exactly the slices the rules make, host calls' pairs among them, past the limit too", () => {
+    for (const seed of [1]) {
+      const columns = new TimelineColumns();
+      const names = ['run', 'xen_version', 'sched_op', 'on_event'];
+      const ids = names.map((n) => columns.nameId(n));
+      expect(ids[0]).toBe(RUN_NAME);
+      const reference = new Reference(names);
+      const r = lcg(seed);
+      let clock = 1e12 - 5e6 * seed;
+      // Enough calls to pass TIMELINE_LIMIT slices, with empty, continuing and switching runs.
+      for (let i = 0; i < 170_000; i++) {
+        const domain = r(4) === 0 ? r(64) : 0;
+        const vcpu = r(8) === 0 ? r(64) : 0;
+        const pcpu = r(16) === 0 ? r(64) : 1;
+        const runStart = clock - (r(5) === 0 ? 0 : r(3));
+        clock += r(4);
+        const start = clock;
+        clock += r(6) === 0 ? 0 : 1 + r(2000);
+        const kind = 1 + r(4);
+        const name = ids[1 + r(3)];
+        if (r(3) === 0) {
+          columns.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, runStart, start);
+          reference.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, runStart, start);
+        } else {
+          columns.hostSlices(domain, vcpu, pcpu, runStart, kind, name, start, clock);
+          reference.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, runStart, start);
+          reference.slice(domain, vcpu, pcpu, kind, name, start, clock);
+        }
+      }
+      const timeline = columns.profileTimeline();
+      expect(timeline.slices.length).toBe(TIMELINE_LIMIT);
+      expect(timeline.truncated).toBe(true);
+      expect(timeline.slices).toEqual(reference.slices);
+    }
+  });
+
+  it('with room for one more slice, keeps a host call\'s run, drops its own slice, and still extends that run', () => {
+    const columns = new TimelineColumns();
+    const call = columns.nameId('xen_version');
+    for (let i = 0; i < TIMELINE_LIMIT - 1; i++) columns.slice(0, 0, 0, SLICE.hypercall, call, i * 10, i * 10 + 5);
+    const t = TIMELINE_LIMIT * 10;
+    columns.hostSlices(1, 2, 3, t, SLICE.hypercall, call, t + 4, t + 9);
+    columns.slice(1, 2, 3, SLICE.run, RUN_NAME, t + 4, t + 7);
+    const { slices, truncated } = columns.profileTimeline();
+    expect(truncated).toBe(true);
+    expect(slices).toHaveLength(TIMELINE_LIMIT);
+    expect(slices[TIMELINE_LIMIT - 2]).toEqual({ domain: 0, vcpu: 0, pcpu: 0, kind: 'hypercall', name: 'xen_version', start: t - 20, end: t - 15 });
+    expect(slices[TIMELINE_LIMIT - 1]).toEqual({ domain: 1, vcpu: 2, pcpu: 3, kind: 'run', name: 'run', start: t, end: t + 7 });
+  });
+
+  it('keeps instants with the timer as sender (domain and vCPU -1) and cuts them at the limit', () => {
+    const columns = new TimelineColumns();
+    const reference = new Reference(['run']);
+    const r = lcg(7);
+    for (let i = 0; i < TIMELINE_LIMIT + 10; i++) {
+      const timer = r(5) === 0;
+      const args = [r(2), timer ? -1 : r(64), timer ? -1 : r(64), 1e11 + i * 3, r(65_536), r(64)] as const;
+      columns.instant(...args);
+      reference.instant(...args);
+    }
+    const timeline = columns.profileTimeline();
+    expect(timeline.truncated).toBe(true);
+    expect(timeline.instants).toEqual(reference.instants);
+    expect(timeline.slices).toEqual([]);
+  });
+});
