@@ -58,6 +58,9 @@ const COUNTER_MARK = /\u0001(\d+)\u0001/g;
  */
 export const REGISTER_LOCALS = 64;
 
+/** A fresh-call version's statements: none holds a resume point. */
+const NO_POINTS: readonly number[] = [];
+
 /** After a call that can suspend the vCPU: leave the body if it did (the frame then records itself). */
 const SUSPENDED = 'if (R.sus !== 0) break U;';
 /** Re-reads the cached budget after a call into the host or another function. */
@@ -108,6 +111,13 @@ class Generator {
   private readonly pointsOf = new Map<IStmt, readonly number[]>();
   /** Profiling: boundary id → its position in the current function (see boundaryTable). */
   private positions = new Map<number, number>();
+  /**
+   * Generating a function's fresh-call version (the plain fast engine): it
+   * holds no resume points, so no statement is guarded by the resume pc `rp`.
+   */
+  private fresh = false;
+  /** The plain fast engine: the site number given to each fault location. */
+  private readonly siteOf = new Map<Loc, number>();
 
   constructor(
     private readonly program: Program,
@@ -127,7 +137,16 @@ class Generator {
       'let M = null, G = null, D = null, DISP = null, PVC = 0;',
       'const F = [];',
     ];
-    for (const fn of this.program.functions) parts.push(`F[${fn.id}] = ${this.function(fn)};`);
+    // The plain fast engine: `F` holds each function's fresh-call version, `FR` the one a resumed frame enters.
+    if (this.coalescing) parts.push('const FR = [];');
+    for (const fn of this.program.functions) {
+      if (this.coalescing) {
+        parts.push(`FR[${fn.id}] = ${this.function(fn)};`);
+        this.fresh = true;
+        parts.push(`F[${fn.id}] = ${this.function(fn)};`);
+        this.fresh = false;
+      } else parts.push(`F[${fn.id}] = ${this.function(fn)};`);
+    }
     parts.push('return { F, setContext(m, g, d, disp, pvc) { M = m; G = g; D = d; DISP = disp; PVC = pvc; } };');
     return parts.join('\n');
   }
@@ -155,6 +174,11 @@ class Generator {
         ? `let LV = new Array(${fn.slots}).fill(0); for (let i = 0; i < ${fn.params}; i++) LV[i] = PA[i] | 0;`
         : `let LV = new Array(${fn.slots}).fill(0);${Array.from({ length: fn.params }, (_, i) => ` LV[${i}] = p${i} | 0;`).join('')}`;
     const restore = this.lv ? 'LV = L.slice();' : Array.from({ length: fn.slots }, (_, i) => `l${i} = L[${i}];`).join(' ');
+    // The plain engine's resumable version: a frame that has not started (pc 0, no upcall
+    // child) is a fresh call with the parameters it holds (its other locals are still 0).
+    const startsFresh = this.coalescing && !manyParams
+      ? `if (rf.pc === 0 && !hasChild()) { const L = rf.locals; return F[${fn.id}](undefined${Array.from({ length: fn.params }, (_, i) => `, L[${i}]`).join('')}); }\n`
+      : '';
     const temps = Array.from({ length: this.temps }, (_, i) => `t${i} = 0`);
     const all = this.lv ? 'LV' : `[${Array.from({ length: fn.slots }, (_, i) => `l${i}`).join(', ')}]`;
     const manyCounters = this.looped.size > REGISTER_LOCALS;
@@ -163,8 +187,27 @@ class Generator {
     // Leaving the frame by suspension or fault: its cycles (and profile counts) go out first.
     const leave = this.profiling ? `LN[cu] += c - cm; cm = 0; PN.cur = cu; ${WRITE_BACK} R.cyc += c; c = 0;` : this.flush();
     const capture = `capture(${fn.id}, site, ${all}${this.profiling ? ', PN' : ''});`;
+    if (this.fresh) {
+      return [
+        `function f${fn.id}(rf${params.map((p) => `, ${p}`).join('')}) {`,
+        `if (rf !== undefined) return FR[${fn.id}](rf);`,
+        `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'site = 0'].join(', ')};`,
+        localArray,
+        `let b = R.bud - R.cyc, X = null;`,
+        this.usesMemory ? 'let mb = M.bytes, mv = M.view, mw = M.words, ma = M.accessible, ml = M.limit, me = M.epoch, V = 0;' : '',
+        'try {',
+        'U: {',
+        body,
+        'R.cyc += c; return 0;',
+        '}',
+        `${leave} ${capture} return 0;`,
+        `} catch (e) { ${leave} if (isFault(e)) ${capture} throw e; }`,
+        '}',
+      ].join('\n');
+    }
     return [
       `function f${fn.id}(rf${this.profiling ? ', PP' : ''}${params.map((p) => `, ${p}`).join('')}) {`,
+      startsFresh,
       `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'rp = 0', 'site = 0', 'sk = 0', ...(this.profiling ? ['cu = 0', 'cm = 0', ...counters] : [])].join(', ')};`,
       localArray,
       counterArray,
@@ -249,6 +292,7 @@ class Generator {
    * again, which would make nested code quadratic to generate.
    */
   private points(s: IStmt): readonly number[] {
+    if (this.fresh) return NO_POINTS;
     let known = this.pointsOf.get(s);
     if (known === undefined) {
       known = this.pointsInside(s);
@@ -422,7 +466,11 @@ class Generator {
   }
 
   private site(loc: Loc): number {
+    // A fresh-call version shares the sites of its resumable version (made just before it from the same IR).
+    const known = this.fresh ? this.siteOf.get(loc) : undefined;
+    if (known !== undefined) return known;
     this.locs.push(loc);
+    if (this.coalescing) this.siteOf.set(loc, this.locs.length - 1);
     return this.locs.length - 1;
   }
 
