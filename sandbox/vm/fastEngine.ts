@@ -119,6 +119,11 @@ export class FastEngine implements Engine {
     if (hook(this.vcpu, byId.get(id) as FlatOp & { k: 'boundary' }, R.depth)) this.suspend('breakpoint');
   }
 
+  /** Compiles a program ahead of its first run (at boot), so that the run does not. */
+  prepare(program: Program): void {
+    this.compile(program);
+  }
+
   private compile(program: Program): Compiled {
     if (program === this.lastProgram) return this.lastCompiled;
     const cached = this.compiled.get(program);
