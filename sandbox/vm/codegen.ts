@@ -66,7 +66,7 @@ const SUSPENDED = 'if (R.sus !== 0) break U;';
 /** Re-reads the cached budget after a call into the host or another function. */
 const REFRESH_BUDGET = 'b = R.bud - R.cyc;';
 /** Re-reads the memory's views and size when a balloon changed them (its epoch). */
-const REFRESH_MEMORY = ' if (me !== M.epoch) { me = M.epoch; mb = M.bytes; mv = M.view; mw = M.words; ma = M.accessible; ml = M.limit; }';
+const REFRESH_MEMORY = ' if (me !== M.epoch) { me = M.epoch; mb = M.bytes; mv = M.view; mw = M.words; ma = M.accessible; ml = M.limit | 0; }';
 
 const COMPARE: Record<string, [string, boolean]> = {
   eq: ['===', false], ne: ['!==', false], lts: ['<', false], les: ['<=', false], gts: ['>', false], ges: ['>=', false],
@@ -194,7 +194,7 @@ class Generator {
         `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'site = 0'].join(', ')};`,
         localArray,
         `let b = R.bud - R.cyc, X = null;`,
-        this.usesMemory ? 'let mb = M.bytes, mv = M.view, mw = M.words, ma = M.accessible, ml = M.limit, me = M.epoch, V = 0;' : '',
+        this.usesMemory ? 'let mb = M.bytes, mv = M.view, mw = M.words, ma = M.accessible, ml = M.limit | 0, me = M.epoch, V = 0;' : '',
         'try {',
         'U: {',
         body,
@@ -215,7 +215,7 @@ class Generator {
       // cycles left before the next check must stop (0 while events may be pending)
       // and the domain memory's views and size.
       `let b = R.bud - R.cyc, X = null;`,
-      this.usesMemory ? 'let mb = M.bytes, mv = M.view, mw = M.words, ma = M.accessible, ml = M.limit, me = M.epoch, V = 0;' : '',
+      this.usesMemory ? 'let mb = M.bytes, mv = M.view, mw = M.words, ma = M.accessible, ml = M.limit | 0, me = M.epoch, V = 0;' : '',
       // What the debugger armed is fixed for a whole run: read it once per activation.
       this.stepping ? 'const HA = R.hall, HM = R.harm;' : '',
       // Profiling: the frame's call-tree node (a fresh call enters a child of the caller's; a resumed frame takes its own back).

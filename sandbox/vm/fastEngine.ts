@@ -179,11 +179,16 @@ export class FastEngine implements Engine {
     rec.hostCall(exit, site, what, this.loc(site), named, spent - named, this.pcpu.clock);
   }
 
-  /** The limit relative to the last sync, and the budget generated code checks against: none while events may be pending. */
+  /**
+   * The limit relative to the last sync, and the budget generated code checks
+   * against: none while events may be pending, and at most BUDGET_CAP, so
+   * that frame counts and budgets stay small integers in generated code (a
+   * check point reached early finds nothing to do: see check()).
+   */
   relimit(): void {
     const R = this.R;
     R.lim = this.pcpu.limit - this.pcpu.clock;
-    R.bud = this.vcpu.domain.pendingHint ? 0 : R.lim;
+    R.bud = this.vcpu.domain.pendingHint ? 0 : Math.min(R.lim, BUDGET_CAP);
   }
 
   /** Stops the vCPU: the generated frames unwind when the host call that asked returns. */
@@ -192,7 +197,11 @@ export class FastEngine implements Engine {
     R.sus = 1;
   }
 
-  /** A check point found the budget spent or events possibly pending (the frame's count is already flushed). */
+  /**
+   * A check point found the budget spent or events possibly pending (the
+   * frame's count is already flushed). With neither the limit reached nor an
+   * event deliverable (a budget capped short of the limit), it only syncs.
+   */
   check(): void {
     const R = this.R;
     const vcpu = this.vcpu;
@@ -315,6 +324,12 @@ export class FastEngine implements Engine {
     }
   }
 }
+
+/**
+ * The most cycles a frame runs between two check points' looks at the shared
+ * state (a small integer: 2^30 - 1 is V8's largest small integer).
+ */
+const BUDGET_CAP = 0x3fffffff;
 
 /** Cycles since the last sync, the limit relative to it, and the call depth: shared by all generated code. */
 const R = {
