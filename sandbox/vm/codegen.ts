@@ -653,6 +653,17 @@ class Generator {
           : e.width === 16 ? `(${alignmentTest('T', e.addr, 2)}(T >>> 0) < ml) ? mv.getUint16(T, true)`
           : `((T >>> 0) < ml) ? mb[T]`;
         const addr = this.expr(e.addr);
+        // The plain engine, a word whose address is a side-effect-free multiple of 4: the words
+        // view indexed by the address over 4, computed from the address's own terms.
+        const index = this.coalescing && e.width === 32 && HOST_LITTLE_ENDIAN && !exprAny(e.addr, hasEffects) ? this.wordIndex(e.addr) : null;
+        if (index !== null) {
+          const word = `(V = mw[${index}]) !== undefined ? V : ld(32, ${addr}, ${at}, ${this.pending})`;
+          if (this.deferLoads) {
+            this.pending += COSTS.memoryAccess;
+            return `(${word})`;
+          }
+          return `(T = ${word}, c += ${COSTS.memoryAccess}, T)`;
+        }
         // A provably aligned word on a little-endian host: the words view's own range check
         // (undefined outside the accessible bytes) stands in for the bounds test.
         const load =
@@ -670,6 +681,38 @@ class Generator {
       }
       case 'intr':
         return `(X = [${e.args.map((a) => this.expr(a)).join(', ')}], ${this.flushExpr()}, T = intr(${JSON.stringify(e.name)}, X, ${this.site(e.loc)}), b = R.bud - R.cyc, T)`;
+    }
+  }
+
+  /**
+   * An int32 expression `I` with 4·I ≡ `e` (mod 2^32) when `e` is provably a
+   * multiple of 4 built from constants and +, -, ×, << (else null). Where I
+   * indexes the words view (0 ≤ I < length ≤ 2^24), the address is exactly
+   * 4·I, so the word read is the one at `e`.
+   */
+  private wordIndex(e: IExpr): string | null {
+    if (e.k === 'const') return (e.v & 3) === 0 ? `(${e.v >> 2})` : null;
+    if (e.k !== 'bin') return null;
+    switch (e.op) {
+      case 'add':
+      case 'sub': {
+        const a = this.wordIndex(e.a);
+        const b = a === null ? null : this.wordIndex(e.b);
+        return b === null ? null : `((${a} ${e.op === 'add' ? '+' : '-'} ${b}) | 0)`;
+      }
+      case 'mul': {
+        const scaled = (x: IExpr, k: number) => (k === 1 ? this.expr(x) : `imul(${this.expr(x)}, ${k})`);
+        if (e.b.k === 'const' && (e.b.v & 3) === 0) return scaled(e.a, e.b.v >> 2);
+        if (e.a.k === 'const' && (e.a.v & 3) === 0) return scaled(e.b, e.a.v >> 2);
+        const a = this.wordIndex(e.a);
+        if (a !== null) return `imul(${a}, ${this.expr(e.b)})`;
+        const b = this.wordIndex(e.b);
+        return b === null ? null : `imul(${this.expr(e.a)}, ${b})`;
+      }
+      case 'shl':
+        return e.b.k === 'const' && (e.b.v & 31) >= 2 ? `(${this.expr(e.a)} << ${(e.b.v & 31) - 2})` : null;
+      default:
+        return null;
     }
   }
 
@@ -786,6 +829,8 @@ function ownExprs(s: IStmt): IExpr[] {
 }
 
 const exprHasIntr = (e: IExpr): boolean => exprAny(e, (n) => n.k === 'intr');
+/** A node whose evaluation can do more than compute a value: cost, fault or call. */
+const hasEffects = (n: IExpr): boolean => n.k === 'load' || n.k === 'intr' || (n.k === 'bin' && (n.op === 'divu' || n.op === 'divs' || n.op === 'remu' || n.op === 'rems'));
 const exprUsesMemory = (e: IExpr): boolean => exprAny(e, (n) => n.k === 'load');
 
 /** Whether a statement's own expressions hold an intrinsic. */

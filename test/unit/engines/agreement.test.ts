@@ -250,3 +250,27 @@ describe('loads through the exact-size views: out of range after a balloon shrin
     });
   }
 });
+
+/** The plain fast engine reads an aligned word at a side-effect-free address through the words view, indexed by the address over 4. */
+describe('word loads indexed by the address over 4 read the word at the address itself', () => {
+  const kernels: [string, string, 'exited' | 'crashed'][] = [
+    ['an index that wraps past 2^32 reads the wrapped address', 'mem32[8] = 1234; let i: u32 = 0x40000002; return mem32[i * 4];', 'exited'],
+    [
+      'constants, sums, differences, shifts and products of the index',
+      'for i in 0..16 { mem32[i * 4] = i * 3 + 1; } let s: u32 = 0; for i in 1..8 { s += mem32[(i << 2) + 8] + mem32[i * 4 - 4] + mem32[4 * i] + mem32[2 * (i * 2)] + mem32[(i * 4) * 2] + mem32[(i << 3) - (i << 2)]; } return s;',
+      'exited',
+    ],
+    ['a negative word address faults', 'let i: u32 = 0xffffffff; return mem32[i * 4];', 'crashed'],
+    ['an address past the memory faults after deferred costs', 'let a = mem32[0]; mem32[4] = a; let b = mem32[4] + mem32[a * 4 + 0x7ffffff0]; return b;', 'crashed'],
+    ['a grant-window address goes to the checked path', 'let i: u32 = 3; return mem32[0x40000000 + i * 4];', 'crashed'],
+  ];
+  for (const [label, body, state] of kernels) {
+    it(label, () => {
+      const c = kernelCase(label, body, 'hypervisor 4.2;', 4);
+      const reference = parsed(report(boot(c, 'interpreter')));
+      expect(reference.domains[0].state).toBe(state);
+      expect(parsed(report(boot(c, 'fast')))).toEqual(reference);
+      expect(parsed(report(boot(c, 'step')))).toEqual(reference);
+    });
+  }
+});
