@@ -133,7 +133,7 @@ class Generator {
       'const imul = rt.imul, R = rt.R, divu = rt.divu, divs = rt.divs, remu = rt.remu, rems = rt.rems;',
       'const ld = rt.ld, st = rt.st, intr = rt.intr, hcall = rt.hcall, halt = rt.halt, check = rt.check, overflow = rt.overflow;',
       'const pe = rt.pe, rn = rt.rn, CU = rt.CU;',
-      'const capture = rt.capture, hasChild = rt.hasChild, resumeChild = rt.resumeChild, upcallDone = rt.upcallDone, limitStop = rt.limitStop, route = rt.route, hk = rt.hk, isFault = rt.isFault;',
+      'const rdepth = rt.rdepth, capture = rt.capture, hasChild = rt.hasChild, resumeChild = rt.resumeChild, upcallDone = rt.upcallDone, limitStop = rt.limitStop, route = rt.route, hk = rt.hk, isFault = rt.isFault;',
       'let M = null, G = null, D = null, DISP = null, PVC = 0;',
       'const F = [];',
     ];
@@ -176,9 +176,10 @@ class Generator {
     const restore = this.lv ? 'LV = L.slice();' : Array.from({ length: fn.slots }, (_, i) => `l${i} = L[${i}];`).join(' ');
     // The plain engine's resumable version: a frame that has not started (pc 0, no upcall
     // child) is a fresh call with the parameters it holds (its other locals are still 0).
-    const startsFresh = this.coalescing && !manyParams
-      ? `if (rf.pc === 0 && !hasChild()) { const L = rf.locals; return F[${fn.id}](undefined${Array.from({ length: fn.params }, (_, i) => `, L[${i}]`).join('')}); }\n`
-      : '';
+    // Its depth is its place on the vCPU's stack (the engine resumes frames outermost first).
+    const startsFresh = !this.coalescing
+      ? ''
+      : `const dd = rdepth();\n${manyParams ? '' : `if (rf.pc === 0 && !hasChild()) { const L = rf.locals; return F[${fn.id}](undefined, dd${Array.from({ length: fn.params }, (_, i) => `, L[${i}]`).join('')}); }\n`}`;
     const temps = Array.from({ length: this.temps }, (_, i) => `t${i} = 0`);
     const all = this.lv ? 'LV' : `[${Array.from({ length: fn.slots }, (_, i) => `l${i}`).join(', ')}]`;
     const manyCounters = this.looped.size > REGISTER_LOCALS;
@@ -189,7 +190,7 @@ class Generator {
     const capture = `capture(${fn.id}, site, ${all}${this.profiling ? ', PN' : ''});`;
     if (this.fresh) {
       return [
-        `function f${fn.id}(rf${params.map((p) => `, ${p}`).join('')}) {`,
+        `function f${fn.id}(rf, d${params.map((p) => `, ${p}`).join('')}) {`,
         `if (rf !== undefined) return FR[${fn.id}](rf);`,
         `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'site = 0'].join(', ')};`,
         localArray,
@@ -244,6 +245,15 @@ class Generator {
       .join('\n')
       .replaceAll(WRITE_BACK, [...this.looped].map((q) => `LN[${q}] += ${COUNTER}${q}${COUNTER}; ${COUNTER}${q}${COUNTER} = 0;`).join(' '))
       .replace(COUNTER_MARK, manyCounters ? 'QV[$1]' : 'q$1');
+  }
+
+  /**
+   * The plain engine: the frame's call depth (1 in main), a parameter `d` of a
+   * fresh call and `dd` in a resumed frame. Plain code keeps no shared depth
+   * count: it publishes its depth in `R.depth` before a check point asks the host.
+   */
+  private get depth(): string {
+    return this.fresh ? 'd' : 'dd';
   }
 
   /** Guest local `slot` of the current function. */
@@ -364,7 +374,7 @@ class Generator {
       }
       case 'call': {
         const pc = (this.pcOf.get(s) as number) + 1;
-        return `if (rp === 0) { ${this.stmt(s)} } else { rp = 0; site = ${pc}; ${this.suspendable('resumeChild()', s.dst)} R.depth--; ${this.refresh()} }`;
+        return `if (rp === 0) { ${this.stmt(s)} } else { rp = 0; site = ${pc}; ${this.suspendable('resumeChild()', s.dst)}${this.coalescing ? '' : ' R.depth--;'} ${this.refresh()} }`;
       }
       case 'hypercall':
       case 'hlt':
@@ -514,7 +524,8 @@ class Generator {
           this.cur = position;
         }
         if (!s.check) return `${hook}${profile}${this.charge(COSTS.statement)}`;
-        return `if (c >= b) { site = ${-pc}; ${this.flush()} check(); ${SUSPENDED} ${this.refresh()} }\n${hook}${profile}${this.charge(COSTS.statement)}`;
+        const publish = this.coalescing ? `R.depth = ${this.depth}; ` : '';
+        return `if (c >= b) { site = ${-pc}; ${this.flush()} ${publish}check(); ${SUSPENDED} ${this.refresh()} }\n${hook}${profile}${this.charge(COSTS.statement)}`;
       }
       case 'set-local':
         return `${this.local(s.slot)} = ${this.expr(s.e)};`;
@@ -534,7 +545,13 @@ class Generator {
         const pc = (this.pcOf.get(s) as number) + 1;
         const at = this.site(s.loc);
         if (s.target.k === 'fn') {
+          if (this.coalescing) {
+            return `${setArgs} if (${this.depth} >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}, ${this.pending}); ${this.flush(String(COSTS.call), false)} site = ${pc}; ${this.suspendable(`F[${s.target.fn}](undefined, ${this.depth} + 1${argList})`, s.dst)} ${this.refresh()}`;
+          }
           return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}, ${this.pending}); ${this.flush(String(COSTS.call), false)} R.depth++; site = ${pc}; ${this.suspendable(`F[${s.target.fn}](undefined${this.profiling ? ', PN' : ''}${argList})`, s.dst)} R.depth--; ${this.refresh()}`;
+        }
+        if (this.coalescing) {
+          return `${setArgs} if (${this.depth} >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}, ${this.pending}); ${this.flush('PVC')} D.pvopCalls++; site = ${pc}; ${this.suspendable(`F[DISP[${s.target.op}]](undefined, ${this.depth} + 1${argList})`, s.dst)} ${this.refresh()}`;
         }
         return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}, ${this.pending}); ${this.flush('PVC')} D.pvopCalls++; R.depth++; site = ${pc}; ${this.suspendable(`F[DISP[${s.target.op}]](undefined${this.profiling ? ', PN' : ''}${argList})`, s.dst)} R.depth--; ${this.refresh()}`;
       }

@@ -12,8 +12,8 @@ import type { GuestMemory } from '../machine/memory.js';
 
 /**
  * A compiled function: fresh when `rf` is undefined (then the params follow;
- * profiling code takes the caller's call-tree node before them), resumed
- * from `rf` otherwise.
+ * profiling code takes the caller's call-tree node before them, plain code
+ * its own call depth), resumed from `rf` otherwise.
  */
 type CompiledFn = (rf: Frame | undefined, ...params: (number | CallTreeNode)[]) => number;
 
@@ -219,10 +219,12 @@ export class FastEngine implements Engine {
       }
       const rec = this.recorder;
       const before = vcpu.cycles;
-      beginUpcall(this.host, vcpu, port, R.depth);
+      // The interrupted frame's depth (plain generated code does not keep R.depth up to date between check points).
+      const depth = R.depth;
+      beginUpcall(this.host, vcpu, port, depth);
       this.sync();
       this.relimit();
-      R.depth++;
+      R.depth = depth + 1;
       if (rec) {
         // on_event runs below the upcall's frame; afterwards the interrupted frame's node is current again.
         const interrupted = cursor.top;
@@ -231,10 +233,12 @@ export class FastEngine implements Engine {
         if (R.sus !== 0) return;
         cursor.top = interrupted;
       } else {
-        this.current.F[vcpu.domain.program.onEvent](undefined, port);
+        // The plain engine's fresh functions take their depth as their second argument.
+        if (this.stepping) this.current.F[vcpu.domain.program.onEvent](undefined, port);
+        else this.current.F[vcpu.domain.program.onEvent](undefined, depth + 1, port);
         if (R.sus !== 0) return;
       }
-      R.depth--;
+      R.depth = depth;
       vcpu.inUpcall = false;
     }
   }
@@ -421,6 +425,8 @@ const RUNTIME = {
   },
   route: (fn: number, pc: number) => engine().route(engine().current.flat[fn], pc),
   hasChild: () => engine().resumeIndex + 1 < engine().resumeFrames.length,
+  /** The depth of the frame being resumed (1 for the outermost). */
+  rdepth: () => engine().resumeIndex + 1,
   resumeChild: () => {
     const e = engine();
     const i = ++e.resumeIndex;
