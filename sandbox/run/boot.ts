@@ -51,6 +51,7 @@ export function bootSystem(ws: Workspace, request: BootRequest): BootResult {
 export function startHypervisor(compiled: CompiledSystem, request: Pick<BootRequest, 'options' | 'engine'>): Hypervisor {
   const hv = new Hypervisor(compiled.system, compiled.programs, request.options);
   hv.engine = makeEngine(hv, request.engine);
+  for (const program of compiled.programs.values()) hv.engine.prepare?.(program);
   return hv;
 }
 

@@ -57,12 +57,15 @@ const WRITE_BACK = '\u0000write-back\u0000';
  */
 export const REGISTER_LOCALS = 64;
 
+/** A fresh-call version's statements: none holds a resume point. */
+const NO_POINTS: readonly number[] = [];
+
 /** After a call that can suspend the vCPU: leave the body if it did (the frame then records itself). */
 const SUSPENDED = 'if (R.sus !== 0) break U;';
 /** Re-reads the cached budget after a call into the host or another function. */
 const REFRESH_BUDGET = 'b = R.bud - R.cyc;';
 /** Re-reads the memory's views and size when a balloon changed them (its epoch). */
-const REFRESH_MEMORY = ' if (me !== M.epoch) { me = M.epoch; mb = M.bytes; mv = M.view; mw = M.words; ma = M.accessible; ml = M.limit; }';
+const REFRESH_MEMORY = ' if (me !== M.epoch) { me = M.epoch; mb = M.bytes; mv = M.view; mw = M.words; ma = M.accessible; ml = M.limit | 0; }';
 
 const COMPARE: Record<string, [string, boolean]> = {
   eq: ['===', false], ne: ['!==', false], lts: ['<', false], les: ['<=', false], gts: ['>', false], ges: ['>=', false],
@@ -107,6 +110,13 @@ class Generator {
   private readonly pointsOf = new Map<IStmt, readonly number[]>();
   /** Profiling: boundary id → its position in the current function (see boundaryTable). */
   private positions = new Map<number, number>();
+  /**
+   * Generating a function's fresh-call version (the plain fast engine): it
+   * holds no resume points, so no statement is guarded by the resume pc `rp`.
+   */
+  private fresh = false;
+  /** The plain fast engine: the site number given to each fault location. */
+  private readonly siteOf = new Map<Loc, number>();
 
   constructor(
     private readonly program: Program,
@@ -122,11 +132,20 @@ class Generator {
       'const imul = rt.imul, R = rt.R, divu = rt.divu, divs = rt.divs, remu = rt.remu, rems = rt.rems;',
       'const ld = rt.ld, st = rt.st, intr = rt.intr, hcall = rt.hcall, halt = rt.halt, check = rt.check, overflow = rt.overflow;',
       'const pe = rt.pe, rn = rt.rn, CU = rt.CU;',
-      'const capture = rt.capture, hasChild = rt.hasChild, resumeChild = rt.resumeChild, upcallDone = rt.upcallDone, limitStop = rt.limitStop, route = rt.route, hk = rt.hk, isFault = rt.isFault;',
+      'const rdepth = rt.rdepth, capture = rt.capture, hasChild = rt.hasChild, resumeChild = rt.resumeChild, upcallDone = rt.upcallDone, limitStop = rt.limitStop, route = rt.route, hk = rt.hk, isFault = rt.isFault;',
       'let M = null, G = null, D = null, DISP = null, PVC = 0;',
       'const F = [];',
     ];
-    for (const fn of this.program.functions) parts.push(`F[${fn.id}] = ${this.function(fn)};`);
+    // The plain fast engine: `F` holds each function's fresh-call version, `FR` the one a resumed frame enters.
+    if (this.plain) parts.push('const FR = [];');
+    for (const fn of this.program.functions) {
+      if (this.plain) {
+        parts.push(`FR[${fn.id}] = ${this.function(fn)};`);
+        this.fresh = true;
+        parts.push(`F[${fn.id}] = ${this.function(fn)};`);
+        this.fresh = false;
+      } else parts.push(`F[${fn.id}] = ${this.function(fn)};`);
+    }
     parts.push('return { F, setContext(m, g, d, disp, pvc) { M = m; G = g; D = d; DISP = disp; PVC = pvc; } };');
     return parts.join('\n');
   }
@@ -154,6 +173,12 @@ class Generator {
         ? `let LV = new Array(${fn.slots}).fill(0); for (let i = 0; i < ${fn.params}; i++) LV[i] = PA[i] | 0;`
         : `let LV = new Array(${fn.slots}).fill(0);${Array.from({ length: fn.params }, (_, i) => ` LV[${i}] = p${i} | 0;`).join('')}`;
     const restore = this.lv ? 'LV = L.slice();' : Array.from({ length: fn.slots }, (_, i) => `l${i} = L[${i}];`).join(' ');
+    // The plain engine's resumable version: a frame that has not started (pc 0, no upcall
+    // child) is a fresh call with the parameters it holds (its other locals are still 0).
+    // Its depth is its place on the vCPU's stack (the engine resumes frames outermost first).
+    const startsFresh = !this.plain
+      ? ''
+      : `const dd = rdepth();\n${manyParams ? '' : `if (rf.pc === 0 && !hasChild()) { const L = rf.locals; return F[${fn.id}](undefined, dd${Array.from({ length: fn.params }, (_, i) => `, L[${i}]`).join('')}); }\n`}`;
     const temps = Array.from({ length: this.temps }, (_, i) => `t${i} = 0`);
     const all = this.lv ? 'LV' : `[${Array.from({ length: fn.slots }, (_, i) => `l${i}`).join(', ')}]`;
     const counters = this.attribution.declarations(REGISTER_LOCALS);
@@ -163,8 +188,27 @@ class Generator {
     // Profiling: a fault a helper raised with costs pending attributes them first.
     const faulted = this.profiling ? `${this.attribution.faultCode()} ` : '';
     const capture = `capture(${fn.id}, site, ${all}${this.profiling ? ', PN' : ''});`;
+    if (this.fresh) {
+      return [
+        `function f${fn.id}(rf, d${params.map((p) => `, ${p}`).join('')}) {`,
+        `if (rf !== undefined) return FR[${fn.id}](rf);`,
+        `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'site = 0'].join(', ')};`,
+        localArray,
+        `let b = R.bud - R.cyc, X = null;`,
+        this.usesMemory ? 'let mb = M.bytes, mv = M.view, mw = M.words, ma = M.accessible, ml = M.limit | 0, me = M.epoch, V = 0;' : '',
+        'try {',
+        'U: {',
+        body,
+        'R.cyc += c; return 0;',
+        '}',
+        `${leave} ${capture} return 0;`,
+        `} catch (e) { ${leave} if (isFault(e)) ${capture} throw e; }`,
+        '}',
+      ].join('\n');
+    }
     const code = [
       `function f${fn.id}(rf${this.profiling ? ', PP' : ''}${params.map((p) => `, ${p}`).join('')}) {`,
+      startsFresh,
       `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'rp = 0', 'site = 0', 'sk = 0', ...(this.profiling ? ['cu = 0', ...counters] : [])].join(', ')};`,
       localArray,
       counterArray,
@@ -172,7 +216,7 @@ class Generator {
       // cycles left before the next check must stop (0 while events may be pending)
       // and the domain memory's views and size.
       `let b = R.bud - R.cyc, X = null;`,
-      this.usesMemory ? 'let mb = M.bytes, mv = M.view, mw = M.words, ma = M.accessible, ml = M.limit, me = M.epoch, V = 0;' : '',
+      this.usesMemory ? 'let mb = M.bytes, mv = M.view, mw = M.words, ma = M.accessible, ml = M.limit | 0, me = M.epoch, V = 0;' : '',
       // What the debugger armed is fixed for a whole run: read it once per activation.
       this.stepping ? 'const HA = R.hall, HM = R.harm;' : '',
       // Profiling: the frame's call-tree node (a fresh call enters a child of the caller's; a resumed frame takes its own back).
@@ -200,6 +244,15 @@ class Generator {
     ].join('\n');
     if (!this.profiling) return code;
     return this.attribution.counterNames(code.replaceAll(WRITE_BACK, this.attribution.writeBack()), REGISTER_LOCALS);
+  }
+
+  /**
+   * The plain engine: the frame's call depth (1 in main), a parameter `d` of a
+   * fresh call and `dd` in a resumed frame. Plain code keeps no shared depth
+   * count: it publishes its depth in `R.depth` before a check point asks the host.
+   */
+  private get depth(): string {
+    return this.fresh ? 'd' : 'dd';
   }
 
   /** Guest local `slot` of the current function. */
@@ -248,6 +301,7 @@ class Generator {
    * again, which would make nested code quadratic to generate.
    */
   private points(s: IStmt): readonly number[] {
+    if (this.fresh) return NO_POINTS;
     let known = this.pointsOf.get(s);
     if (known === undefined) {
       known = this.pointsInside(s);
@@ -319,7 +373,7 @@ class Generator {
       }
       case 'call': {
         const pc = (this.pcOf.get(s) as number) + 1;
-        return `if (rp === 0) { ${this.stmt(s)} } else { rp = 0; site = ${pc}; ${this.suspendable('resumeChild()', s.dst)} R.depth--; ${this.refresh()} }`;
+        return `if (rp === 0) { ${this.stmt(s)} } else { rp = 0; site = ${pc}; ${this.suspendable('resumeChild()', s.dst)}${this.plain ? '' : ' R.depth--;'} ${this.refresh()} }`;
       }
       case 'hypercall':
       case 'hlt':
@@ -353,6 +407,11 @@ class Generator {
 
   private get coalescing(): boolean {
     return !this.stepping;
+  }
+
+  /** The plain fast engine (neither stepping nor profiling): fresh-call versions, depth as an argument, word-indexed loads. */
+  private get plain(): boolean {
+    return !this.stepping && !this.profiling;
   }
 
   /** Charges a static cost: now, or with the next settle() when coalescing. */
@@ -421,7 +480,11 @@ class Generator {
   }
 
   private site(loc: Loc): number {
+    // A fresh-call version shares the sites of its resumable version (made just before it from the same IR).
+    const known = this.fresh ? this.siteOf.get(loc) : undefined;
+    if (known !== undefined) return known;
     this.locs.push(loc);
+    if (this.plain) this.siteOf.set(loc, this.locs.length - 1);
     return this.locs.length - 1;
   }
 
@@ -465,7 +528,8 @@ class Generator {
           this.cur = position;
         }
         if (!s.check) return `${hook}${profile}${this.charge(COSTS.statement)}`;
-        return `if (c >= b) { site = ${-pc}; ${this.flush()} check(); ${SUSPENDED} ${this.refresh()} }\n${hook}${profile}${this.charge(COSTS.statement)}`;
+        const publish = this.plain ? `R.depth = ${this.depth}; ` : '';
+        return `if (c >= b) { site = ${-pc}; ${this.flush()} ${publish}check(); ${SUSPENDED} ${this.refresh()} }\n${hook}${profile}${this.charge(COSTS.statement)}`;
       }
       case 'set-local':
         return `${this.local(s.slot)} = ${this.expr(s.e)};`;
@@ -485,7 +549,13 @@ class Generator {
         const pc = (this.pcOf.get(s) as number) + 1;
         const at = this.site(s.loc);
         if (s.target.k === 'fn') {
+          if (this.plain) {
+            return `${setArgs} if (${this.depth} >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}, ${this.pendingAt(at)}); ${this.flush(String(COSTS.call), false)} site = ${pc}; ${this.suspendable(`F[${s.target.fn}](undefined, ${this.depth} + 1${argList})`, s.dst)} ${this.refresh()}`;
+          }
           return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}, ${this.pendingAt(at)}); ${this.flush(String(COSTS.call), false)} R.depth++; site = ${pc}; ${this.suspendable(`F[${s.target.fn}](undefined${this.profiling ? ', PN' : ''}${argList})`, s.dst)} R.depth--; ${this.refresh()}`;
+        }
+        if (this.plain) {
+          return `${setArgs} if (${this.depth} >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}, ${this.pendingAt(at)}); ${this.flush('PVC')} D.pvopCalls++; site = ${pc}; ${this.suspendable(`F[DISP[${s.target.op}]](undefined, ${this.depth} + 1${argList})`, s.dst)} ${this.refresh()}`;
         }
         return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}, ${this.pendingAt(at)}); ${this.flush('PVC')} D.pvopCalls++; R.depth++; site = ${pc}; ${this.suspendable(`F[DISP[${s.target.op}]](undefined${this.profiling ? ', PN' : ''}${argList})`, s.dst)} R.depth--; ${this.refresh()}`;
       }
@@ -606,6 +676,17 @@ class Generator {
           : e.width === 16 ? `(${alignmentTest('T', e.addr, 2)}(T >>> 0) < ml) ? mv.getUint16(T, true)`
           : `((T >>> 0) < ml) ? mb[T]`;
         const addr = this.expr(e.addr);
+        // The plain engine, a word whose address is a side-effect-free multiple of 4: the words
+        // view indexed by the address over 4, computed from the address's own terms.
+        const index = this.plain && e.width === 32 && HOST_LITTLE_ENDIAN && !exprAny(e.addr, hasEffects) ? this.wordIndex(e.addr) : null;
+        if (index !== null) {
+          const word = `(V = mw[${index}]) !== undefined ? V : ld(32, ${addr}, ${at}, ${this.pending})`;
+          if (this.deferLoads) {
+            this.pending += COSTS.memoryAccess;
+            return `(${word})`;
+          }
+          return `(T = ${word}, c += ${COSTS.memoryAccess}, T)`;
+        }
         // A provably aligned word on a little-endian host: the words view's own range check
         // (undefined outside the accessible bytes) stands in for the bounds test.
         const load =
@@ -623,6 +704,38 @@ class Generator {
       }
       case 'intr':
         return `(X = [${e.args.map((a) => this.expr(a)).join(', ')}], ${this.flushExpr()}, T = intr(${JSON.stringify(e.name)}, X, ${this.site(e.loc)}), b = R.bud - R.cyc, T)`;
+    }
+  }
+
+  /**
+   * An int32 expression `I` with 4·I ≡ `e` (mod 2^32) when `e` is provably a
+   * multiple of 4 built from constants and +, -, ×, << (else null). Where I
+   * indexes the words view (0 ≤ I < length ≤ 2^24), the address is exactly
+   * 4·I, so the word read is the one at `e`.
+   */
+  private wordIndex(e: IExpr): string | null {
+    if (e.k === 'const') return (e.v & 3) === 0 ? `(${e.v >> 2})` : null;
+    if (e.k !== 'bin') return null;
+    switch (e.op) {
+      case 'add':
+      case 'sub': {
+        const a = this.wordIndex(e.a);
+        const b = a === null ? null : this.wordIndex(e.b);
+        return b === null ? null : `((${a} ${e.op === 'add' ? '+' : '-'} ${b}) | 0)`;
+      }
+      case 'mul': {
+        const scaled = (x: IExpr, k: number) => (k === 1 ? this.expr(x) : `imul(${this.expr(x)}, ${k})`);
+        if (e.b.k === 'const' && (e.b.v & 3) === 0) return scaled(e.a, e.b.v >> 2);
+        if (e.a.k === 'const' && (e.a.v & 3) === 0) return scaled(e.b, e.a.v >> 2);
+        const a = this.wordIndex(e.a);
+        if (a !== null) return `imul(${a}, ${this.expr(e.b)})`;
+        const b = this.wordIndex(e.b);
+        return b === null ? null : `imul(${this.expr(e.a)}, ${b})`;
+      }
+      case 'shl':
+        return e.b.k === 'const' && (e.b.v & 31) >= 2 ? `(${this.expr(e.a)} << ${(e.b.v & 31) - 2})` : null;
+      default:
+        return null;
     }
   }
 
@@ -739,6 +852,8 @@ function ownExprs(s: IStmt): IExpr[] {
 }
 
 const exprHasIntr = (e: IExpr): boolean => exprAny(e, (n) => n.k === 'intr');
+/** A node whose evaluation can do more than compute a value: cost, fault or call. */
+const hasEffects = (n: IExpr): boolean => n.k === 'load' || n.k === 'intr' || (n.k === 'bin' && (n.op === 'divu' || n.op === 'divs' || n.op === 'remu' || n.op === 'rems'));
 const exprUsesMemory = (e: IExpr): boolean => exprAny(e, (n) => n.k === 'load');
 
 /** Whether a statement's own expressions hold an intrinsic. */

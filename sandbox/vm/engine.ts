@@ -1,6 +1,6 @@
 import type { Vcpu } from '../machine/state.js';
 import type { IntrinsicHost } from './intrinsics.js';
-import type { Loc } from '../machine/ir.js';
+import type { Loc, Program } from '../machine/ir.js';
 
 /** One physical CPU: its clock is machine time there. */
 export interface Pcpu {
@@ -68,6 +68,8 @@ export interface Engine {
   resumeAfterStop?(vcpu: Vcpu): void;
   /** The running vCPU's call depth (stepping engines, for a debugger inside a hypercall handler). */
   readonly depth?: number;
+  /** Engines that translate programs do it here, ahead of the first run (booting), rather than in it. */
+  prepare?(program: Program): void;
 }
 
 /** Call depth above which a call faults with stack-overflow. */

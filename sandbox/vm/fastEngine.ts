@@ -12,8 +12,8 @@ import type { GuestMemory } from '../machine/memory.js';
 
 /**
  * A compiled function: fresh when `rf` is undefined (then the params follow;
- * profiling code takes the caller's call-tree node before them), resumed
- * from `rf` otherwise.
+ * profiling code takes the caller's call-tree node before them, plain code
+ * its own call depth), resumed from `rf` otherwise.
  */
 type CompiledFn = (rf: Frame | undefined, ...params: (number | CallTreeNode)[]) => number;
 
@@ -124,6 +124,11 @@ export class FastEngine implements Engine {
     if (hook(this.vcpu, byId.get(id) as FlatOp & { k: 'boundary' }, R.depth)) this.suspend('breakpoint');
   }
 
+  /** Compiles a program ahead of its first run (at boot), so that the run does not. */
+  prepare(program: Program): void {
+    this.compile(program);
+  }
+
   private compile(program: Program): Compiled {
     if (program === this.lastProgram) return this.lastCompiled;
     const cached = this.compiled.get(program);
@@ -179,11 +184,16 @@ export class FastEngine implements Engine {
     rec.hostCall(exit, site, what, this.loc(site), named, spent - named, this.pcpu.clock);
   }
 
-  /** The limit relative to the last sync, and the budget generated code checks against: none while events may be pending. */
+  /**
+   * The limit relative to the last sync, and the budget generated code checks
+   * against: none while events may be pending, and at most BUDGET_CAP, so
+   * that frame counts and budgets stay small integers in generated code (a
+   * check point reached early finds nothing to do: see check()).
+   */
   relimit(): void {
     const R = this.R;
     R.lim = this.pcpu.limit - this.pcpu.clock;
-    R.bud = this.vcpu.domain.pendingHint ? 0 : R.lim;
+    R.bud = this.vcpu.domain.pendingHint ? 0 : Math.min(R.lim, BUDGET_CAP);
   }
 
   /** Stops the vCPU: the generated frames unwind when the host call that asked returns. */
@@ -192,7 +202,11 @@ export class FastEngine implements Engine {
     R.sus = 1;
   }
 
-  /** A check point found the budget spent or events possibly pending (the frame's count is already flushed). */
+  /**
+   * A check point found the budget spent or events possibly pending (the
+   * frame's count is already flushed). With neither the limit reached nor an
+   * event deliverable (a budget capped short of the limit), it only syncs.
+   */
   check(): void {
     const R = this.R;
     const vcpu = this.vcpu;
@@ -210,10 +224,12 @@ export class FastEngine implements Engine {
       }
       const rec = this.recorder;
       const before = vcpu.cycles;
-      beginUpcall(this.host, vcpu, port, R.depth);
+      // The interrupted frame's depth (plain generated code does not keep R.depth up to date between check points).
+      const depth = R.depth;
+      beginUpcall(this.host, vcpu, port, depth);
       this.sync();
       this.relimit();
-      R.depth++;
+      R.depth = depth + 1;
       if (rec) {
         // on_event runs below the upcall's frame; afterwards the interrupted frame's node is current again.
         const interrupted = cursor.top;
@@ -222,10 +238,12 @@ export class FastEngine implements Engine {
         if (R.sus !== 0) return;
         cursor.top = interrupted;
       } else {
-        this.current.F[vcpu.domain.program.onEvent](undefined, port);
+        // The plain engine's fresh functions take their depth as their second argument.
+        if (this.stepping) this.current.F[vcpu.domain.program.onEvent](undefined, port);
+        else this.current.F[vcpu.domain.program.onEvent](undefined, depth + 1, port);
         if (R.sus !== 0) return;
       }
-      R.depth--;
+      R.depth = depth;
       vcpu.inUpcall = false;
     }
   }
@@ -316,6 +334,12 @@ export class FastEngine implements Engine {
     }
   }
 }
+
+/**
+ * The most cycles a frame runs between two check points' looks at the shared
+ * state (a small integer: 2^30 - 1 is V8's largest small integer).
+ */
+const BUDGET_CAP = 0x3fffffff;
 
 /** Cycles since the last sync, the limit relative to it, and the call depth: shared by all generated code. */
 const R = {
@@ -426,6 +450,8 @@ const RUNTIME = {
   },
   route: (fn: number, pc: number) => engine().route(engine().current.flat[fn], pc),
   hasChild: () => engine().resumeIndex + 1 < engine().resumeFrames.length,
+  /** The depth of the frame being resumed (1 for the outermost). */
+  rdepth: () => engine().resumeIndex + 1,
   resumeChild: () => {
     const e = engine();
     const i = ++e.resumeIndex;

@@ -137,12 +137,17 @@ describe('the stepping engine asks only at armed boundaries', () => {
  */
 /** A one-domain system around a kernel whose `main` has this body (and `fn id` for calls). */
 function kernelCase(label: string, body: string, system = 'hypervisor none;', memory = 1): Case {
+  return kernelFileCase(label, `fn id(x: u32) -> u32 { return x; }\nfn main() -> u32 {\n    ${body}\n}\n`, system, memory);
+}
+
+/** A one-domain system around a whole kernel file. */
+function kernelFileCase(label: string, kernel: string, system = 'hypervisor none;', memory = 1): Case {
   return {
     label,
     file: '/k/sys.pvk',
     host: memoryHost({
       '/k/sys.pvk': `system k { ${system} domain d { kernel "k.pvk"; memory ${memory}; privileged; } }`,
-      '/k/k.pvk': `fn id(x: u32) -> u32 { return x; }\nfn main() -> u32 {\n    ${body}\n}\n`,
+      '/k/k.pvk': kernel,
     }),
   };
 }
@@ -209,12 +214,7 @@ describe('alignment: provably aligned addresses skip the test, everything else s
 
 describe('division by a constant is inlined with the same results as the checked helpers', () => {
   it('u32 and i32 division and remainder by constants, including -1 and large unsigned divisors', () => {
-    const c: Case = {
-      label: 'const division',
-      file: '/q/sys.pvk',
-      host: memoryHost({
-        '/q/sys.pvk': 'system q { hypervisor none; domain d { kernel "k.pvk"; memory 1; privileged; } }',
-        '/q/k.pvk': `fn main() -> u32 {
+    const c = kernelFileCase('const division', `fn main() -> u32 {
     let m: i32 = -2147483647 - 1;
     let x: u32 = 0xfffffff1;
     print(x / 7, " ", x % 7, " ", x / 0x80000001, " ", x % 0x80000001);
@@ -225,21 +225,32 @@ describe('division by a constant is inlined with the same results as the checked
     for i in 0..100 { s += i % 7 + i / 3; }
     return s;
 }
-`,
-      }),
-    };
+`);
     const reference = parsed(report(boot(c, 'interpreter')));
     expect(reference.domains[0].console).toBe('613566754 3 1 2147483632\n-2147483648 0 -3 -2 -3 2\n');
     expect(parsed(report(boot(c, 'fast')))).toEqual(reference);
   });
 });
 
-describe('loads through the exact-size views: out of range after a balloon shrink, and in the grant window', () => {
+/**
+ * Loads through the exact-size views; the plain fast engine also reads an aligned word at a
+ * side-effect-free address through the words view, indexed by the address over 4.
+ */
+describe('loads through the exact-size views: after a balloon shrink, in the grant window, and indexed by the address over 4', () => {
   const kernels: [string, string, 'exited' | 'crashed'][] = [
     ['mem8 beyond the limit after a shrink faults', 'hypercall memory_op(1, 2); let s: u32 = 0; for i in 0..3 { s += mem8[i * 4096 + 5]; } return s;', 'crashed'],
     ['aligned mem32 beyond the limit after a shrink faults', 'mem32[4096 * 2] = 9; hypercall memory_op(1, 2); let s: u32 = 0; for i in 0..3 { s += mem32[i * 4096]; } return s;', 'crashed'],
     ['grow, write and read back through both views', 'hypercall memory_op(0, 2); mem32[4096 * 5 + 8] = 77; mem8[4096 * 5 + 1] = 5; return mem32[4096 * 5 + 8] + mem8[4096 * 5 + 1];', 'exited'],
     ['negative and grant-window addresses with nothing mapped fault', 'let a: u32 = 0x40000000; return mem8[a];', 'crashed'],
+    ['a word index that wraps past 2^32 reads the wrapped address', 'mem32[8] = 1234; let i: u32 = 0x40000002; return mem32[i * 4];', 'exited'],
+    [
+      'constants, sums, differences, shifts and products of a word index',
+      'for i in 0..16 { mem32[i * 4] = i * 3 + 1; } let s: u32 = 0; for i in 1..8 { s += mem32[(i << 2) + 8] + mem32[i * 4 - 4] + mem32[4 * i] + mem32[2 * (i * 2)] + mem32[(i * 4) * 2] + mem32[(i << 3) - (i << 2)]; } return s;',
+      'exited',
+    ],
+    ['a negative word address faults', 'let i: u32 = 0xffffffff; return mem32[i * 4];', 'crashed'],
+    ['a word address past the memory faults after deferred costs', 'let a = mem32[0]; mem32[4] = a; let b = mem32[4] + mem32[a * 4 + 0x7ffffff0]; return b;', 'crashed'],
+    ['a grant-window word address goes to the checked path', 'let i: u32 = 3; return mem32[0x40000000 + i * 4];', 'crashed'],
   ];
   for (const [label, body, state] of kernels) {
     it(label, () => {
@@ -247,6 +258,33 @@ describe('loads through the exact-size views: out of range after a balloon shrin
       const reference = parsed(report(boot(c, 'interpreter')));
       expect(reference.domains[0].state).toBe(state);
       expect(parsed(report(boot(c, 'fast')))).toEqual(reference);
+      expect(parsed(report(boot(c, 'step')))).toEqual(reference);
     });
   }
+});
+
+/** Plain generated code passes the call depth along instead of counting it in shared state: event delivery must still see it. */
+describe('an event delivered deep in recursion sees the call depth', () => {
+  it('on_event runs below a frame 102 calls deep, and faults below one 256 deep, as in the interpreter', () => {
+    const c = kernelFileCase('deep event', `var got: u32 = 0;
+fn on_event(port: u32) { got += 1; }
+fn deep(n: u32, port: u32) -> u32 {
+    if (n == 0) { hypercall event_channel_op(4, port, 0); return 1; }
+    return deep(n - 1, port) + 1;
+}
+fn main() -> u32 {
+    let p1 = hypercall event_channel_op(6, domain_id(), 0);
+    let port = hypercall event_channel_op(0, domain_id(), p1 as u32);
+    mem8[vcpu_info()] = 0;
+    let a = deep(100, port as u32);
+    print("got ", got, " a ", a);
+    return deep(254, port as u32);
+}
+`, 'hypervisor 4.2;');
+    const reference = parsed(report(boot(c, 'interpreter')));
+    expect(reference.domains[0].console).toBe('got 1 a 101\n');
+    expect(reference.domains[0].fault?.message).toContain('delivering an event to on_event');
+    expect(parsed(report(boot(c, 'fast')))).toEqual(reference);
+    expect(parsed(report(boot(c, 'step')))).toEqual(reference);
+  });
 });
