@@ -327,7 +327,7 @@ export class Hypervisor implements EngineHost, HypercallHost {
   }
 
   runExtension(decl: HypercallDecl, vcpu: Vcpu, args: readonly number[]): { value: number; cycles: number } {
-    return this.extensions.run(this, decl, vcpu, args, this.now(vcpu), this.options.maxCycles, this.handlerObserver);
+    return this.extensions.run(this, decl, vcpu, args, this.now(vcpu), this.options.maxCycles, this.handlerObserver, this.engine.compiledHandlers === true);
   }
 
   now(vcpu: Vcpu): number {

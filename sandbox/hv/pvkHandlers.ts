@@ -66,7 +66,8 @@ export function initialGlobals(extensions: readonly A.AbiItem[]): HvGlobals {
   return out;
 }
 
-const MAX_DEPTH = 256;
+/** Nested hypervisor calls (the handler is frame 1) above which a call panics. */
+export const MAX_DEPTH = 256;
 
 /** Ends the handler at once: the hypercall returns `value` (a bad guest address: -EFAULT). */
 class HandlerReturn {

@@ -60,6 +60,8 @@ export interface Engine {
   boundaryHook?: BoundaryHook;
   /** The next run resumes at the boundary where the hook stopped, without asking again. */
   resumeAfterStop?(vcpu: Vcpu): void;
+  /** True: extension hypercalls run their handlers compiled to JavaScript (else in the hypervisor's evaluator). */
+  readonly compiledHandlers?: boolean;
 }
 
 /** Call depth above which a call faults with stack-overflow. */
