@@ -156,7 +156,8 @@ export class CompiledHandlers {
     const h = this.layout.entries.get(handler);
     const v = this.variant(observer !== null);
     if (h === undefined || v === null) return null;
-    const [module, x] = v;
+    const module = v[0];
+    const x = v[1];
     x.budget = budget;
     x.observer = observer;
     const value = module.run(x, h, vcpu, args, budget, observer);

@@ -1,4 +1,4 @@
-import type { HypercallDecl } from '../lang/ast.js';
+import type { FnItem, HypercallDecl } from '../lang/ast.js';
 import type { BootedExtension } from '../lang/systemAbi.js';
 import { COSTS } from '../machine/costs.js';
 import type { Vcpu } from '../machine/state.js';
@@ -80,12 +80,17 @@ export class BootedExtensions {
       const r = c.run(decl.handler, vcpu, args, budget, observer);
       if (r !== null) return r;
     }
+    return this.evaluate(host, decl.handler, vcpu, args, budget, observer);
+  }
+
+  /** Runs a handler in the evaluator (apart from run(), whose compiled path then allocates nothing: no closure captures its host). */
+  private evaluate(host: Omit<HandlerHost, 'hvPrint' | 'lineOf'>, handler: FnItem, vcpu: Vcpu, args: readonly number[], budget: number, observer: HandlerObserver | null): { value: number; cycles: number } {
     const handlerHost: HandlerHost = {
       domain: (id) => host.domain(id),
       notify: (d, port) => host.notify(d, port),
       hvPrint: (line) => this.console.push(`${line}\n`),
       lineOf: (file, offset) => this.lineOf(file, offset),
     };
-    return runHandler(handlerHost, this.globals, decl.handler, vcpu, args, budget, observer);
+    return runHandler(handlerHost, this.globals, handler, vcpu, args, budget, observer);
   }
 }
