@@ -102,6 +102,8 @@ export class CompiledHandlers {
   /** The globals by slot, made when the plain variant is generated. */
   private gv = new Float64Array(0);
   private readonly variants: (readonly [HandlerModule, HandlerContext] | null | undefined)[] = [undefined, undefined];
+  private lastHandler: A.FnItem | undefined;
+  private lastEntry: number | undefined;
   /** Reused for every result (the caller reads it at once; handlers never nest). */
   private readonly result = { value: 0, cycles: 0 };
 
@@ -153,7 +155,12 @@ export class CompiledHandlers {
    * did not compile.
    */
   run(handler: A.FnItem, vcpu: Vcpu, args: readonly number[], budget: number, observer: HandlerObserver | null): { value: number; cycles: number } | null {
-    const h = this.layout.entries.get(handler);
+    // Calls come in runs of the same hypercall: look its entry up only when it changes.
+    if (handler !== this.lastHandler) {
+      this.lastHandler = handler;
+      this.lastEntry = this.layout.entries.get(handler);
+    }
+    const h = this.lastEntry;
     const v = this.variant(observer !== null);
     if (h === undefined || v === null) return null;
     const module = v[0];
