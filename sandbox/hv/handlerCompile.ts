@@ -93,6 +93,17 @@ function literal(v: number, t: A.TypeName | 'void' | undefined): string {
   return n < 0 ? `(${n})` : String(n);
 }
 
+/** The index of `item` in `list` (kept with `index`), added at the end the first time. */
+function indexIn<T>(list: T[], index: Map<T, number>, item: T): number {
+  let i = index.get(item);
+  if (i === undefined) {
+    i = list.length;
+    list.push(item);
+    index.set(item, i);
+  }
+  return i;
+}
+
 class HandlerGenerator {
   private readonly sites: PanicSite[] = [];
   private readonly stmts: A.Stmt[] = [];
@@ -151,23 +162,11 @@ class HandlerGenerator {
   }
 
   private fnId(fn: A.FnItem): number {
-    let i = this.fnIndex.get(fn);
-    if (i === undefined) {
-      i = this.fns.length;
-      this.fns.push(fn);
-      this.fnIndex.set(fn, i);
-    }
-    return i;
+    return indexIn(this.fns, this.fnIndex, fn);
   }
 
   private stmtId(s: A.Stmt): number {
-    let i = this.stmtIndex.get(s);
-    if (i === undefined) {
-      i = this.stmts.length;
-      this.stmts.push(s);
-      this.stmtIndex.set(s, i);
-    }
-    return i;
+    return indexIn(this.stmts, this.stmtIndex, s);
   }
 
   private site(kind: PanicSite['kind'], message: string, at: { start: number }): number {
