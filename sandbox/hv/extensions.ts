@@ -2,6 +2,8 @@ import type { HypercallDecl } from '../lang/ast.js';
 import type { BootedExtension } from '../lang/systemAbi.js';
 import { COSTS } from '../machine/costs.js';
 import type { Vcpu } from '../machine/state.js';
+import { CompiledHandlers } from './compiledHandlers.js';
+import type { EventHost } from './events.js';
 import { initialGlobals, resumeHandler, runHandler, type HandlerDebug, type HandlerHost, type HandlerObserver, type HandlerResult, type HvGlobals, type PausedHandler } from './pvkHandlers.js';
 
 /** Where and why hypervisor code faulted (the report's top-level `panic`). */
@@ -18,14 +20,39 @@ export interface PanicInfo {
  */
 export class BootedExtensions {
   readonly byNumber = new Map<number, HypercallDecl>();
-  readonly globals: HvGlobals;
   readonly console: string[] = [];
   private readonly sources: ReadonlyMap<string, BootedExtension['source']>;
+  /** The globals as the evaluator keeps them (current unless `inSlots`). */
+  private readonly evaluated: HvGlobals;
+  /** The handlers compiled to JavaScript (the fast engine's), made at their first use; null: they do not compile. */
+  private compiledForm: CompiledHandlers | null | undefined;
+  /** What compiled handlers reach (the events of the host of the latest run). */
+  private readonly compiledHost: { events: EventHost; hvPrint(line: string): void; lineOf(file: string, offset: number): number };
+  /** Whether the globals' current values are in the compiled handlers' slots rather than in `evaluated`. */
+  private inSlots = false;
 
   constructor(readonly booted: readonly BootedExtension[]) {
     for (const { abi } of booted) for (const h of abi.hypercalls) if (!this.byNumber.has(h.number)) this.byNumber.set(h.number, h);
-    this.globals = initialGlobals(booted.map((b) => b.abi));
+    this.evaluated = initialGlobals(booted.map((b) => b.abi));
     this.sources = new Map(booted.map((b) => [b.abi.file, b.source]));
+    this.compiledHost = { events: { domain: () => undefined, notify: () => undefined }, hvPrint: (line) => this.console.push(`${line}\n`), lineOf: (file, offset) => this.lineOf(file, offset) };
+  }
+
+  /** The hypervisor globals (one copy per machine), by declaration: current when read (read it again after a run). */
+  get globals(): HvGlobals {
+    if (this.inSlots) {
+      this.compiledForm?.storeGlobals(this.evaluated);
+      this.inSlots = false;
+    }
+    return this.evaluated;
+  }
+
+  private compiled(): CompiledHandlers | null {
+    if (this.compiledForm === undefined) {
+      const c = new CompiledHandlers(this.booted.map((b) => b.abi), this.compiledHost);
+      this.compiledForm = c.ok ? c : null;
+    }
+    return this.compiledForm;
   }
 
   lineOf(file: string, offset: number): number {
@@ -41,11 +68,25 @@ export class BootedExtensions {
    * Runs `decl`'s handler for `vcpu`: its result and own cycles, or where a
    * debugger (`debug`) paused it. `now` and `maxCycles` bound it: past the
    * cycle limit it throws HandlerOutOfCycles. A profiler's `observer` sees
-   * its calls and cycles.
+   * its calls and cycles. With `compiled` (the fast engine) and no debugger,
+   * the handler runs as JavaScript generated at its first use
+   * (compiledHandlers.ts), else in the evaluator (pvkHandlers.ts): the same
+   * results, cycles, faults and observations either way.
    */
-  run(host: Omit<HandlerHost, 'hvPrint' | 'lineOf'>, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], now: number, maxCycles: number, debug?: HandlerDebug, observer: HandlerObserver | null = null): HandlerResult {
+  run(host: Omit<HandlerHost, 'hvPrint' | 'lineOf'>, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], now: number, maxCycles: number, debug?: HandlerDebug, observer: HandlerObserver | null = null, compiled = false): HandlerResult {
     if (!decl.handler) return { value: 0, cycles: 0 };
     const budget = Math.max(0, maxCycles - now - COSTS.hypercallBase - decl.cost);
+    const c = compiled && debug === undefined ? this.compiled() : null;
+    if (c !== null) {
+      if (!this.inSlots) {
+        c.loadGlobals(this.evaluated);
+        this.inSlots = true;
+      }
+      this.compiledHost.events = host;
+      const r = c.run(decl.handler, vcpu, args, budget, observer);
+      if (r !== null) return r;
+    }
+    // The evaluator's host is made here, apart from the compiled path, which then allocates nothing.
     return runHandler(this.handlerHost(host), this.globals, decl.handler, vcpu, args, budget, debug, observer);
   }
 

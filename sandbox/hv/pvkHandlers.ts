@@ -66,7 +66,8 @@ export function initialGlobals(extensions: readonly A.AbiItem[]): HvGlobals {
   return out;
 }
 
-const MAX_DEPTH = 256;
+/** Nested hypervisor calls (the handler is frame 1) above which a call panics. */
+export const MAX_DEPTH = 256;
 
 /** One frame of a running handler: the handler (depth 1) or a helper it called. */
 export interface HandlerFrame {

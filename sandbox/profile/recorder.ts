@@ -159,6 +159,8 @@ export class Recorder implements EngineProfiler {
   private captured: LiveNode[] = [];
   /** What the pvk handlers of extension hypercalls ran (the hypervisor reports to it): placed under their hypercall's frame. */
   readonly handlers = new HandlerFrames();
+  /** Call-tree keys of hypervisor functions (made once each). */
+  private readonly hvKeys = new Map<HandlerFrame['fn'], string>();
 
   constructor(
     domains: readonly Domain[],
@@ -382,7 +384,7 @@ export class Recorder implements EngineProfiler {
       let parent = node;
       if (decl !== undefined && decl.name.name !== name) {
         parent = this.child(node, `h:${decl.name.name}`, 'hypercall', `[hypercall ${decl.name.name}]`, node.domain, node.vcpu, -1);
-        parent.count++;
+        parent.count += run.count;
       }
       cycles += this.placeFrame(parent, run);
     }
@@ -391,13 +393,15 @@ export class Recorder implements EngineProfiler {
 
   /** Adds a handler frame and its callees below `parent`: their cycles. */
   private placeFrame(parent: LiveNode, f: HandlerFrame): number {
-    const node = this.child(parent, `hv:${f.fn.file}:${f.fn.span.start}`, 'function', f.fn.name.name, parent.domain, parent.vcpu, -1);
+    let key = this.hvKeys.get(f.fn);
+    if (key === undefined) this.hvKeys.set(f.fn, (key = `hv:${f.fn.file}:${f.fn.span.start}`));
+    const node = this.child(parent, key, 'function', f.fn.name.name, parent.domain, parent.vcpu, -1);
     node.hvFn = f.fn;
     const at = (node.hvAt ??= new Map());
-    for (const [offset, cycles] of f.at) at.set(offset, (at.get(offset) ?? 0) + cycles);
+    for (let i = 0; i < f.charged; i++) at.set(f.offsets[i], (at.get(f.offsets[i]) ?? 0) + f.cycles[i]);
     node.count += f.count;
     let cycles = f.self;
-    for (const kid of f.kids.values()) cycles += this.placeFrame(node, kid);
+    for (let i = 0; i < f.called; i++) cycles += this.placeFrame(node, f.calls[i]);
     return cycles;
   }
 

@@ -70,6 +70,8 @@ export interface Engine {
   readonly depth?: number;
   /** Engines that translate programs do it here, ahead of the first run (booting), rather than in it. */
   prepare?(program: Program): void;
+  /** True: extension hypercalls run their handlers compiled to JavaScript (else in the hypervisor's evaluator). */
+  readonly compiledHandlers?: boolean;
 }
 
 /** Call depth above which a call faults with stack-overflow. */

@@ -83,7 +83,12 @@ export class FastEngine implements Engine {
     readonly host: EngineHost,
     readonly stepping = false,
     readonly recorder?: EngineProfiler,
-  ) {}
+  ) {
+    this.compiledHandlers = !stepping;
+  }
+
+  /** Runs and profiles compile extension handlers to JavaScript; the stepping engine (the debugger's) keeps the evaluator. */
+  readonly compiledHandlers: boolean;
 
   /** The generated JavaScript of a program (for tests and inspection). */
   sourceOf(program: Program): string {

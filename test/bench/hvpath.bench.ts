@@ -26,6 +26,8 @@ const events = (r: RunReport) => r.domains.reduce((n, d) => n + d.events, 0);
 
 const WORKLOADS: Workload[] = [
   { label: 'hypercall xen_version(0)', file: 'hypercall.pvk', ops: hypercalls('xen_version'), unit: 'call', target: 20 },
+  { label: 'ext. hypercall, add', file: 'ext_add.pvk', ops: hypercalls('count_add'), unit: 'call', target: 20 },
+  { label: 'ext. hypercall, 16 rounds', file: 'ext_loop.pvk', ops: hypercalls('hash_words'), unit: 'call' },
   { label: 'yield, 2 domains, 1 pcpu', file: 'yield2.pvk', ops: hypercalls('sched_op'), unit: 'yield', target: 200 },
   { label: 'event hop, 2 domains', file: 'hop.pvk', ops: events, unit: 'hop', target: 400 },
   { label: 'yield, 2 x 4 vCPUs', file: 'yield8.pvk', ops: hypercalls('sched_op'), unit: 'yield', target: 200 },

@@ -6,6 +6,9 @@ import type { Hypervisor } from '../../../sandbox/hv/hypervisor.js';
 import { bootSystem, makeEngine, type EngineKind } from '../../../sandbox/run/boot.js';
 import { runReport, type RunReport } from '../../../sandbox/run/report.js';
 import { FastEngine } from '../../../sandbox/vm/fastEngine.js';
+import { Recorder } from '../../../sandbox/profile/recorder.js';
+import { buildProfile } from '../../../sandbox/profile/build.js';
+import type { Profile } from '../../../sandbox/profile/types.js';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 
@@ -71,4 +74,25 @@ export function exampleCases(): Case[] {
   const fixture = path.join(ROOT, 'test/fixtures/valid/system.pvk');
   if (fs.existsSync(fixture)) cases.push({ label: 'fixture valid/system', file: fixture });
   return cases;
+}
+
+/** The profiling engine, but with extension handlers run in the evaluator instead of compiled (to compare the two). */
+class EvaluatingProfiler extends FastEngine {
+  override readonly compiledHandlers = false;
+}
+
+/**
+ * profileHypervisor() of sandbox/profile/profileSystem.ts, with the extension
+ * handlers compiled (as it runs them) or, with `compiledHandlers` false, in
+ * the evaluator: the run's report and its profile, as JSON.
+ */
+export function profileJson(c: Case, compiledHandlers: boolean): string {
+  const hv = boot(c, 'fast');
+  const recorder = new Recorder(hv.domains, (nr) => hv.hypercallName(nr));
+  hv.engine = compiledHandlers ? new FastEngine(hv, false, recorder) : new EvaluatingProfiler(hv, false, recorder);
+  hv.scheduling = recorder;
+  hv.handlerObserver = recorder.handlers;
+  const end = hv.run();
+  const profile: Profile = buildProfile(hv, recorder, c.file, (f) => (c.host ?? diskHost).readFile(f));
+  return JSON.stringify({ report: runReport(hv, end), profile });
 }
