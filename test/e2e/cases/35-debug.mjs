@@ -9,11 +9,7 @@ export default {
     await h.quickOpen(page, 'ping.pvk');
     await h.waitForText(page, h.sel.editorText, 'forwards the token to pong', { message: 'ping.pvk in the editor' });
     // Put the cursor on line 10 (`hops += 1;` in on_event) and toggle a breakpoint there.
-    await page.keyboard.press('Control+G');
-    await h.waitForSelector(page, h.sel.quickInputBox);
-    await page.keyboard.type('10');
-    await page.keyboard.press('Enter');
-    await h.waitForText(page, h.byId('status.editor.selection'), /Ln 10,/, { message: 'the cursor on line 10' });
+    await h.goToLine(page, 10);
     await page.keyboard.press('F9');
     await h.waitForSelector(page, '.editor-group-container.active .monaco-editor .codicon-debug-breakpoint');
     await h.runCommand(page, 'pvlab: Debug System');

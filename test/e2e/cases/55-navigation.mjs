@@ -1,15 +1,6 @@
 // Go to Implementations and Show Call Hierarchy on a pvop call (test/fixtures/e2e/nav/: the
 // table in mmu.pvk, its impls in mmu_native.pvk and mmu_xen.pvk, the call in nav_kernel.pvk).
 
-/** Puts the caret at line:column with Go to Line. */
-async function caretAt(page, h, line, column) {
-  await page.keyboard.press('Control+G');
-  await h.waitForSelector(page, h.sel.quickInputBox);
-  await page.keyboard.type(`${line}:${column}`);
-  await page.keyboard.press('Enter');
-  await h.waitForText(page, h.byId('status.editor.selection'), new RegExp(`Ln ${line}, Col ${column}\\b`), { message: `the caret at ${line}:${column}` });
-}
-
 /** Runs a command until `done` holds (the language server may still be starting on the first try). */
 async function commandUntil(page, h, label, done, message) {
   await h.waitFor(
@@ -36,7 +27,7 @@ export default {
     await h.quickOpen(page, 'nav_kernel.pvk');
     await h.waitForText(page, h.sel.editorText, 'Calls the MMU pvop', { message: 'nav_kernel.pvk in the editor' });
     // `mmu.flush(base + i * 4096);` — the caret on `flush`
-    await caretAt(page, h, 7, 14);
+    await h.goToLine(page, 7, 14);
 
     const peek = '.peekview-widget';
     const bothImpls = async () => {

@@ -260,12 +260,32 @@ export async function clearNotifications(page) {
 }
 
 /** Moves the cursor of the active editor to a 1-based line (and column) with Go to Line. */
-export async function goToLine(page, line, column) {
-  await page.keyboard.press('Control+G');
-  await waitForSelector(page, sel.quickInputBox);
-  await page.keyboard.type(column ? `${line}:${column}` : String(line));
-  await page.keyboard.press('Enter');
-  await waitForText(page, byId('status.editor.selection'), new RegExp(`Ln ${line}, Col ${column ?? '\\d+'}\\b`), { message: `the cursor at line ${line}` });
+export async function goToLine(page, line, column, { timeout = 15_000 } = {}) {
+  const wanted = new RegExp(`Ln ${line}, Col ${column ?? '\\d+'}\\b`);
+  const status = page.locator(byId('status.editor.selection')).first();
+  const box = page.locator(sel.quickInputBox).first();
+  // The text is set on Go to Line's input and Enter pressed on that input itself: keys typed
+  // while a late focus change (a webview, a tab) closed the input would land in the editor.
+  await waitFor(
+    async () => {
+      if (wanted.test(normalize(await status.innerText().catch(() => '')))) return true;
+      try {
+        if (!(await box.isVisible())) {
+          await page.keyboard.press('Control+G');
+          await box.waitFor({ state: 'visible', timeout: 2_000 });
+        }
+        await box.evaluate((input, value) => {
+          input.value = value;
+          input.dispatchEvent(new Event('input', { bubbles: true }));
+        }, `:${line}${column ? `:${column}` : ''}`);
+        await box.press('Enter', { timeout: 2_000 });
+      } catch {
+        // The input closed under us: the next round opens it again.
+      }
+      return false;
+    },
+    { timeout, interval: 300, message: `the cursor at line ${line}` },
+  );
 }
 
 /** The texts of the code lenses of the visible editors. */
