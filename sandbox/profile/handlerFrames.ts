@@ -25,10 +25,19 @@ export interface HandlerFrame {
   /** The callees called, in first-called order: the first `called` entries. */
   readonly called: number;
   readonly calls: readonly HandlerFrame[];
+  /**
+   * The recorder's, kept here to spare it a lookup per hypercall: the
+   * call-tree node it last placed this frame below, and the one it placed
+   * it in (its own types; null before the first).
+   */
+  placedBelow: object | null;
+  placedIn: object | null;
 }
 
 /** More statements than a function can have: an index and a take's epoch share one number in Frame.indexOf. */
 const INDEXES = 2 ** 20;
+/** Up to this many charged statements a frame finds one by a scan of `offsets`. */
+const SCANNED = 16;
 
 class Frame implements HandlerFrame {
   count = 0;
@@ -38,8 +47,12 @@ class Frame implements HandlerFrame {
   readonly offsets: number[] = [];
   readonly cycles: number[] = [];
   readonly calls: Frame[] = [];
+  placedBelow: object | null = null;
+  placedIn: object | null = null;
   /** Callees by function, kept across takes. */
   readonly kids = new Map<A.FnItem, Frame>();
+  /** The callee entered last from this frame. */
+  lastKid: Frame | null = null;
   /** The take it last counted for (its fields above are stale when it is not the current one). */
   epoch = -1;
   /** The offset of the statement the call on this frame is at now, and its index in `offsets` (-1: not looked up yet). */
@@ -63,17 +76,33 @@ class Frame implements HandlerFrame {
     this.curIndex = -1;
   }
 
-  /** Where cycles charged at the current statement go in `cycles`. */
+  /**
+   * Where cycles charged at the current statement go in `cycles`. A frame
+   * of a few statements is searched in `offsets` (cheaper than the map, and
+   * nothing to write per take); past SCANNED entries `indexOf` holds them all.
+   */
   index(): number {
     const o = this.cur;
-    const known = this.indexOf.get(o);
-    let i: number;
-    if (known !== undefined && known >= this.epoch * INDEXES) i = known - this.epoch * INDEXES;
-    else {
+    const n = this.charged;
+    let i = -1;
+    if (n <= SCANNED) {
+      const offsets = this.offsets;
+      for (let j = 0; j < n; j++) {
+        if (offsets[j] === o) {
+          i = j;
+          break;
+        }
+      }
+    } else {
+      const known = this.indexOf.get(o);
+      if (known !== undefined && known >= this.epoch * INDEXES) i = known - this.epoch * INDEXES;
+    }
+    if (i < 0) {
       i = this.charged++;
       this.offsets[i] = o;
       this.cycles[i] = 0;
-      this.indexOf.set(o, this.epoch * INDEXES + i);
+      if (i === SCANNED) for (let j = 0; j < i; j++) this.indexOf.set(this.offsets[j], this.epoch * INDEXES + j);
+      if (i >= SCANNED) this.indexOf.set(o, this.epoch * INDEXES + i);
     }
     this.curIndex = i;
     return i;
@@ -87,40 +116,54 @@ class Frame implements HandlerFrame {
  */
 export class HandlerFrames implements HandlerObserver {
   /** The handlers run since the last take(), in first-run order (each once: runs of one handler land in one place). */
-  private runs: Frame[] = [];
+  private readonly runs: Frame[] = [];
+  /** How many of `runs` are this take's (the array is reused, never shortened). */
+  private runCount = 0;
   private readonly roots = new Map<A.FnItem, Frame>();
   private readonly stack: Frame[] = [];
+  /** How many of `stack` are entered now (the array is reused, never shortened). */
+  private depth = 0;
+  /** The root frame entered last (most hypercalls run the handler the one before ran). */
+  private lastRoot: Frame | null = null;
   private epoch = 0;
 
   enter(fn: A.FnItem): void {
-    const top = this.stack[this.stack.length - 1];
+    const top = this.depth > 0 ? this.stack[this.depth - 1] : undefined;
     let f: Frame | undefined;
     if (top === undefined) {
-      f = this.roots.get(fn);
-      if (f === undefined) this.roots.set(fn, (f = new Frame(fn)));
+      if (fn === this.lastRoot?.fn) f = this.lastRoot;
+      else {
+        f = this.roots.get(fn);
+        if (f === undefined) this.roots.set(fn, (f = new Frame(fn)));
+        this.lastRoot = f;
+      }
       if (f.epoch !== this.epoch) {
         f.begin(this.epoch);
-        this.runs.push(f);
+        this.runs[this.runCount++] = f;
       }
     } else {
-      f = top.kids.get(fn);
-      if (f === undefined) top.kids.set(fn, (f = new Frame(fn)));
+      if (fn === top.lastKid?.fn) f = top.lastKid;
+      else {
+        f = top.kids.get(fn);
+        if (f === undefined) top.kids.set(fn, (f = new Frame(fn)));
+        top.lastKid = f;
+      }
       if (f.epoch !== this.epoch) {
         f.begin(this.epoch);
         top.calls[top.called++] = f;
       }
     }
     f.count++;
-    this.stack.push(f);
+    this.stack[this.depth++] = f;
   }
 
   leave(): void {
-    this.stack.pop();
+    if (this.depth > 0) this.depth--;
   }
 
   charge(cycles: number, s: A.Stmt | undefined): void {
-    const top = this.stack[this.stack.length - 1];
-    if (top === undefined || cycles === 0) return;
+    if (this.depth === 0 || cycles === 0) return;
+    const top = this.stack[this.depth - 1];
     if (s !== undefined && s.span.start !== top.cur) {
       top.cur = s.span.start;
       top.curIndex = -1;
@@ -132,17 +175,23 @@ export class HandlerFrames implements HandlerObserver {
 
   /** Whether handlers ran since the last take(). */
   get pending(): boolean {
-    return this.runs.length > 0;
+    return this.runCount > 0;
   }
 
   /**
-   * The handlers run since the last call, outermost frames, in first-run
-   * order; they are valid until the next handler runs.
+   * Ends the take: how many handlers ran since the last one, outermost
+   * frames, which run(i) gives in first-run order; they are valid until the
+   * next handler runs.
    */
-  take(): readonly HandlerFrame[] {
-    const runs = this.runs;
-    this.runs = [];
+  take(): number {
+    const n = this.runCount;
+    this.runCount = 0;
     this.epoch++;
-    return runs;
+    return n;
+  }
+
+  /** The i-th handler frame of the last take(). */
+  run(i: number): HandlerFrame {
+    return this.runs[i];
   }
 }

@@ -379,7 +379,8 @@ export class Recorder implements EngineProfiler {
    */
   private placeHandlers(node: LiveNode, name: string): number {
     let cycles = 0;
-    for (const run of this.handlers.take()) {
+    for (let i = 0, n = this.handlers.take(); i < n; i++) {
+      const run = this.handlers.run(i);
       const decl = run.fn.handlerOf;
       let parent = node;
       if (decl !== undefined && decl.name.name !== name) {
@@ -393,10 +394,17 @@ export class Recorder implements EngineProfiler {
 
   /** Adds a handler frame and its callees below `parent`: their cycles. */
   private placeFrame(parent: LiveNode, f: HandlerFrame): number {
-    let key = this.hvKeys.get(f.fn);
-    if (key === undefined) this.hvKeys.set(f.fn, (key = `hv:${f.fn.file}:${f.fn.span.start}`));
-    const node = this.child(parent, key, 'function', f.fn.name.name, parent.domain, parent.vcpu, -1);
-    node.hvFn = f.fn;
+    let node: LiveNode;
+    // The node this frame was placed in last, when below the same parent (and not a node past the call tree's cut).
+    if (f.placedBelow === parent) node = f.placedIn as LiveNode;
+    else {
+      let key = this.hvKeys.get(f.fn);
+      if (key === undefined) this.hvKeys.set(f.fn, (key = `hv:${f.fn.file}:${f.fn.span.start}`));
+      node = this.child(parent, key, 'function', f.fn.name.name, parent.domain, parent.vcpu, -1);
+      node.hvFn = f.fn;
+      f.placedBelow = parent.kids.get(key) === node ? parent : null;
+      f.placedIn = node;
+    }
     const at = (node.hvAt ??= new Map());
     for (let i = 0; i < f.charged; i++) at.set(f.offsets[i], (at.get(f.offsets[i]) ?? 0) + f.cycles[i]);
     node.count += f.count;
