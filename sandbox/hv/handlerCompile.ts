@@ -201,7 +201,7 @@ class HandlerGenerator {
     const lines = [`function f${id}(${['d', ...params].join(', ')}) {`];
     if (declared.length > 0) lines.push(`  let ${declared.map((n) => `${n} = 0`).join(', ')};`);
     if (entry) lines.push(`  ${entry}`);
-    if (this.profiling) lines.push(`  O.enter(FN[${id}]);`, '  try {', body, '    return 0;', '  } finally { O.leave(); }');
+    if (this.profiling) lines.push(`  const OF = O.enter(FN[${id}]);`, '  try {', body, '    return 0;', '  } finally { O.leave(); }');
     else lines.push(body, '  return 0;');
     lines.push('}');
     return lines.join('\n');
@@ -212,13 +212,13 @@ class HandlerGenerator {
   /** A charge of `n` cycles at statement `s` (or the statement running), as a statement. */
   private chargeStmt(n: number, s: A.Stmt): string {
     const k = this.stmtId(s);
-    if (this.profiling) return `c += ${n}; if (c > B) X.out(${n}, ${k}, c); O.charge(${n}, S[${k}]);`;
+    if (this.profiling) return `c += ${n}; if (c > B) X.out(${n}, ${k}, c); OF.at(${n}, ${s.span.start});`;
     return `if ((c += ${n}) > B) X.out(${n}, -1, c);`;
   }
 
   /** A charge of `n` cycles at the statement running (a helper call, an intrinsic), as an expression. */
   private chargeExpr(n: number): string {
-    if (this.profiling) return `((c += ${n}) > B ? X.out(${n}, -1, c) : O.charge(${n}, undefined))`;
+    if (this.profiling) return `((c += ${n}) > B ? X.out(${n}, -1, c) : OF.here(${n}))`;
     return `((c += ${n}) > B && X.out(${n}, -1, c))`;
   }
 

@@ -49,12 +49,24 @@ export interface HandlerHost extends EventHost {
  * charged. Null when not profiling, so that an unprofiled run pays nothing.
  */
 export interface HandlerObserver {
-  /** A call of hypervisor function `fn` starts (first the handler itself). */
-  enter(fn: A.FnItem): void;
+  /** A call of hypervisor function `fn` starts (first the handler itself): where the compiled handlers charge its cycles. */
+  enter(fn: A.FnItem): HandlerCharges;
   /** The innermost call returned, or unwound (a fault, -EFAULT, the cycle limit). */
   leave(): void;
   /** `cycles` were charged in the innermost call: at statement `s` (it, its condition or a loop test), else at the statement running (a helper call, an intrinsic). */
   charge(cycles: number, s: A.Stmt | undefined): void;
+}
+
+/**
+ * One call's charges from the compiled handlers, made on the call's own
+ * frame (no lookup of the innermost call per charge); the same as
+ * HandlerObserver.charge while that call is the innermost.
+ */
+export interface HandlerCharges {
+  /** `cycles` charged at the statement starting at source offset `offset`. */
+  at(cycles: number, offset: number): void;
+  /** `cycles` charged at the statement running. */
+  here(cycles: number): void;
 }
 
 /** Hypervisor globals: one copy per machine, by declaration. */

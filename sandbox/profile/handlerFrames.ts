@@ -1,5 +1,5 @@
 import type * as A from '../lang/ast.js';
-import type { HandlerObserver } from '../hv/pvkHandlers.js';
+import type { HandlerCharges, HandlerObserver } from '../hv/pvkHandlers.js';
 
 /**
  * A hypervisor function's frame seen while pvk handlers ran (spec 9.1),
@@ -39,7 +39,7 @@ const INDEXES = 2 ** 20;
 /** Up to this many charged statements a frame finds one by a scan of `offsets`. */
 const SCANNED = 16;
 
-class Frame implements HandlerFrame {
+class Frame implements HandlerFrame, HandlerCharges {
   count = 0;
   self = 0;
   charged = 0;
@@ -63,6 +63,24 @@ class Frame implements HandlerFrame {
 
   constructor(readonly fn: A.FnItem) {
     this.cur = fn.span.start;
+  }
+
+  at(cycles: number, offset: number): void {
+    if (cycles === 0) return;
+    if (offset !== this.cur) {
+      this.cur = offset;
+      this.curIndex = -1;
+    }
+    const i = this.curIndex >= 0 ? this.curIndex : this.index();
+    this.cycles[i] += cycles;
+    this.self += cycles;
+  }
+
+  here(cycles: number): void {
+    if (cycles === 0) return;
+    const i = this.curIndex >= 0 ? this.curIndex : this.index();
+    this.cycles[i] += cycles;
+    this.self += cycles;
   }
 
   /** Counts for take `epoch` from now on: forgets what an earlier one held. */
@@ -127,7 +145,7 @@ export class HandlerFrames implements HandlerObserver {
   private lastRoot: Frame | null = null;
   private epoch = 0;
 
-  enter(fn: A.FnItem): void {
+  enter(fn: A.FnItem): HandlerCharges {
     const top = this.depth > 0 ? this.stack[this.depth - 1] : undefined;
     let f: Frame | undefined;
     if (top === undefined) {
@@ -155,6 +173,7 @@ export class HandlerFrames implements HandlerObserver {
     }
     f.count++;
     this.stack[this.depth++] = f;
+    return f;
   }
 
   leave(): void {
@@ -164,13 +183,8 @@ export class HandlerFrames implements HandlerObserver {
   charge(cycles: number, s: A.Stmt | undefined): void {
     if (this.depth === 0 || cycles === 0) return;
     const top = this.stack[this.depth - 1];
-    if (s !== undefined && s.span.start !== top.cur) {
-      top.cur = s.span.start;
-      top.curIndex = -1;
-    }
-    const i = top.curIndex >= 0 ? top.curIndex : top.index();
-    top.cycles[i] += cycles;
-    top.self += cycles;
+    if (s === undefined) top.here(cycles);
+    else top.at(cycles, s.span.start);
   }
 
   /** Whether handlers ran since the last take(). */

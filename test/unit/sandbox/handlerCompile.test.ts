@@ -11,7 +11,7 @@ import { Workspace } from '../../../sandbox/lang/program.js';
 import { bootSystem, type EngineKind } from '../../../sandbox/run/boot.js';
 import { runReport } from '../../../sandbox/run/report.js';
 import type { Hypervisor } from '../../../sandbox/hv/hypervisor.js';
-import type { HandlerObserver } from '../../../sandbox/hv/pvkHandlers.js';
+import type { HandlerCharges, HandlerObserver } from '../../../sandbox/hv/pvkHandlers.js';
 import { generateHandlers, HandlerLayout } from '../../../sandbox/hv/handlerCompile.js';
 import { COSTS } from '../../../sandbox/machine/costs.js';
 
@@ -108,8 +108,14 @@ function bootEdge(files: Record<string, string> = FILES, engine: EngineKind = 'f
 /** Writes down every call a profiler would see. */
 class Log implements HandlerObserver {
   readonly lines: string[] = [];
-  enter(fn: A.FnItem): void {
+  /** The compiled handlers charge on what enter() returns, written down as the evaluator's charges are. */
+  private readonly charges: HandlerCharges = {
+    at: (cycles, offset) => this.lines.push(`charge ${cycles} at ${offset}`),
+    here: (cycles) => this.lines.push(`charge ${cycles} at -`),
+  };
+  enter(fn: A.FnItem): HandlerCharges {
     this.lines.push(`enter ${fn.name.name}`);
+    return this.charges;
   }
   leave(): void {
     this.lines.push('leave');
