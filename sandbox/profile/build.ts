@@ -101,9 +101,10 @@ export function buildProfile(hv: Hypervisor, rec: Recorder, systemFile: string, 
     } else if (hvFn && live.hvAt) {
       // A handler or helper of an extension: its statements' offsets in its file, by line.
       const byLine = new Map<number, number>();
-      for (const [offset, cycles] of live.hvAt) {
-        const line = hv.extensions.lineOf(hvFn.file, offset);
-        byLine.set(line, (byLine.get(line) ?? 0) + cycles);
+      const { offsets, cycles } = live.hvAt;
+      for (let i = 0; i < offsets.length; i++) {
+        const line = hv.extensions.lineOf(hvFn.file, offsets[i]);
+        byLine.set(line, (byLine.get(line) ?? 0) + cycles[i]);
       }
       putLines(node, byLine);
     } else {

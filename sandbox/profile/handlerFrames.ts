@@ -32,6 +32,8 @@ export interface HandlerFrame {
    */
   placedBelow: object | null;
   placedIn: object | null;
+  /** The recorder's: where it put the cycles at each of `offsets` the last time (an index of its own, checked before use). */
+  readonly placedAt: number[];
 }
 
 /** More statements than a function can have: an index and a take's epoch share one number in Frame.indexOf. */
@@ -49,6 +51,7 @@ class Frame implements HandlerFrame, HandlerCharges {
   readonly calls: Frame[] = [];
   placedBelow: object | null = null;
   placedIn: object | null = null;
+  readonly placedAt: number[] = [];
   /** Callees by function, kept across takes. */
   readonly kids = new Map<A.FnItem, Frame>();
   /** The callee entered last from this frame. */

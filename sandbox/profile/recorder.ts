@@ -11,6 +11,14 @@ import type { CountStat, SiteCost } from './types.js';
 /** The kinds of frames the recorder makes itself (functions come from the program). */
 export type LiveKind = 'root' | 'domain' | 'vcpu' | 'function' | 'hypercall' | 'trap' | 'vmexit' | 'upcall';
 
+/** A hypervisor function's own cycles in one call-tree node: by statement offset (by index), in first-placed order. */
+interface HvCycles {
+  readonly offsets: number[];
+  readonly cycles: number[];
+  /** Each offset's index. */
+  readonly indexOf: Map<number, number>;
+}
+
 /**
  * A call-tree node while the run goes on. `ln[i]` holds the cycles spent at
  * the function's i-th statement boundary (0: its entry); `cur` is the
@@ -31,7 +39,7 @@ export class LiveNode implements CallTreeNode {
   pvopSites: Map<number, SiteRecord> | null = null;
   /** A hypervisor function (an extension's handler or helper, `fn` -1): its own cycles by statement offset in its file. */
   hvFn: A.FnItem | null = null;
-  hvAt: Map<number, number> | null = null;
+  hvAt: HvCycles | null = null;
 
   constructor(
     readonly parent: LiveNode | null,
@@ -405,8 +413,25 @@ export class Recorder implements EngineProfiler {
       f.placedBelow = parent.kids.get(key) === node ? parent : null;
       f.placedIn = node;
     }
-    const at = (node.hvAt ??= new Map());
-    for (let i = 0; i < f.charged; i++) at.set(f.offsets[i], (at.get(f.offsets[i]) ?? 0) + f.cycles[i]);
+    const at: HvCycles = (node.hvAt ??= { offsets: [], cycles: [], indexOf: new Map<number, number>() });
+    // Where the frame's i-th statement went in `at` the last time is where it goes again, mostly: checked, else looked up.
+    const hints = f.placedAt;
+    for (let i = 0; i < f.charged; i++) {
+      const o = f.offsets[i];
+      let j = i < hints.length ? hints[i] : -1;
+      if (at.offsets[j] !== o) {
+        const known = at.indexOf.get(o);
+        if (known !== undefined) j = known;
+        else {
+          j = at.offsets.length;
+          at.offsets.push(o);
+          at.cycles.push(0);
+          at.indexOf.set(o, j);
+        }
+        hints[i] = j;
+      }
+      at.cycles[j] += f.cycles[i];
+    }
     node.count += f.count;
     let cycles = f.self;
     for (let i = 0; i < f.called; i++) cycles += this.placeFrame(node, f.calls[i]);
