@@ -117,6 +117,12 @@ class Generator {
   private fresh = false;
   /** The plain fast engine: the site number given to each fault location. */
   private readonly siteOf = new Map<Loc, number>();
+  /**
+   * Generating the unchecked copy of a counted loop (see countedLoop()): its
+   * check boundaries only charge, the guard before it having shown that no
+   * check there could find the budget spent.
+   */
+  private unchecked = false;
 
   constructor(
     private readonly program: Program,
@@ -527,7 +533,7 @@ class Generator {
           profile = `${this.attribution.beforeCuChanges()} cu = ${position};\n`;
           this.cur = position;
         }
-        if (!s.check) return `${hook}${profile}${this.charge(COSTS.statement)}`;
+        if (!s.check || this.unchecked) return `${hook}${profile}${this.charge(COSTS.statement)}`;
         const publish = this.plain ? `R.depth = ${this.depth}; ` : '';
         return `if (c >= b) { site = ${-pc}; ${this.flush()} ${publish}check(); ${SUSPENDED} ${this.refresh()} }\n${hook}${profile}${this.charge(COSTS.statement)}`;
       }
@@ -586,16 +592,19 @@ class Generator {
         return `if (${cond}) {\n${then}\n}${otherwise === '' ? '' : ` else {\n${otherwise}\n}`}`;
       }
       case 'loop': {
-        const n = this.labels++;
-        this.loops.push(n);
-        if (this.profiling) this.cur = CLEAN;
-        const body = this.list(s.body);
-        if (this.profiling) this.cur = CLEAN;
-        const step = this.list(s.step);
-        this.loops.pop();
-        // The loop is left only by break, which settles: nothing is pending after it.
-        if (this.profiling) this.cur = CLEAN;
-        return `L${n}: for (;;) {\nB${n}: {\n${body}\n}\n${step}\n}`;
+        const counted = this.fresh && !this.unchecked ? countedLoop(s) : null;
+        if (counted === null) return this.loopCode(s);
+        // The plain engine's fresh version: a counted loop whose remaining iterations cannot
+        // reach the budget (each costs at most `perIteration`) runs a copy without check points,
+        // the checked copy otherwise. Both charge exactly the same cycles; a check point
+        // only acts where `c >= b`, which the guard shows cannot happen in the loop.
+        const i = this.local(counted.index);
+        const hi = this.local(counted.bound);
+        const checked = this.loopCode(s);
+        this.unchecked = true;
+        const free = this.loopCode(s);
+        this.unchecked = false;
+        return `if (c < b && c + ((${hi} >>> 0) - (${i} >>> 0)) * ${counted.perIteration} < b) {\n${free}\n} else {\n${checked}\n}`;
       }
       case 'break':
         return `break L${this.loops[this.loops.length - 1]};`;
@@ -616,6 +625,20 @@ class Generator {
           return `return (T = ${value}, R.cyc += c${k > 0 ? ` + ${k}` : ''}, T);`;
         }
     }
+  }
+
+  /** A loop: its body and step inside labelled blocks (`break` leaves L, `continue` leaves B). */
+  private loopCode(s: IStmt & { k: 'loop' }): string {
+    const n = this.labels++;
+    this.loops.push(n);
+    if (this.profiling) this.cur = CLEAN;
+    const body = this.list(s.body);
+    if (this.profiling) this.cur = CLEAN;
+    const step = this.list(s.step);
+    this.loops.pop();
+    // The loop is left only by break, which settles: nothing is pending after it.
+    if (this.profiling) this.cur = CLEAN;
+    return `L${n}: for (;;) {\nB${n}: {\n${body}\n}\n${step}\n}`;
   }
 
   // ------------------------------------------------------------ expressions
@@ -895,4 +918,70 @@ function stmtUsesMemory(s: IStmt): boolean {
     default:
       return ownExprs(s).some(exprUsesMemory);
   }
+}
+
+/**
+ * A `for` loop as lowered (body: its check boundary, then `if (i >=u hi)
+ * break`; step: `i = i + 1`) whose body neither assigns `i` or `hi` nor holds
+ * a loop, call, hypercall, hlt, intrinsic or print: it runs at most
+ * `hi - i` (unsigned) more iterations, and each charges at most
+ * `perIteration` cycles (every boundary, load and store in it once, both
+ * branches of an `if` counted). Else null.
+ */
+function countedLoop(s: IStmt & { k: 'loop' }): { index: number; bound: number; perIteration: number } | null {
+  const [head, test] = s.body;
+  const step = s.step[0];
+  if (s.step.length !== 1 || head?.k !== 'boundary' || !head.check || test?.k !== 'if') return null;
+  if (test.else.length !== 0 || test.then.length !== 1 || test.then[0].k !== 'break') return null;
+  const cond = test.cond;
+  if (cond.k !== 'bin' || cond.op !== 'geu' || cond.a.k !== 'local' || cond.b.k !== 'local') return null;
+  const index = cond.a.slot;
+  const bound = cond.b.slot;
+  if (index === bound || step.k !== 'set-local' || step.slot !== index) return null;
+  const e = step.e;
+  if (e.k !== 'bin' || e.op !== 'add' || e.a.k !== 'local' || e.a.slot !== index || e.b.k !== 'const' || e.b.v !== 1) return null;
+  let perIteration = 0;
+  const exprCost = (x: IExpr): number | null => {
+    if (exprAny(x, (n) => n.k === 'intr')) return null;
+    let loads = 0;
+    exprAny(x, (n) => {
+      if (n.k === 'load') loads++;
+      return false;
+    });
+    return loads * COSTS.memoryAccess;
+  };
+  const visit = (list: readonly IStmt[]): boolean => {
+    for (const t of list) {
+      switch (t.k) {
+        case 'boundary':
+          perIteration += COSTS.statement;
+          break;
+        case 'set-local':
+          if (t.slot === index || t.slot === bound) return false;
+          break;
+        case 'store':
+          perIteration += COSTS.memoryAccess;
+          break;
+        case 'set-global':
+        case 'if':
+        case 'break':
+        case 'continue':
+        case 'return':
+          break;
+        default:
+          // loop, call, hypercall, hlt, print, eval
+          return false;
+      }
+      for (const x of ownExprs(t)) {
+        const k = exprCost(x);
+        if (k === null) return false;
+        perIteration += k;
+      }
+      if (t.k === 'if' && !(visit(t.then) && visit(t.else))) return false;
+    }
+    return true;
+  };
+  // The step's own expression (i + 1) holds no load.
+  if (!visit(s.body)) return null;
+  return { index, bound, perIteration };
 }

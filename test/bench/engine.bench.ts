@@ -36,6 +36,12 @@ function timeRuns(k: BenchKernel, engine: EngineKind, warmup: number, runs: numb
   return summarize(times).median;
 }
 
+/** Fast engine against plain JS: warm-up runs, then at least MIN_RUNS timed pairs, more (up to MAX_RUNS) until about TIMED_MS of each. */
+const WARMUP = 5;
+const MIN_RUNS = 15;
+const MAX_RUNS = 151;
+const TIMED_MS = 150;
+
 /** The fast engine's targets against plain JavaScript: the geometric mean over the kernels, and every kernel. */
 const FAST_MEAN_TARGET = 1.3;
 const FAST_KERNEL_TARGET = 1.5;
@@ -53,9 +59,12 @@ export function benchEngines(): void {
       throw new Error(`${k.name}: results differ: js ${expected}, fast ${fast.exitCode}/${fast.cycles}, step ${step.exitCode}/${step.cycles}, interpreter ${slow.exitCode}/${slow.cycles}`);
     }
     // Plain JS and the fast engine interleaved, so that a burst of load on the machine hits both alike.
+    // A short kernel (matmul runs well under a millisecond) gets more runs, so that its median does
+    // not hinge on a few runs the scheduler happened to interrupt.
     const jsTimes: number[] = [];
     const fastTimes: number[] = [];
-    for (let i = 0; i < 4 + 15; i++) {
+    let runs = MIN_RUNS;
+    for (let i = 0; i < WARMUP + runs; i++) {
       let t0 = performance.now();
       k.js();
       const tj = performance.now() - t0;
@@ -63,14 +72,16 @@ export function benchEngines(): void {
       t0 = performance.now();
       hv.run();
       const tf = performance.now() - t0;
-      if (i >= 4) {
+      if (i === WARMUP - 1) runs = Math.max(MIN_RUNS, Math.min(MAX_RUNS, Math.ceil(TIMED_MS / Math.max(tj, tf, 0.01))));
+      if (i >= WARMUP) {
         jsTimes.push(tj);
         fastTimes.push(tf);
       }
     }
     const js = summarize(jsTimes).median;
     const f = summarize(fastTimes).median;
-    const st = timeRuns(k, 'step', 2, 5);
+    // The steppable engine likewise gets enough runs of a short kernel (about TIMED_MS in all, guessing it 2× the fast one).
+    const st = timeRuns(k, 'step', 2, Math.max(5, Math.min(MAX_RUNS, Math.ceil(TIMED_MS / (2 * Math.max(f, 0.01))))));
     const i = timeRuns(k, 'interpreter', 1, 3);
     const cell = (t: number, digits = 1) => `${ms(t).padStart(10)} ${`${(t / js).toFixed(digits)}×`.padStart(6)}`;
     fastRatios.push(f / js);
