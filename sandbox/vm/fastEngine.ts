@@ -268,8 +268,10 @@ export class FastEngine implements Engine {
     const pc = site <= 0 ? -site : site;
     const frame: Frame = { fn, pc, locals, dst: -1, upcall: false, pvop: false };
     if (this.captured === NO_FRAMES) this.captured = [];
-    const child = this.captured[this.captured.length - 1];
-    if (child) {
+    // The frame captured before (its callee), if any: no read at index -1 (a slow named-property lookup in V8).
+    const n = this.captured.length;
+    const child = n > 0 ? this.captured[n - 1] : undefined;
+    if (child !== undefined) {
       if (site <= 0) child.upcall = true;
       else {
         const call = flat[fn][pc - 1];
