@@ -102,6 +102,8 @@ export class CompiledHandlers {
   /** The globals by slot, made when the plain variant is generated. */
   private gv = new Float64Array(0);
   private readonly variants: (readonly [HandlerModule, HandlerContext] | null | undefined)[] = [undefined, undefined];
+  /** The plain variant once made (and it compiled). */
+  private plain: readonly [HandlerModule, HandlerContext] | undefined;
   private lastHandler: A.FnItem | undefined;
   private lastEntry: number | undefined;
   /** Reused for every result (the caller reads it at once; handlers never nest). */
@@ -136,6 +138,7 @@ export class CompiledHandlers {
       }
     }
     this.variants[i] = v;
+    if (i === 0 && v !== null) this.plain = v;
     return v;
   }
 
@@ -161,7 +164,8 @@ export class CompiledHandlers {
       this.lastEntry = this.layout.entries.get(handler);
     }
     const h = this.lastEntry;
-    const v = this.variant(observer !== null);
+    // Without a profiler: the plain variant, kept at hand once made.
+    const v = observer === null && this.plain !== undefined ? this.plain : this.variant(observer !== null);
     if (h === undefined || v === null) return null;
     const module = v[0];
     const x = v[1];
