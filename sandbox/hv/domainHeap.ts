@@ -82,21 +82,37 @@ export class DomainHeap {
     return i;
   }
 
+  /**
+   * Sifts the item at i down, as Floyd's heapsort does: the hole goes to a
+   * leaf along the lesser children (one comparison a level), then the item
+   * climbs back (a domain that ran usually belongs near the bottom). Any
+   * valid heap will do: only the order of the keys is ever read.
+   */
   private down(i: number): void {
     const items = this.items;
+    const position = this.position;
     const n = this.size;
     const d = items[i];
+    let k = i;
     for (;;) {
-      const l = 2 * i + 1;
+      const l = 2 * k + 1;
       if (l >= n) break;
       const r = l + 1;
       const c = r < n && this.before(items[r], items[l]) ? r : l;
-      if (!this.before(items[c], d)) break;
-      items[i] = items[c];
-      this.position[items[i]] = i;
-      i = c;
+      const m = items[c];
+      items[k] = m;
+      position[m] = k;
+      k = c;
     }
-    items[i] = d;
-    this.position[d] = i;
+    while (k > i) {
+      const parent = (k - 1) >> 1;
+      const p = items[parent];
+      if (!this.before(d, p)) break;
+      items[k] = p;
+      position[p] = k;
+      k = parent;
+    }
+    items[k] = d;
+    position[d] = k;
   }
 }
