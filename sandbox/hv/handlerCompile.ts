@@ -116,6 +116,8 @@ class HandlerGenerator {
   private temps = 0;
   private labels = 0;
   private loops: string[] = [];
+  /** Whether some code reads the caller (its ids or its memory): else a run does not look them up. */
+  private readsCaller = false;
 
   constructor(
     private readonly layout: HandlerLayout,
@@ -143,8 +145,7 @@ class HandlerGenerator {
       '  run(x, h, v, A, budget, o) {',
       '    if (X !== x) { X = x; GV = x.gv; S = x.stmts; FN = x.fns; }',
       '    c = 0; B = budget; O = o;',
-      '    const d = v.domain, m = d.memory;',
-      '    CD = d.id >>> 0; CV = v.id >>> 0; MV = m.view; ML = m.limit;',
+      ...(this.readsCaller ? ['    const d = v.domain, m = d.memory;', '    CD = d.id >>> 0; CV = v.id >>> 0; MV = m.view; ML = m.limit;'] : []),
       '    try {',
       '      switch (h) {',
       ...entries,
@@ -393,11 +394,14 @@ class HandlerGenerator {
     const cost = HV_INTRINSICS[name]?.cost ?? 0;
     switch (name) {
       case 'caller':
+        this.readsCaller = true;
         return seq('CD');
       case 'caller_vcpu':
+        this.readsCaller = true;
         return seq('CV');
       case 'guest_load32':
       case 'guest_store32': {
+        this.readsCaller = true;
         const a = this.temp();
         // The caller's own memory only, 4-byte aligned; anything else ends the handler with -EFAULT.
         const checked = [`${a} = ${names[0] ?? 'void 0'} >>> 0`, `((${a} & 3) !== 0 || ${a} + 4 > ML) && X.efault()`, this.chargeExpr(cost)];
