@@ -137,9 +137,10 @@ class HandlerGenerator {
       '"use strict";',
       'const imul = rt.imul, trunc = rt.trunc, floor = rt.floor, EF = rt.EF;',
       // Per machine: its context X (faults, notify, print), its globals GV; profiling: statements S, functions FN.
-      'let X = null, GV = null, S = null, FN = null;',
+      // `var`, not `let`: the functions below read these on every statement, and a `let` they close over costs a check for its temporal dead zone at each read.
+      'var X = null, GV = null, S = null, FN = null;',
       // Per run: cycles c against the budget B, the caller (domain, vCPU, memory), the observer O.
-      'let c = 0, B = 0, CD = 0, CV = 0, MV = null, ML = 0, O = null;',
+      'var c = 0, B = 0, CD = 0, CV = 0, MV = null, ML = 0, O = null;',
       ...bodies,
       'return {',
       '  run(x, h, v, A, budget, o) {',
