@@ -129,6 +129,11 @@ export class TimelineColumns {
    * (as slice() records a run), then the call's own slice of `kind` and `name`.
    */
   hostSlices(domain: number, vcpu: number, pcpu: number, runStart: number, kind: number, name: number, start: number, end: number): void {
+    if (this.slices >= TIMELINE_LIMIT && !this.lastIsRun) {
+      // Full, and the last row is no run that could be extended: neither slice can be recorded.
+      if (start > runStart || end > start) this.truncated = true;
+      return;
+    }
     const extends_ = this.lastIsRun && this.lastEnd === runStart && this.lastDomain === domain && this.lastVcpu === vcpu && this.lastPcpu === pcpu;
     if (start > runStart && end > start && !extends_ && this.slices + 2 <= TIMELINE_LIMIT) {
       // Both would be new rows: one row for the two.
