@@ -31,6 +31,8 @@ export class LiveNode implements CallTreeNode {
   /** The last function child entered, and its function: most calls repeat it. */
   kf = -1;
   kn: LiveNode | null = null;
+  /** Its `[upcall]` child once an upcall interrupted a frame on it (see Recorder.upcall). */
+  un: LiveNode | null = null;
   cur = 0;
   count = 0;
   /** A pvop implementation: each entry counts at the caller's pvop call site. */
@@ -463,16 +465,19 @@ export class Recorder implements EngineProfiler {
   /** An event upcall was charged (`cycles`): on_event runs below the upcall's frame, which this returns. */
   upcall(port: number, cycles: number, clock: number): LiveNode {
     const v = this.vcpu as Vcpu;
-    const node = this.child(cursor.top, 'u', 'upcall', '[upcall]', v.domain, v.id, -1);
+    const top = cursor.top;
+    // The same node child() gives each time (past the call tree's cut too: the vCPU's one cut node), looked up once.
+    const node = (top.un ??= this.child(top, 'u', 'upcall', '[upcall]', v.domain, v.id, -1));
     node.ln[0] += cycles;
     node.count++;
     cursor.top = node;
-    const stat = this.upcallStats[v.domain.id];
-    if (stat === undefined) this.upcallStats[v.domain.id] = this.stat(`${v.domain.id}:upcall:`, cycles);
+    const d = this.domainId;
+    const stat = this.upcallStats[d];
+    if (stat === undefined) this.upcallStats[d] = this.stat(`${d}:upcall:`, cycles);
     else count(stat, cycles);
-    this.timeline.hostSlices(v.domain.id, v.id, this.pcpu, this.segStart, SLICE.upcall, this.onEventName, clock - cycles, clock);
+    this.timeline.hostSlices(d, this.vcpuId, this.pcpu, this.segStart, SLICE.upcall, this.onEventName, clock - cycles, clock);
     this.segStart = clock;
-    this.timeline.instant(INSTANT.deliver, v.domain.id, v.id, clock - cycles, port, v.domain.id);
+    this.timeline.instant(INSTANT.deliver, d, this.vcpuId, clock - cycles, port, d);
     return node;
   }
 
