@@ -270,12 +270,8 @@ export class Recorder implements EngineProfiler {
     void v;
     const st = this.state as VcpuState;
     st.top = cursor.top;
-    // Into the vCPU's own list (its frames were all resumed by now), outermost first: no list made per switch.
-    const captured = this.captured;
-    const frames = st.frames;
-    frames.length = captured.length;
-    for (let i = 0, n = captured.length; i < n; i++) frames[i] = captured[n - 1 - i];
-    captured.length = 0;
+    st.frames = this.captured.reverse();
+    this.captured = [];
     this.slice(SLICE.run, RUN_NAME, this.segStart, clock);
     this.vcpu = null;
     this.state = null;
