@@ -31,6 +31,8 @@ export class LiveNode implements CallTreeNode {
   /** The last function child entered, and its function: most calls repeat it. */
   kf = -1;
   kn: LiveNode | null = null;
+  /** Its `[upcall]` child once an upcall interrupted a frame on it (see Recorder.upcall). */
+  un: LiveNode | null = null;
   cur = 0;
   count = 0;
   /** A pvop implementation: each entry counts at the caller's pvop call site. */
@@ -159,6 +161,9 @@ export class Recorder implements EngineProfiler {
   private vcpu: Vcpu | null = null;
   private state: VcpuState | null = null;
   private pcpu = 0;
+  /** The running vCPU's domain id and vCPU id (set by enter()). */
+  private domainId = -1;
+  private vcpuId = -1;
   private segStart = 0;
   /** Resuming a vCPU: its frames' nodes, outermost first, handed out by resumed(). */
   private chain: LiveNode[] = [];
@@ -229,6 +234,8 @@ export class Recorder implements EngineProfiler {
     this.vcpu = v;
     this.state = st;
     this.runningSites = st.hostSites;
+    this.domainId = v.domain.id;
+    this.vcpuId = v.id;
     this.pcpu = p;
     this.segStart = clock;
     cursor.top = st.top;
@@ -321,8 +328,21 @@ export class Recorder implements EngineProfiler {
     if (named > hs.max) hs.max = named;
     // A pvk handler's own cycles go to its functions' frames below; the rest (300 + cost) stays the hypercall's.
     if (kind === 'hypercall' && this.handlers.pending) (hs.node as LiveNode).ln[0] -= this.placeHandlers(hs.node as LiveNode, hs.name);
-    const v = this.vcpu as Vcpu;
-    this.timeline.hostSlices(v.domain.id, v.id, this.pcpu, this.segStart, hs.sliceKind, hs.sliceName, clock - named, clock);
+    this.timeline.hostSlices(this.domainId, this.vcpuId, this.pcpu, this.segStart, hs.sliceKind, hs.sliceName, clock - named, clock);
+    this.segStart = clock;
+  }
+
+  /** hostCall() of hypercall number `nr` at site `at`, all its `cycles` its own: the same, with less to decide per call. */
+  hypercalled(at: number, nr: number, loc: Loc, cycles: number, clock: number): void {
+    const top = cursor.top;
+    let hs = this.runningSites[at];
+    if (hs === undefined || hs.parent !== top) hs = this.hostSiteUnder(top, 'hypercall', at, nr, loc);
+    hs.count++;
+    hs.cycles += cycles;
+    if (cycles < hs.min) hs.min = cycles;
+    if (cycles > hs.max) hs.max = cycles;
+    if (this.handlers.pending) (hs.node as LiveNode).ln[0] -= this.placeHandlers(hs.node as LiveNode, hs.name);
+    this.timeline.hostSlices(this.domainId, this.vcpuId, this.pcpu, this.segStart, SLICE.hypercall, hs.sliceName, clock - cycles, clock);
     this.segStart = clock;
   }
 
@@ -441,16 +461,19 @@ export class Recorder implements EngineProfiler {
   /** An event upcall was charged (`cycles`): on_event runs below the upcall's frame, which this returns. */
   upcall(port: number, cycles: number, clock: number): LiveNode {
     const v = this.vcpu as Vcpu;
-    const node = this.child(cursor.top, 'u', 'upcall', '[upcall]', v.domain, v.id, -1);
+    const top = cursor.top;
+    // The same node child() gives each time (past the call tree's cut too: the vCPU's one cut node), looked up once.
+    const node = (top.un ??= this.child(top, 'u', 'upcall', '[upcall]', v.domain, v.id, -1));
     node.ln[0] += cycles;
     node.count++;
     cursor.top = node;
-    const stat = this.upcallStats[v.domain.id];
-    if (stat === undefined) this.upcallStats[v.domain.id] = this.stat(`${v.domain.id}:upcall:`, cycles);
+    const d = this.domainId;
+    const stat = this.upcallStats[d];
+    if (stat === undefined) this.upcallStats[d] = this.stat(`${d}:upcall:`, cycles);
     else count(stat, cycles);
-    this.timeline.hostSlices(v.domain.id, v.id, this.pcpu, this.segStart, SLICE.upcall, this.onEventName, clock - cycles, clock);
+    this.timeline.hostSlices(d, this.vcpuId, this.pcpu, this.segStart, SLICE.upcall, this.onEventName, clock - cycles, clock);
     this.segStart = clock;
-    this.timeline.instant(INSTANT.deliver, v.domain.id, v.id, clock - cycles, port, v.domain.id);
+    this.timeline.instant(INSTANT.deliver, d, this.vcpuId, clock - cycles, port, d);
     return node;
   }
 

@@ -26,6 +26,13 @@ export const RUN_NAME = 0;
 const SLICE_ROW = 3;
 const PAIR_ROW = 4;
 const PAIR = 8;
+/**
+ * A host call's pair that repeats the last row's (same packed `who`, its run
+ * starting where the last row ended, as calls in a loop do) is a row of two:
+ * (-start, end). Rows of other kinds begin with a packed `who`, never
+ * negative, and a call's start is above its run's start, so never 0.
+ */
+const REPEAT_ROW = 2;
 const INSTANT_ROW = 2;
 
 function sliceWho(kind: number, domain: number, vcpu: number, pcpu: number, name: number): number {
@@ -68,6 +75,8 @@ export class TimelineColumns {
   private lastVcpu = -1;
   private lastPcpu = -1;
   private lastEnd = 0;
+  /** The last row's packed `who` when it is a host call's pair (else -1): a pair like it is a REPEAT_ROW. */
+  private lastPairWho = -1;
   private instants = 0;
   private readonly iBlocks: Float64Array[] = [];
   private i: Float64Array = new Float64Array(0);
@@ -107,6 +116,7 @@ export class TimelineColumns {
     s[at + 1] = start;
     s[at + 2] = end;
     this.lastEndAt = at + 2;
+    this.lastPairWho = -1;
     this.lastIsRun = kind === SLICE.run;
     this.lastDomain = domain;
     this.lastVcpu = vcpu;
@@ -119,16 +129,31 @@ export class TimelineColumns {
    * (as slice() records a run), then the call's own slice of `kind` and `name`.
    */
   hostSlices(domain: number, vcpu: number, pcpu: number, runStart: number, kind: number, name: number, start: number, end: number): void {
+    if (this.slices >= TIMELINE_LIMIT && !this.lastIsRun) {
+      // Full, and the last row is no run that could be extended: neither slice can be recorded.
+      if (start > runStart || end > start) this.truncated = true;
+      return;
+    }
     const extends_ = this.lastIsRun && this.lastEnd === runStart && this.lastDomain === domain && this.lastVcpu === vcpu && this.lastPcpu === pcpu;
     if (start > runStart && end > start && !extends_ && this.slices + 2 <= TIMELINE_LIMIT) {
       // Both would be new rows: one row for the two.
       this.slices += 2;
+      const who = sliceWho(PAIR + kind, domain, vcpu, pcpu, name);
+      if (who === this.lastPairWho && runStart === this.lastEnd) {
+        const s = this.sliceRow(REPEAT_ROW);
+        const at = this.sAt - REPEAT_ROW;
+        s[at] = -start;
+        s[at + 1] = end;
+        this.lastEnd = end;
+        return;
+      }
       const s = this.sliceRow(PAIR_ROW);
       const at = this.sAt - PAIR_ROW;
-      s[at] = sliceWho(PAIR + kind, domain, vcpu, pcpu, name);
+      s[at] = who;
       s[at + 1] = runStart;
       s[at + 2] = start;
       s[at + 3] = end;
+      this.lastPairWho = who;
       this.lastIsRun = false;
       this.lastDomain = domain;
       this.lastVcpu = vcpu;
@@ -186,21 +211,38 @@ export class TimelineColumns {
   private sliceList(): TimelineSlice[] {
     const out: TimelineSlice[] = [];
     const who = { rest: 0 };
+    // The last pair row's packed `who` and end, for the REPEAT_ROWs after it.
+    let pairWho = -1;
+    let lastEnd = 0;
     this.sBlocks.forEach((t, k) => {
       const used = k === this.sBlocks.length - 1 ? this.sAt : this.sUsed[k];
       for (let at = 0; at < used; ) {
-        who.rest = t[at];
+        let runStart = t[at + 1];
+        let start = t[at + 2];
+        let end = t[at + 3];
+        let row = PAIR_ROW;
+        if (t[at] < 0) {
+          runStart = lastEnd;
+          start = -t[at];
+          end = t[at + 1];
+          row = REPEAT_ROW;
+          who.rest = pairWho;
+        } else who.rest = t[at];
+        if (who.rest % 16 >= PAIR) pairWho = who.rest;
         const code = digit(who, 16);
         const domain = digit(who, 256);
         const vcpu = digit(who, 256);
         const pcpu = digit(who, 256);
         const name = this.names[who.rest];
         if (code >= PAIR) {
-          out.push({ domain, vcpu, pcpu, kind: 'run', name: this.names[RUN_NAME], start: t[at + 1], end: t[at + 2] });
-          out.push({ domain, vcpu, pcpu, kind: SLICE_KINDS[code - PAIR], name, start: t[at + 2], end: t[at + 3] });
-          at += PAIR_ROW;
+          out.push({ domain, vcpu, pcpu, kind: 'run', name: this.names[RUN_NAME], start: runStart, end: start });
+          out.push({ domain, vcpu, pcpu, kind: SLICE_KINDS[code - PAIR], name, start, end });
+          lastEnd = end;
+          at += row;
         } else {
           out.push({ domain, vcpu, pcpu, kind: SLICE_KINDS[code], name, start: t[at + 1], end: t[at + 2] });
+          lastEnd = t[at + 2];
+          pairWho = -1;
           at += SLICE_ROW;
         }
       }

@@ -415,14 +415,15 @@ const RUNTIME = {
     const host = e.host;
     let value: number;
     if (recorder) {
+      const loc = e.loc(s);
       try {
-        value = host.hypercall(e.vcpu, nr, a0, a1, a2, a3, a4, e.loc(s));
+        value = host.hypercall(e.vcpu, nr, a0, a1, a2, a3, a4, loc);
       } catch (x) {
         // A pvk handler that panics or reaches the cycle limit stops the machine: what it ran is still profiled.
-        e.hostCalled(recorder, 'hypercall', nr, s, before);
+        recorder.hypercalled(s, nr, loc, e.vcpu.cycles - before, e.pcpu.clock);
         throw x;
       }
-      e.hostCalled(recorder, 'hypercall', nr, s, before);
+      recorder.hypercalled(s, nr, loc, e.vcpu.cycles - before, e.pcpu.clock);
     } else value = host.hypercall(e.vcpu, nr, a0, a1, a2, a3, a4, e.loc(s));
     e.relimit();
     const end = host.hypercallEnd;

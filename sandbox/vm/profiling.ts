@@ -51,6 +51,8 @@ export interface EngineProfiler {
    * numbers itself, once per site).
    */
   hostCall(kind: 'hypercall' | 'trap' | 'vmexit', site: number, what: string | number, loc: Loc, named: number, own: number, clock: number): void;
+  /** hostCall() of a hypercall (all its cycles its own), number `nr`: the path a hypercall loop takes. */
+  hypercalled(site: number, nr: number, loc: Loc, cycles: number, clock: number): void;
   /** A host call charged `cycles` that belong to the running statement itself. */
   charged(cycles: number): void;
   /** An event upcall was charged (`cycles`): on_event runs below the node this returns. */
