@@ -7,6 +7,7 @@ import { HV_INTRINSICS } from '../sandbox/lang/hvIntrinsics.js';
 import { INTRINSICS } from '../sandbox/lang/intrinsics.js';
 import type { ItemTable } from '../sandbox/lang/items.js';
 import type { Token } from '../sandbox/lang/lexer.js';
+import { abiFunctionsOf } from '../sandbox/lang/walk.js';
 import type { ParsedFile } from '../sandbox/lang/program.js';
 import { toOffset } from './convert.js';
 import { hypercallCost, hypercallSignature, intrinsicSignature } from './describe.js';
@@ -154,7 +155,7 @@ export function completion(project: ProjectView, uri: string, position: Position
  * locals, the block's globals and helpers, consts, hypervisor intrinsics).
  */
 function abiBlockItems(abi: A.AbiItem, table: ItemTable, offset: number): CompletionItem[] {
-  const fn = [...abi.fns, ...abi.hypercalls.flatMap((h) => (h.handler ? [h.handler] : []))].find((f) => f.body.span.start < offset && offset <= f.body.span.end);
+  const fn = abiFunctionsOf(abi).find((f) => f.body.span.start < offset && offset <= f.body.span.end);
   if (!fn) {
     const free = freeHypercallNumber(table);
     return [

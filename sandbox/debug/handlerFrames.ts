@@ -1,5 +1,6 @@
 import type * as A from '../lang/ast.js';
 import type { BootedExtensions } from '../hv/extensions.js';
+import { abiFunctionsOf } from '../lang/walk.js';
 import type { HandlerFrame, HvGlobals } from '../hv/pvkHandlers.js';
 import type { Value } from './evaluate.js';
 
@@ -11,7 +12,7 @@ import type { Value } from './evaluate.js';
 
 /** The hypervisor functions of the booted extensions: helpers, then handlers. */
 function hypervisorFns(ext: BootedExtensions): A.FnItem[] {
-  return ext.booted.flatMap(({ abi }) => [...abi.fns, ...abi.hypercalls.flatMap((h) => (h.handler ? [h.handler] : []))]);
+  return ext.booted.flatMap(({ abi }) => abiFunctionsOf(abi));
 }
 
 /** The lines of the booted extensions' hypervisor code that hold a statement, by file: where breakpoints bind. */

@@ -118,5 +118,10 @@ export function functionsOf(ast: A.FileAst): A.FnItem[] {
 
 /** Every hypervisor function of a file: the helpers and the hypercall handlers of its `abi` blocks, block by block. */
 export function hypervisorFunctionsOf(ast: A.FileAst): A.FnItem[] {
-  return ast.items.flatMap((i) => (i.kind === 'abi' ? [...i.fns, ...i.hypercalls.flatMap((h) => (h.handler ? [h.handler] : []))] : []));
+  return ast.items.flatMap((i) => (i.kind === 'abi' ? abiFunctionsOf(i) : []));
+}
+
+/** The hypervisor functions of one `abi` block: its helpers, then its hypercalls' handlers. */
+export function abiFunctionsOf(abi: A.AbiItem): A.FnItem[] {
+  return [...abi.fns, ...abi.hypercalls.flatMap((h) => (h.handler ? [h.handler] : []))];
 }
