@@ -77,6 +77,38 @@ export class HandlerLayout {
  */
 const MAX_JS_LOCALS = 200;
 
+/**
+ * Profiling: where a charge at slot `k` is counted, as a placeholder the
+ * function's code gets once it is known which slots count in locals (U+0001
+ * never appears in the generated code otherwise: JSON.stringify escapes it).
+ */
+function slotRef(k: number): string {
+  return `\u0001${k}\u0001`;
+}
+
+/** Profiling: at most this many statement slots of a function count in JavaScript locals (see loopedSlots). */
+const MAX_SLOT_LOCALS = 16;
+
+/** The statement slots of `fn` that are in a loop (or a loop's own), ascending: charged many times a call. */
+function loopedSlots(fn: A.FnItem): number[] {
+  const { slotOf } = statementSlots(fn);
+  const looped = new Set<number>();
+  const visit = (s: A.Stmt, inLoop: boolean): void => {
+    if (s.kind === 'block') {
+      for (const inner of s.stmts) visit(inner, inLoop);
+      return;
+    }
+    const loop = inLoop || s.kind === 'while' || s.kind === 'for';
+    if (loop) looped.add(slotOf.get(s) ?? 0);
+    if (s.kind === 'if') {
+      visit(s.then, loop);
+      if (s.else) visit(s.else, loop);
+    } else if (s.kind === 'while' || s.kind === 'for') visit(s.body, true);
+  };
+  visit(fn.body, false);
+  return [...looped].sort((a, b) => a - b);
+}
+
 /** Thrown instead of source when some function cannot be compiled (too big, or code the checker refuses). */
 export class NotCompiled extends Error {}
 
@@ -196,17 +228,24 @@ class HandlerGenerator {
     this.loops = [];
     const params = fn.params.map((p) => this.local(p));
     const entry = fn.params.map((p, i) => (p.type.name === 'bool' ? '' : `${params[i]} = ${norm(params[i], p.type.name)};`)).join(' ');
-    const body = this.block(fn.body, '    ');
+    let body = this.block(fn.body, '    ');
     const declared = [...this.locals.values()].slice(params.length);
     for (let i = 0; i < this.temps; i++) declared.push(`t${i}`);
     if (declared.length + params.length > MAX_JS_LOCALS) throw new NotCompiled(`${fn.name.name}: ${declared.length + params.length} locals`);
     const lines = [`function f${id}(${['d', ...(this.profiling ? ['P'] : []), ...params].join(', ')}) {`];
     if (declared.length > 0) lines.push(`  let ${declared.map((n) => `${n} = 0`).join(', ')};`);
     if (entry) lines.push(`  ${entry}`);
+    if (!this.profiling) {
+      lines.push(body, '  return 0;', '}');
+      return lines.join('\n');
+    }
     // Profiling: this call's frame F (a child of the caller's P), counted, and its cycles by statement slot CY.
-    if (this.profiling) lines.push(`  const F = P.k[${id}] ?? P.mk(${id}, FN[${id}]); F.n++; const CY = F.cy;`);
-    lines.push(body, '  return 0;');
-    lines.push('}');
+    // The slots of statements in loops count in locals, added to CY once the call ends (returned or unwound).
+    const counted = loopedSlots(fn).slice(0, Math.min(MAX_SLOT_LOCALS, MAX_JS_LOCALS - declared.length - params.length));
+    body = body.replace(/\u0001(\d+)\u0001/g, (_, k: string) => (counted.includes(Number(k)) ? `y${k}` : `CY[${k}]`));
+    lines.push(`  const F = P.k[${id}] ?? P.mk(${id}, FN[${id}]); F.n++; const CY = F.cy;`);
+    if (counted.length === 0) lines.push(body, '  return 0;', '}');
+    else lines.push(`  let ${counted.map((k) => `y${k} = 0`).join(', ')};`, '  try {', body, '    return 0;', `  } finally { ${counted.map((k) => `CY[${k}] += y${k};`).join(' ')} }`, '}');
     return lines.join('\n');
   }
 
@@ -216,14 +255,14 @@ class HandlerGenerator {
   private chargeStmt(n: number, s: A.Stmt): string {
     if (this.profiling) {
       this.slot = statementSlots(this.fn).slotOf.get(s) ?? 0;
-      return `if ((c += ${n}) > B) X.out(${n}, ${this.slot}, c, CY); CY[${this.slot}] += ${n};`;
+      return `if ((c += ${n}) > B) X.out(${n}, ${this.slot}, c, CY); ${slotRef(this.slot)} += ${n};`;
     }
     return `if ((c += ${n}) > B) X.out(${n}, -1, c);`;
   }
 
   /** A charge of `n` cycles at the statement running (a helper call, an intrinsic), as an expression. */
   private chargeExpr(n: number): string {
-    if (this.profiling) return `((c += ${n}) > B ? X.out(${n}, ${this.slot}, c, CY) : (CY[${this.slot}] += ${n}))`;
+    if (this.profiling) return `((c += ${n}) > B ? X.out(${n}, ${this.slot}, c, CY) : (${slotRef(this.slot)} += ${n}))`;
     return `((c += ${n}) > B && X.out(${n}, -1, c))`;
   }
 
