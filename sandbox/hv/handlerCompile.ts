@@ -80,7 +80,8 @@ const MAX_JS_LOCALS = 200;
 /**
  * Profiling: where a charge at slot `k` is counted, as a placeholder the
  * function's code gets once it is known which slots count in locals (U+0001
- * never appears in the generated code otherwise: JSON.stringify escapes it).
+ * and U+0002, the callee frames' placeholder, never appear in the generated
+ * code otherwise: JSON.stringify escapes them).
  */
 function slotRef(k: number): string {
   return `\u0001${k}\u0001`;
@@ -152,6 +153,8 @@ class HandlerGenerator {
   private loops: string[] = [];
   /** Profiling: the slot of the statement being generated (its expressions' charges go there). */
   private slot = 0;
+  /** Profiling: the functions the function being generated calls, by number. */
+  private callees = new Set<number>();
   /** Whether some code reads the caller (its ids or its memory): else a run does not look them up. */
   private readsCaller = false;
 
@@ -167,7 +170,10 @@ class HandlerGenerator {
     for (let i = 0; i < this.fns.length; i++) bodies.push(this.function(this.fns[i], i));
     const entries = [...this.layout.entries].map(([h, k]) => {
       const args = h.params.map((_, i) => `A[${i}] ?? 0`);
-      return `      case ${k}: return f${this.fnId(h)}(${['1', ...(this.profiling ? ['o.root()'] : []), ...args].join(', ')}) | 0;`;
+      const id = this.fnId(h);
+      // Profiling: the handler's frame, below the frame of the guest code that made the hypercall.
+      if (this.profiling) return `      case ${k}: { const R = o.root(); return f${id}(${['1', `R.k[${id}] ?? R.mk(${id}, FN[${id}])`, ...args].join(', ')}) | 0; }`;
+      return `      case ${k}: return f${id}(${['1', ...args].join(', ')}) | 0;`;
     });
     const source = [
       '"use strict";',
@@ -226,30 +232,43 @@ class HandlerGenerator {
     this.temps = 0;
     this.labels = 0;
     this.loops = [];
+    this.callees = new Set();
     const params = fn.params.map((p) => this.local(p));
     const entry = fn.params.map((p, i) => (p.type.name === 'bool' ? '' : `${params[i]} = ${norm(params[i], p.type.name)};`)).join(' ');
     let body = this.block(fn.body, '    ');
     const declared = [...this.locals.values()].slice(params.length);
     for (let i = 0; i < this.temps; i++) declared.push(`t${i}`);
     if (declared.length + params.length > MAX_JS_LOCALS) throw new NotCompiled(`${fn.name.name}: ${declared.length + params.length} locals`);
-    const lines = [`function f${id}(${['d', ...(this.profiling ? ['P'] : []), ...params].join(', ')}) {`];
+    const lines = [`function f${id}(${['d', ...(this.profiling ? ['F'] : []), ...params].join(', ')}) {`];
     if (declared.length > 0) lines.push(`  let ${declared.map((n) => `${n} = 0`).join(', ')};`);
     if (entry) lines.push(`  ${entry}`);
     if (!this.profiling) {
       lines.push(body, '  return 0;', '}');
       return lines.join('\n');
     }
-    // Profiling: this call's frame F (a child of the caller's P), counted, and its cycles by statement slot CY.
-    // The slots of statements in loops count in locals, added to CY once the call ends (returned or unwound).
-    const counted = loopedSlots(fn).slice(0, Math.min(MAX_SLOT_LOCALS, MAX_JS_LOCALS - declared.length - params.length));
+    // Profiling: this call's frame F (its caller found it), counted, and its cycles by statement slot CY. Within
+    // the JavaScript locals' bound, a callee's frame is kept in a local `k3` once looked up, and the slots of
+    // statements in loops count in locals `y2`, added to CY once the call ends (returned or unwound).
+    let room = MAX_JS_LOCALS - declared.length - params.length;
+    const callees = [...this.callees].slice(0, Math.max(0, room));
+    room -= callees.length;
+    const counted = loopedSlots(fn).slice(0, Math.max(0, Math.min(MAX_SLOT_LOCALS, room)));
     body = body.replace(/\u0001(\d+)\u0001/g, (_, k: string) => (counted.includes(Number(k)) ? `y${k}` : `CY[${k}]`));
-    lines.push(`  const F = P.k[${id}] ?? P.mk(${id}, FN[${id}]); F.n++; const CY = F.cy;`);
+    body = body.replace(/\u0002(\d+)\u0002/g, (_, k: string) => (callees.includes(Number(k)) ? `k${k} ?? (k${k} = F.k[${k}] ?? F.mk(${k}, FN[${k}]))` : `F.k[${k}] ?? F.mk(${k}, FN[${k}])`));
+    lines.push('  F.n++; const CY = F.cy;');
+    if (callees.length > 0) lines.push(`  let ${callees.map((k) => `k${k} = null`).join(', ')};`);
     if (counted.length === 0) lines.push(body, '  return 0;', '}');
     else lines.push(`  let ${counted.map((k) => `y${k} = 0`).join(', ')};`, '  try {', body, '    return 0;', `  } finally { ${counted.map((k) => `CY[${k}] += y${k};`).join(' ')} }`, '}');
     return lines.join('\n');
   }
 
   // ------------------------------------------------------------ charges
+
+  /** Profiling: the frame of a call of function `id` from this one, as a placeholder (see function()). */
+  private calleeFrame(id: number): string {
+    this.callees.add(id);
+    return `\u0002${id}\u0002`;
+  }
 
   /** A charge of `n` cycles at statement `s`, as a statement; profiling: `s` is the statement running from now on. */
   private chargeStmt(n: number, s: A.Stmt): string {
@@ -427,7 +446,7 @@ class HandlerGenerator {
       // As in guests: the call that would go deeper faults at its call site and is not charged.
       const k = this.site('stack-overflow', `hypervisor call depth above ${MAX_DEPTH} frames calling ${target.name.name}`, e.callee.span);
       const passed = target.params.map((_, i) => names[i] ?? '0');
-      return `(${[...code, `d >= ${MAX_DEPTH} && X.panic(${k}, c)`, this.chargeExpr(COSTS.call), `f${this.fnId(target)}(${['d + 1', ...(this.profiling ? ['F'] : []), ...passed].join(', ')})`].join(', ')})`;
+      return `(${[...code, `d >= ${MAX_DEPTH} && X.panic(${k}, c)`, this.chargeExpr(COSTS.call), `f${this.fnId(target)}(${['d + 1', ...(this.profiling ? [this.calleeFrame(this.fnId(target))] : []), ...passed].join(', ')})`].join(', ')})`;
     }
     const name = target.name;
     if (name === 'print') {
