@@ -155,6 +155,8 @@ class HandlerGenerator {
   private slot = 0;
   /** Profiling: the functions the function being generated calls, by number. */
   private callees = new Set<number>();
+  /** Profiling: its entry statements (handlerSlots.ts), each until its first charge is generated. */
+  private entries: (A.Stmt | undefined)[] = [];
   /** Whether some code reads the caller (its ids or its memory): else a run does not look them up. */
   private readsCaller = false;
 
@@ -233,6 +235,7 @@ class HandlerGenerator {
     this.labels = 0;
     this.loops = [];
     this.callees = new Set();
+    this.entries = [...statementSlots(fn).entry];
     const params = fn.params.map((p) => this.local(p));
     const entry = fn.params.map((p, i) => (p.type.name === 'bool' ? '' : `${params[i]} = ${norm(params[i], p.type.name)};`)).join(' ');
     let body = this.block(fn.body, '    ');
@@ -273,7 +276,15 @@ class HandlerGenerator {
   /** A charge of `n` cycles at statement `s`, as a statement; profiling: `s` is the statement running from now on. */
   private chargeStmt(n: number, s: A.Stmt): string {
     if (this.profiling) {
-      this.slot = statementSlots(this.fn).slotOf.get(s) ?? 0;
+      const slots = statementSlots(this.fn);
+      this.slot = slots.slotOf.get(s) ?? 0;
+      // The first charge of an entry statement is counted by the call (handlerSlots.ts): past the
+      // cycle limit there, it and the entry charges after it are taken back (1 cycle each).
+      const j = this.entries.indexOf(s);
+      if (j >= 0) {
+        this.entries[j] = undefined;
+        return `if ((c += ${n}) > B) { ${slots.entrySlots.slice(j).map((k) => `CY[${k}] -= 1;`).join(' ')} X.out(${n}, ${this.slot}, c, CY); }`;
+      }
       return `if ((c += ${n}) > B) X.out(${n}, ${this.slot}, c, CY); ${slotRef(this.slot)} += ${n};`;
     }
     return `if ((c += ${n}) > B) X.out(${n}, -1, c);`;

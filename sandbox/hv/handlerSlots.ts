@@ -13,6 +13,17 @@ export interface StatementSlots {
   readonly offsets: readonly number[];
   /** Each charged statement's slot. */
   readonly slotOf: ReadonlyMap<A.Stmt, number>;
+  /**
+   * The statements charged first in every call, in order, and their slots:
+   * the leading statements of the body up to the first that is not a plain
+   * `let`, assignment or expression statement or whose expressions may end
+   * the call (a call, a division), that one included (its charge comes
+   * before its expressions), a `while` excluded (its charge is the loop's).
+   * A call ends before one of them only at its charge, past the cycle limit:
+   * a profiler can count their charges (1 cycle each) by the calls.
+   */
+  readonly entry: readonly A.Stmt[];
+  readonly entrySlots: readonly number[];
 }
 
 const slotsByFn = new WeakMap<A.FnItem, StatementSlots>();
@@ -42,8 +53,33 @@ export function statementSlots(fn: A.FnItem): StatementSlots {
       } else if (s.kind === 'while' || s.kind === 'for') visit(s.body);
     };
     visit(fn.body);
-    slots = { offsets, slotOf };
+    const entry: A.Stmt[] = [];
+    for (const s of fn.body.stmts) {
+      if (s.kind === 'block' || s.kind === 'while' || s.kind === 'break' || s.kind === 'continue') break;
+      entry.push(s);
+      const plain = (s.kind === 'let' && !mayEnd(s.init)) || (s.kind === 'assign' && s.op !== '/=' && s.op !== '%=' && !mayEnd(s.value)) || (s.kind === 'expr' && !mayEnd(s.expr));
+      if (!plain) break;
+    }
+    slots = { offsets, slotOf, entry, entrySlots: entry.map((s) => slotOf.get(s) ?? 0) };
     slotsByFn.set(fn, slots);
   }
   return slots;
+}
+
+/** Whether evaluating `e` may end the call (a fault, -EFAULT, the cycle limit): it calls, divides or reaches memory. */
+function mayEnd(e: A.Expr): boolean {
+  switch (e.kind) {
+    case 'int':
+    case 'bool':
+    case 'string':
+    case 'name':
+      return false;
+    case 'unary':
+    case 'cast':
+      return mayEnd(e.operand);
+    case 'binary':
+      return e.op === '/' || e.op === '%' || mayEnd(e.left) || mayEnd(e.right);
+    default:
+      return true;
+  }
 }

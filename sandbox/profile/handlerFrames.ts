@@ -16,8 +16,14 @@ import { cursor } from '../vm/profiling.js';
 export class HandlerPath implements HandlerPathFrame {
   /** Calls (for a handler: its runs). */
   n = 0;
-  /** Own cycles by statement slot (handlerSlots.ts); none for a caller's frame. */
+  /**
+   * Own cycles by statement slot (handlerSlots.ts; none for a caller's
+   * frame), but for the entry statements' first charges, 1 cycle each per
+   * call: the cycles at slot `i` are `cy[i]` plus `n` for each of
+   * `entrySlots` that is `i` (see cycles()).
+   */
   readonly cy: Float64Array;
+  readonly entrySlots: readonly number[];
   readonly k: (HandlerPath | null)[] = [];
   /** The callees (a caller's frame: the handlers), in first-called order. */
   readonly calls: HandlerPath[] = [];
@@ -40,7 +46,14 @@ export class HandlerPath implements HandlerPathFrame {
     readonly fn: A.FnItem | null,
     private readonly owner: HandlerFrames,
   ) {
-    this.cy = new Float64Array(fn === null ? 0 : statementSlots(fn).offsets.length);
+    const slots = fn === null ? null : statementSlots(fn);
+    this.cy = new Float64Array(slots === null ? 0 : slots.offsets.length);
+    this.entrySlots = slots === null ? [] : slots.entrySlots;
+  }
+
+  /** Adds the entry statements' charges to `cy`: then it holds the cycles of each slot. */
+  settle(): void {
+    for (const k of this.entrySlots) this.cy[k] += this.n;
   }
 
   mk(id: number, fn: A.FnItem): HandlerPath {
@@ -109,6 +122,8 @@ export class HandlerFrames implements HandlerObserver {
   enter(fn: A.FnItem): void {
     const f = (this.depth > 0 ? this.stack[this.depth - 1] : this.root()).kid(fn);
     f.n++;
+    // The call counts its entry statements' charges: they come through charge() too.
+    for (const k of f.entrySlots) f.cy[k] -= 1;
     this.stack[this.depth++] = f;
   }
 

@@ -437,6 +437,7 @@ export class Recorder implements EngineProfiler {
       node.hvAt ??= new Float64Array(statementSlots(fn).offsets.length);
       f.placedIn = node;
     }
+    f.settle();
     const at = node.hvAt as Float64Array;
     const cy = f.cy;
     let cycles = 0;

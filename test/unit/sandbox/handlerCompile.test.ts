@@ -112,6 +112,7 @@ function observed(frames: HandlerFrames): string[] {
   const visit = (f: HandlerPath, indent: string): void => {
     const fn = f.fn as A.FnItem;
     const offsets = statementSlots(fn).offsets;
+    f.settle();
     const charged = [...f.cy].flatMap((c, i) => (c === 0 ? [] : [`${c} at ${offsets[i]}`]));
     lines.push(`${indent}${fn.name.name} x${f.n}: ${charged.join(', ')}`);
     for (const callee of f.calls) visit(callee, `${indent}  `);
