@@ -23,10 +23,10 @@ import { MAX_DEPTH, type HypervisorPanic } from './pvkHandlers.js';
  * free name is the parameter `rt`.
  *
  * With `profiling`, the code counts its calls and cycles into a profiler's
- * call-path frames (HandlerPathFrame): each function takes its caller's
- * frame `P` as an argument (the handler: the observer's root()), finds its
- * own among its children and adds each charge to its cycles at the charged
- * statement's slot (handlerSlots.ts: an expression's charge, a helper call's
+ * call-path frames (HandlerPathFrame): each function gets its own frame `F`
+ * from its caller, which finds it among its own frame's children (the
+ * handler's: the observer's handler()), counts the call there and adds each
+ * charge to its cycles at the charged statement's slot (handlerSlots.ts: an expression's charge, a helper call's
  * or an intrinsic's, is at its statement, the one charged last) — the same
  * counts the evaluator reports to the observer call by call, so a profiled
  * run gives the same profile.
@@ -174,7 +174,7 @@ class HandlerGenerator {
       const args = h.params.map((_, i) => `A[${i}] ?? 0`);
       const id = this.fnId(h);
       // Profiling: the handler's frame, below the frame of the guest code that made the hypercall.
-      if (this.profiling) return `      case ${k}: { const R = o.root(); return f${id}(${['1', `R.k[${id}] ?? R.mk(${id}, FN[${id}])`, ...args].join(', ')}) | 0; }`;
+      if (this.profiling) return `      case ${k}: return f${id}(${['1', `o.handler(${id}, FN[${id}])`, ...args].join(', ')}) | 0;`;
       return `      case ${k}: return f${id}(${['1', ...args].join(', ')}) | 0;`;
     });
     const source = [

@@ -49,13 +49,13 @@ export interface HandlerHost extends EventHost {
  * charged. Null when not profiling, so that an unprofiled run pays nothing.
  * The evaluator reports calls and charges one by one (enter, leave,
  * charge); the compiled handlers count into the profiler's call-path frames
- * themselves (HandlerPathFrame), starting from root().
+ * themselves (HandlerPathFrame), starting from handler().
  */
 export interface HandlerObserver {
   /** Set before each handler run: whether it is an entry of a multicall. */
   nested: boolean;
-  /** The frame the handler about to run is called from: its call-path frame is this one's child. */
-  root(): HandlerPathFrame;
+  /** Compiled handlers: the call-path frame of handler `fn` (number `id` in the generated module) about to run. */
+  handler(id: number, fn: A.FnItem): HandlerPathFrame;
   /** A call of hypervisor function `fn` starts (first the handler itself). */
   enter(fn: A.FnItem): void;
   /** The innermost call returned, or unwound (a fault, -EFAULT, the cycle limit). */

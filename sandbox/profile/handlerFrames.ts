@@ -95,11 +95,39 @@ export class HandlerFrames implements HandlerObserver {
   private lastTop: object | null = null;
   private lastNested = false;
   private lastCaller: HandlerPath | null = null;
+  /** The last handler frame handler() gave, and where: its caller's node, nesting and function. */
+  private runTop: object | null = null;
+  private runNested = false;
+  private runFn: A.FnItem | null = null;
+  private run: HandlerPath | null = null;
+  private runCaller: HandlerPath | null = null;
   /** The evaluator's frames entered now, innermost last (the array is reused, never shortened). */
   private readonly stack: HandlerPath[] = [];
   private depth = 0;
 
-  root(): HandlerPath {
+  handler(id: number, fn: A.FnItem): HandlerPath {
+    const top: object = cursor.top;
+    let run = this.run;
+    if (run === null || top !== this.runTop || this.nested !== this.runNested || fn !== this.runFn) {
+      const caller = this.root();
+      run = caller.k[id] ?? caller.mk(id, fn);
+      this.runTop = top;
+      this.runNested = this.nested;
+      this.runFn = fn;
+      this.run = run;
+      this.runCaller = caller;
+      return run;
+    }
+    const caller = this.runCaller as HandlerPath;
+    if (!caller.pending) {
+      caller.pending = true;
+      this.pending.push(caller);
+    }
+    return run;
+  }
+
+  /** The frame of the guest code making the hypercall now: its children are the handlers' frames. */
+  private root(): HandlerPath {
     const top: object = cursor.top;
     const nested = this.nested;
     let caller = this.lastCaller;
