@@ -49,19 +49,17 @@ export interface CompiledHandlerHost {
  */
 class HandlerContext {
   budget = 0;
-  observer: HandlerObserver | null = null;
 
   constructor(
     private readonly host: CompiledHandlerHost,
     readonly gv: Float64Array,
     private readonly sites: readonly PanicSite[],
-    readonly stmts: readonly A.Stmt[],
     readonly fns: readonly A.FnItem[],
   ) {}
 
-  /** The cycle limit was passed at a charge of `n` (at statement `k`, or -1: the one running): the observer gets the part up to it. */
-  out(n: number, k: number, cycles: number): never {
-    this.observer?.charge(n - (cycles - this.budget), k >= 0 ? this.stmts[k] : undefined);
+  /** The cycle limit was passed at a charge of `n`; profiling, the frame's cycles `cy` get the part up to it at slot `k`. */
+  out(n: number, k: number, cycles: number, cy?: Float64Array): never {
+    if (cy !== undefined) cy[k] += n - (cycles - this.budget);
     throw new HandlerOutOfCycles(this.budget);
   }
 
@@ -131,7 +129,7 @@ export class CompiledHandlers {
       try {
         const gen = generateHandlers(this.layout, profiling);
         if (this.gv.length !== this.layout.slots.size) this.gv = new Float64Array(this.layout.slots.size);
-        v = [instantiate(gen.source), new HandlerContext(this.host, this.gv, gen.sites, gen.stmts, gen.fns)];
+        v = [instantiate(gen.source), new HandlerContext(this.host, this.gv, gen.sites, gen.fns)];
       } catch (e) {
         if (!(e instanceof NotCompiled)) throw e;
         v = null;
@@ -170,7 +168,6 @@ export class CompiledHandlers {
     const module = v[0];
     const x = v[1];
     x.budget = budget;
-    x.observer = observer;
     const value = module.run(x, h, vcpu, args, budget, observer);
     this.result.value = value;
     this.result.cycles = module.cycles();

@@ -2,6 +2,7 @@ import type * as A from '../lang/ast.js';
 import { HV_INTRINSICS } from '../lang/hvIntrinsics.js';
 import { ERRNO } from '../lang/abi.js';
 import { COSTS } from '../machine/costs.js';
+import { statementSlots } from './handlerSlots.js';
 import { MAX_DEPTH, type HypervisorPanic } from './pvkHandlers.js';
 
 /**
@@ -21,17 +22,20 @@ import { MAX_DEPTH, type HypervisorPanic } from './pvkHandlers.js';
  * messages and locations stay in a table beside the code (`sites`); the only
  * free name is the parameter `rt`.
  *
- * With `profiling`, the code tells a HandlerObserver `O` every call, return
- * and charge as the evaluator does (statements by index into `stmts`,
- * functions into `fns`), so a profiled run gives the same profile.
+ * With `profiling`, the code counts its calls and cycles into a profiler's
+ * call-path frames (HandlerPathFrame): each function gets its own frame `F`
+ * from its caller, which finds it among its own frame's children (the
+ * handler's: the observer's handler()), counts the call there and adds each
+ * charge to its cycles at the charged statement's slot (handlerSlots.ts: an expression's charge, a helper call's
+ * or an intrinsic's, is at its statement, the one charged last) — the same
+ * counts the evaluator reports to the observer call by call, so a profiled
+ * run gives the same profile.
  */
 export interface GeneratedHandlers {
   source: string;
   /** Where a panic can happen, by site number (`X.panic(site, cycles)`). */
   sites: PanicSite[];
-  /** Profiling: the statements charges are made at, by index. */
-  stmts: A.Stmt[];
-  /** Profiling: the functions, by index (`O.enter(FN[i])`). */
+  /** The functions, by number (profiling: `P.mk(i, FN[i])`). */
   fns: A.FnItem[];
 }
 
@@ -73,6 +77,39 @@ export class HandlerLayout {
  */
 const MAX_JS_LOCALS = 200;
 
+/**
+ * Profiling: where a charge at slot `k` is counted, as a placeholder the
+ * function's code gets once it is known which slots count in locals (U+0001
+ * and U+0002, the callee frames' placeholder, never appear in the generated
+ * code otherwise: JSON.stringify escapes them).
+ */
+function slotRef(k: number): string {
+  return `\u0001${k}\u0001`;
+}
+
+/** Profiling: at most this many statement slots of a function count in JavaScript locals (see loopedSlots). */
+const MAX_SLOT_LOCALS = 16;
+
+/** The statement slots of `fn` that are in a loop (or a loop's own), ascending: charged many times a call. */
+function loopedSlots(fn: A.FnItem): number[] {
+  const { slotOf } = statementSlots(fn);
+  const looped = new Set<number>();
+  const visit = (s: A.Stmt, inLoop: boolean): void => {
+    if (s.kind === 'block') {
+      for (const inner of s.stmts) visit(inner, inLoop);
+      return;
+    }
+    const loop = inLoop || s.kind === 'while' || s.kind === 'for';
+    if (loop) looped.add(slotOf.get(s) ?? 0);
+    if (s.kind === 'if') {
+      visit(s.then, loop);
+      if (s.else) visit(s.else, loop);
+    } else if (s.kind === 'while' || s.kind === 'for') visit(s.body, true);
+  };
+  visit(fn.body, false);
+  return [...looped].sort((a, b) => a - b);
+}
+
 /** Thrown instead of source when some function cannot be compiled (too big, or code the checker refuses). */
 export class NotCompiled extends Error {}
 
@@ -106,8 +143,6 @@ function indexIn<T>(list: T[], index: Map<T, number>, item: T): number {
 
 class HandlerGenerator {
   private readonly sites: PanicSite[] = [];
-  private readonly stmts: A.Stmt[] = [];
-  private readonly stmtIndex = new Map<A.Stmt, number>();
   private readonly fns: A.FnItem[] = [];
   private readonly fnIndex = new Map<A.FnItem, number>();
   // Per function being generated:
@@ -116,6 +151,12 @@ class HandlerGenerator {
   private temps = 0;
   private labels = 0;
   private loops: string[] = [];
+  /** Profiling: the slot of the statement being generated (its expressions' charges go there). */
+  private slot = 0;
+  /** Profiling: the functions the function being generated calls, by number. */
+  private callees = new Set<number>();
+  /** Profiling: its entry statements (handlerSlots.ts), each until its first charge is generated. */
+  private entries: (A.Stmt | undefined)[] = [];
   /** Whether some code reads the caller (its ids or its memory): else a run does not look them up. */
   private readsCaller = false;
 
@@ -131,21 +172,24 @@ class HandlerGenerator {
     for (let i = 0; i < this.fns.length; i++) bodies.push(this.function(this.fns[i], i));
     const entries = [...this.layout.entries].map(([h, k]) => {
       const args = h.params.map((_, i) => `A[${i}] ?? 0`);
-      return `      case ${k}: return f${this.fnId(h)}(${['1', ...args].join(', ')}) | 0;`;
+      const id = this.fnId(h);
+      // Profiling: the handler's frame, below the frame of the guest code that made the hypercall.
+      if (this.profiling) return `      case ${k}: return f${id}(${['1', `o.handler(${id}, FN[${id}])`, ...args].join(', ')}) | 0;`;
+      return `      case ${k}: return f${id}(${['1', ...args].join(', ')}) | 0;`;
     });
     const source = [
       '"use strict";',
       'const imul = rt.imul, trunc = rt.trunc, floor = rt.floor, EF = rt.EF;',
-      // Per machine: its context X (faults, notify, print), its globals GV; profiling: statements S, functions FN.
+      // Per machine: its context X (faults, notify, print), its globals GV; profiling: functions FN.
       // `var`, not `let`: the functions below read these on every statement, and a `let` they close over costs a check for its temporal dead zone at each read.
-      'var X = null, GV = null, S = null, FN = null;',
-      // Per run: cycles c against the budget B, the caller (domain, vCPU, memory), the observer O.
-      'var c = 0, B = 0, CD = 0, CV = 0, MV = null, ML = 0, O = null;',
+      'var X = null, GV = null, FN = null;',
+      // Per run: cycles c against the budget B, the caller (domain, vCPU, memory).
+      'var c = 0, B = 0, CD = 0, CV = 0, MV = null, ML = 0;',
       ...bodies,
       'return {',
       '  run(x, h, v, A, budget, o) {',
-      '    if (X !== x) { X = x; GV = x.gv; S = x.stmts; FN = x.fns; }',
-      '    c = 0; B = budget; O = o;',
+      '    if (X !== x) { X = x; GV = x.gv; FN = x.fns; }',
+      '    c = 0; B = budget;',
       ...(this.readsCaller ? ['    const d = v.domain, m = d.memory;', '    CD = d.id >>> 0; CV = v.id >>> 0; MV = m.view; ML = m.limit;'] : []),
       '    try {',
       '      switch (h) {',
@@ -160,15 +204,11 @@ class HandlerGenerator {
       '  cycles() { return c; },',
       '};',
     ].join('\n');
-    return { source, sites: this.sites, stmts: this.stmts, fns: this.fns };
+    return { source, sites: this.sites, fns: this.fns };
   }
 
   private fnId(fn: A.FnItem): number {
     return indexIn(this.fns, this.fnIndex, fn);
-  }
-
-  private stmtId(s: A.Stmt): number {
-    return indexIn(this.stmts, this.stmtIndex, s);
   }
 
   private site(kind: PanicSite['kind'], message: string, at: { start: number }): number {
@@ -194,33 +234,65 @@ class HandlerGenerator {
     this.temps = 0;
     this.labels = 0;
     this.loops = [];
+    this.callees = new Set();
+    this.entries = [...statementSlots(fn).entry];
     const params = fn.params.map((p) => this.local(p));
     const entry = fn.params.map((p, i) => (p.type.name === 'bool' ? '' : `${params[i]} = ${norm(params[i], p.type.name)};`)).join(' ');
-    const body = this.block(fn.body, '    ');
+    let body = this.block(fn.body, '    ');
     const declared = [...this.locals.values()].slice(params.length);
     for (let i = 0; i < this.temps; i++) declared.push(`t${i}`);
     if (declared.length + params.length > MAX_JS_LOCALS) throw new NotCompiled(`${fn.name.name}: ${declared.length + params.length} locals`);
-    const lines = [`function f${id}(${['d', ...params].join(', ')}) {`];
+    const lines = [`function f${id}(${['d', ...(this.profiling ? ['F'] : []), ...params].join(', ')}) {`];
     if (declared.length > 0) lines.push(`  let ${declared.map((n) => `${n} = 0`).join(', ')};`);
     if (entry) lines.push(`  ${entry}`);
-    if (this.profiling) lines.push(`  const OF = O.enter(FN[${id}]);`, '  try {', body, '    return 0;', '  } finally { O.leave(); }');
-    else lines.push(body, '  return 0;');
-    lines.push('}');
+    if (!this.profiling) {
+      lines.push(body, '  return 0;', '}');
+      return lines.join('\n');
+    }
+    // Profiling: this call's frame F (its caller found it), counted, and its cycles by statement slot CY. Within
+    // the JavaScript locals' bound, a callee's frame is kept in a local `k3` once looked up, and the slots of
+    // statements in loops count in locals `y2`, added to CY once the call ends (returned or unwound).
+    let room = MAX_JS_LOCALS - declared.length - params.length;
+    const callees = [...this.callees].slice(0, Math.max(0, room));
+    room -= callees.length;
+    const counted = loopedSlots(fn).slice(0, Math.max(0, Math.min(MAX_SLOT_LOCALS, room)));
+    body = body.replace(/\u0001(\d+)\u0001/g, (_, k: string) => (counted.includes(Number(k)) ? `y${k}` : `CY[${k}]`));
+    body = body.replace(/\u0002(\d+)\u0002/g, (_, k: string) => (callees.includes(Number(k)) ? `k${k} ?? (k${k} = F.k[${k}] ?? F.mk(${k}, FN[${k}]))` : `F.k[${k}] ?? F.mk(${k}, FN[${k}])`));
+    lines.push('  F.n++; const CY = F.cy;');
+    if (callees.length > 0) lines.push(`  let ${callees.map((k) => `k${k} = null`).join(', ')};`);
+    if (counted.length === 0) lines.push(body, '  return 0;', '}');
+    else lines.push(`  let ${counted.map((k) => `y${k} = 0`).join(', ')};`, '  try {', body, '    return 0;', `  } finally { ${counted.map((k) => `CY[${k}] += y${k};`).join(' ')} }`, '}');
     return lines.join('\n');
   }
 
   // ------------------------------------------------------------ charges
 
-  /** A charge of `n` cycles at statement `s` (or the statement running), as a statement. */
+  /** Profiling: the frame of a call of function `id` from this one, as a placeholder (see function()). */
+  private calleeFrame(id: number): string {
+    this.callees.add(id);
+    return `\u0002${id}\u0002`;
+  }
+
+  /** A charge of `n` cycles at statement `s`, as a statement; profiling: `s` is the statement running from now on. */
   private chargeStmt(n: number, s: A.Stmt): string {
-    const k = this.stmtId(s);
-    if (this.profiling) return `c += ${n}; if (c > B) X.out(${n}, ${k}, c); OF.at(${n}, ${s.span.start});`;
+    if (this.profiling) {
+      const slots = statementSlots(this.fn);
+      this.slot = slots.slotOf.get(s) ?? 0;
+      // The first charge of an entry statement is counted by the call (handlerSlots.ts): past the
+      // cycle limit there, it and the entry charges after it are taken back (1 cycle each).
+      const j = this.entries.indexOf(s);
+      if (j >= 0) {
+        this.entries[j] = undefined;
+        return `if ((c += ${n}) > B) { ${slots.entrySlots.slice(j).map((k) => `CY[${k}] -= 1;`).join(' ')} X.out(${n}, ${this.slot}, c, CY); }`;
+      }
+      return `if ((c += ${n}) > B) X.out(${n}, ${this.slot}, c, CY); ${slotRef(this.slot)} += ${n};`;
+    }
     return `if ((c += ${n}) > B) X.out(${n}, -1, c);`;
   }
 
   /** A charge of `n` cycles at the statement running (a helper call, an intrinsic), as an expression. */
   private chargeExpr(n: number): string {
-    if (this.profiling) return `((c += ${n}) > B ? X.out(${n}, -1, c) : OF.here(${n}))`;
+    if (this.profiling) return `((c += ${n}) > B ? X.out(${n}, ${this.slot}, c, CY) : (${slotRef(this.slot)} += ${n}))`;
     return `((c += ${n}) > B && X.out(${n}, -1, c))`;
   }
 
@@ -258,11 +330,13 @@ class HandlerGenerator {
       }
       case 'while': {
         const label = `L${this.labels++}`;
+        // The charge first: the condition's charges are at this statement.
+        const charge = this.chargeStmt(1, s);
         const cond = this.expr(s.cond);
         this.loops.push(label);
         const body = this.block(s.body, inner);
         this.loops.pop();
-        return `${indent}${label}: for (;;) {\n${inner}${this.chargeStmt(1, s)}\n${inner}if (!(${cond})) break;\n${body}\n${indent}}`;
+        return `${indent}${label}: for (;;) {\n${inner}${charge}\n${inner}if (!(${cond})) break;\n${body}\n${indent}}`;
       }
       case 'for': {
         const label = `L${this.labels++}`;
@@ -383,7 +457,7 @@ class HandlerGenerator {
       // As in guests: the call that would go deeper faults at its call site and is not charged.
       const k = this.site('stack-overflow', `hypervisor call depth above ${MAX_DEPTH} frames calling ${target.name.name}`, e.callee.span);
       const passed = target.params.map((_, i) => names[i] ?? '0');
-      return `(${[...code, `d >= ${MAX_DEPTH} && X.panic(${k}, c)`, this.chargeExpr(COSTS.call), `f${this.fnId(target)}(${['d + 1', ...passed].join(', ')})`].join(', ')})`;
+      return `(${[...code, `d >= ${MAX_DEPTH} && X.panic(${k}, c)`, this.chargeExpr(COSTS.call), `f${this.fnId(target)}(${['d + 1', ...(this.profiling ? [this.calleeFrame(this.fnId(target))] : []), ...passed].join(', ')})`].join(', ')})`;
     }
     const name = target.name;
     if (name === 'print') {

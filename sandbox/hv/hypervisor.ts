@@ -384,6 +384,8 @@ export class Hypervisor implements EngineHost, HypercallHost {
   }
 
   runExtension(decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], nested: boolean): HandlerResult {
+    // A profiler places a multicall's entries apart from direct calls of the same hypercall.
+    if (this.handlerObserver !== null) this.handlerObserver.nested = nested;
     // The plain path (no debugger): nothing computed for one.
     if (this.handlerHook === undefined) return this.extensions.run(this, decl, vcpu, args, this.now(vcpu), this.options.maxCycles, undefined, this.handlerObserver, this.engine.compiledHandlers === true);
     const guestDepth = this.engine.depth ?? Math.max(1, vcpu.frames.length);

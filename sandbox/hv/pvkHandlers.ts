@@ -47,10 +47,17 @@ export interface HandlerHost extends EventHost {
 /**
  * What a profiler sees of a handler run: its calls and where each cycle was
  * charged. Null when not profiling, so that an unprofiled run pays nothing.
+ * The evaluator reports calls and charges one by one (enter, leave,
+ * charge); the compiled handlers count into the profiler's call-path frames
+ * themselves (HandlerPathFrame), starting from handler().
  */
 export interface HandlerObserver {
-  /** A call of hypervisor function `fn` starts (first the handler itself): where the compiled handlers charge its cycles. */
-  enter(fn: A.FnItem): HandlerCharges;
+  /** Set before each handler run: whether it is an entry of a multicall. */
+  nested: boolean;
+  /** Compiled handlers: the call-path frame of handler `fn` (number `id` in the generated module) about to run. */
+  handler(id: number, fn: A.FnItem): HandlerPathFrame;
+  /** A call of hypervisor function `fn` starts (first the handler itself). */
+  enter(fn: A.FnItem): void;
   /** The innermost call returned, or unwound (a fault, -EFAULT, the cycle limit). */
   leave(): void;
   /** `cycles` were charged in the innermost call: at statement `s` (it, its condition or a loop test), else at the statement running (a helper call, an intrinsic). */
@@ -58,15 +65,21 @@ export interface HandlerObserver {
 }
 
 /**
- * One call's charges from the compiled handlers, made on the call's own
- * frame (no lookup of the innermost call per charge); the same as
- * HandlerObserver.charge while that call is the innermost.
+ * The calls and cycles of one call path of a hypervisor function, as
+ * compiled handlers count them: a call finds its own frame among its
+ * caller's children by the callee's number in the generated module
+ * (`k[id] ?? mk(id, fn)`), counts itself in `n` and adds each charge to
+ * `cy` at the charged statement's slot (handlerSlots.ts).
  */
-export interface HandlerCharges {
-  /** `cycles` charged at the statement starting at source offset `offset`. */
-  at(cycles: number, offset: number): void;
-  /** `cycles` charged at the statement running. */
-  here(cycles: number): void;
+export interface HandlerPathFrame {
+  /** Children by the callee's function number in the generated module (null or missing: none yet). */
+  readonly k: (HandlerPathFrame | null)[];
+  /** The child for function `fn`, number `id` in the generated module: made the first time, then found in `k`. */
+  mk(id: number, fn: A.FnItem): HandlerPathFrame;
+  /** Calls. */
+  n: number;
+  /** Cycles by statement slot. */
+  readonly cy: Float64Array;
 }
 
 /** Hypervisor globals: one copy per machine, by declaration. */

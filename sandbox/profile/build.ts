@@ -1,4 +1,5 @@
 import type { Hypervisor } from '../hv/hypervisor.js';
+import { statementSlots } from '../hv/handlerSlots.js';
 import type { Domain } from '../machine/state.js';
 import type { Program } from '../machine/ir.js';
 import { textHash } from './hash.js';
@@ -99,10 +100,12 @@ export function buildProfile(hv: Hypervisor, rec: Recorder, systemFile: string, 
       }
       putLines(node, byLine);
     } else if (hvFn && live.hvAt) {
-      // A handler or helper of an extension: its statements' offsets in its file, by line.
+      // A handler or helper of an extension: its statements' offsets in its file (by slot), by line.
       const byLine = new Map<number, number>();
-      const { offsets, cycles } = live.hvAt;
+      const cycles = live.hvAt;
+      const offsets = statementSlots(hvFn).offsets;
       for (let i = 0; i < offsets.length; i++) {
+        if (cycles[i] === 0) continue;
         const line = hv.extensions.lineOf(hvFn.file, offsets[i]);
         byLine.set(line, (byLine.get(line) ?? 0) + cycles[i]);
       }

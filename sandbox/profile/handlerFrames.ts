@@ -1,182 +1,158 @@
 import type * as A from '../lang/ast.js';
-import type { HandlerCharges, HandlerObserver } from '../hv/pvkHandlers.js';
+import { statementSlots } from '../hv/handlerSlots.js';
+import type { HandlerObserver, HandlerPathFrame } from '../hv/pvkHandlers.js';
+import { cursor } from '../vm/profiling.js';
 
 /**
  * A hypervisor function's frame seen while pvk handlers ran (spec 9.1),
- * before the recorder places it in the call tree: one per call path from
- * the handler, as call-tree nodes are. Frames are kept from one hypercall to
- * the next (so that profiling a handler allocates nothing once its paths
- * are known); what they hold is about the hypercalls since the last take().
+ * before the recorder places it in the call tree: one per call path, as
+ * call-tree nodes are, from the guest frame that made the hypercall (and
+ * whether the handler ran in a multicall) down. Frames live as long as the
+ * profile; their counts are the ones not yet placed: the recorder adds them
+ * to its call-tree nodes when a path appears (the nodes are then made at the
+ * same moment as if every hypercall were placed at once) and at the end,
+ * then zeroes them.
  */
-export interface HandlerFrame {
-  readonly fn: A.FnItem;
-  /** Calls on this path (for a handler: its runs). */
-  readonly count: number;
-  /** Own cycles, all statements. */
-  readonly self: number;
+export class HandlerPath implements HandlerPathFrame {
+  /** Calls (for a handler: its runs). */
+  n = 0;
   /**
-   * The source offsets (in `fn.file`) of the statements cycles were charged
-   * at, in first-charged order, and those cycles (by the same index): the
-   * first `charged` entries (the arrays are reused, never shortened).
+   * Own cycles by statement slot (handlerSlots.ts; none for a caller's
+   * frame), but for the entry statements' first charges, 1 cycle each per
+   * call: the cycles at slot `i` are `cy[i]` plus `n` for each of
+   * `entrySlots` that is `i` (see cycles()).
    */
-  readonly charged: number;
-  readonly offsets: readonly number[];
-  readonly cycles: readonly number[];
-  /** The callees called, in first-called order: the first `called` entries. */
-  readonly called: number;
-  readonly calls: readonly HandlerFrame[];
+  readonly cy: Float64Array;
+  readonly entrySlots: readonly number[];
+  readonly k: (HandlerPath | null)[] = [];
+  /** The callees (a caller's frame: the handlers), in first-called order. */
+  readonly calls: HandlerPath[] = [];
+  private readonly byFn = new Map<A.FnItem, HandlerPath>();
+  /** The evaluator's: the slot of the statement the call is at now. */
+  at = 0;
+  /** A caller's frame: whether its handlers have counts not yet placed (it is in HandlerFrames.pending). */
+  pending = false;
   /**
-   * The recorder's, kept here to spare it a lookup per hypercall: the
-   * call-tree node it last placed this frame below, and the one it placed
-   * it in (its own types; null before the first).
+   * The recorder's, set when it first places the frame: the call-tree node
+   * it goes to, and for a handler, the hypercall's node (whose own cycles
+   * exclude the handler's) and the node it goes below.
    */
-  placedBelow: object | null;
-  placedIn: object | null;
-  /** The recorder's: where it put the cycles at each of `offsets` the last time (an index of its own, checked before use). */
-  readonly placedAt: number[];
-}
-
-/** More statements than a function can have: an index and a take's epoch share one number in Frame.indexOf. */
-const INDEXES = 2 ** 20;
-/** Up to this many charged statements a frame finds one by a scan of `offsets`. */
-const SCANNED = 16;
-
-class Frame implements HandlerFrame, HandlerCharges {
-  count = 0;
-  self = 0;
-  charged = 0;
-  called = 0;
-  readonly offsets: number[] = [];
-  readonly cycles: number[] = [];
-  readonly calls: Frame[] = [];
-  placedBelow: object | null = null;
   placedIn: object | null = null;
-  readonly placedAt: number[] = [];
-  /** Callees by function, kept across takes. */
-  readonly kids = new Map<A.FnItem, Frame>();
-  /** The callee entered last from this frame. */
-  lastKid: Frame | null = null;
-  /** The take it last counted for (its fields above are stale when it is not the current one). */
-  epoch = -1;
-  /** The offset of the statement the call on this frame is at now, and its index in `offsets` (-1: not looked up yet). */
-  cur: number;
-  curIndex = -1;
-  /** Each offset's index in `offsets` for the take it was last charged in: epoch × INDEXES + index. */
-  private readonly indexOf = new Map<number, number>();
+  hypercallNode: object | null = null;
+  placedBelow: object | null = null;
 
-  constructor(readonly fn: A.FnItem) {
-    this.cur = fn.span.start;
+  constructor(
+    /** The function; null for a caller's frame. */
+    readonly fn: A.FnItem | null,
+    private readonly owner: HandlerFrames,
+  ) {
+    const slots = fn === null ? null : statementSlots(fn);
+    this.cy = new Float64Array(slots === null ? 0 : slots.offsets.length);
+    this.entrySlots = slots === null ? [] : slots.entrySlots;
   }
 
-  at(cycles: number, offset: number): void {
-    if (cycles === 0) return;
-    if (offset !== this.cur) {
-      this.cur = offset;
-      this.curIndex = -1;
+  /** Adds the entry statements' charges to `cy`: then it holds the cycles of each slot. */
+  settle(): void {
+    for (const k of this.entrySlots) this.cy[k] += this.n;
+  }
+
+  mk(id: number, fn: A.FnItem): HandlerPath {
+    const f = this.kid(fn);
+    while (this.k.length <= id) this.k.push(null);
+    this.k[id] = f;
+    return f;
+  }
+
+  /** The callee frame for `fn` (made on its first call). */
+  kid(fn: A.FnItem): HandlerPath {
+    let f = this.byFn.get(fn);
+    if (f === undefined) {
+      f = new HandlerPath(fn, this.owner);
+      this.byFn.set(fn, f);
+      this.calls.push(f);
+      this.owner.fresh = true;
     }
-    const i = this.curIndex >= 0 ? this.curIndex : this.index();
-    this.cycles[i] += cycles;
-    this.self += cycles;
-  }
-
-  here(cycles: number): void {
-    if (cycles === 0) return;
-    const i = this.curIndex >= 0 ? this.curIndex : this.index();
-    this.cycles[i] += cycles;
-    this.self += cycles;
-  }
-
-  /** Counts for take `epoch` from now on: forgets what an earlier one held. */
-  begin(epoch: number): void {
-    this.epoch = epoch;
-    this.count = 0;
-    this.self = 0;
-    this.charged = 0;
-    this.called = 0;
-    this.cur = this.fn.span.start;
-    this.curIndex = -1;
-  }
-
-  /**
-   * Where cycles charged at the current statement go in `cycles`. A frame
-   * of a few statements is searched in `offsets` (cheaper than the map, and
-   * nothing to write per take); past SCANNED entries `indexOf` holds them all.
-   */
-  index(): number {
-    const o = this.cur;
-    const n = this.charged;
-    let i = -1;
-    if (n <= SCANNED) {
-      const offsets = this.offsets;
-      for (let j = 0; j < n; j++) {
-        if (offsets[j] === o) {
-          i = j;
-          break;
-        }
-      }
-    } else {
-      const known = this.indexOf.get(o);
-      if (known !== undefined && known >= this.epoch * INDEXES) i = known - this.epoch * INDEXES;
-    }
-    if (i < 0) {
-      i = this.charged++;
-      this.offsets[i] = o;
-      this.cycles[i] = 0;
-      if (i === SCANNED) for (let j = 0; j < i; j++) this.indexOf.set(this.offsets[j], this.epoch * INDEXES + j);
-      if (i >= SCANNED) this.indexOf.set(o, this.epoch * INDEXES + i);
-    }
-    this.curIndex = i;
-    return i;
+    return f;
   }
 }
 
 /**
- * Collects the frames and cycles of the handlers a hypercall ran (one
- * handler, or several in a multicall) until the recorder takes them, when
- * the engine reports the hypercall's cost.
+ * The call-path frames of the handlers extension hypercalls run, below the
+ * frame of their caller (one per guest call-tree node that made hypercalls,
+ * and per whether in a multicall), with the counts the recorder has not yet
+ * placed. Compiled handlers count into the frames themselves from root();
+ * the evaluator's calls and charges come through enter, leave and charge.
  */
 export class HandlerFrames implements HandlerObserver {
-  /** The handlers run since the last take(), in first-run order (each once: runs of one handler land in one place). */
-  private readonly runs: Frame[] = [];
-  /** How many of `runs` are this take's (the array is reused, never shortened). */
-  private runCount = 0;
-  private readonly roots = new Map<A.FnItem, Frame>();
-  private readonly stack: Frame[] = [];
-  /** How many of `stack` are entered now (the array is reused, never shortened). */
+  nested = false;
+  /** A call path appeared since the recorder last placed the counts: it places them at the end of this hypercall. */
+  fresh = false;
+  /** The callers' frames with counts not yet placed, in first-run order. */
+  readonly pending: HandlerPath[] = [];
+  /** Callers' frames by guest call-tree node: [direct, in a multicall]. */
+  private readonly callers = new Map<object, (HandlerPath | undefined)[]>();
+  /** The last caller's frame looked up, its node and nesting (most hypercalls repeat the one before). */
+  private lastTop: object | null = null;
+  private lastNested = false;
+  private lastCaller: HandlerPath | null = null;
+  /** The last handler frame handler() gave, and where: its caller's node, nesting and function. */
+  private runTop: object | null = null;
+  private runNested = false;
+  private runFn: A.FnItem | null = null;
+  private run: HandlerPath | null = null;
+  private runCaller: HandlerPath | null = null;
+  /** The evaluator's frames entered now, innermost last (the array is reused, never shortened). */
+  private readonly stack: HandlerPath[] = [];
   private depth = 0;
-  /** The root frame entered last (most hypercalls run the handler the one before ran). */
-  private lastRoot: Frame | null = null;
-  private epoch = 0;
 
-  enter(fn: A.FnItem): HandlerCharges {
-    const top = this.depth > 0 ? this.stack[this.depth - 1] : undefined;
-    let f: Frame | undefined;
-    if (top === undefined) {
-      if (fn === this.lastRoot?.fn) f = this.lastRoot;
-      else {
-        f = this.roots.get(fn);
-        if (f === undefined) this.roots.set(fn, (f = new Frame(fn)));
-        this.lastRoot = f;
-      }
-      if (f.epoch !== this.epoch) {
-        f.begin(this.epoch);
-        this.runs[this.runCount++] = f;
-      }
-    } else {
-      if (fn === top.lastKid?.fn) f = top.lastKid;
-      else {
-        f = top.kids.get(fn);
-        if (f === undefined) top.kids.set(fn, (f = new Frame(fn)));
-        top.lastKid = f;
-      }
-      if (f.epoch !== this.epoch) {
-        f.begin(this.epoch);
-        top.calls[top.called++] = f;
-      }
+  handler(id: number, fn: A.FnItem): HandlerPath {
+    const top: object = cursor.top;
+    let run = this.run;
+    if (run === null || top !== this.runTop || this.nested !== this.runNested || fn !== this.runFn) {
+      const caller = this.root();
+      run = caller.k[id] ?? caller.mk(id, fn);
+      this.runTop = top;
+      this.runNested = this.nested;
+      this.runFn = fn;
+      this.run = run;
+      this.runCaller = caller;
+      return run;
     }
-    f.count++;
+    const caller = this.runCaller as HandlerPath;
+    if (!caller.pending) {
+      caller.pending = true;
+      this.pending.push(caller);
+    }
+    return run;
+  }
+
+  /** The frame of the guest code making the hypercall now: its children are the handlers' frames. */
+  private root(): HandlerPath {
+    const top: object = cursor.top;
+    const nested = this.nested;
+    let caller = this.lastCaller;
+    if (caller === null || top !== this.lastTop || nested !== this.lastNested) {
+      let both = this.callers.get(top);
+      if (both === undefined) this.callers.set(top, (both = [undefined, undefined]));
+      const i = nested ? 1 : 0;
+      caller = both[i] ??= new HandlerPath(null, this);
+      this.lastTop = top;
+      this.lastNested = nested;
+      this.lastCaller = caller;
+    }
+    if (!caller.pending) {
+      caller.pending = true;
+      this.pending.push(caller);
+    }
+    return caller;
+  }
+
+  enter(fn: A.FnItem): void {
+    const f = (this.depth > 0 ? this.stack[this.depth - 1] : this.root()).kid(fn);
+    f.n++;
+    // The call counts its entry statements' charges: they come through charge() too.
+    for (const k of f.entrySlots) f.cy[k] -= 1;
     this.stack[this.depth++] = f;
-    return f;
   }
 
   leave(): void {
@@ -186,29 +162,7 @@ export class HandlerFrames implements HandlerObserver {
   charge(cycles: number, s: A.Stmt | undefined): void {
     if (this.depth === 0 || cycles === 0) return;
     const top = this.stack[this.depth - 1];
-    if (s === undefined) top.here(cycles);
-    else top.at(cycles, s.span.start);
-  }
-
-  /** Whether handlers ran since the last take(). */
-  get pending(): boolean {
-    return this.runCount > 0;
-  }
-
-  /**
-   * Ends the take: how many handlers ran since the last one, outermost
-   * frames, which run(i) gives in first-run order; they are valid until the
-   * next handler runs.
-   */
-  take(): number {
-    const n = this.runCount;
-    this.runCount = 0;
-    this.epoch++;
-    return n;
-  }
-
-  /** The i-th handler frame of the last take(). */
-  run(i: number): HandlerFrame {
-    return this.runs[i];
+    if (s !== undefined) top.at = statementSlots(top.fn as A.FnItem).slotOf.get(s) ?? 0;
+    top.cy[top.at] += cycles;
   }
 }

@@ -4,20 +4,13 @@ import type { Domain, Vcpu } from '../machine/state.js';
 import { boundaryTable, flatOf } from '../vm/flat.js';
 import type { Loc, Program } from '../machine/ir.js';
 import { cursor as engineCursor, type CallTreeNode, type EngineProfiler } from '../vm/profiling.js';
-import { HandlerFrames, type HandlerFrame } from './handlerFrames.js';
+import { statementSlots } from '../hv/handlerSlots.js';
+import { HandlerFrames, type HandlerPath } from './handlerFrames.js';
 import { INSTANT, RUN_NAME, SLICE, TimelineColumns } from './timeline.js';
 import type { CountStat, SiteCost } from './types.js';
 
 /** The kinds of frames the recorder makes itself (functions come from the program). */
 export type LiveKind = 'root' | 'domain' | 'vcpu' | 'function' | 'hypercall' | 'trap' | 'vmexit' | 'upcall';
-
-/** A hypervisor function's own cycles in one call-tree node: by statement offset (by index), in first-placed order. */
-interface HvCycles {
-  readonly offsets: number[];
-  readonly cycles: number[];
-  /** Each offset's index. */
-  readonly indexOf: Map<number, number>;
-}
 
 /**
  * A call-tree node while the run goes on. `ln[i]` holds the cycles spent at
@@ -39,9 +32,9 @@ export class LiveNode implements CallTreeNode {
   impl = false;
   /** The pvop call sites of this frame's function, by (statement position, callee): see Recorder.pvopSite. */
   pvopSites: Map<number, SiteRecord> | null = null;
-  /** A hypervisor function (an extension's handler or helper, `fn` -1): its own cycles by statement offset in its file. */
+  /** A hypervisor function (an extension's handler or helper, `fn` -1): its own cycles by statement slot (hv/handlerSlots.ts). */
   hvFn: A.FnItem | null = null;
-  hvAt: HvCycles | null = null;
+  hvAt: Float64Array | null = null;
 
   constructor(
     readonly parent: LiveNode | null,
@@ -173,7 +166,7 @@ export class Recorder implements EngineProfiler {
   /** What the pvk handlers of extension hypercalls ran (the hypervisor reports to it): placed under their hypercall's frame. */
   readonly handlers = new HandlerFrames();
   /** Call-tree keys of hypervisor functions (made once each). */
-  private readonly hvKeys = new Map<HandlerFrame['fn'], string>();
+  private readonly hvKeys = new Map<A.FnItem, string>();
 
   constructor(
     domains: readonly Domain[],
@@ -327,7 +320,7 @@ export class Recorder implements EngineProfiler {
     if (named < hs.min) hs.min = named;
     if (named > hs.max) hs.max = named;
     // A pvk handler's own cycles go to its functions' frames below; the rest (300 + cost) stays the hypercall's.
-    if (kind === 'hypercall' && this.handlers.pending) (hs.node as LiveNode).ln[0] -= this.placeHandlers(hs.node as LiveNode, hs.name);
+    if (kind === 'hypercall' && this.handlers.fresh) this.placeHandlers(hs.node as LiveNode, hs.name);
     this.timeline.hostSlices(this.domainId, this.vcpuId, this.pcpu, this.segStart, hs.sliceKind, hs.sliceName, clock - named, clock);
     this.segStart = clock;
   }
@@ -341,7 +334,7 @@ export class Recorder implements EngineProfiler {
     hs.cycles += cycles;
     if (cycles < hs.min) hs.min = cycles;
     if (cycles > hs.max) hs.max = cycles;
-    if (this.handlers.pending) (hs.node as LiveNode).ln[0] -= this.placeHandlers(hs.node as LiveNode, hs.name);
+    if (this.handlers.fresh) this.placeHandlers(hs.node as LiveNode, hs.name);
     this.timeline.hostSlices(this.domainId, this.vcpuId, this.pcpu, this.segStart, SLICE.hypercall, hs.sliceName, clock - cycles, clock);
     this.segStart = clock;
   }
@@ -401,60 +394,64 @@ export class Recorder implements EngineProfiler {
   }
 
   /**
-   * Places the handler runs of the hypercall just made under its frame `node`
-   * (in a multicall, each entry's under a `[hypercall NAME]` frame of its
-   * own below the multicall's): their cycles, which it returns.
+   * Places the counts of the handlers run since the last time in the call
+   * tree: a path new in the hypercall just made (its frame `node`, its
+   * hypercall `name`) gets its node now, below that frame (in a multicall,
+   * each entry's below a `[hypercall NAME]` frame of its own under the
+   * multicall's), as the paths of earlier hypercalls got theirs; the
+   * handlers' cycles leave their hypercall's own. Called when a path is new
+   * (handlers.fresh) and at the end: between, counts gather in the frames.
    */
-  private placeHandlers(node: LiveNode, name: string): number {
-    let cycles = 0;
-    for (let i = 0, n = this.handlers.take(); i < n; i++) {
-      const run = this.handlers.run(i);
-      const decl = run.fn.handlerOf;
-      let parent = node;
-      if (decl !== undefined && decl.name.name !== name) {
-        parent = this.child(node, `h:${decl.name.name}`, 'hypercall', `[hypercall ${decl.name.name}]`, node.domain, node.vcpu, -1);
-        parent.count += run.count;
+  private placeHandlers(node: LiveNode | null, name: string): void {
+    const handlers = this.handlers;
+    handlers.fresh = false;
+    for (const caller of handlers.pending) {
+      caller.pending = false;
+      for (const run of caller.calls) {
+        if (run.n === 0) continue;
+        if (run.placedIn === null) {
+          // New: the hypercall just made ran it (no node at the end: none placed).
+          if (node === null) continue;
+          const decl = (run.fn as A.FnItem).handlerOf;
+          run.hypercallNode = node;
+          run.placedBelow = decl !== undefined && decl.name.name !== name ? this.child(node, `h:${decl.name.name}`, 'hypercall', `[hypercall ${decl.name.name}]`, node.domain, node.vcpu, -1) : node;
+        }
+        const below = run.placedBelow as LiveNode;
+        if (below !== run.hypercallNode) below.count += run.n;
+        (run.hypercallNode as LiveNode).ln[0] -= this.placeFrame(below, run);
       }
-      cycles += this.placeFrame(parent, run);
     }
-    return cycles;
+    handlers.pending.length = 0;
   }
 
-  /** Adds a handler frame and its callees below `parent`: their cycles. */
-  private placeFrame(parent: LiveNode, f: HandlerFrame): number {
-    let node: LiveNode;
-    // The node this frame was placed in last, when below the same parent (and not a node past the call tree's cut).
-    if (f.placedBelow === parent) node = f.placedIn as LiveNode;
-    else {
-      let key = this.hvKeys.get(f.fn);
-      if (key === undefined) this.hvKeys.set(f.fn, (key = `hv:${f.fn.file}:${f.fn.span.start}`));
-      node = this.child(parent, key, 'function', f.fn.name.name, parent.domain, parent.vcpu, -1);
-      node.hvFn = f.fn;
-      f.placedBelow = parent.kids.get(key) === node ? parent : null;
+  /** Adds a handler frame's counts and its callees' below `parent` (made the first time): their cycles. */
+  private placeFrame(parent: LiveNode, f: HandlerPath): number {
+    let node = f.placedIn as LiveNode | null;
+    const fn = f.fn as A.FnItem;
+    if (node === null) {
+      let key = this.hvKeys.get(fn);
+      if (key === undefined) this.hvKeys.set(fn, (key = `hv:${fn.file}:${fn.span.start}`));
+      // Past the call tree's cut, the running vCPU's one node for the function: the same for every later placement.
+      node = this.child(parent, key, 'function', fn.name.name, parent.domain, parent.vcpu, -1);
+      node.hvFn = fn;
+      node.hvAt ??= new Float64Array(statementSlots(fn).offsets.length);
       f.placedIn = node;
     }
-    const at: HvCycles = (node.hvAt ??= { offsets: [], cycles: [], indexOf: new Map<number, number>() });
-    // Where the frame's i-th statement went in `at` the last time is where it goes again, mostly: checked, else looked up.
-    const hints = f.placedAt;
-    for (let i = 0; i < f.charged; i++) {
-      const o = f.offsets[i];
-      let j = i < hints.length ? hints[i] : -1;
-      if (at.offsets[j] !== o) {
-        const known = at.indexOf.get(o);
-        if (known !== undefined) j = known;
-        else {
-          j = at.offsets.length;
-          at.offsets.push(o);
-          at.cycles.push(0);
-          at.indexOf.set(o, j);
-        }
-        hints[i] = j;
+    f.settle();
+    const at = node.hvAt as Float64Array;
+    const cy = f.cy;
+    let cycles = 0;
+    for (let i = 0; i < cy.length; i++) {
+      const c = cy[i];
+      if (c !== 0) {
+        at[i] += c;
+        cycles += c;
+        cy[i] = 0;
       }
-      at.cycles[j] += f.cycles[i];
     }
-    node.count += f.count;
-    let cycles = f.self;
-    for (let i = 0; i < f.called; i++) cycles += this.placeFrame(node, f.calls[i]);
+    node.count += f.n;
+    f.n = 0;
+    for (const callee of f.calls) if (callee.n > 0) cycles += this.placeFrame(node, callee);
     return cycles;
   }
 
@@ -570,6 +567,7 @@ export class Recorder implements EngineProfiler {
 
   /** Closes the summary's open intervals and settles the host sites' counts at the end of the run. */
   finish(end: (v: Vcpu) => number): void {
+    this.placeHandlers(null, '');
     for (const hs of this.allHostSites) this.settleHostSite(hs);
     for (const d of this.domainNodes) for (const v of (d.domain as Domain).vcpus) this.stopped(v, Math.max(this.stateOf(v).since, end(v)));
   }

@@ -205,3 +205,82 @@ describe('handler frames in other runs', () => {
     expectExact(profile, report);
   });
 });
+
+/**
+ * The profiler counts handler calls in call-path frames and places them in
+ * the call tree only when a path is new and at the end: these runs make
+ * paths appear late, alternate, mix with multicalls and stop in a handler.
+ */
+describe('handler frames across hypercalls', () => {
+  it('a helper first called in a later hypercall gets its frame then, after the ones called before', () => {
+    const { profile, report } = profileOf(files('    let r = hypercall counter_op(1, 0);\n    r = hypercall counter_op(0, 0);\n    r = hypercall counter_op(0, 3);\n    r = hypercall counter_op(1, 0);\n'));
+    const handler = only(profile, 'counter_op');
+    const addup = only(profile, 'addup');
+    const clamp = only(profile, 'clamp');
+    expect(kids(profile, handler)).toEqual([addup]);
+    expect(kids(profile, addup)).toEqual([clamp]);
+    expect([handler.count, addup.count, clamp.count]).toEqual([4, 2, 3]);
+    // four ifs at line 13; two go on there (the statement with its call, 1 + 5, and the return), two return -22 at line 14
+    expect(linesOf(handler)).toEqual({ 13: 4 + 2 * 7, 14: 2 * 1 });
+    // addup(0): let, for start and test, return; addup(3): let, for start + 4 tests, 3 × (statement + call 5), return
+    expect(linesOf(addup)).toEqual({ 8: 2, 9: 2 + 5 + 3 * 6, 10: 2 });
+    expectExact(profile, report);
+  });
+
+  it('one handler called from two guest functions in turn: its frames under each, counted apart', () => {
+    const main = 'fn f() -> i32 { return hypercall counter_op(0, 1); }\nfn g() -> i32 { return hypercall counter_op(0, 2); }\n';
+    const fs = files('    for i in 0..3 { let a = f(); let b = g(); }\n');
+    fs['/t/k.pvk'] = fs['/t/k.pvk'].replace('fn main()', `${main}fn main()`);
+    const { profile, report } = profileOf(fs);
+    const calls = byName(profile, '[hypercall counter_op]');
+    expect(calls.map((n) => profile.nodes[n.parent].name)).toEqual(['f', 'g']);
+    expect(calls.map((n) => n.count)).toEqual([3, 3]);
+    expect(calls.map((n) => n.self)).toEqual([3 * 340, 3 * 340]);
+    const clamps = byName(profile, 'clamp');
+    expect(clamps.map((n) => n.count)).toEqual([3, 6]);
+    // clamp(0) and clamp(100): the if at line 4, the return at line 5
+    expect(clamps.map(linesOf)).toEqual([
+      { 4: 3, 5: 3 },
+      { 4: 6, 5: 6 },
+    ]);
+    expectExact(profile, report);
+  });
+
+  it('direct calls and multicall entries of one handler from the same frame, in turn, stay apart', () => {
+    const main = [
+      '    for i in 0..2 {',
+      '        let r = hypercall counter_op(0, 1);',
+      '        mem32[256] = 64; mem32[260] = 0; mem32[264] = 2;',
+      '        mem32[280] = 64; mem32[284] = 0; mem32[288] = 3;',
+      '        r = hypercall multicall(256, 2);',
+      '    }',
+      '',
+    ].join('\n');
+    const { profile, report } = profileOf(files(main));
+    const calls = byName(profile, '[hypercall counter_op]');
+    expect(calls.map((n) => profile.nodes[n.parent].name)).toEqual(['main', '[hypercall multicall]']);
+    expect(calls.map((n) => n.count)).toEqual([2, 4]);
+    expect(calls.map((n) => n.self)).toEqual([2 * 340, 0]);
+    expect(byName(profile, 'counter_op').map((n) => n.count)).toEqual([2, 4]);
+    expect(byName(profile, 'clamp').map((n) => n.count)).toEqual([2, 10]);
+    expectExact(profile, report);
+  });
+
+  it('the cycle limit in a handler after many calls of it: every call before and the part up to the limit are in its frames', () => {
+    const main = '    for i in 0..50 { let r = hypercall spin(10); }\n';
+    const full = profileOf(files(main));
+    // spin(10): let, for start + 11 tests, 10 statements, return = 24; with main's for test and let and the 300, 326 a round
+    expect(only(full.profile, 'spin').self).toBe(50 * 24);
+    // main's for start, 20 rounds, and the 21st up to 7 cycles into its handler
+    const limit = 1 + 20 * 326 + 2 + 300 + 7;
+    const { profile, report } = profileOf(files(main), limit);
+    expect(report.end).toBe('max-cycles');
+    expect(report.cycles).toBe(limit);
+    const spin = only(profile, 'spin');
+    expect(spin.count).toBe(21);
+    expect(spin.self).toBe(20 * 24 + 7);
+    // line 29 a whole call: the for start, 11 tests, 10 statements; the 21st: the let, then 6 at line 29 (start, test, statement, test, statement, test)
+    expect(linesOf(spin)).toEqual({ 28: 21, 29: 20 * 22 + 6, 30: 20 });
+    expectExact(profile, report);
+  });
+});

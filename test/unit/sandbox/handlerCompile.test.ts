@@ -11,7 +11,8 @@ import { Workspace } from '../../../sandbox/lang/program.js';
 import { bootSystem, type EngineKind } from '../../../sandbox/run/boot.js';
 import { runReport } from '../../../sandbox/run/report.js';
 import type { Hypervisor } from '../../../sandbox/hv/hypervisor.js';
-import type { HandlerCharges, HandlerObserver } from '../../../sandbox/hv/pvkHandlers.js';
+import { statementSlots } from '../../../sandbox/hv/handlerSlots.js';
+import { HandlerFrames, type HandlerPath } from '../../../sandbox/profile/handlerFrames.js';
 import { generateHandlers, HandlerLayout } from '../../../sandbox/hv/handlerCompile.js';
 import { COSTS } from '../../../sandbox/machine/costs.js';
 
@@ -105,24 +106,19 @@ function bootEdge(files: Record<string, string> = FILES, engine: EngineKind = 'f
   return boot.hv;
 }
 
-/** Writes down every call a profiler would see. */
-class Log implements HandlerObserver {
-  readonly lines: string[] = [];
-  /** The compiled handlers charge on what enter() returns, written down as the evaluator's charges are. */
-  private readonly charges: HandlerCharges = {
-    at: (cycles, offset) => this.lines.push(`charge ${cycles} at ${offset}`),
-    here: (cycles) => this.lines.push(`charge ${cycles} at -`),
+/** What a profiler saw of handler runs (its call-path frames): each path's calls and cycles by statement offset. */
+function observed(frames: HandlerFrames): string[] {
+  const lines: string[] = [];
+  const visit = (f: HandlerPath, indent: string): void => {
+    const fn = f.fn as A.FnItem;
+    const offsets = statementSlots(fn).offsets;
+    f.settle();
+    const charged = [...f.cy].flatMap((c, i) => (c === 0 ? [] : [`${c} at ${offsets[i]}`]));
+    lines.push(`${indent}${fn.name.name} x${f.n}: ${charged.join(', ')}`);
+    for (const callee of f.calls) visit(callee, `${indent}  `);
   };
-  enter(fn: A.FnItem): HandlerCharges {
-    this.lines.push(`enter ${fn.name.name}`);
-    return this.charges;
-  }
-  leave(): void {
-    this.lines.push('leave');
-  }
-  charge(cycles: number, s: A.Stmt | undefined): void {
-    this.lines.push(`charge ${cycles} at ${s ? s.span.start : '-'}`);
-  }
+  for (const caller of frames.pending) for (const run of caller.calls) visit(run, '');
+  return lines;
 }
 
 /**
@@ -134,7 +130,7 @@ function outcome(name: string, args: number[], budget: number, compiled: boolean
   const hv = bootEdge();
   hv.run();
   const decl = [...hv.extensions.byNumber.values()].find((h) => h.name.name === name) as A.HypercallDecl;
-  const log = new Log();
+  const log = new HandlerFrames();
   const maxCycles = budget + COSTS.hypercallBase + decl.cost;
   let result: unknown;
   try {
@@ -144,7 +140,7 @@ function outcome(name: string, args: number[], budget: number, compiled: boolean
     result = { thrown: kind === 'Error' ? e?.constructor.name : kind, message, ...(e as object) };
   }
   const d = hv.domains[0];
-  return JSON.stringify({ result, log: log.lines, console: hv.extensions.console, globals: [...hv.extensions.globals.values()], word: d.memory.view.getUint32(0x400, true), pending: d.ports.map((p) => p.pending) });
+  return JSON.stringify({ result, log: observed(log), console: hv.extensions.console, globals: [...hv.extensions.globals.values()], word: d.memory.view.getUint32(0x400, true), pending: d.ports.map((p) => p.pending) });
 }
 
 /**
