@@ -152,6 +152,27 @@ export class CompiledHandlers {
     for (const [v, slot] of this.layout.slots) if (globals.has(v) || this.gv[slot] !== 0) globals.set(v, this.gv[slot]);
   }
 
+  /** The entry number of `handler` (for runPlain), or -1 when it is not one of these handlers. */
+  entryOf(handler: A.FnItem): number {
+    return this.layout.entries.get(handler) ?? -1;
+  }
+
+  /**
+   * Runs the handler of entry `h` (entryOf) in the plain variant (made by
+   * `ok`) for `vcpu`: its value, as run() gives it without an observer; its
+   * own cycles are then in plainCycles().
+   */
+  runPlain(h: number, vcpu: Vcpu, args: readonly number[], budget: number): number {
+    const v = this.plain as readonly [HandlerModule, HandlerContext];
+    const x = v[1];
+    x.budget = budget;
+    return v[0].run(x, h, vcpu, args, budget, null);
+  }
+
+  plainCycles(): number {
+    return (this.plain as readonly [HandlerModule, HandlerContext])[0].cycles();
+  }
+
   /**
    * Runs `handler` for `vcpu`: its result and own cycles, as runHandler in
    * pvkHandlers.ts gives them (the same faults too). Null when the handlers

@@ -383,6 +383,14 @@ export class Hypervisor implements EngineHost, HypercallHost {
     return entryOf(this.hypercallTable, nr)?.name;
   }
 
+  get plainHandlers(): boolean {
+    return this.handlerHook === undefined && this.handlerObserver === null && this.engine.compiledHandlers === true;
+  }
+
+  runPlainExtension(entry: number, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[]): number {
+    return this.extensions.runPlain(this, entry, decl, vcpu, args, this.pcpus[Math.max(0, vcpu.pcpu)].clock, this.options.maxCycles);
+  }
+
   runExtension(decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], nested: boolean): HandlerResult {
     // The plain path (no debugger): nothing computed for one.
     if (this.handlerHook === undefined) return this.extensions.run(this, decl, vcpu, args, this.now(vcpu), this.options.maxCycles, undefined, this.handlerObserver, this.engine.compiledHandlers === true);
