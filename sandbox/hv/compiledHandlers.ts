@@ -104,6 +104,9 @@ export class CompiledHandlers {
   private readonly variants: (readonly [HandlerModule, HandlerContext] | null | undefined)[] = [undefined, undefined];
   /** The plain variant once made (and it compiled). */
   private plain: readonly [HandlerModule, HandlerContext] | undefined;
+  /** The same, apart (runPlain reads them without an array). */
+  private plainModule: HandlerModule | undefined;
+  private plainContext: HandlerContext | undefined;
   private lastHandler: A.FnItem | undefined;
   private lastEntry: number | undefined;
   /** Reused for every result (the caller reads it at once; handlers never nest). */
@@ -138,7 +141,11 @@ export class CompiledHandlers {
       }
     }
     this.variants[i] = v;
-    if (i === 0 && v !== null) this.plain = v;
+    if (i === 0 && v !== null) {
+      this.plain = v;
+      this.plainModule = v[0];
+      this.plainContext = v[1];
+    }
     return v;
   }
 
@@ -163,14 +170,13 @@ export class CompiledHandlers {
    * own cycles are then in plainCycles().
    */
   runPlain(h: number, vcpu: Vcpu, args: readonly number[], budget: number): number {
-    const v = this.plain as readonly [HandlerModule, HandlerContext];
-    const x = v[1];
+    const x = this.plainContext as HandlerContext;
     x.budget = budget;
-    return v[0].run(x, h, vcpu, args, budget, null);
+    return (this.plainModule as HandlerModule).run(x, h, vcpu, args, budget, null);
   }
 
   plainCycles(): number {
-    return (this.plain as readonly [HandlerModule, HandlerContext])[0].cycles();
+    return (this.plainModule as HandlerModule).cycles();
   }
 
   /**

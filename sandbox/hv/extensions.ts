@@ -101,18 +101,19 @@ export class BootedExtensions {
   }
 
   /**
-   * Runs the handler of plain entry `entry` (plainEntry) for `vcpu`, as
-   * run() would with `compiled` and no debugger or profiler: its value; its
-   * own cycles are then in plainCycles().
+   * Runs the handler of plain entry `entry` (plainEntry) for `vcpu` within
+   * `budget` cycles (run() works it out), as run() would with `compiled` and
+   * no debugger or profiler: its value; its own cycles are then in plainCycles().
    */
-  runPlain(host: Omit<HandlerHost, 'hvPrint' | 'lineOf'>, entry: number, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], now: number, maxCycles: number): number {
+  runPlain(host: Omit<HandlerHost, 'hvPrint' | 'lineOf'>, entry: number, vcpu: Vcpu, args: readonly number[], budget: number): number {
     const c = this.compiledForm as CompiledHandlers;
-    if (!this.inSlots) {
+    // Compared, not tested: V8 then checks no other kinds of value.
+    if (this.inSlots === false) {
       c.loadGlobals(this.evaluated);
       this.inSlots = true;
     }
-    this.compiledHost.events = host;
-    return c.runPlain(entry, vcpu, args, Math.max(0, maxCycles - now - COSTS.hypercallBase - decl.cost));
+    if (this.compiledHost.events !== host) this.compiledHost.events = host;
+    return c.runPlain(entry, vcpu, args, budget);
   }
 
   /** The own cycles of the handler runPlain ran last. */

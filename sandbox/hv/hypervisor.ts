@@ -388,7 +388,7 @@ export class Hypervisor implements EngineHost, HypercallHost {
   }
 
   runPlainExtension(entry: number, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[]): number {
-    return this.extensions.runPlain(this, entry, decl, vcpu, args, this.pcpus[Math.max(0, vcpu.pcpu)].clock, this.options.maxCycles);
+    return this.extensions.runPlain(this, entry, vcpu, args, Math.max(0, this.options.maxCycles - this.pcpus[Math.max(0, vcpu.pcpu)].clock - COSTS.hypercallBase - decl.cost));
   }
 
   runExtension(decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], nested: boolean): HandlerResult {
