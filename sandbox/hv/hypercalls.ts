@@ -305,16 +305,16 @@ function extensionHandler(decl: HypercallDecl): Handler {
   return (host, vcpu, args, nested) => {
     if (host.plainHandlers) {
       if (entry === NOT_LOOKED_UP) entry = host.extensions.plainEntry(decl);
-      if (entry >= 0) return runPlainExtension(host, entry, decl, vcpu, args, nested);
+      if (entry >= 0) return runPlainHandler(host, entry, decl, vcpu, args, nested);
     }
-    return runExtension(host, decl, vcpu, args, nested);
+    return runGeneralHandler(host, decl, vcpu, args, nested);
   };
 }
 
 const NOT_LOOKED_UP = -2;
 
 /** An extension hypercall's handler as plain compiled code (its `entry`): kept small, so that V8 inlines the whole path. */
-function runPlainExtension(host: HypercallHost, entry: number, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], nested: boolean): number {
+function runPlainHandler(host: HypercallHost, entry: number, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], nested: boolean): number {
   let value: number;
   try {
     value = host.runPlainExtension(entry, decl, vcpu, args);
@@ -326,7 +326,7 @@ function runPlainExtension(host: HypercallHost, entry: number, decl: HypercallDe
 }
 
 /** An extension hypercall's handler run by the hypervisor (the evaluator, or compiled code with a profiler). */
-function runExtension(host: HypercallHost, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], nested: boolean): number {
+function runGeneralHandler(host: HypercallHost, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], nested: boolean): number {
   try {
     const r = host.runExtension(decl, vcpu, args, nested);
     return r.paused ? suspend(HYPERCALL_PAUSE) : ok(r.value, r.cycles);
