@@ -102,6 +102,9 @@ export class CompiledHandlers {
   private readonly variants: (readonly [HandlerModule, HandlerContext] | null | undefined)[] = [undefined, undefined];
   /** The plain variant once made (and it compiled). */
   private plain: readonly [HandlerModule, HandlerContext] | undefined;
+  /** The same, apart (runPlain reads them without an array). */
+  private plainModule: HandlerModule | undefined;
+  private plainContext: HandlerContext | undefined;
   private lastHandler: A.FnItem | undefined;
   private lastEntry: number | undefined;
   /** Reused for every result (the caller reads it at once; handlers never nest). */
@@ -136,7 +139,11 @@ export class CompiledHandlers {
       }
     }
     this.variants[i] = v;
-    if (i === 0 && v !== null) this.plain = v;
+    if (i === 0 && v !== null) {
+      this.plain = v;
+      this.plainModule = v[0];
+      this.plainContext = v[1];
+    }
     return v;
   }
 
@@ -148,6 +155,26 @@ export class CompiledHandlers {
   /** Copies the slots into the evaluator's globals (before the evaluator, or anyone, reads them). */
   storeGlobals(globals: HvGlobals): void {
     for (const [v, slot] of this.layout.slots) if (globals.has(v) || this.gv[slot] !== 0) globals.set(v, this.gv[slot]);
+  }
+
+  /** The entry number of `handler` (for runPlain), or -1 when it is not one of these handlers. */
+  entryOf(handler: A.FnItem): number {
+    return this.layout.entries.get(handler) ?? -1;
+  }
+
+  /**
+   * Runs the handler of entry `h` (entryOf) in the plain variant (made by
+   * `ok`) for `vcpu`: its value, as run() gives it without an observer; its
+   * own cycles are then in plainCycles().
+   */
+  runPlain(h: number, vcpu: Vcpu, args: readonly number[], budget: number): number {
+    const x = this.plainContext as HandlerContext;
+    x.budget = budget;
+    return (this.plainModule as HandlerModule).run(x, h, vcpu, args, budget, null);
+  }
+
+  plainCycles(): number {
+    return (this.plainModule as HandlerModule).cycles();
   }
 
   /**

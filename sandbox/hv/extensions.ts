@@ -90,6 +90,37 @@ export class BootedExtensions {
     return runHandler(this.handlerHost(host), this.globals, decl.handler, vcpu, args, budget, debug, observer);
   }
 
+  /**
+   * The entry of `decl`'s handler among the plain compiled handlers (the
+   * fast engine's, without a debugger or profiler), or -1 when it has none
+   * or they do not compile: then run() takes it. Compiles them at the first ask.
+   */
+  plainEntry(decl: HypercallDecl): number {
+    const c = decl.handler ? this.compiled() : null;
+    return c === null || !decl.handler ? -1 : c.entryOf(decl.handler);
+  }
+
+  /**
+   * Runs the handler of plain entry `entry` (plainEntry) for `vcpu` within
+   * `budget` cycles (run() works it out), as run() would with `compiled` and
+   * no debugger or profiler: its value; its own cycles are then in plainCycles().
+   */
+  runPlain(host: Omit<HandlerHost, 'hvPrint' | 'lineOf'>, entry: number, vcpu: Vcpu, args: readonly number[], budget: number): number {
+    const c = this.compiledForm as CompiledHandlers;
+    // Compared, not tested: V8 then checks no other kinds of value.
+    if (this.inSlots === false) {
+      c.loadGlobals(this.evaluated);
+      this.inSlots = true;
+    }
+    if (this.compiledHost.events !== host) this.compiledHost.events = host;
+    return c.runPlain(entry, vcpu, args, budget);
+  }
+
+  /** The own cycles of the handler runPlain ran last. */
+  plainCycles(): number {
+    return (this.compiledForm as CompiledHandlers).plainCycles();
+  }
+
   /** Goes on with a handler a debugger paused. */
   resume(host: Omit<HandlerHost, 'hvPrint' | 'lineOf'>, vcpu: Vcpu, paused: PausedHandler, debug: HandlerDebug | undefined): HandlerResult {
     return resumeHandler(this.handlerHost(host), this.globals, vcpu, paused, debug);

@@ -36,6 +36,10 @@ export interface HypercallHost extends EventHost {
    * or where a debugger paused it (never `nested` in a multicall).
    */
   runExtension(decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], nested: boolean): HandlerResult;
+  /** Whether handlers run now as plain compiled code (the fast engine, no debugger, no profiler): then runPlainExtension. */
+  readonly plainHandlers: boolean;
+  /** Runs the handler of plain entry `entry` (extensions.plainEntry) for `decl`: its value; its own cycles are then in extensions.plainCycles(). */
+  runPlainExtension(entry: number, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[]): number;
 }
 
 /** A handler returns the hypercall's value; its variable cost and whether the vCPU suspends go to `call`. */
@@ -296,15 +300,40 @@ export function systemDispatchTable(version: string | null, extensions: BootedEx
  * charged yet): the hypervisor finishes it when the vCPU runs again.
  */
 function extensionHandler(decl: HypercallDecl): Handler {
+  /** The handler's entry in the machine's plain compiled handlers: NOT_LOOKED_UP until its first plain run, -1 when it has none. */
+  let entry = NOT_LOOKED_UP;
   return (host, vcpu, args, nested) => {
-    try {
-      const r = host.runExtension(decl, vcpu, args, nested);
-      return r.paused ? suspend(HYPERCALL_PAUSE) : ok(r.value, r.cycles);
-    } catch (e) {
-      chargeFailedHandler(host, vcpu, decl, nested, e);
-      throw e;
+    if (host.plainHandlers) {
+      if (entry === NOT_LOOKED_UP) entry = host.extensions.plainEntry(decl);
+      if (entry >= 0) return runPlainHandler(host, entry, decl, vcpu, args, nested);
     }
+    return runGeneralHandler(host, decl, vcpu, args, nested);
   };
+}
+
+const NOT_LOOKED_UP = -2;
+
+/** An extension hypercall's handler as plain compiled code (its `entry`): kept small, so that V8 inlines the whole path. */
+function runPlainHandler(host: HypercallHost, entry: number, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], nested: boolean): number {
+  let value: number;
+  try {
+    value = host.runPlainExtension(entry, decl, vcpu, args);
+  } catch (e) {
+    chargeFailedHandler(host, vcpu, decl, nested, e);
+    throw e;
+  }
+  return ok(value, host.extensions.plainCycles());
+}
+
+/** An extension hypercall's handler run by the hypervisor (the evaluator, or compiled code with a profiler). */
+function runGeneralHandler(host: HypercallHost, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], nested: boolean): number {
+  try {
+    const r = host.runExtension(decl, vcpu, args, nested);
+    return r.paused ? suspend(HYPERCALL_PAUSE) : ok(r.value, r.cycles);
+  } catch (e) {
+    chargeFailedHandler(host, vcpu, decl, nested, e);
+    throw e;
+  }
 }
 
 /**

@@ -383,6 +383,14 @@ export class Hypervisor implements EngineHost, HypercallHost {
     return entryOf(this.hypercallTable, nr)?.name;
   }
 
+  get plainHandlers(): boolean {
+    return this.handlerHook === undefined && this.handlerObserver === null && this.engine.compiledHandlers === true;
+  }
+
+  runPlainExtension(entry: number, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[]): number {
+    return this.extensions.runPlain(this, entry, vcpu, args, Math.max(0, this.options.maxCycles - this.pcpus[Math.max(0, vcpu.pcpu)].clock - COSTS.hypercallBase - decl.cost));
+  }
+
   runExtension(decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], nested: boolean): HandlerResult {
     // A profiler places a multicall's entries apart from direct calls of the same hypercall.
     if (this.handlerObserver !== null) this.handlerObserver.nested = nested;
