@@ -61,8 +61,14 @@ const cursor = engineCursor as { top: LiveNode };
 interface VcpuState {
   root: LiveNode;
   top: LiveNode;
-  /** The nodes of the vCPU's frames when it last stopped, outermost first: each resumed frame takes back its own. */
+  /**
+   * The nodes of the vCPU's frames when it last stopped, innermost first
+   * (`depth` of them): each resumed frame takes back its own, outermost
+   * first. The same list serves every stop (resumes read it before the
+   * next stop writes it).
+   */
   frames: LiveNode[];
+  depth: number;
   /** The vCPU (re)starts at main: push main's node when it next runs. */
   fresh: boolean;
   /**
@@ -165,11 +171,14 @@ export class Recorder implements EngineProfiler {
   private domainId = -1;
   private vcpuId = -1;
   private segStart = 0;
-  /** Resuming a vCPU: its frames' nodes, outermost first, handed out by resumed(). */
+  /**
+   * The running vCPU's frames' nodes (its state's `frames`): resumed() hands
+   * them out from `chainAt` down, then its frames, captured as it stops,
+   * write theirs from 0 up (`captured` of them).
+   */
   private chain: LiveNode[] = [];
   private chainAt = 0;
-  /** The running vCPU's frames' nodes as its frames are captured (innermost first) when it stops; empty between runs. */
-  private captured: LiveNode[] = [];
+  private captured = 0;
   /** What the pvk handlers of extension hypercalls ran (the hypervisor reports to it): placed under their hypercall's frame. */
   readonly handlers = new HandlerFrames();
   /** Call-tree keys of hypervisor functions (made once each). */
@@ -186,7 +195,7 @@ export class Recorder implements EngineProfiler {
       this.vcpus[d.id] = [];
       for (const v of d.vcpus) {
         const vnode = this.child(node, `v${v.id}`, 'vcpu', `vCPU ${v.id}`, d, v.id, -1);
-        this.vcpus[d.id][v.id] = { root: vnode, top: vnode, frames: [], hostSites: [], fresh: true, state: d.state === 'paused' ? 'off' : 'runnable', since: 0, runnable: 0, blocked: 0 };
+        this.vcpus[d.id][v.id] = { root: vnode, top: vnode, frames: [], depth: 0, hostSites: [], fresh: true, state: d.state === 'paused' ? 'off' : 'runnable', since: 0, runnable: 0, blocked: 0 };
       }
     }
   }
@@ -247,20 +256,22 @@ export class Recorder implements EngineProfiler {
     if (st.fresh) {
       st.fresh = false;
       cursor.top = this.push(v.domain.program.main, st.root);
-      st.frames = [cursor.top];
+      st.frames[0] = cursor.top;
+      st.depth = 1;
     }
     this.chain = st.frames;
-    this.chainAt = 0;
+    this.chainAt = st.depth;
+    this.captured = 0;
   }
 
   /** A frame of the running vCPU, on node `node`, was captured as it stopped (innermost first). */
   capturedFrame(node: LiveNode): void {
-    this.captured.push(node);
+    this.chain[this.captured++] = node;
   }
 
   /** A resumed frame's node: the next one down the vCPU's stack. */
   resumed(): LiveNode {
-    const n = this.chain[this.chainAt++];
+    const n = this.chain[--this.chainAt];
     cursor.top = n;
     return n;
   }
@@ -270,8 +281,7 @@ export class Recorder implements EngineProfiler {
     void v;
     const st = this.state as VcpuState;
     st.top = cursor.top;
-    st.frames = this.captured.reverse();
-    this.captured = [];
+    st.depth = this.captured;
     this.slice(SLICE.run, RUN_NAME, this.segStart, clock);
     this.vcpu = null;
     this.state = null;
@@ -549,7 +559,7 @@ export class Recorder implements EngineProfiler {
     const st = this.vcpus[v.domain.id]?.[v.id];
     if (!st) return;
     st.top = st.root;
-    st.frames = [];
+    st.depth = 0;
     st.fresh = true;
   }
 
