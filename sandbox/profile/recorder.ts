@@ -58,8 +58,14 @@ export class LiveNode implements CallTreeNode {
 /** The engine's profile cursor (vm/profiling.ts): it only ever holds this recorder's nodes. */
 const cursor = engineCursor as { top: LiveNode };
 
-interface VcpuState {
-  root: LiveNode;
+/** What a vCPU is doing, for the summary's runnable and blocked times (numbers: compared on every switch). */
+const RUNNING = 0;
+const RUNNABLE = 1;
+const BLOCKED = 2;
+const OFF = 3;
+
+/** A vCPU as the recorder follows it (a class: one shape, read on every switch). */
+class VcpuState {
   top: LiveNode;
   /**
    * The nodes of the vCPU's frames when it last stopped, innermost first
@@ -67,21 +73,36 @@ interface VcpuState {
    * first. The same list serves every stop (resumes read it before the
    * next stop writes it).
    */
-  frames: LiveNode[];
-  depth: number;
+  readonly frames: LiveNode[] = [];
+  depth = 0;
   /** The vCPU (re)starts at main: push main's node when it next runs. */
-  fresh: boolean;
+  fresh = true;
   /**
    * Its host-call sites by site number in its domain's program (each vCPU
    * has its own: their frames are on nodes of their own, so a site's node
    * stays the same from call to call).
    */
-  hostSites: (HostSite | undefined)[];
-  /** For the summary: what it is doing since when (machine time). */
-  state: 'running' | 'runnable' | 'blocked' | 'off';
-  since: number;
-  runnable: number;
-  blocked: number;
+  readonly hostSites: (HostSite | undefined)[] = [];
+  /** For the summary: what it is doing (RUNNING…OFF) since when (machine time), and its runnable and blocked time so far. */
+  state: number;
+  since = 0;
+  runnable = 0;
+  blocked = 0;
+
+  constructor(
+    readonly root: LiveNode,
+    off: boolean,
+  ) {
+    this.top = root;
+    this.state = off ? OFF : RUNNABLE;
+  }
+
+  /** Ends what it was doing at `at`: a runnable or blocked interval counts. */
+  settle(at: number): void {
+    const state = this.state;
+    if (state === RUNNABLE) this.runnable += Math.max(0, at - this.since);
+    else if (state === BLOCKED) this.blocked += Math.max(0, at - this.since);
+  }
 }
 
 interface ProgramTables {
@@ -195,7 +216,7 @@ export class Recorder implements EngineProfiler {
       this.vcpus[d.id] = [];
       for (const v of d.vcpus) {
         const vnode = this.child(node, `v${v.id}`, 'vcpu', `vCPU ${v.id}`, d, v.id, -1);
-        this.vcpus[d.id][v.id] = { root: vnode, top: vnode, frames: [], depth: 0, hostSites: [], fresh: true, state: d.state === 'paused' ? 'off' : 'runnable', since: 0, runnable: 0, blocked: 0 };
+        this.vcpus[d.id][v.id] = new VcpuState(vnode, d.state === 'paused');
       }
     }
   }
@@ -248,9 +269,8 @@ export class Recorder implements EngineProfiler {
     this.pcpu = p;
     this.segStart = clock;
     cursor.top = st.top;
-    if (st.state === 'runnable') st.runnable += Math.max(0, clock - st.since);
-    else if (st.state === 'blocked') st.blocked += Math.max(0, clock - st.since);
-    st.state = 'running';
+    st.settle(clock);
+    st.state = RUNNING;
     st.since = clock;
     // The frames resume outermost first; each takes back its node (recorded as they were captured).
     if (st.fresh) {
@@ -529,16 +549,16 @@ export class Recorder implements EngineProfiler {
   ran(v: Vcpu, start: number, end: number): void {
     void start;
     const st = this.stateOf(v);
-    st.state = v.status === 'blocked' ? 'blocked' : v.status === 'runnable' && v.domain.state === 'running' ? 'runnable' : 'off';
+    st.state = v.status === 'blocked' ? BLOCKED : v.status === 'runnable' && v.domain.state === 'running' ? RUNNABLE : OFF;
     st.since = end;
   }
 
   /** A blocked vCPU became runnable at machine time `at`. */
   woke(v: Vcpu, at: number): void {
     const st = this.stateOf(v);
-    if (st.state === 'blocked') st.blocked += Math.max(0, at - st.since);
-    if (st.state !== 'runnable') {
-      st.state = 'runnable';
+    if (st.state === BLOCKED) st.blocked += Math.max(0, at - st.since);
+    if (st.state !== RUNNABLE) {
+      st.state = RUNNABLE;
       st.since = at;
     }
   }
@@ -547,8 +567,8 @@ export class Recorder implements EngineProfiler {
   unpaused(d: Domain, at: number): void {
     for (const v of d.vcpus) {
       const st = this.stateOf(v);
-      if (st.state === 'off' && v.status === 'runnable') {
-        st.state = 'runnable';
+      if (st.state === OFF && v.status === 'runnable') {
+        st.state = RUNNABLE;
         st.since = at;
       }
     }
@@ -566,9 +586,8 @@ export class Recorder implements EngineProfiler {
   /** The vCPU went down, its domain ended or paused (at machine time `at`). */
   stopped(v: Vcpu, at: number): void {
     const st = this.stateOf(v);
-    if (st.state === 'runnable') st.runnable += Math.max(0, at - st.since);
-    else if (st.state === 'blocked') st.blocked += Math.max(0, at - st.since);
-    st.state = 'off';
+    st.settle(at);
+    st.state = OFF;
     st.since = at;
   }
 
