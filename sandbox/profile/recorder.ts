@@ -187,6 +187,9 @@ export class Recorder implements EngineProfiler {
   /** The vCPU running now, its pcpu, and where its current run segment started (machine time). */
   private vcpu: Vcpu | null = null;
   private state: VcpuState | null = null;
+  /** The vCPU whose run ended last, and its state. */
+  private leftVcpu: Vcpu | null = null;
+  private left: VcpuState | null = null;
   private pcpu = 0;
   /** The running vCPU's domain id and vCPU id (set by enter()). */
   private domainId = -1;
@@ -298,11 +301,13 @@ export class Recorder implements EngineProfiler {
 
   /** The engine stopped running `v` (after its last sync); `clock` is its pcpu's time. */
   leave(v: Vcpu, clock: number): void {
-    void v;
     const st = this.state as VcpuState;
     st.top = cursor.top;
     st.depth = this.captured;
-    this.slice(SLICE.run, RUN_NAME, this.segStart, clock);
+    // Its run since its last host call (none when it stopped at one: a yield, a block).
+    if (clock > this.segStart) this.timeline.slice(this.domainId, this.vcpuId, this.pcpu, SLICE.run, RUN_NAME, this.segStart, clock);
+    this.left = st;
+    this.leftVcpu = v;
     this.vcpu = null;
     this.state = null;
   }
@@ -537,18 +542,13 @@ export class Recorder implements EngineProfiler {
     return this.vcpus[v.domain.id][v.id];
   }
 
-  /** A slice of the running vCPU (a run segment that continues the previous one extends it). */
-  private slice(kind: number, name: number, start: number, end: number): void {
-    const v = this.vcpu as Vcpu;
-    this.timeline.slice(v.domain.id, v.id, this.pcpu, kind, name, start, end);
-  }
-
   // ------------------------------------------------------------ hypervisor: scheduling
 
   /** A run of `v` from `start` to `end` (machine time) ended; `v.status` says what it does next. */
   ran(v: Vcpu, start: number, end: number): void {
     void start;
-    const st = this.stateOf(v);
+    // The hypervisor reports the run the engine has just left.
+    const st = v === this.leftVcpu ? (this.left as VcpuState) : this.stateOf(v);
     st.state = v.status === 'blocked' ? BLOCKED : v.status === 'runnable' && v.domain.state === 'running' ? RUNNABLE : OFF;
     st.since = end;
   }
