@@ -36,6 +36,12 @@ export type VcpuStatus = 'runnable' | 'blocked' | 'down';
 
 export class Vcpu {
   frames: Frame[] = [];
+  /**
+   * Frame records the fast engine reuses for this vCPU's suspensions,
+   * innermost first: a suspended stack is resumed (its records read) before
+   * the vCPU can suspend again, so one set serves every switch.
+   */
+  spareFrames: Frame[] = [];
   status: VcpuStatus = 'runnable';
   /** What a blocked vCPU waits for. */
   waitingFor: 'event' | 'none' = 'none';

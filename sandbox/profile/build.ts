@@ -38,12 +38,24 @@ function countStat(s: StatRecord | undefined): CountStat {
   return { count: s.count, cycles: s.cycles, min: s.min, max: s.max, avg: s.cycles / s.count };
 }
 
+/** The recorder's statistics keys (`domid:kind:name`) grouped by their `domid:kind:` prefix, each group sorted. */
+function statKeysByPrefix(rec: Recorder): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const k of rec.stats.keys()) {
+    const prefix = k.slice(0, k.indexOf(':', k.indexOf(':') + 1) + 1);
+    const group = groups.get(prefix);
+    if (group === undefined) groups.set(prefix, [k]);
+    else group.push(k);
+  }
+  for (const group of groups.values()) group.sort();
+  return groups;
+}
+
 /** Sorted keys: the same run gives the same bytes. */
-function statsOf(rec: Recorder, d: Domain, kind: string): Record<string, CountStat> {
+function statsOf(rec: Recorder, keys: Map<string, string[]>, d: Domain, kind: string): Record<string, CountStat> {
   const prefix = `${d.id}:${kind}:`;
   const out: Record<string, CountStat> = {};
-  const keys = [...rec.stats.keys()].filter((k) => k.startsWith(prefix)).sort();
-  for (const k of keys) out[k.slice(prefix.length)] = countStat(rec.stats.get(k));
+  for (const k of keys.get(prefix) ?? []) out[k.slice(prefix.length)] = countStat(rec.stats.get(k));
   return out;
 }
 
@@ -56,17 +68,21 @@ export function buildProfile(hv: Hypervisor, rec: Recorder, systemFile: string, 
   rec.finish((v) => hv.pcpus[Math.max(0, v.pcpu)]?.clock ?? hv.elapsed);
   const files = new FileTable();
   const nodes: ProfileNode[] = [];
-  const lineCosts = new Map<string, LineCost>();
+  /** By (domain, file), then line (numbers: no key string per line). */
+  const lineCosts = new Map<number, Map<number, LineCost>>();
 
   /** A function node's own cycles by line: its `lines` (ascending), its `self`, and the profile's line costs. */
   const putLines = (node: ProfileNode, byLine: Map<number, number>): void => {
+    // Domain ids and file indices are small (-1 at least): one number names the pair.
+    const pair = (node.domain + 1) * 0x100000 + node.file + 1;
+    let inFile = lineCosts.get(pair);
+    if (inFile === undefined) lineCosts.set(pair, (inFile = new Map()));
     for (const [line, cycles] of [...byLine].sort((a, b) => a[0] - b[0])) {
       node.lines.push({ line, cycles });
       node.self += cycles;
-      const key = `${node.domain}:${node.file}:${line}`;
-      const lc = lineCosts.get(key);
+      const lc = inFile.get(line);
       if (lc) lc.cycles += cycles;
-      else lineCosts.set(key, { domain: node.domain, file: node.file, line, cycles });
+      else inFile.set(line, { domain: node.domain, file: node.file, line, cycles });
     }
   };
 
@@ -134,8 +150,9 @@ export function buildProfile(hv: Hypervisor, rec: Recorder, systemFile: string, 
 
   const sites: SiteCost[] = [...rec.sites.values()].map(({ program, ...site }) => ({ ...site, file: files.of(program, site.file) }));
   sites.sort((a, b) => a.domain - b.domain || a.file - b.file || a.line - b.line || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
-  const lines = [...lineCosts.values()].sort((a, b) => a.domain - b.domain || a.file - b.file || a.line - b.line);
+  const lines = [...lineCosts.values()].flatMap((inFile) => [...inFile.values()]).sort((a, b) => a.domain - b.domain || a.file - b.file || a.line - b.line);
 
+  const statKeys = statKeysByPrefix(rec);
   const domains: DomainSummary[] = hv.domains.map((d) => ({
     id: d.id,
     name: d.name,
@@ -143,9 +160,9 @@ export function buildProfile(hv: Hypervisor, rec: Recorder, systemFile: string, 
     running: d.cycles,
     runnable: d.vcpus.reduce((a, v) => a + rec.runnableOf(v), 0),
     blocked: d.vcpus.reduce((a, v) => a + rec.blockedOf(v), 0),
-    hypercalls: statsOf(rec, d, 'hypercall'),
-    traps: statsOf(rec, d, 'trap'),
-    vmexits: statsOf(rec, d, 'vmexit'),
+    hypercalls: statsOf(rec, statKeys, d, 'hypercall'),
+    traps: statsOf(rec, statKeys, d, 'trap'),
+    vmexits: statsOf(rec, statKeys, d, 'vmexit'),
     upcalls: countStat(rec.stats.get(`${d.id}:upcall:`)),
     pvopCalls: d.pvopCalls,
   }));

@@ -51,24 +51,51 @@ export class LiveNode implements CallTreeNode {
 /** The engine's profile cursor (vm/profiling.ts): it only ever holds this recorder's nodes. */
 const cursor = engineCursor as { top: LiveNode };
 
-interface VcpuState {
-  root: LiveNode;
+/** What a vCPU is doing, for the summary's runnable and blocked times (numbers: compared on every switch). */
+const RUNNING = 0;
+const RUNNABLE = 1;
+const BLOCKED = 2;
+const OFF = 3;
+
+/** A vCPU as the recorder follows it (a class: one shape, read on every switch). */
+class VcpuState {
   top: LiveNode;
-  /** The nodes of the vCPU's frames when it last stopped, outermost first: each resumed frame takes back its own. */
-  frames: LiveNode[];
+  /**
+   * The nodes of the vCPU's frames when it last stopped, innermost first
+   * (`depth` of them): each resumed frame takes back its own, outermost
+   * first. The same list serves every stop (resumes read it before the
+   * next stop writes it).
+   */
+  readonly frames: LiveNode[] = [];
+  depth = 0;
   /** The vCPU (re)starts at main: push main's node when it next runs. */
-  fresh: boolean;
+  fresh = true;
   /**
    * Its host-call sites by site number in its domain's program (each vCPU
    * has its own: their frames are on nodes of their own, so a site's node
    * stays the same from call to call).
    */
-  hostSites: (HostSite | undefined)[];
-  /** For the summary: what it is doing since when (machine time). */
-  state: 'running' | 'runnable' | 'blocked' | 'off';
-  since: number;
-  runnable: number;
-  blocked: number;
+  readonly hostSites: (HostSite | undefined)[] = [];
+  /** For the summary: what it is doing (RUNNING…OFF) since when (machine time), and its runnable and blocked time so far. */
+  state: number;
+  since = 0;
+  runnable = 0;
+  blocked = 0;
+
+  constructor(
+    readonly root: LiveNode,
+    off: boolean,
+  ) {
+    this.top = root;
+    this.state = off ? OFF : RUNNABLE;
+  }
+
+  /** Ends what it was doing at `at`: a runnable or blocked interval counts. */
+  settle(at: number): void {
+    const state = this.state;
+    if (state === RUNNABLE) this.runnable += Math.max(0, at - this.since);
+    else if (state === BLOCKED) this.blocked += Math.max(0, at - this.since);
+  }
 }
 
 interface ProgramTables {
@@ -153,16 +180,22 @@ export class Recorder implements EngineProfiler {
   /** The vCPU running now, its pcpu, and where its current run segment started (machine time). */
   private vcpu: Vcpu | null = null;
   private state: VcpuState | null = null;
+  /** The vCPU whose run ended last, and its state. */
+  private leftVcpu: Vcpu | null = null;
+  private left: VcpuState | null = null;
   private pcpu = 0;
   /** The running vCPU's domain id and vCPU id (set by enter()). */
   private domainId = -1;
   private vcpuId = -1;
   private segStart = 0;
-  /** Resuming a vCPU: its frames' nodes, outermost first, handed out by resumed(). */
+  /**
+   * The running vCPU's frames' nodes (its state's `frames`): resumed() hands
+   * them out from `chainAt` down, then its frames, captured as it stops,
+   * write theirs from 0 up (`captured` of them).
+   */
   private chain: LiveNode[] = [];
   private chainAt = 0;
-  /** The running vCPU's frames' nodes as its frames are captured (innermost first) when it stops; empty between runs. */
-  private captured: LiveNode[] = [];
+  private captured = 0;
   /** What the pvk handlers of extension hypercalls ran (the hypervisor reports to it): placed under their hypercall's frame. */
   readonly handlers = new HandlerFrames();
   /** Call-tree keys of hypervisor functions (made once each). */
@@ -179,7 +212,7 @@ export class Recorder implements EngineProfiler {
       this.vcpus[d.id] = [];
       for (const v of d.vcpus) {
         const vnode = this.child(node, `v${v.id}`, 'vcpu', `vCPU ${v.id}`, d, v.id, -1);
-        this.vcpus[d.id][v.id] = { root: vnode, top: vnode, frames: [], hostSites: [], fresh: true, state: d.state === 'paused' ? 'off' : 'runnable', since: 0, runnable: 0, blocked: 0 };
+        this.vcpus[d.id][v.id] = new VcpuState(vnode, d.state === 'paused');
       }
     }
   }
@@ -232,40 +265,42 @@ export class Recorder implements EngineProfiler {
     this.pcpu = p;
     this.segStart = clock;
     cursor.top = st.top;
-    if (st.state === 'runnable') st.runnable += Math.max(0, clock - st.since);
-    else if (st.state === 'blocked') st.blocked += Math.max(0, clock - st.since);
-    st.state = 'running';
+    st.settle(clock);
+    st.state = RUNNING;
     st.since = clock;
     // The frames resume outermost first; each takes back its node (recorded as they were captured).
     if (st.fresh) {
       st.fresh = false;
       cursor.top = this.push(v.domain.program.main, st.root);
-      st.frames = [cursor.top];
+      st.frames[0] = cursor.top;
+      st.depth = 1;
     }
     this.chain = st.frames;
-    this.chainAt = 0;
+    this.chainAt = st.depth;
+    this.captured = 0;
   }
 
   /** A frame of the running vCPU, on node `node`, was captured as it stopped (innermost first). */
   capturedFrame(node: LiveNode): void {
-    this.captured.push(node);
+    this.chain[this.captured++] = node;
   }
 
   /** A resumed frame's node: the next one down the vCPU's stack. */
   resumed(): LiveNode {
-    const n = this.chain[this.chainAt++];
+    const n = this.chain[--this.chainAt];
     cursor.top = n;
     return n;
   }
 
   /** The engine stopped running `v` (after its last sync); `clock` is its pcpu's time. */
   leave(v: Vcpu, clock: number): void {
-    void v;
     const st = this.state as VcpuState;
     st.top = cursor.top;
-    st.frames = this.captured.reverse();
-    this.captured = [];
-    this.slice(SLICE.run, RUN_NAME, this.segStart, clock);
+    st.depth = this.captured;
+    // Its run since its last host call (none when it stopped at one: a yield, a block).
+    if (clock > this.segStart) this.timeline.slice(this.domainId, this.vcpuId, this.pcpu, SLICE.run, RUN_NAME, this.segStart, clock);
+    this.left = st;
+    this.leftVcpu = v;
     this.vcpu = null;
     this.state = null;
   }
@@ -504,28 +539,23 @@ export class Recorder implements EngineProfiler {
     return this.vcpus[v.domain.id][v.id];
   }
 
-  /** A slice of the running vCPU (a run segment that continues the previous one extends it). */
-  private slice(kind: number, name: number, start: number, end: number): void {
-    const v = this.vcpu as Vcpu;
-    this.timeline.slice(v.domain.id, v.id, this.pcpu, kind, name, start, end);
-  }
-
   // ------------------------------------------------------------ hypervisor: scheduling
 
   /** A run of `v` from `start` to `end` (machine time) ended; `v.status` says what it does next. */
   ran(v: Vcpu, start: number, end: number): void {
     void start;
-    const st = this.stateOf(v);
-    st.state = v.status === 'blocked' ? 'blocked' : v.status === 'runnable' && v.domain.state === 'running' ? 'runnable' : 'off';
+    // The hypervisor reports the run the engine has just left.
+    const st = v === this.leftVcpu ? (this.left as VcpuState) : this.stateOf(v);
+    st.state = v.status === 'blocked' ? BLOCKED : v.status === 'runnable' && v.domain.state === 'running' ? RUNNABLE : OFF;
     st.since = end;
   }
 
   /** A blocked vCPU became runnable at machine time `at`. */
   woke(v: Vcpu, at: number): void {
     const st = this.stateOf(v);
-    if (st.state === 'blocked') st.blocked += Math.max(0, at - st.since);
-    if (st.state !== 'runnable') {
-      st.state = 'runnable';
+    if (st.state === BLOCKED) st.blocked += Math.max(0, at - st.since);
+    if (st.state !== RUNNABLE) {
+      st.state = RUNNABLE;
       st.since = at;
     }
   }
@@ -534,8 +564,8 @@ export class Recorder implements EngineProfiler {
   unpaused(d: Domain, at: number): void {
     for (const v of d.vcpus) {
       const st = this.stateOf(v);
-      if (st.state === 'off' && v.status === 'runnable') {
-        st.state = 'runnable';
+      if (st.state === OFF && v.status === 'runnable') {
+        st.state = RUNNABLE;
         st.since = at;
       }
     }
@@ -546,16 +576,15 @@ export class Recorder implements EngineProfiler {
     const st = this.vcpus[v.domain.id]?.[v.id];
     if (!st) return;
     st.top = st.root;
-    st.frames = [];
+    st.depth = 0;
     st.fresh = true;
   }
 
   /** The vCPU went down, its domain ended or paused (at machine time `at`). */
   stopped(v: Vcpu, at: number): void {
     const st = this.stateOf(v);
-    if (st.state === 'runnable') st.runnable += Math.max(0, at - st.since);
-    else if (st.state === 'blocked') st.blocked += Math.max(0, at - st.since);
-    st.state = 'off';
+    st.settle(at);
+    st.state = OFF;
     st.since = at;
   }
 

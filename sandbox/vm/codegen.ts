@@ -186,14 +186,15 @@ class Generator {
       ? ''
       : `const dd = rdepth();\n${manyParams ? '' : `if (rf.pc === 0 && !hasChild()) { const L = rf.locals; return F[${fn.id}](undefined, dd${Array.from({ length: fn.params }, (_, i) => `, L[${i}]`).join('')}); }\n`}`;
     const temps = Array.from({ length: this.temps }, (_, i) => `t${i} = 0`);
-    const all = this.lv ? 'LV' : `[${Array.from({ length: fn.slots }, (_, i) => `l${i}`).join(', ')}]`;
+    // The frame's locals into the record capture() hands it (reused from one suspension to the next).
+    const store = this.lv ? `for (let i = 0; i < ${fn.slots}; i++) L[i] = LV[i];` : Array.from({ length: fn.slots }, (_, i) => `L[${i}] = l${i};`).join(' ');
     const counters = this.attribution.declarations(REGISTER_LOCALS);
     const counterArray = this.profiling ? this.attribution.array(REGISTER_LOCALS) : '';
     // Leaving the frame by suspension or fault: its cycles (and profile counts) go out first.
     const leave = this.profiling ? `PN.cur = cu; ${WRITE_BACK} R.cyc += c; c = 0;` : this.flush();
     // Profiling: a fault a helper raised with costs pending attributes them first.
     const faulted = this.profiling ? `${this.attribution.faultCode()} ` : '';
-    const capture = `capture(${fn.id}, site, ${all}${this.profiling ? ', PN' : ''});`;
+    const capture = `{ const L = capture(${fn.id}, site, ${fn.slots}${this.profiling ? ', PN' : ''}); ${store} }`;
     if (this.fresh) {
       return [
         `function f${fn.id}(rf, d${params.map((p) => `, ${p}`).join('')}) {`,

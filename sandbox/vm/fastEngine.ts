@@ -27,7 +27,7 @@ interface Compiled {
 
 type Module = Pick<Compiled, 'F' | 'setContext'>;
 
-/** No frames: never written (capture starts a fresh list). */
+/** No frames: never written. */
 const NO_FRAMES: Frame[] = [];
 
 /**
@@ -63,8 +63,9 @@ export class FastEngine implements Engine {
   current!: Compiled;
   resumeFrames: Frame[] = NO_FRAMES;
   resumeIndex = 0;
-  /** The frames recorded by a suspension or fault, innermost first (NO_FRAMES until the first). */
-  private captured: Frame[] = NO_FRAMES;
+  /** The running vCPU's frame records (its spareFrames), and how many frames its stop recorded in them so far. */
+  private spare: Frame[] = NO_FRAMES;
+  private taken = 0;
   private reason: StopReason = 'limit';
   private readonly R = R;
 
@@ -264,14 +265,32 @@ export class FastEngine implements Engine {
     return pc;
   }
 
-  capture(flat: FlatOp[][], fn: number, site: number, locals: number[]): void {
+  /**
+   * A suspending or faulting frame records itself: `fn`, where it resumes
+   * (`site`), and its `slots` locals, which it writes into the array this
+   * returns. Frames record innermost first, each into the running vCPU's
+   * next spare record (made once, then reused).
+   */
+  capture(flat: FlatOp[][], fn: number, site: number, slots: number): number[] {
     const pc = site <= 0 ? -site : site;
-    const frame: Frame = { fn, pc, locals, dst: -1, upcall: false, pvop: false };
-    if (this.captured === NO_FRAMES) this.captured = [];
-    // The frame captured before (its callee), if any: no read at index -1 (a slow named-property lookup in V8).
-    const n = this.captured.length;
-    const child = n > 0 ? this.captured[n - 1] : undefined;
-    if (child !== undefined) {
+    const spare = this.spare;
+    const k = this.taken++;
+    let frame: Frame;
+    if (k < spare.length) {
+      frame = spare[k];
+      frame.fn = fn;
+      frame.pc = pc;
+      frame.dst = -1;
+      frame.upcall = false;
+      frame.pvop = false;
+      if (frame.locals.length !== slots) frame.locals = new Array<number>(slots).fill(0);
+    } else {
+      frame = { fn, pc, locals: new Array<number>(slots).fill(0), dst: -1, upcall: false, pvop: false };
+      spare.push(frame);
+    }
+    // The frame captured before (its callee), if any.
+    if (k > 0) {
+      const child = spare[k - 1];
       if (site <= 0) child.upcall = true;
       else {
         const call = flat[fn][pc - 1];
@@ -281,12 +300,25 @@ export class FastEngine implements Engine {
         }
       }
     }
-    this.captured.push(frame);
+    return frame.locals;
   }
 
-  /** The recorded frames, outermost first, as the vCPU's own list. */
-  private takeCaptured(): Frame[] {
-    return this.captured === NO_FRAMES ? [] : this.captured.reverse();
+  /**
+   * The recorded frames, outermost first, as the vCPU's frame list: the list
+   * this run resumed from when it is still the vCPU's and as long (its frames
+   * are spent). Records handed to a fault or a debugger stop (`keep`) are
+   * theirs to keep: the vCPU's next suspension makes new ones.
+   */
+  private takeCaptured(vcpu: Vcpu, keep: boolean): Frame[] {
+    const n = this.taken;
+    const spare = this.spare;
+    let list = this.resumeFrames;
+    if (keep || list !== vcpu.frames || list.length !== n) {
+      list = [];
+      for (let k = n - 1; k >= 0; k--) list.push(spare[k]);
+    } else for (let k = 0; k < n; k++) list[n - 1 - k] = spare[k];
+    if (keep) vcpu.spareFrames = [];
+    return list;
   }
 
   run(vcpu: Vcpu): StopReason {
@@ -313,6 +345,8 @@ export class FastEngine implements Engine {
     this.relimit();
     this.resumeFrames = frames;
     this.resumeIndex = 0;
+    this.spare = vcpu.spareFrames;
+    this.taken = 0;
     recorder = this.recorder;
     if (recorder) recorder.enter(vcpu, this.pcpu.index, this.pcpu.clock);
     R.sus = 0;
@@ -320,7 +354,8 @@ export class FastEngine implements Engine {
       const value = compiled.F[frames[0].fn](frames[0]);
       this.sync();
       if (R.sus !== 0) {
-        if (this.reason !== 'done') vcpu.frames = this.takeCaptured();
+        // The debugger's engine hands every stop new records (it may keep a stop's frames).
+        if (this.reason !== 'done') vcpu.frames = this.takeCaptured(vcpu, this.stepping);
         return this.reason;
       }
       vcpu.frames = [];
@@ -329,14 +364,14 @@ export class FastEngine implements Engine {
     } catch (e) {
       this.sync();
       // A fault keeps the frames where it happened, for the debugger's stack trace.
-      if (e instanceof GuestFault) vcpu.frames = this.takeCaptured();
+      if (e instanceof GuestFault) vcpu.frames = this.takeCaptured(vcpu, true);
       throw e;
     } finally {
       R.sus = 0;
       if (recorder) recorder.leave(vcpu, this.pcpu.clock);
       recorder = undefined;
       this.resumeFrames = NO_FRAMES;
-      this.captured = NO_FRAMES;
+      this.spare = NO_FRAMES;
       active = undefined;
     }
   }
@@ -452,9 +487,12 @@ const RUNTIME = {
     const loc = e.loc(s);
     throw new GuestFault('stack-overflow', `call depth above ${MAX_CALL_DEPTH} frames calling ${e.vcpu.domain.program.functions[fnId]?.name ?? '?'}`, loc.file, loc.line);
   },
-  capture: (fn: number, site: number, locals: number[], node?: CallTreeNode) => {
-    engine().capture(engine().current.flat, fn, site, locals);
+  /** A frame records itself (see FastEngine.capture): the array its locals go into. */
+  capture: (fn: number, site: number, slots: number, node?: CallTreeNode) => {
+    const e = engine();
+    const locals = e.capture(e.current.flat, fn, site, slots);
     if (node !== undefined) (recorder as EngineProfiler).capturedFrame(node);
+    return locals;
   },
   route: (fn: number, pc: number) => engine().route(engine().current.flat[fn], pc),
   hasChild: () => engine().resumeIndex + 1 < engine().resumeFrames.length,
