@@ -88,8 +88,9 @@ export class TimelineColumns {
   /** The last host call's run and own lengths (when lastPairWho is set): a call like it is counted in a RUNS_ROW. */
   private lastGap = 0;
   private lastLength = 0;
-  /** Where the last row's count is in `s` when it is a RUNS_ROW (else -1). */
+  /** Where the last row's count is in `s` when it is a RUNS_ROW (else -1), and the packed `who` of the calls it counts (else -1). */
   private runsAt = -1;
+  private runsWho = -1;
   private instants = 0;
   private readonly iBlocks: Float64Array[] = [];
   private i: Float64Array = new Float64Array(0);
@@ -131,6 +132,7 @@ export class TimelineColumns {
     this.lastEndAt = at + 2;
     this.lastPairWho = -1;
     this.runsAt = -1;
+    this.runsWho = -1;
     this.lastIsRun = kind === SLICE.run;
     this.lastDomain = domain;
     this.lastVcpu = vcpu;
@@ -138,34 +140,38 @@ export class TimelineColumns {
     this.lastEnd = end;
   }
 
+  /** The packed `who` of a host call's slices (see again()): look it up once per call site and pcpu. */
+  hostWho(domain: number, vcpu: number, pcpu: number, kind: number, name: number): number {
+    return sliceWho(PAIR + kind, domain, vcpu, pcpu, name);
+  }
+
+  /**
+   * hostSlices() of a host call whose slices are packed as `who` (hostWho()),
+   * where that is quick: when the last row counts calls like it (a loop's),
+   * counts it there; when the table is full, turns it away. Says whether it
+   * did; false: nothing recorded (call hostSlices()).
+   */
+  again(who: number, runStart: number, start: number, end: number): boolean {
+    if (who === this.runsWho && runStart === this.lastEnd && start === runStart + this.lastGap && end === start + this.lastLength && this.slices + 2 <= TIMELINE_LIMIT) {
+      this.slices += 2;
+      this.s[this.runsAt]++;
+      this.lastEnd = end;
+      return true;
+    }
+    if (this.slices < TIMELINE_LIMIT || this.lastIsRun) return false;
+    if (start > runStart || end > start) this.truncated = true;
+    return true;
+  }
+
   /**
    * A host call's slices: the run from `runStart` up to the call's `start`
    * (as slice() records a run), then the call's own slice of `kind` and `name`.
    */
   hostSlices(domain: number, vcpu: number, pcpu: number, runStart: number, kind: number, name: number, start: number, end: number): void {
-    // A loop's call once more, as the last row counts them (checked exactly as the decoder makes it again).
-    if (
-      this.runsAt >= 0 &&
-      runStart === this.lastEnd &&
-      start === runStart + this.lastGap &&
-      end === start + this.lastLength &&
-      this.slices + 2 <= TIMELINE_LIMIT &&
-      sliceWho(PAIR + kind, domain, vcpu, pcpu, name) === this.lastPairWho
-    ) {
-      this.slices += 2;
-      this.s[this.runsAt]++;
-      this.lastEnd = end;
-      return;
-    }
-    if (this.slices >= TIMELINE_LIMIT && !this.lastIsRun) {
-      // Full, and the last row is no run that could be extended: neither slice can be recorded.
-      if (start > runStart || end > start) this.truncated = true;
-      return;
-    }
-    this.newHostSlices(domain, vcpu, pcpu, runStart, kind, name, start, end);
+    if (!this.again(sliceWho(PAIR + kind, domain, vcpu, pcpu, name), runStart, start, end)) this.newHostSlices(domain, vcpu, pcpu, runStart, kind, name, start, end);
   }
 
-  /** hostSlices() when the call is not counted in the last row and there is room. */
+  /** hostSlices() of a call again() did not take: the table has room, or its last row is a run the call's run may extend. */
   private newHostSlices(domain: number, vcpu: number, pcpu: number, runStart: number, kind: number, name: number, start: number, end: number): void {
     const extends_ = this.lastIsRun && this.lastEnd === runStart && this.lastDomain === domain && this.lastVcpu === vcpu && this.lastPcpu === pcpu;
     if (start > runStart && end > start && !extends_ && this.slices + 2 <= TIMELINE_LIMIT) {
@@ -181,6 +187,7 @@ export class TimelineColumns {
           s[at] = RUNS;
           s[at + 1] = 1;
           this.runsAt = at + 1;
+          this.runsWho = who;
           return;
         }
         const s = this.sliceRow(REPEAT_ROW);
@@ -190,6 +197,7 @@ export class TimelineColumns {
         this.lastGap = start - runStart;
         this.lastLength = end - start;
         this.runsAt = -1;
+        this.runsWho = -1;
         return;
       }
       const s = this.sliceRow(PAIR_ROW);
@@ -202,6 +210,7 @@ export class TimelineColumns {
       this.lastGap = start - runStart;
       this.lastLength = end - start;
       this.runsAt = -1;
+      this.runsWho = -1;
       this.lastIsRun = false;
       this.lastDomain = domain;
       this.lastVcpu = vcpu;

@@ -89,6 +89,7 @@ describe('profile timeline tables', () => {
   });
 
   it("give back a loop's repeated host calls one by one, across blocks and up to the limit", () => {
+    // Seed 3 records each call with hostSlices(); seed 11 as the recorder records a hypercall, again() first.
     for (const seed of [3, 11]) {
       const columns = new TimelineColumns();
       const names = ['run', 'xen_version', 'sched_op'];
@@ -113,7 +114,7 @@ describe('profile timeline tables', () => {
           const start = runStart + gap + odd;
           const end = start + length + (r(60) === 0 ? 1 : 0);
           clock = end;
-          columns.hostSlices(domain, vcpu, pcpu, runStart, kind, name, start, end);
+          if (seed === 3 || !columns.again(columns.hostWho(domain, vcpu, pcpu, kind, name), runStart, start, end)) columns.hostSlices(domain, vcpu, pcpu, runStart, kind, name, start, end);
           reference.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, runStart, start);
           reference.slice(domain, vcpu, pcpu, kind, name, start, end);
         }
@@ -143,7 +144,7 @@ describe('profile timeline tables', () => {
       }
       let clock = 1000;
       for (let i = 0; i < TIMELINE_LIMIT / 2 + 7; i++) {
-        columns.hostSlices(0, 1, 2, clock, SLICE.hypercall, call, clock + 12, clock + 312);
+        if (!columns.again(columns.hostWho(0, 1, 2, SLICE.hypercall, call), clock, clock + 12, clock + 312)) columns.hostSlices(0, 1, 2, clock, SLICE.hypercall, call, clock + 12, clock + 312);
         reference.slice(0, 1, 2, SLICE.run, RUN_NAME, clock, clock + 12);
         reference.slice(0, 1, 2, SLICE.hypercall, call, clock + 12, clock + 312);
         clock += 312;
@@ -167,6 +168,20 @@ describe('profile timeline tables', () => {
     expect(slices).toHaveLength(TIMELINE_LIMIT);
     expect(slices[TIMELINE_LIMIT - 2]).toEqual({ domain: 0, vcpu: 0, pcpu: 0, kind: 'hypercall', name: 'xen_version', start: t - 20, end: t - 15 });
     expect(slices[TIMELINE_LIMIT - 1]).toEqual({ domain: 1, vcpu: 2, pcpu: 3, kind: 'run', name: 'run', start: t, end: t + 7 });
+  });
+
+  it("when full, still extends the last run by a host call's run (as the recorder records a hypercall)", () => {
+    const columns = new TimelineColumns();
+    const call = columns.nameId('xen_version');
+    for (let i = 0; i < TIMELINE_LIMIT - 1; i++) columns.slice(0, 0, 0, SLICE.hypercall, call, i * 10, i * 10 + 5);
+    const t = TIMELINE_LIMIT * 10;
+    columns.slice(1, 2, 3, SLICE.run, RUN_NAME, t, t + 4);
+    const who = columns.hostWho(1, 2, 3, SLICE.hypercall, call);
+    if (!columns.again(who, t + 4, t + 6, t + 9)) columns.hostSlices(1, 2, 3, t + 4, SLICE.hypercall, call, t + 6, t + 9);
+    const { slices, truncated } = columns.profileTimeline();
+    expect(truncated).toBe(true);
+    expect(slices).toHaveLength(TIMELINE_LIMIT);
+    expect(slices[TIMELINE_LIMIT - 1]).toEqual({ domain: 1, vcpu: 2, pcpu: 3, kind: 'run', name: 'run', start: t, end: t + 6 });
   });
 
   it('keeps instants with the timer as sender (domain and vCPU -1) and cuts them at the limit', () => {
