@@ -356,13 +356,15 @@ export class Recorder implements EngineProfiler {
     node.ln[0] -= this.placeHandlers(node, hs.name);
   }
 
-  /** The timeline's slices of a hypercall at `hs` that again() did not count. */
+  /** The timeline's slices of a hypercall at `hs` that again() did not take (or was not asked: `hs.who` is not for this pcpu yet). */
   private hypercallSlices(hs: HostSite, runStart: number, start: number, end: number): void {
+    const timeline = this.timeline;
     if (hs.whoPcpu !== this.pcpu) {
       hs.whoPcpu = this.pcpu;
-      hs.who = this.timeline.hostWho(this.domainId, this.vcpuId, this.pcpu, SLICE.hypercall, hs.sliceName);
+      hs.who = timeline.hostWho(this.domainId, this.vcpuId, this.pcpu, SLICE.hypercall, hs.sliceName);
+      if (timeline.again(hs.who, runStart, start, end)) return;
     }
-    this.timeline.hostSlices(this.domainId, this.vcpuId, this.pcpu, runStart, SLICE.hypercall, hs.sliceName, start, end);
+    timeline.newHostSlices(this.domainId, this.vcpuId, this.pcpu, runStart, SLICE.hypercall, hs.sliceName, start, end);
   }
 
   /** Host-call site `at` of the running program, its node under the frame node `top` (made on the first call from there). */

@@ -171,8 +171,8 @@ export class TimelineColumns {
     if (!this.again(sliceWho(PAIR + kind, domain, vcpu, pcpu, name), runStart, start, end)) this.newHostSlices(domain, vcpu, pcpu, runStart, kind, name, start, end);
   }
 
-  /** hostSlices() of a call again() did not take: the table has room, or its last row is a run the call's run may extend. */
-  private newHostSlices(domain: number, vcpu: number, pcpu: number, runStart: number, kind: number, name: number, start: number, end: number): void {
+  /** hostSlices() of a call again() did not take (the table has room, or its last row is a run the call's run may extend). */
+  newHostSlices(domain: number, vcpu: number, pcpu: number, runStart: number, kind: number, name: number, start: number, end: number): void {
     const extends_ = this.lastIsRun && this.lastEnd === runStart && this.lastDomain === domain && this.lastVcpu === vcpu && this.lastPcpu === pcpu;
     if (start > runStart && end > start && !extends_ && this.slices + 2 <= TIMELINE_LIMIT) {
       // Both would be new rows: one row for the two.
