@@ -126,13 +126,15 @@ interface HostSite {
   line: number;
   siteKey: string;
   statKey: string;
-  /** Its slice kind and name in the timeline's columns. */
+  /** Its slice kind and name in the timeline's columns, and its calls' packed slices (timeline.hostWho()) on pcpu `whoPcpu`. */
   sliceKind: number;
   sliceName: number;
+  who: number;
+  whoPcpu: number;
   /** The frame node it was last made under, and its own node there (calls repeat from the same frame). */
   parent: LiveNode | null;
   node: LiveNode | null;
-  /** Calls counted here and not yet in the node and records: how many, their cycles, the fewest and most. */
+  /** Calls counted here and not yet in the node and records: how many, their cycles, the fewest and most (set by the first). */
   count: number;
   cycles: number;
   min: number;
@@ -350,28 +352,41 @@ export class Recorder implements EngineProfiler {
     if (own !== 0) top.ln[top.cur] += own;
     let hs = this.runningSites[at];
     if (hs === undefined || hs.parent !== top) hs = this.hostSiteUnder(top, kind, at, what, loc);
-    hs.count++;
+    if (++hs.count === 1) hs.min = hs.max = named;
+    else if (named < hs.min) hs.min = named;
+    else if (named > hs.max) hs.max = named;
     hs.cycles += named;
-    if (named < hs.min) hs.min = named;
-    if (named > hs.max) hs.max = named;
     // A pvk handler's own cycles go to its functions' frames below; the rest (300 + cost) stays the hypercall's.
     if (kind === 'hypercall' && this.handlers.fresh) this.placeHandlers(hs.node as LiveNode, hs.name);
     this.timeline.hostSlices(this.domainId, this.vcpuId, this.pcpu, this.segStart, hs.sliceKind, hs.sliceName, clock - named, clock);
     this.segStart = clock;
   }
 
-  /** hostCall() of hypercall number `nr` at site `at`, all its `cycles` its own: the same, with less to decide per call. */
+  /** hostCall() of hypercall number `nr` at site `at`, all its `cycles` its own: the same, with less to decide per call (the path a hypercall loop takes). */
   hypercalled(at: number, nr: number, loc: Loc, cycles: number, clock: number): void {
-    const top = cursor.top;
     let hs = this.runningSites[at];
-    if (hs === undefined || hs.parent !== top) hs = this.hostSiteUnder(top, 'hypercall', at, nr, loc);
-    hs.count++;
+    if (hs === undefined || hs.parent !== cursor.top) hs = this.hostSiteUnder(cursor.top, 'hypercall', at, nr, loc);
+    // The first call since the site last settled sets its fewest and most; a loop's calls mostly change neither.
+    if (++hs.count === 1) hs.min = hs.max = cycles;
+    else if (cycles < hs.min) hs.min = cycles;
+    else if (cycles > hs.max) hs.max = cycles;
     hs.cycles += cycles;
-    if (cycles < hs.min) hs.min = cycles;
-    if (cycles > hs.max) hs.max = cycles;
     if (this.handlers.fresh) this.placeHandlers(hs.node as LiveNode, hs.name);
-    this.timeline.hostSlices(this.domainId, this.vcpuId, this.pcpu, this.segStart, SLICE.hypercall, hs.sliceName, clock - cycles, clock);
+    const runStart = this.segStart;
     this.segStart = clock;
+    // A loop's call like the last one is counted in the timeline's last row; any other goes through hostSlices().
+    if (hs.whoPcpu !== this.pcpu || !this.timeline.again(hs.who, runStart, clock - cycles, clock)) this.hypercallSlices(hs, runStart, clock - cycles, clock);
+  }
+
+  /** The timeline's slices of a hypercall at `hs` that again() did not take (or was not asked: `hs.who` is not for this pcpu yet). */
+  private hypercallSlices(hs: HostSite, runStart: number, start: number, end: number): void {
+    const timeline = this.timeline;
+    if (hs.whoPcpu !== this.pcpu) {
+      hs.whoPcpu = this.pcpu;
+      hs.who = timeline.hostWho(this.domainId, this.vcpuId, this.pcpu, SLICE.hypercall, hs.sliceName);
+      if (timeline.again(hs.who, runStart, start, end)) return;
+    }
+    timeline.newHostSlices(this.domainId, this.vcpuId, this.pcpu, runStart, SLICE.hypercall, hs.sliceName, start, end);
   }
 
   /** Host-call site `at` of the running program, its node under the frame node `top` (made on the first call from there). */
@@ -394,12 +409,14 @@ export class Recorder implements EngineProfiler {
         statKey: `${d.id}:${kind}:${name}`,
         sliceKind: SLICE[kind],
         sliceName: this.timeline.nameId(name),
+        who: -1,
+        whoPcpu: -1,
         parent: null,
         node: null,
         count: 0,
         cycles: 0,
-        min: Infinity,
-        max: -Infinity,
+        min: 0,
+        max: 0,
       };
       this.runningSites[at] = hs;
       this.allHostSites.push(hs);
@@ -424,8 +441,8 @@ export class Recorder implements EngineProfiler {
     else addCounts(stat, hs);
     hs.count = 0;
     hs.cycles = 0;
-    hs.min = Infinity;
-    hs.max = -Infinity;
+    hs.min = 0;
+    hs.max = 0;
   }
 
   /**

@@ -33,6 +33,14 @@ const PAIR = 8;
  * negative, and a call's start is above its run's start, so never 0.
  */
 const REPEAT_ROW = 2;
+/**
+ * Calls that repeat the last pair or REPEAT_ROW's call exactly (the same
+ * `who`, each run starting where the last call ended, as long as that run
+ * and as long a call: a loop's calls) are a row of two, (RUNS, n): n such
+ * calls. Every other row begins with a finite number.
+ */
+const RUNS_ROW = 2;
+const RUNS = -Infinity;
 const INSTANT_ROW = 2;
 
 function sliceWho(kind: number, domain: number, vcpu: number, pcpu: number, name: number): number {
@@ -54,8 +62,8 @@ const BLOCK_ROWS = 4096;
 
 /**
  * The timeline while a run goes on, kept in two tables of numbers (blocks
- * of Float64Array rows, a row per slice, per host call's pair of slices or
- * per instant) so that recording makes no object; the profile's lists are made when first
+ * of Float64Array rows, a row per slice, per host call's pair of slices, per
+ * run of a loop's like calls or per instant) so that recording makes no object; the profile's lists are made when first
  * read (profileTimeline()). Slices and instants each stop at TIMELINE_LIMIT
  * (`truncated` says so).
  */
@@ -77,6 +85,12 @@ export class TimelineColumns {
   private lastEnd = 0;
   /** The last row's packed `who` when it is a host call's pair (else -1): a pair like it is a REPEAT_ROW. */
   private lastPairWho = -1;
+  /** The last host call's run and own lengths (when lastPairWho is set): a call like it is counted in a RUNS_ROW. */
+  private lastGap = 0;
+  private lastLength = 0;
+  /** Where the last row's count is in `s` when it is a RUNS_ROW (else -1), and the packed `who` of the calls it counts (else -1). */
+  private runsAt = -1;
+  private runsWho = -1;
   private instants = 0;
   private readonly iBlocks: Float64Array[] = [];
   private i: Float64Array = new Float64Array(0);
@@ -117,6 +131,8 @@ export class TimelineColumns {
     s[at + 2] = end;
     this.lastEndAt = at + 2;
     this.lastPairWho = -1;
+    this.runsAt = -1;
+    this.runsWho = -1;
     this.lastIsRun = kind === SLICE.run;
     this.lastDomain = domain;
     this.lastVcpu = vcpu;
@@ -124,27 +140,64 @@ export class TimelineColumns {
     this.lastEnd = end;
   }
 
+  /** The packed `who` of a host call's slices (see again()): look it up once per call site and pcpu. */
+  hostWho(domain: number, vcpu: number, pcpu: number, kind: number, name: number): number {
+    return sliceWho(PAIR + kind, domain, vcpu, pcpu, name);
+  }
+
+  /**
+   * hostSlices() of a host call whose slices are packed as `who` (hostWho()),
+   * where that is quick: when the last row counts calls like it (a loop's),
+   * counts it there; when the table is full, turns it away. Says whether it
+   * did; false: nothing recorded (call hostSlices()).
+   */
+  again(who: number, runStart: number, start: number, end: number): boolean {
+    if (who === this.runsWho && runStart === this.lastEnd && start === runStart + this.lastGap && end === start + this.lastLength && this.slices + 2 <= TIMELINE_LIMIT) {
+      this.slices += 2;
+      this.s[this.runsAt]++;
+      this.lastEnd = end;
+      return true;
+    }
+    if (this.slices < TIMELINE_LIMIT || this.lastIsRun) return false;
+    if (start > runStart || end > start) this.truncated = true;
+    return true;
+  }
+
   /**
    * A host call's slices: the run from `runStart` up to the call's `start`
    * (as slice() records a run), then the call's own slice of `kind` and `name`.
    */
   hostSlices(domain: number, vcpu: number, pcpu: number, runStart: number, kind: number, name: number, start: number, end: number): void {
-    if (this.slices >= TIMELINE_LIMIT && !this.lastIsRun) {
-      // Full, and the last row is no run that could be extended: neither slice can be recorded.
-      if (start > runStart || end > start) this.truncated = true;
-      return;
-    }
+    if (!this.again(sliceWho(PAIR + kind, domain, vcpu, pcpu, name), runStart, start, end)) this.newHostSlices(domain, vcpu, pcpu, runStart, kind, name, start, end);
+  }
+
+  /** hostSlices() of a call again() did not take (the table has room, or its last row is a run the call's run may extend). */
+  newHostSlices(domain: number, vcpu: number, pcpu: number, runStart: number, kind: number, name: number, start: number, end: number): void {
     const extends_ = this.lastIsRun && this.lastEnd === runStart && this.lastDomain === domain && this.lastVcpu === vcpu && this.lastPcpu === pcpu;
     if (start > runStart && end > start && !extends_ && this.slices + 2 <= TIMELINE_LIMIT) {
       // Both would be new rows: one row for the two.
       this.slices += 2;
       const who = sliceWho(PAIR + kind, domain, vcpu, pcpu, name);
       if (who === this.lastPairWho && runStart === this.lastEnd) {
+        this.lastEnd = end;
+        if (start === runStart + this.lastGap && end === start + this.lastLength) {
+          // The first repeat of the last call: a RUNS_ROW counts it and the ones like it that follow.
+          const s = this.sliceRow(RUNS_ROW);
+          const at = this.sAt - RUNS_ROW;
+          s[at] = RUNS;
+          s[at + 1] = 1;
+          this.runsAt = at + 1;
+          this.runsWho = who;
+          return;
+        }
         const s = this.sliceRow(REPEAT_ROW);
         const at = this.sAt - REPEAT_ROW;
         s[at] = -start;
         s[at + 1] = end;
-        this.lastEnd = end;
+        this.lastGap = start - runStart;
+        this.lastLength = end - start;
+        this.runsAt = -1;
+        this.runsWho = -1;
         return;
       }
       const s = this.sliceRow(PAIR_ROW);
@@ -154,6 +207,10 @@ export class TimelineColumns {
       s[at + 2] = start;
       s[at + 3] = end;
       this.lastPairWho = who;
+      this.lastGap = start - runStart;
+      this.lastLength = end - start;
+      this.runsAt = -1;
+      this.runsWho = -1;
       this.lastIsRun = false;
       this.lastDomain = domain;
       this.lastVcpu = vcpu;
@@ -211,12 +268,31 @@ export class TimelineColumns {
   private sliceList(): TimelineSlice[] {
     const out: TimelineSlice[] = [];
     const who = { rest: 0 };
-    // The last pair row's packed `who` and end, for the REPEAT_ROWs after it.
+    // The last pair row's packed `who` and end, for the REPEAT_ROWs after it; the last call's lengths, for RUNS_ROWs.
     let pairWho = -1;
     let lastEnd = 0;
+    let gap = 0;
+    let length = 0;
     this.sBlocks.forEach((t, k) => {
       const used = k === this.sBlocks.length - 1 ? this.sAt : this.sUsed[k];
       for (let at = 0; at < used; ) {
+        if (t[at] === RUNS) {
+          who.rest = pairWho;
+          const code = digit(who, 16);
+          const domain = digit(who, 256);
+          const vcpu = digit(who, 256);
+          const pcpu = digit(who, 256);
+          const name = this.names[who.rest];
+          for (let n = t[at + 1]; n > 0; n--) {
+            const start = lastEnd + gap;
+            const end = start + length;
+            out.push({ domain, vcpu, pcpu, kind: 'run', name: this.names[RUN_NAME], start: lastEnd, end: start });
+            out.push({ domain, vcpu, pcpu, kind: SLICE_KINDS[code - PAIR], name, start, end });
+            lastEnd = end;
+          }
+          at += RUNS_ROW;
+          continue;
+        }
         let runStart = t[at + 1];
         let start = t[at + 2];
         let end = t[at + 3];
@@ -238,6 +314,8 @@ export class TimelineColumns {
           out.push({ domain, vcpu, pcpu, kind: 'run', name: this.names[RUN_NAME], start: runStart, end: start });
           out.push({ domain, vcpu, pcpu, kind: SLICE_KINDS[code - PAIR], name, start, end });
           lastEnd = end;
+          gap = start - runStart;
+          length = end - start;
           at += row;
         } else {
           out.push({ domain, vcpu, pcpu, kind: SLICE_KINDS[code], name, start: t[at + 1], end: t[at + 2] });

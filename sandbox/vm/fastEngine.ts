@@ -424,6 +424,15 @@ function divideByZero(site: number, pending: number): never {
   throw new GuestFault('divide-by-zero', 'division by zero', loc.file, loc.line);
 }
 
+/** A hypercall's value for generated code, or 0 when it ends the vCPU's run (it then suspends, its value to go to local `dst`). */
+function hypercallReturned(e: FastEngine, value: number, dst: number): number {
+  const end = e.host.hypercallEnd;
+  if (end === HYPERCALL_DONE) return value;
+  e.vcpu.resumeDst = dst;
+  e.suspend(end === HYPERCALL_BLOCK ? 'blocked' : end === HYPERCALL_YIELD ? 'yield' : end === HYPERCALL_PAUSE ? 'breakpoint' : 'done');
+  return 0;
+}
+
 /** The helpers generated code calls; they act on the engine whose run is in progress. */
 const RUNTIME = {
   imul: Math.imul,
@@ -446,26 +455,32 @@ const RUNTIME = {
   hcall: (nr: number, a0: number, a1: number, a2: number, a3: number, a4: number, s: number, dst: number) => {
     const e = engine();
     e.sync();
-    const before = e.vcpu.cycles;
     const host = e.host;
-    let value: number;
-    if (recorder) {
-      const loc = e.loc(s);
-      try {
-        value = host.hypercall(e.vcpu, nr, a0, a1, a2, a3, a4, loc);
-      } catch (x) {
-        // A pvk handler that panics or reaches the cycle limit stops the machine: what it ran is still profiled.
-        recorder.hypercalled(s, nr, loc, e.vcpu.cycles - before, e.pcpu.clock);
-        throw x;
-      }
-      recorder.hypercalled(s, nr, loc, e.vcpu.cycles - before, e.pcpu.clock);
-    } else value = host.hypercall(e.vcpu, nr, a0, a1, a2, a3, a4, e.loc(s));
+    const value = host.hypercall(e.vcpu, nr, a0, a1, a2, a3, a4, e.loc(s));
     e.relimit();
     const end = host.hypercallEnd;
     if (end === HYPERCALL_DONE) return value;
     e.vcpu.resumeDst = dst;
     e.suspend(end === HYPERCALL_BLOCK ? 'blocked' : end === HYPERCALL_YIELD ? 'yield' : end === HYPERCALL_PAUSE ? 'breakpoint' : 'done');
     return 0;
+  },
+  /** hcall() in profiling code: the recorder takes the hypercall's cycles (only it: code that inlines it inlines no other path). */
+  hcallProfiled: (nr: number, a0: number, a1: number, a2: number, a3: number, a4: number, s: number, dst: number) => {
+    const e = engine();
+    e.sync();
+    const before = e.vcpu.cycles;
+    const loc = e.loc(s);
+    let value: number;
+    try {
+      value = e.host.hypercall(e.vcpu, nr, a0, a1, a2, a3, a4, loc);
+    } catch (x) {
+      // A pvk handler that panics or reaches the cycle limit stops the machine: what it ran is still profiled.
+      (recorder as EngineProfiler).hypercalled(s, nr, loc, e.vcpu.cycles - before, e.pcpu.clock);
+      throw x;
+    }
+    (recorder as EngineProfiler).hypercalled(s, nr, loc, e.vcpu.cycles - before, e.pcpu.clock);
+    e.relimit();
+    return hypercallReturned(e, value, dst);
   },
   halt: (s: number) => {
     const e = engine();

@@ -88,6 +88,74 @@ describe('profile timeline tables', () => {
     }
   });
 
+  it("give back a loop's repeated host calls one by one, across blocks and up to the limit", () => {
+    // Seed 3 records each call with hostSlices(); seed 11 as the recorder records a hypercall, again() first.
+    for (const seed of [3, 11]) {
+      const columns = new TimelineColumns();
+      const names = ['run', 'xen_version', 'sched_op'];
+      const ids = names.map((n) => columns.nameId(n));
+      const reference = new Reference(names);
+      const r = lcg(seed);
+      let clock = 5e11 + seed;
+      // Loops of calls from one site (the same run and call lengths), mostly short so that rows fill
+      // many blocks, some long; now and then a call of another length, another vCPU or a plain run.
+      while (reference.slices.length < TIMELINE_LIMIT + 100) {
+        const domain = r(3);
+        const vcpu = r(2);
+        const pcpu = r(2);
+        const kind = 1 + r(2);
+        const name = ids[1 + r(2)];
+        const gap = r(8) === 0 ? 0 : 1 + r(50);
+        const length = r(10) === 0 ? 0 : 1 + r(300);
+        const calls = r(200) === 0 ? 1 + r(5_000) : r(5);
+        for (let i = 0; i < calls; i++) {
+          const runStart = clock;
+          const odd = r(50) === 0 ? r(3) : 0;
+          const start = runStart + gap + odd;
+          const end = start + length + (r(60) === 0 ? 1 : 0);
+          clock = end;
+          if (seed === 3 || !columns.again(columns.hostWho(domain, vcpu, pcpu, kind, name), runStart, start, end)) columns.hostSlices(domain, vcpu, pcpu, runStart, kind, name, start, end);
+          reference.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, runStart, start);
+          reference.slice(domain, vcpu, pcpu, kind, name, start, end);
+        }
+        if (r(4) === 0) {
+          const end = clock + r(100);
+          columns.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, clock, end);
+          reference.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, clock, end);
+          clock = end;
+        }
+        if (reference.truncated) break;
+      }
+      const timeline = columns.profileTimeline();
+      expect(timeline.truncated).toBe(reference.truncated);
+      expect(timeline.slices.length).toBe(reference.slices.length);
+      expect(timeline.slices).toEqual(reference.slices);
+    }
+  });
+
+  it("cut a loop's repeated calls at the limit: the calls that fit, and the run of the first that does not", () => {
+    for (const before of [0, 1, 3]) {
+      const columns = new TimelineColumns();
+      const call = columns.nameId('xen_version');
+      const reference = new Reference(['run', 'xen_version']);
+      for (let i = 0; i < before; i++) {
+        columns.slice(1, 0, 0, SLICE.trap, call, i * 10, i * 10 + 5);
+        reference.slice(1, 0, 0, SLICE.trap, call, i * 10, i * 10 + 5);
+      }
+      let clock = 1000;
+      for (let i = 0; i < TIMELINE_LIMIT / 2 + 7; i++) {
+        if (!columns.again(columns.hostWho(0, 1, 2, SLICE.hypercall, call), clock, clock + 12, clock + 312)) columns.hostSlices(0, 1, 2, clock, SLICE.hypercall, call, clock + 12, clock + 312);
+        reference.slice(0, 1, 2, SLICE.run, RUN_NAME, clock, clock + 12);
+        reference.slice(0, 1, 2, SLICE.hypercall, call, clock + 12, clock + 312);
+        clock += 312;
+      }
+      const timeline = columns.profileTimeline();
+      expect(timeline.truncated).toBe(true);
+      expect(timeline.slices).toHaveLength(TIMELINE_LIMIT);
+      expect(timeline.slices).toEqual(reference.slices);
+    }
+  });
+
   it('with room for one more slice, keeps a host call\'s run, drops its own slice, and still extends that run', () => {
     const columns = new TimelineColumns();
     const call = columns.nameId('xen_version');
@@ -100,6 +168,20 @@ describe('profile timeline tables', () => {
     expect(slices).toHaveLength(TIMELINE_LIMIT);
     expect(slices[TIMELINE_LIMIT - 2]).toEqual({ domain: 0, vcpu: 0, pcpu: 0, kind: 'hypercall', name: 'xen_version', start: t - 20, end: t - 15 });
     expect(slices[TIMELINE_LIMIT - 1]).toEqual({ domain: 1, vcpu: 2, pcpu: 3, kind: 'run', name: 'run', start: t, end: t + 7 });
+  });
+
+  it("when full, still extends the last run by a host call's run (as the recorder records a hypercall)", () => {
+    const columns = new TimelineColumns();
+    const call = columns.nameId('xen_version');
+    for (let i = 0; i < TIMELINE_LIMIT - 1; i++) columns.slice(0, 0, 0, SLICE.hypercall, call, i * 10, i * 10 + 5);
+    const t = TIMELINE_LIMIT * 10;
+    columns.slice(1, 2, 3, SLICE.run, RUN_NAME, t, t + 4);
+    const who = columns.hostWho(1, 2, 3, SLICE.hypercall, call);
+    if (!columns.again(who, t + 4, t + 6, t + 9)) columns.hostSlices(1, 2, 3, t + 4, SLICE.hypercall, call, t + 6, t + 9);
+    const { slices, truncated } = columns.profileTimeline();
+    expect(truncated).toBe(true);
+    expect(slices).toHaveLength(TIMELINE_LIMIT);
+    expect(slices[TIMELINE_LIMIT - 1]).toEqual({ domain: 1, vcpu: 2, pcpu: 3, kind: 'run', name: 'run', start: t, end: t + 6 });
   });
 
   it('keeps instants with the timer as sender (domain and vCPU -1) and cuts them at the limit', () => {
