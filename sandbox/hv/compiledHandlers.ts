@@ -105,6 +105,9 @@ export class CompiledHandlers {
   /** The same, apart (runPlain reads them without an array). */
   private plainModule: HandlerModule | undefined;
   private plainContext: HandlerContext | undefined;
+  /** The profiling variant once made (and it compiled), apart (runProfiled reads them without an array). */
+  private profilingModule: HandlerModule | undefined;
+  private profilingContext: HandlerContext | undefined;
   private lastHandler: A.FnItem | undefined;
   private lastEntry: number | undefined;
   /** Reused for every result (the caller reads it at once; handlers never nest). */
@@ -143,6 +146,9 @@ export class CompiledHandlers {
       this.plain = v;
       this.plainModule = v[0];
       this.plainContext = v[1];
+    } else if (i === 1 && v !== null) {
+      this.profilingModule = v[0];
+      this.profilingContext = v[1];
     }
     return v;
   }
@@ -175,6 +181,22 @@ export class CompiledHandlers {
 
   plainCycles(): number {
     return (this.plainModule as HandlerModule).cycles();
+  }
+
+  /** The entry number of `handler` for runProfiled (makes the profiling variant), or -1 when it is not one of these handlers or that variant does not compile. */
+  profilingEntryOf(handler: A.FnItem): number {
+    return this.variant(true) === null ? -1 : this.entryOf(handler);
+  }
+
+  /** As runPlain, in the profiling variant (made by profilingEntryOf), counting into `observer`'s frames; its own cycles are then in profiledCycles(). */
+  runProfiled(h: number, vcpu: Vcpu, args: readonly number[], budget: number, observer: HandlerObserver): number {
+    const x = this.profilingContext as HandlerContext;
+    x.budget = budget;
+    return (this.profilingModule as HandlerModule).run(x, h, vcpu, args, budget, observer);
+  }
+
+  profiledCycles(): number {
+    return (this.profilingModule as HandlerModule).cycles();
   }
 
   /**

@@ -121,6 +121,28 @@ export class BootedExtensions {
     return (this.compiledForm as CompiledHandlers).plainCycles();
   }
 
+  /** The entry of `decl`'s handler among the profiling compiled handlers, as plainEntry gives it for the plain ones (-1: run() takes it). */
+  profiledEntry(decl: HypercallDecl): number {
+    const c = decl.handler ? this.compiled() : null;
+    return c === null || !decl.handler ? -1 : c.profilingEntryOf(decl.handler);
+  }
+
+  /** As runPlain, in the profiling compiled handlers (profiledEntry), counting into `observer`'s frames; its own cycles are then in profiledCycles(). */
+  runProfiled(host: Omit<HandlerHost, 'hvPrint' | 'lineOf'>, entry: number, vcpu: Vcpu, args: readonly number[], budget: number, observer: HandlerObserver): number {
+    const c = this.compiledForm as CompiledHandlers;
+    if (this.inSlots === false) {
+      c.loadGlobals(this.evaluated);
+      this.inSlots = true;
+    }
+    if (this.compiledHost.events !== host) this.compiledHost.events = host;
+    return c.runProfiled(entry, vcpu, args, budget, observer);
+  }
+
+  /** The own cycles of the handler runProfiled ran last. */
+  profiledCycles(): number {
+    return (this.compiledForm as CompiledHandlers).profiledCycles();
+  }
+
   /** Goes on with a handler a debugger paused. */
   resume(host: Omit<HandlerHost, 'hvPrint' | 'lineOf'>, vcpu: Vcpu, paused: PausedHandler, debug: HandlerDebug | undefined): HandlerResult {
     return resumeHandler(this.handlerHost(host), this.globals, vcpu, paused, debug);

@@ -40,6 +40,10 @@ export interface HypercallHost extends EventHost {
   readonly plainHandlers: boolean;
   /** Runs the handler of plain entry `entry` (extensions.plainEntry) for `decl`: its value; its own cycles are then in extensions.plainCycles(). */
   runPlainExtension(entry: number, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[]): number;
+  /** Whether handlers run now as compiled code a profiler observes (the fast engine, no debugger): then runProfiledExtension. */
+  readonly profiledHandlers: boolean;
+  /** As runPlainExtension, in the profiling compiled handlers (extensions.profiledEntry), telling the profiler whether it is `nested` in a multicall. */
+  runProfiledExtension(entry: number, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], nested: boolean): number;
 }
 
 /** A handler returns the hypercall's value; its variable cost and whether the vCPU suspends go to `call`. */
@@ -302,10 +306,15 @@ export function systemDispatchTable(version: string | null, extensions: BootedEx
 function extensionHandler(decl: HypercallDecl): Handler {
   /** The handler's entry in the machine's plain compiled handlers: NOT_LOOKED_UP until its first plain run, -1 when it has none. */
   let entry = NOT_LOOKED_UP;
+  /** The same among the profiling compiled handlers (a profiled run's). */
+  let profiledEntry = NOT_LOOKED_UP;
   return (host, vcpu, args, nested) => {
     if (host.plainHandlers) {
       if (entry === NOT_LOOKED_UP) entry = host.extensions.plainEntry(decl);
       if (entry >= 0) return runPlainHandler(host, entry, decl, vcpu, args, nested);
+    } else if (host.profiledHandlers) {
+      if (profiledEntry === NOT_LOOKED_UP) profiledEntry = host.extensions.profiledEntry(decl);
+      if (profiledEntry >= 0) return runProfiledHandler(host, profiledEntry, decl, vcpu, args, nested);
     }
     return runGeneralHandler(host, decl, vcpu, args, nested);
   };
@@ -325,7 +334,19 @@ function runPlainHandler(host: HypercallHost, entry: number, decl: HypercallDecl
   return ok(value, host.extensions.plainCycles());
 }
 
-/** An extension hypercall's handler run by the hypervisor (the evaluator, or compiled code with a profiler). */
+/** The same for a profiled run: the profiling compiled code, with the profiler as the only difference. */
+function runProfiledHandler(host: HypercallHost, entry: number, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], nested: boolean): number {
+  let value: number;
+  try {
+    value = host.runProfiledExtension(entry, decl, vcpu, args, nested);
+  } catch (e) {
+    chargeFailedHandler(host, vcpu, decl, nested, e);
+    throw e;
+  }
+  return ok(value, host.extensions.profiledCycles());
+}
+
+/** An extension hypercall's handler run by the hypervisor (the evaluator, or compiled code a debugger may stop). */
 function runGeneralHandler(host: HypercallHost, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], nested: boolean): number {
   try {
     const r = host.runExtension(decl, vcpu, args, nested);

@@ -391,6 +391,17 @@ export class Hypervisor implements EngineHost, HypercallHost {
     return this.extensions.runPlain(this, entry, vcpu, args, Math.max(0, this.options.maxCycles - this.pcpus[Math.max(0, vcpu.pcpu)].clock - COSTS.hypercallBase - decl.cost));
   }
 
+  get profiledHandlers(): boolean {
+    return this.handlerHook === undefined && this.handlerObserver !== null && this.engine.compiledHandlers === true;
+  }
+
+  runProfiledExtension(entry: number, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], nested: boolean): number {
+    // A profiler places a multicall's entries apart from direct calls of the same hypercall.
+    const observer = this.handlerObserver as HandlerObserver;
+    observer.nested = nested;
+    return this.extensions.runProfiled(this, entry, vcpu, args, Math.max(0, this.options.maxCycles - this.pcpus[Math.max(0, vcpu.pcpu)].clock - COSTS.hypercallBase - decl.cost), observer);
+  }
+
   runExtension(decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], nested: boolean): HandlerResult {
     // A profiler places a multicall's entries apart from direct calls of the same hypercall.
     if (this.handlerObserver !== null) this.handlerObserver.nested = nested;
