@@ -93,9 +93,13 @@ export class ProfileAttribution {
     this.pending = new Map(saved);
   }
 
-  /** A helper at fault site `site` may throw with what is pending now taken but not attributed. */
+  /**
+   * A helper at fault site `site` may throw with what is pending now taken but
+   * not attributed. A site met again (the unchecked copy of a counted loop,
+   * made from the same statements) has the same costs pending there.
+   */
   faultSite(site: number): void {
-    if (this.pending.size > 0) this.faults.push([site, new Map(this.pending)]);
+    if (this.pending.size > 0 && !this.faults.some(([known]) => known === site)) this.faults.push([site, new Map(this.pending)]);
   }
 
   /** The catch's part: a fault a helper of this frame raised (`R.fs`) attributes what was pending at its site. */

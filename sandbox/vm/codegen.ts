@@ -142,10 +142,10 @@ class Generator {
       'let M = null, G = null, D = null, DISP = null, PVC = 0;',
       'const F = [];',
     ];
-    // The plain fast engine: `F` holds each function's fresh-call version, `FR` the one a resumed frame enters.
-    if (this.plain) parts.push('const FR = [];');
+    // The fast engine (plain or profiling): `F` holds each function's fresh-call version, `FR` the one a resumed frame enters.
+    if (this.freshCalls) parts.push('const FR = [];');
     for (const fn of this.program.functions) {
-      if (this.plain) {
+      if (this.freshCalls) {
         parts.push(`FR[${fn.id}] = ${this.function(fn)};`);
         this.fresh = true;
         parts.push(`F[${fn.id}] = ${this.function(fn)};`);
@@ -179,12 +179,17 @@ class Generator {
         ? `let LV = new Array(${fn.slots}).fill(0); for (let i = 0; i < ${fn.params}; i++) LV[i] = PA[i] | 0;`
         : `let LV = new Array(${fn.slots}).fill(0);${Array.from({ length: fn.params }, (_, i) => ` LV[${i}] = p${i} | 0;`).join('')}`;
     const restore = this.lv ? 'LV = L.slice();' : Array.from({ length: fn.slots }, (_, i) => `l${i} = L[${i}];`).join(' ');
-    // The plain engine's resumable version: a frame that has not started (pc 0, no upcall
+    // The resumable version (plain or profiling): a frame that has not started (pc 0, no upcall
     // child) is a fresh call with the parameters it holds (its other locals are still 0).
     // Its depth is its place on the vCPU's stack (the engine resumes frames outermost first).
-    const startsFresh = !this.plain
+    // Profiling: it takes its call-tree node back first; the fresh call goes on with it (its
+    // position is still the entry's: nothing has run in it).
+    const freshArgs = Array.from({ length: fn.params }, (_, i) => `, L[${i}]`).join('');
+    const startsFresh = !this.freshCalls
       ? ''
-      : `const dd = rdepth();\n${manyParams ? '' : `if (rf.pc === 0 && !hasChild()) { const L = rf.locals; return F[${fn.id}](undefined, dd${Array.from({ length: fn.params }, (_, i) => `, L[${i}]`).join('')}); }\n`}`;
+      : this.profiling
+        ? `const dd = rdepth();\nconst PN = rn(), LN = PN.ln;\n${manyParams ? '' : `if (rf.pc === 0 && PN.cur === 0 && !hasChild()) { const L = rf.locals; return F[${fn.id}](undefined, dd, PN${freshArgs}); }\n`}`
+        : `const dd = rdepth();\n${manyParams ? '' : `if (rf.pc === 0 && !hasChild()) { const L = rf.locals; return F[${fn.id}](undefined, dd${freshArgs}); }\n`}`;
     const temps = Array.from({ length: this.temps }, (_, i) => `t${i} = 0`);
     // The frame's locals into the record capture() hands it (reused from one suspension to the next).
     const store = this.lv ? `for (let i = 0; i < ${fn.slots}; i++) L[i] = LV[i];` : Array.from({ length: fn.slots }, (_, i) => `L[${i}] = l${i};`).join(' ');
@@ -195,28 +200,34 @@ class Generator {
     // Profiling: a fault a helper raised with costs pending attributes them first.
     const faulted = this.profiling ? `${this.attribution.faultCode()} ` : '';
     const capture = `{ const L = capture(${fn.id}, site, ${fn.slots}${this.profiling ? ', PN' : ''}); ${store} }`;
+    // Profiling: what is pending and the loop counters go to the node as the body ends.
+    const ends = this.profiling ? `${this.attribution.settle(false, true)} ${WRITE_BACK} R.cyc += c; return 0;` : 'R.cyc += c; return 0;';
     if (this.fresh) {
-      return [
-        `function f${fn.id}(rf, d${params.map((p) => `, ${p}`).join('')}) {`,
+      // The fresh-call version: its depth `d`; profiling, its call-tree node `PN` (the caller entered it).
+      const code = [
+        `function f${fn.id}(rf, d${this.profiling ? ', PN' : ''}${params.map((p) => `, ${p}`).join('')}) {`,
         `if (rf !== undefined) return FR[${fn.id}](rf);`,
-        `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'site = 0'].join(', ')};`,
+        ...(this.profiling ? ['const LN = PN.ln;'] : []),
+        `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'site = 0', ...(this.profiling ? ['cu = 0', 'K = null', ...counters] : [])].join(', ')};`,
         localArray,
+        ...(this.profiling ? [counterArray] : []),
         `let b = R.bud - R.cyc, X = null;`,
         this.usesMemory ? 'let mb = M.bytes, mv = M.view, mw = M.words, ma = M.accessible, ml = M.limit | 0, me = M.epoch, V = 0;' : '',
         'try {',
         'U: {',
         body,
-        'R.cyc += c; return 0;',
+        ends,
         '}',
         `${leave} ${capture} return 0;`,
-        `} catch (e) { ${leave} if (isFault(e)) ${capture} throw e; }`,
+        `} catch (e) { ${faulted}${leave} if (isFault(e)) ${capture} throw e; }`,
         '}',
       ].join('\n');
+      return this.profiling ? this.attribution.counterNames(code.replaceAll(WRITE_BACK, this.attribution.writeBack()), REGISTER_LOCALS) : code;
     }
     const code = [
-      `function f${fn.id}(rf${this.profiling ? ', PP' : ''}${params.map((p) => `, ${p}`).join('')}) {`,
+      `function f${fn.id}(rf${this.profiling && !this.freshCalls ? ', PP' : ''}${params.map((p) => `, ${p}`).join('')}) {`,
       startsFresh,
-      `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'rp = 0', 'site = 0', 'sk = 0', ...(this.profiling ? ['cu = 0', ...counters] : [])].join(', ')};`,
+      `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'rp = 0', 'site = 0', 'sk = 0', ...(this.profiling ? ['cu = 0', ...(this.freshCalls ? ['K = null'] : []), ...counters] : [])].join(', ')};`,
       localArray,
       counterArray,
       // Cached per activation, refreshed after anything that can change them: the
@@ -226,11 +237,10 @@ class Generator {
       this.usesMemory ? 'let mb = M.bytes, mv = M.view, mw = M.words, ma = M.accessible, ml = M.limit | 0, me = M.epoch, V = 0;' : '',
       // What the debugger armed is fixed for a whole run: read it once per activation.
       this.stepping ? 'const HA = R.hall, HM = R.harm;' : '',
-      // Profiling: the frame's call-tree node (a fresh call enters a child of the caller's; a resumed frame takes its own back).
-      // Profiling: the frame's call-tree node, a child of the caller's node PP (entering the
+      // Profiling without fresh-call versions: the frame's call-tree node, a child of the caller's node PP (entering the
       // caller's last-entered child again is inlined; pvop impls always go through pe(), which
       // also counts the call at the caller's pvop site); a resumed frame takes its node back.
-      this.profiling
+      this.profiling && !this.freshCalls
         ? fn.impl
           ? `const PN = rf === undefined ? pe(${fn.id}, PP) : rn(), LN = PN.ln;`
           : `let PN = PP; if (rf !== undefined) PN = rn(); else if (PP.kf === ${fn.id}) { PN = PP.kn; PN.count++; } else PN = pe(${fn.id}, PP);\nconst LN = PN.ln;`
@@ -242,7 +252,7 @@ class Generator {
       // that a stop within it still captures this frame (at site 0: the entry).
       `if (rf !== undefined && rp === 0) { if (hasChild()) { resumeChild(); ${SUSPENDED} upcallDone();${this.profiling ? ' CU.top = PN;' : ''} ${this.refresh()} } else sk = R.skip; }`,
       body,
-      this.profiling ? `${this.attribution.settle(false, true)} ${WRITE_BACK} R.cyc += c; return 0;` : 'R.cyc += c; return 0;',
+      ends,
       '}',
       // Suspended (only `break U` gets here): record this frame for the resume.
       `${leave} ${capture} return 0;`,
@@ -254,9 +264,10 @@ class Generator {
   }
 
   /**
-   * The plain engine: the frame's call depth (1 in main), a parameter `d` of a
-   * fresh call and `dd` in a resumed frame. Plain code keeps no shared depth
-   * count: it publishes its depth in `R.depth` before a check point asks the host.
+   * The fast engine (plain or profiling): the frame's call depth (1 in main), a
+   * parameter `d` of a fresh call and `dd` in a resumed frame. Its code keeps no
+   * shared depth count: it publishes its depth in `R.depth` before a check point
+   * asks the host.
    */
   private get depth(): string {
     return this.fresh ? 'd' : 'dd';
@@ -380,7 +391,7 @@ class Generator {
       }
       case 'call': {
         const pc = (this.pcOf.get(s) as number) + 1;
-        return `if (rp === 0) { ${this.stmt(s)} } else { rp = 0; site = ${pc}; ${this.suspendable('resumeChild()', s.dst)}${this.plain ? '' : ' R.depth--;'} ${this.refresh()} }`;
+        return `if (rp === 0) { ${this.stmt(s)} } else { rp = 0; site = ${pc}; ${this.suspendable('resumeChild()', s.dst)}${this.freshCalls ? '' : ' R.depth--;'} ${this.refresh()} }`;
       }
       case 'hypercall':
       case 'hlt':
@@ -416,9 +427,14 @@ class Generator {
     return !this.stepping;
   }
 
-  /** The plain fast engine (neither stepping nor profiling): fresh-call versions, depth as an argument, word-indexed loads. */
+  /** The plain fast engine (neither stepping nor profiling): word-indexed loads. */
   private get plain(): boolean {
     return !this.stepping && !this.profiling;
+  }
+
+  /** The fast engine, plain or profiling (not stepping): fresh-call versions, depth as an argument. */
+  private get freshCalls(): boolean {
+    return !this.stepping;
   }
 
   /** Charges a static cost: now, or with the next settle() when coalescing. */
@@ -475,6 +491,17 @@ class Generator {
   }
 
   /**
+   * Profiling: the call-tree node a fresh call of `fn` runs on, into `K`: a
+   * child of this frame's node `PN` (entering its last-entered child again is
+   * inlined; a pvop impl always goes through pe(), which also counts the call
+   * at this frame's pvop site).
+   */
+  private enterNode(fn: number): string {
+    if (this.program.functions[fn].impl) return `K = pe(${fn}, PN);`;
+    return `if (PN.kf === ${fn}) { K = PN.kn; K.count++; } else K = pe(${fn}, PN);`;
+  }
+
+  /**
    * A call that can suspend the vCPU, its value into local `dst` (-1: none)
    * only when it did not: a suspended frame keeps the value it had.
    */
@@ -491,7 +518,7 @@ class Generator {
     const known = this.fresh ? this.siteOf.get(loc) : undefined;
     if (known !== undefined) return known;
     this.locs.push(loc);
-    if (this.plain) this.siteOf.set(loc, this.locs.length - 1);
+    if (this.freshCalls) this.siteOf.set(loc, this.locs.length - 1);
     return this.locs.length - 1;
   }
 
@@ -535,7 +562,7 @@ class Generator {
           this.cur = position;
         }
         if (!s.check || this.unchecked) return `${hook}${profile}${this.charge(COSTS.statement)}`;
-        const publish = this.plain ? `R.depth = ${this.depth}; ` : '';
+        const publish = this.freshCalls ? `R.depth = ${this.depth}; ` : '';
         return `if (c >= b) { site = ${-pc}; ${this.flush()} ${publish}check(); ${SUSPENDED} ${this.refresh()} }\n${hook}${profile}${this.charge(COSTS.statement)}`;
       }
       case 'set-local':
@@ -556,13 +583,16 @@ class Generator {
         const pc = (this.pcOf.get(s) as number) + 1;
         const at = this.site(s.loc);
         if (s.target.k === 'fn') {
-          if (this.plain) {
-            return `${setArgs} if (${this.depth} >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}, ${this.pendingAt(at)}); ${this.flush(String(COSTS.call), false)} site = ${pc}; ${this.suspendable(`F[${s.target.fn}](undefined, ${this.depth} + 1${argList})`, s.dst)} ${this.refresh()}`;
+          if (this.freshCalls) {
+            const enter = this.profiling ? `${this.enterNode(s.target.fn)} ` : '';
+            return `${setArgs} if (${this.depth} >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}, ${this.pendingAt(at)}); ${this.flush(String(COSTS.call), false)} site = ${pc}; ${enter}${this.suspendable(`F[${s.target.fn}](undefined, ${this.depth} + 1${this.profiling ? ', K' : ''}${argList})`, s.dst)} ${this.refresh()}`;
           }
           return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}, ${this.pendingAt(at)}); ${this.flush(String(COSTS.call), false)} R.depth++; site = ${pc}; ${this.suspendable(`F[${s.target.fn}](undefined${this.profiling ? ', PN' : ''}${argList})`, s.dst)} R.depth--; ${this.refresh()}`;
         }
-        if (this.plain) {
-          return `${setArgs} if (${this.depth} >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}, ${this.pendingAt(at)}); ${this.flush('PVC')} D.pvopCalls++; site = ${pc}; ${this.suspendable(`F[DISP[${s.target.op}]](undefined, ${this.depth} + 1${argList})`, s.dst)} ${this.refresh()}`;
+        if (this.freshCalls) {
+          // Profiling: pe() also counts the call at this frame's pvop site (flush() published its position).
+          const enter = this.profiling ? `K = pe(DISP[${s.target.op}], PN); ` : '';
+          return `${setArgs} if (${this.depth} >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}, ${this.pendingAt(at)}); ${this.flush('PVC')} D.pvopCalls++; site = ${pc}; ${enter}${this.suspendable(`F[DISP[${s.target.op}]](undefined, ${this.depth} + 1${this.profiling ? ', K' : ''}${argList})`, s.dst)} ${this.refresh()}`;
         }
         return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}, ${this.pendingAt(at)}); ${this.flush('PVC')} D.pvopCalls++; R.depth++; site = ${pc}; ${this.suspendable(`F[DISP[${s.target.op}]](undefined${this.profiling ? ', PN' : ''}${argList})`, s.dst)} R.depth--; ${this.refresh()}`;
       }

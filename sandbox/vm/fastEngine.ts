@@ -12,8 +12,9 @@ import type { GuestMemory } from '../machine/memory.js';
 
 /**
  * A compiled function: fresh when `rf` is undefined (then the params follow;
- * profiling code takes the caller's call-tree node before them, plain code
- * its own call depth), resumed from `rf` otherwise.
+ * plain and profiling code take their own call depth before them, profiling
+ * code then its own call-tree node, which the caller entered), resumed from
+ * `rf` otherwise.
  */
 type CompiledFn = (rf: Frame | undefined, ...params: (number | CallTreeNode)[]) => number;
 
@@ -240,7 +241,9 @@ export class FastEngine implements Engine {
         // on_event runs below the upcall's frame; afterwards the interrupted frame's node is current again.
         const interrupted = cursor.top;
         const frame = rec.upcall(port, vcpu.cycles - before, this.pcpu.clock);
-        this.current.F[vcpu.domain.program.onEvent](undefined, frame, port);
+        // A fresh call takes its depth and its own node (entered here, as a calling frame enters its callee's).
+        const onEvent = vcpu.domain.program.onEvent;
+        this.current.F[onEvent](undefined, depth + 1, rec.push(onEvent, frame), port);
         if (R.sus !== 0) return;
         cursor.top = interrupted;
       } else {
