@@ -1,6 +1,7 @@
 import { COSTS } from '../machine/costs.js';
 import { lowestPending, type Frame, type Vcpu } from '../machine/state.js';
 import { generate } from './codegen.js';
+import { generateCached } from './generatedCache.js';
 import { HYPERCALL_BLOCK, HYPERCALL_DONE, HYPERCALL_PAUSE, HYPERCALL_YIELD, MAX_CALL_DEPTH, type BoundaryHook, type Engine, type EngineHost, type Pcpu, type StopReason } from './engine.js';
 import { GuestFault } from '../machine/fault.js';
 import type { FlatOp } from './flat.js';
@@ -144,7 +145,7 @@ export class FastEngine implements Engine {
       this.lastCompiled = cached;
       return cached;
     }
-    const gen = generate(program, this.stepping, this.recorder !== undefined);
+    const gen = generateCached(program, this.stepping, this.recorder !== undefined);
     let module = moduleCache.get(gen.source);
     if (!module) {
       const factory = new Function('rt', gen.source) as (rt: unknown) => Module;
