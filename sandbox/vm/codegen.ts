@@ -427,12 +427,7 @@ class Generator {
     return !this.stepping;
   }
 
-  /** The plain fast engine (neither stepping nor profiling): word-indexed loads. */
-  private get plain(): boolean {
-    return !this.stepping && !this.profiling;
-  }
-
-  /** The fast engine, plain or profiling (not stepping): fresh-call versions, depth as an argument. */
+  /** The fast engine, plain or profiling (not stepping): fresh-call versions, depth as an argument, word-indexed loads. */
   private get freshCalls(): boolean {
     return !this.stepping;
   }
@@ -730,16 +725,17 @@ class Generator {
           : e.width === 16 ? `(${alignmentTest('T', e.addr, 2)}(T >>> 0) < ml) ? mv.getUint16(T, true)`
           : `((T >>> 0) < ml) ? mb[T]`;
         const addr = this.expr(e.addr);
-        // The plain engine, a word whose address is a side-effect-free multiple of 4: the words
-        // view indexed by the address over 4, computed from the address's own terms.
-        const index = this.plain && e.width === 32 && HOST_LITTLE_ENDIAN && !exprAny(e.addr, hasEffects) ? this.wordIndex(e.addr) : null;
+        // The fast engine (plain or profiling), a word whose address is a side-effect-free multiple
+        // of 4: the words view indexed by the address over 4, computed from the address's own terms.
+        const index = this.freshCalls && e.width === 32 && HOST_LITTLE_ENDIAN && !exprAny(e.addr, hasEffects) ? this.wordIndex(e.addr) : null;
         if (index !== null) {
-          const word = `(V = mw[${index}]) !== undefined ? V : ld(32, ${addr}, ${at}, ${this.pending})`;
+          const word = `(V = mw[${index}]) !== undefined ? V : ld(32, ${addr}, ${at}, ${this.pendingAt(at)})`;
           if (this.deferLoads) {
             this.pending += COSTS.memoryAccess;
+            this.take(COSTS.memoryAccess);
             return `(${word})`;
           }
-          return `(T = ${word}, c += ${COSTS.memoryAccess}, T)`;
+          return `(T = ${word}, c += ${COSTS.memoryAccess}${this.takenNow(COSTS.memoryAccess)}, T)`;
         }
         // A provably aligned word on a little-endian host: the words view's own range check
         // (undefined outside the accessible bytes) stands in for the bounds test.
