@@ -460,7 +460,9 @@ class Generator {
    * suspends, the frame's catch publishes the position to resume at).
    */
   private flush(extra = '', publish = true): string {
-    const plus = [extra, this.pending > 0 ? String(this.pending) : ''].filter((x) => x !== '').map((x) => ` + ${x}`).join('');
+    // Profiling folds a call's cost and what is pending into one number.
+    const folded = this.profiling && /^\d+$/.test(extra) ? [String(Number(extra) + this.pending)] : [extra, this.pending > 0 ? String(this.pending) : ''];
+    const plus = folded.filter((x) => x !== '').map((x) => ` + ${x}`).join('');
     this.pending = 0;
     if (!this.profiling) return `R.cyc += c${plus}; c = 0;`;
     // A number (a call's cost) joins the pending block; `PVC` (a pvop call's) is known at run time only.
@@ -528,8 +530,10 @@ class Generator {
       this.attribution.restore(carriedProfile);
       return code;
     }
-    // Where `c` is looked at, or control flow joins or leaves, nothing may be pending.
-    const settled = settlesBefore(s) ? this.settle() : '';
+    // Where `c` is looked at, or control flow joins or leaves, nothing may be pending. Profiling:
+    // a call, hypercall or hlt flushes what is pending itself, attributing it with its own cost
+    // (one write per position; a helper that faults before it attributes it through its site).
+    const settled = settlesBefore(s) && !(this.profiling && flushesPending(s)) ? this.settle() : '';
     // An intrinsic sees the exact count (rdtsc reads the clock): in its statement no load is deferred,
     // so nothing is pending where it runs, even in an operand that && or || may skip.
     if (!stmtHasIntr(s)) return settled + this.stmtCode(s);
@@ -925,6 +929,11 @@ function settlesBefore(s: IStmt): boolean {
     default:
       return true;
   }
+}
+
+/** A statement whose code flushes what is pending before it can leave or suspend (see Generator.flush()). */
+function flushesPending(s: IStmt): boolean {
+  return s.k === 'call' || s.k === 'hypercall' || s.k === 'hlt';
 }
 
 /** A statement list that always leaves by break, continue or return at its end. */
