@@ -19,14 +19,8 @@
 /** A position only the runtime knows: the frame's `cu`. */
 export const AT_CU = -1;
 
-/**
- * Marks a counter `\u0001<id>\u0001` in generated code: a local `q<id>`, or
- * `QV[<id>]` when there are many (see ProfileAttribution.counterNames).
- * Markers hold a control character, which JSON.stringify always escapes:
- * they can never occur inside a guest string's literal.
- */
-const COUNTER = '\u0001';
-const COUNTER_MARK = /\u0001(\d+)\u0001/g;
+/** A counter's name in generated code: a local `q<id>`, or `QV[<id>]` when the function has many (see ProfileAttribution). */
+const counterName = (id: number, inArray: boolean): string => (inArray ? `QV[${id}]` : `q${id}`);
 
 /** What one counter counts: cycles per position each time its block runs. */
 type Block = [position: number, cycles: number][];
@@ -39,6 +33,13 @@ export class ProfileAttribution {
   private readonly counters = new Map<string, { id: number; block: Block }>();
   /** Per fault site with costs pending there: those costs. */
   private readonly faults: [site: number, pending: Map<number, number>][] = [];
+  private readonly faultSites = new Set<number>();
+
+  /**
+   * `inArray`: the counters live in an array `QV` (a function with more than
+   * fit in locals is generated again with it: see tooManyCounters()).
+   */
+  constructor(private readonly inArray = false) {}
 
   /** A cost of `cycles` taken at `position` (AT_CU, or a negative: the runtime's `cu`), added to `c` later or now. */
   take(position: number, cycles: number): void {
@@ -99,7 +100,9 @@ export class ProfileAttribution {
    * made from the same statements) has the same costs pending there.
    */
   faultSite(site: number): void {
-    if (this.pending.size > 0 && !this.faults.some(([known]) => known === site)) this.faults.push([site, new Map(this.pending)]);
+    if (this.pending.size === 0 || this.faultSites.has(site)) return;
+    this.faultSites.add(site);
+    this.faults.push([site, new Map(this.pending)]);
   }
 
   /** The catch's part: a fault a helper of this frame raised (`R.fs`) attributes what was pending at its site. */
@@ -114,28 +117,29 @@ export class ProfileAttribution {
   writeBack(): string {
     const terms = new Map<number, string[]>();
     for (const { id, block } of this.counters.values()) {
+      const name = counterName(id, this.inArray);
       for (const [position, cycles] of block) {
         const list = terms.get(position) ?? [];
-        list.push(cycles === 1 ? `${COUNTER}${id}${COUNTER}` : `${COUNTER}${id}${COUNTER} * ${cycles}`);
+        list.push(cycles === 1 ? name : `${name} * ${cycles}`);
         terms.set(position, list);
       }
     }
     return [...terms].map(([position, list]) => `LN[${position}] += ${list.join(' + ')};`).join(' ');
   }
 
+  /** Whether there are more counters than `registerLimit` locals (then the function is generated again with them in an array). */
+  tooManyCounters(registerLimit: number): boolean {
+    return !this.inArray && this.counters.size > registerLimit;
+  }
+
   /** Declarations of the counters for the function's `let` (none when they live in an array). */
-  declarations(registerLimit: number): string[] {
-    return this.counters.size > registerLimit ? [] : [...this.counters.values()].map(({ id }) => `${COUNTER}${id}${COUNTER} = 0`);
+  declarations(): string[] {
+    return this.inArray ? [] : [...this.counters.values()].map(({ id }) => `${counterName(id, false)} = 0`);
   }
 
-  /** The counters' array, when there are more than fit in locals. */
-  array(registerLimit: number): string {
-    return this.counters.size > registerLimit ? `const QV = new Float64Array(${this.counters.size});` : '';
-  }
-
-  /** Generated code with its counter markers named: locals, or the array's elements. */
-  counterNames(code: string, registerLimit: number): string {
-    return code.replace(COUNTER_MARK, this.counters.size > registerLimit ? 'QV[$1]' : 'q$1');
+  /** The counters' array, when they live in one. */
+  array(): string {
+    return this.inArray ? `const QV = new Float64Array(${this.counters.size});` : '';
   }
 
   private counter(block: Block): string {
@@ -145,6 +149,6 @@ export class ProfileAttribution {
       c = { id: this.counters.size, block };
       this.counters.set(key, c);
     }
-    return `${COUNTER}${c.id}${COUNTER}`;
+    return counterName(c.id, this.inArray);
   }
 }

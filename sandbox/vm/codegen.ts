@@ -159,6 +159,16 @@ class Generator {
   // ------------------------------------------------------------ functions
 
   private function(fn: IrFunction): string {
+    const sites = this.locs.length;
+    const code = this.functionCode(fn, false);
+    if (!this.attribution.tooManyCounters(REGISTER_LOCALS)) return code;
+    // Profiling, more loop counters than fit in locals: again with them in an array (the same sites again).
+    this.locs.length = sites;
+    return this.functionCode(fn, true);
+  }
+
+  /** A function's code; profiling, its loop counters in locals or (`countersInArray`) in an array. */
+  private functionCode(fn: IrFunction, countersInArray: boolean): string {
     this.fn = fn;
     this.temps = 0;
     this.pcOf = new Map(this.flat[fn.id].map((op, pc) => [op as object, pc]));
@@ -166,7 +176,7 @@ class Generator {
     if (this.profiling) this.positions = boundaryTable(this.flat[fn.id], fn.line).index;
     // Nothing is pending when a frame starts or resumes.
     this.cur = CLEAN;
-    this.attribution = new ProfileAttribution();
+    this.attribution = new ProfileAttribution(countersInArray);
     this.lv = fn.slots > REGISTER_LOCALS;
     const body = this.list(fn.body);
     // Parameters arrive as JavaScript arguments, or as one array PA when there are many.
@@ -193,8 +203,8 @@ class Generator {
     const temps = Array.from({ length: this.temps }, (_, i) => `t${i} = 0`);
     // The frame's locals into the record capture() hands it (reused from one suspension to the next).
     const store = this.lv ? `for (let i = 0; i < ${fn.slots}; i++) L[i] = LV[i];` : Array.from({ length: fn.slots }, (_, i) => `L[${i}] = l${i};`).join(' ');
-    const counters = this.attribution.declarations(REGISTER_LOCALS);
-    const counterArray = this.profiling ? this.attribution.array(REGISTER_LOCALS) : '';
+    const counters = this.attribution.declarations();
+    const counterArray = this.attribution.array();
     // Leaving the frame by suspension or fault: its cycles (and profile counts) go out first.
     const leave = this.profiling ? `PN.cur = cu; ${WRITE_BACK} R.cyc += c; c = 0;` : this.flush();
     // Profiling: a fault a helper raised with costs pending attributes them first.
@@ -222,7 +232,7 @@ class Generator {
         `} catch (e) { ${faulted}${leave} if (isFault(e)) ${capture} throw e; }`,
         '}',
       ].join('\n');
-      return this.profiling ? this.attribution.counterNames(code.replaceAll(WRITE_BACK, this.attribution.writeBack()), REGISTER_LOCALS) : code;
+      return this.profiling ? code.replaceAll(WRITE_BACK, this.attribution.writeBack()) : code;
     }
     const code = [
       `function f${fn.id}(rf${this.profiling && !this.freshCalls ? ', PP' : ''}${params.map((p) => `, ${p}`).join('')}) {`,
@@ -260,7 +270,7 @@ class Generator {
       '}',
     ].join('\n');
     if (!this.profiling) return code;
-    return this.attribution.counterNames(code.replaceAll(WRITE_BACK, this.attribution.writeBack()), REGISTER_LOCALS);
+    return code.replaceAll(WRITE_BACK, this.attribution.writeBack());
   }
 
   /**
