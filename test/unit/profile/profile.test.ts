@@ -146,6 +146,31 @@ describe('attribution', () => {
     expect(report.domains[0].cycles).toBe(32);
   });
 
+  it('attributes each of many loops in one function to its own line (more loop counters than fit in locals)', () => {
+    const loops = Array.from({ length: 70 }, () => '    for i in 0..3 { s += i; }');
+    const { profile, report } = profileOf({
+      '/p/sys.pvk': 'system s {\n    hypervisor none;\n    domain d { kernel "k.pvk"; memory 1; privileged; }\n}\n',
+      '/p/k.pvk': ['fn main() -> u32 {', '    let s: u32 = 0;', ...loops, '    return s;', '}', ''].join('\n'),
+    });
+    const main = profile.nodes.find((n) => n.name === 'main') as ProfileNode;
+    // As in the 10-cycle example: each loop's line takes 8.
+    expect(main.lines).toEqual([{ line: 2, cycles: 1 }, ...loops.map((_, i) => ({ line: 3 + i, cycles: 8 })), { line: 73, cycles: 1 }]);
+    expect(report.domains[0].cycles).toBe(2 + 70 * 8);
+  });
+
+  it('faults at the file of the kernel that ran when two systems boot the same kernel text from different files', () => {
+    const kernel = ['fn main() -> u32 {', '    let z: u32 = 0;', '    for i in 0..4 { z += i; }', '    return 10 / (z - 6);', '}', ''].join('\n');
+    for (const dir of ['/a', '/b']) {
+      const { profile, report } = profileOf({
+        [`${dir}/sys.pvk`]: 'system s {\n    hypervisor none;\n    domain d { kernel "k.pvk"; memory 1; privileged; }\n}\n',
+        [`${dir}/k.pvk`]: kernel,
+      });
+      expect(report.domains[0].fault).toMatchObject({ kind: 'divide-by-zero', file: `${dir}/k.pvk`, line: 4 });
+      const main = profile.nodes.find((n) => n.name === 'main') as ProfileNode;
+      expect(profile.files[main.file]).toBe(`${dir}/k.pvk`);
+    }
+  });
+
   it('charges a call to the calling line and the callee to its own node, once per call path', () => {
     const sys = '/p/sys.pvk';
     const { profile } = profileOf({
