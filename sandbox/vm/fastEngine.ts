@@ -232,7 +232,7 @@ export class FastEngine implements Engine {
       }
       const rec = this.recorder;
       const before = vcpu.cycles;
-      // The interrupted frame's depth (plain generated code does not keep R.depth up to date between check points).
+      // The interrupted frame's depth (plain and profiling code publish it only at check points).
       const depth = R.depth;
       beginUpcall(this.host, vcpu, port, depth);
       this.sync();
@@ -248,7 +248,7 @@ export class FastEngine implements Engine {
         if (R.sus !== 0) return;
         cursor.top = interrupted;
       } else {
-        // The plain engine's fresh functions take their depth as their second argument.
+        // Fresh functions (plain and profiling) take their depth as their second argument.
         if (this.stepping) this.current.F[vcpu.domain.program.onEvent](undefined, port);
         else this.current.F[vcpu.domain.program.onEvent](undefined, depth + 1, port);
         if (R.sus !== 0) return;
