@@ -41,6 +41,16 @@ const REPEAT_ROW = 2;
  */
 const RUNS_ROW = 2;
 const RUNS = -Infinity;
+/**
+ * Calls that take turns with the one before them (a ping-pong of two vCPUs,
+ * as two domains yielding to each other): each repeats the call two before
+ * it (the same `who`, as long a run and call), its run starting as long
+ * after the last call's end as the last call's run started after the end of
+ * the call before it. A row of two, (ALTS, n): n such calls, each after two
+ * host calls' pairs recorded as a pair row or in such a row.
+ */
+const ALTS_ROW = 2;
+const ALTS = Infinity;
 const INSTANT_ROW = 2;
 
 function sliceWho(kind: number, domain: number, vcpu: number, pcpu: number, name: number): number {
@@ -91,6 +101,27 @@ export class TimelineColumns {
   /** Where the last row's count is in `s` when it is a RUNS_ROW (else -1), and the packed `who` of the calls it counts (else -1). */
   private runsAt = -1;
   private runsWho = -1;
+  /**
+   * The last two host calls' pairs when both were recorded in a pair row or
+   * an ALTS_ROW (`pairs` of them, 0 to 2: 1 is the last): who, run start,
+   * start and end; what a call must be to take turns with them (see
+   * ALTS_ROW; `altWho` -1: none can); and where the count of the ALTS_ROW
+   * being filled is (else -1).
+   */
+  private pairs = 0;
+  private w1 = -1;
+  private r1 = 0;
+  private s1 = 0;
+  private e1 = 0;
+  private w2 = -1;
+  private r2 = 0;
+  private s2 = 0;
+  private e2 = 0;
+  private altWho = -1;
+  private altRunStart = 0;
+  private altGap = 0;
+  private altLength = 0;
+  private altAt = -1;
   private instants = 0;
   private readonly iBlocks: Float64Array[] = [];
   private i: Float64Array = new Float64Array(0);
@@ -133,6 +164,7 @@ export class TimelineColumns {
     this.lastPairWho = -1;
     this.runsAt = -1;
     this.runsWho = -1;
+    this.noTurns();
     this.lastIsRun = kind === SLICE.run;
     this.lastDomain = domain;
     this.lastVcpu = vcpu;
@@ -158,6 +190,19 @@ export class TimelineColumns {
       this.lastEnd = end;
       return true;
     }
+    if (who === this.altWho && runStart === this.altRunStart && start === runStart + this.altGap && end === start + this.altLength && this.slices + 2 <= TIMELINE_LIMIT) {
+      this.slices += 2;
+      if (this.altAt >= 0) this.s[this.altAt]++;
+      else {
+        const s = this.sliceRow(ALTS_ROW);
+        const at = this.sAt - ALTS_ROW;
+        s[at] = ALTS;
+        s[at + 1] = 1;
+        this.altAt = at + 1;
+      }
+      this.pairRecorded(who, runStart, start, end);
+      return true;
+    }
     if (this.slices < TIMELINE_LIMIT || this.lastIsRun) return false;
     if (start > runStart || end > start) this.truncated = true;
     return true;
@@ -179,6 +224,7 @@ export class TimelineColumns {
       this.slices += 2;
       const who = sliceWho(PAIR + kind, domain, vcpu, pcpu, name);
       if (who === this.lastPairWho && runStart === this.lastEnd) {
+        this.noTurns();
         this.lastEnd = end;
         if (start === runStart + this.lastGap && end === start + this.lastLength) {
           // The first repeat of the last call: a RUNS_ROW counts it and the ones like it that follow.
@@ -206,20 +252,52 @@ export class TimelineColumns {
       s[at + 1] = runStart;
       s[at + 2] = start;
       s[at + 3] = end;
-      this.lastPairWho = who;
-      this.lastGap = start - runStart;
-      this.lastLength = end - start;
       this.runsAt = -1;
       this.runsWho = -1;
-      this.lastIsRun = false;
+      this.altAt = -1;
+      this.pairRecorded(who, runStart, start, end);
       this.lastDomain = domain;
       this.lastVcpu = vcpu;
       this.lastPcpu = pcpu;
-      this.lastEnd = end;
       return;
     }
     this.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, runStart, start);
     this.slice(domain, vcpu, pcpu, kind, name, start, end);
+  }
+
+  /**
+   * A host call's pair was recorded in a pair row or an ALTS_ROW: the last
+   * pair as the decoder will know it, the last two pairs, and the call that
+   * would take turns with them.
+   */
+  private pairRecorded(who: number, runStart: number, start: number, end: number): void {
+    this.lastPairWho = who;
+    this.lastGap = start - runStart;
+    this.lastLength = end - start;
+    this.lastIsRun = false;
+    this.lastEnd = end;
+    this.w2 = this.w1;
+    this.r2 = this.r1;
+    this.s2 = this.s1;
+    this.e2 = this.e1;
+    this.w1 = who;
+    this.r1 = runStart;
+    this.s1 = start;
+    this.e1 = end;
+    if (this.pairs < 2) this.pairs++;
+    if (this.pairs < 2) return;
+    // The decoder works the next call out of the last two exactly so (sliceList()).
+    this.altWho = this.w2;
+    this.altRunStart = this.e1 + (this.r1 - this.e2);
+    this.altGap = this.s2 - this.r2;
+    this.altLength = this.e2 - this.s2;
+  }
+
+  /** A row other than a pair row or an ALTS_ROW: no call takes turns with the ones before it. */
+  private noTurns(): void {
+    this.pairs = 0;
+    this.altWho = -1;
+    this.altAt = -1;
   }
 
   /** Room for a row of `size` numbers at the end of the slice table (`sAt` moves past it): the block it is in. */
@@ -273,9 +351,46 @@ export class TimelineColumns {
     let lastEnd = 0;
     let gap = 0;
     let length = 0;
+    // The last two pairs of pair rows and ALTS_ROWs (as the tables keep them: see pairRecorded()).
+    let w1 = -1;
+    let r1 = 0;
+    let s1 = 0;
+    let e1 = 0;
+    let w2 = -1;
+    let r2 = 0;
+    let s2 = 0;
+    let e2 = 0;
     this.sBlocks.forEach((t, k) => {
       const used = k === this.sBlocks.length - 1 ? this.sAt : this.sUsed[k];
       for (let at = 0; at < used; ) {
+        if (t[at] === ALTS) {
+          for (let n = t[at + 1]; n > 0; n--) {
+            const runStart = e1 + (r1 - e2);
+            const start = runStart + (s2 - r2);
+            const end = start + (e2 - s2);
+            who.rest = w2;
+            const code = digit(who, 16);
+            const domain = digit(who, 256);
+            const vcpu = digit(who, 256);
+            const pcpu = digit(who, 256);
+            out.push({ domain, vcpu, pcpu, kind: 'run', name: this.names[RUN_NAME], start: runStart, end: start });
+            out.push({ domain, vcpu, pcpu, kind: SLICE_KINDS[code - PAIR], name: this.names[who.rest], start, end });
+            pairWho = w2;
+            lastEnd = end;
+            gap = start - runStart;
+            length = end - start;
+            w2 = w1;
+            r2 = r1;
+            s2 = s1;
+            e2 = e1;
+            w1 = pairWho;
+            r1 = runStart;
+            s1 = start;
+            e1 = end;
+          }
+          at += ALTS_ROW;
+          continue;
+        }
         if (t[at] === RUNS) {
           who.rest = pairWho;
           const code = digit(who, 16);
@@ -316,6 +431,16 @@ export class TimelineColumns {
           lastEnd = end;
           gap = start - runStart;
           length = end - start;
+          if (row === PAIR_ROW) {
+            w2 = w1;
+            r2 = r1;
+            s2 = s1;
+            e2 = e1;
+            w1 = pairWho;
+            r1 = runStart;
+            s1 = start;
+            e1 = end;
+          }
           at += row;
         } else {
           out.push({ domain, vcpu, pcpu, kind: SLICE_KINDS[code], name, start: t[at + 1], end: t[at + 2] });

@@ -4,7 +4,8 @@
  * be exactly what the documented rules make of the same calls: empty
  * slices dropped, a run that continues the last slice on the same vCPU and
  * pcpu extends it (also once the table is full), and each table cut at
- * TIMELINE_LIMIT entries.
+ * TIMELINE_LIMIT entries, however the tables pack a loop's calls or calls
+ * that take turns.
  */
 import { describe, expect, it } from 'vitest';
 import { INSTANT, RUN_NAME, SLICE, TIMELINE_LIMIT, TimelineColumns } from '../../../sandbox/profile/timeline.js';
@@ -122,6 +123,63 @@ describe('profile timeline tables', () => {
           const end = clock + r(100);
           columns.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, clock, end);
           reference.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, clock, end);
+          clock = end;
+        }
+        if (reference.truncated) break;
+      }
+      const timeline = columns.profileTimeline();
+      expect(timeline.truncated).toBe(reference.truncated);
+      expect(timeline.slices.length).toBe(reference.slices.length);
+      expect(timeline.slices).toEqual(reference.slices);
+    }
+  });
+
+  it('give back calls that take turns (two vCPUs yielding to each other) one by one, across blocks and up to the limit', () => {
+    // Seed 5 records each call with hostSlices(); seed 13 as the recorder records a hypercall, again() first.
+    for (const seed of [5, 13]) {
+      const columns = new TimelineColumns();
+      const names = ['run', 'sched_op', 'event_channel_op'];
+      const ids = names.map((n) => columns.nameId(n));
+      const reference = new Reference(names);
+      const r = lcg(seed);
+      let clock = 7e11 + seed;
+      const call = (domain: number, vcpu: number, pcpu: number, kind: number, name: number, runStart: number, start: number, end: number) => {
+        if (seed === 5 || !columns.again(columns.hostWho(domain, vcpu, pcpu, kind, name), runStart, start, end)) columns.hostSlices(domain, vcpu, pcpu, runStart, kind, name, start, end);
+        reference.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, runStart, start);
+        reference.slice(domain, vcpu, pcpu, kind, name, start, end);
+      };
+      // Ping-pong between two vCPUs (a switch between them), long and short; now and then a call of
+      // another length, a longer switch, a third vCPU, a call repeated on the same vCPU, or a plain run.
+      while (reference.slices.length < TIMELINE_LIMIT + 100) {
+        const a = [r(3), r(2), r(2)] as const;
+        const b = [r(3), r(2), r(2)] as const;
+        const kind = 1 + r(2);
+        const name = ids[1 + r(2)];
+        const switchGap = r(6) === 0 ? 0 : 500;
+        const gaps = [1 + r(40), 1 + r(40)];
+        const lengths = [1 + r(300), 1 + r(300)];
+        const rounds = r(100) === 0 ? 1 + r(8_000) : r(6);
+        for (let i = 0; i < 2 * rounds; i++) {
+          const [domain, vcpu, pcpu] = i % 2 === 0 ? a : b;
+          const runStart = clock + switchGap + (r(80) === 0 ? 1 : 0);
+          const start = runStart + gaps[i % 2] + (r(90) === 0 ? r(3) : 0);
+          const end = start + lengths[i % 2] + (r(70) === 0 ? 1 : 0);
+          call(domain, vcpu, pcpu, kind, name, runStart, start, end);
+          clock = end;
+          if (r(150) === 0) {
+            const other = r(4);
+            call(other, 2, 1, kind, name, clock + 500, clock + 510, clock + 600);
+            clock += 600;
+          }
+          if (r(200) === 0) {
+            call(domain, vcpu, pcpu, kind, name, clock, clock + gaps[i % 2], clock + gaps[i % 2] + lengths[i % 2]);
+            clock += gaps[i % 2] + lengths[i % 2];
+          }
+        }
+        if (r(5) === 0) {
+          const end = clock + 1 + r(100);
+          columns.slice(a[0], a[1], a[2], SLICE.run, RUN_NAME, clock, end);
+          reference.slice(a[0], a[1], a[2], SLICE.run, RUN_NAME, clock, end);
           clock = end;
         }
         if (reference.truncated) break;
