@@ -42,15 +42,19 @@ const REPEAT_ROW = 2;
 const RUNS_ROW = 2;
 const RUNS = -Infinity;
 /**
- * Calls that take turns with the one before them (a ping-pong of two vCPUs,
- * as two domains yielding to each other): each repeats the call two before
- * it (the same `who`, as long a run and call), its run starting as long
- * after the last call's end as the last call's run started after the end of
- * the call before it. A row of two, (ALTS, n): n such calls, each after two
- * host calls' pairs recorded as a pair row or in such a row.
+ * Calls that repeat the pattern of the last k host calls' pairs, 2 <= k <=
+ * MAX_PERIOD (two vCPUs yielding to each other: k = 2; eight vCPUs on four
+ * pcpus: 8): each is the call k before it (the same `who`, as long a run
+ * and call), its run starting as long after the last call's end as that
+ * call's run started after the end of the call before it. A row of three,
+ * (ALTS, k, n): n such calls, each after at least k + 1 host calls' pairs
+ * recorded as pair rows or in such rows.
  */
-const ALTS_ROW = 2;
+const ALTS_ROW = 3;
 const ALTS = Infinity;
+const MAX_PERIOD = 8;
+/** The pairs a period is read from: a ring of MAX_PERIOD + 1 or more. */
+const HISTORY = 16;
 const INSTANT_ROW = 2;
 
 function sliceWho(kind: number, domain: number, vcpu: number, pcpu: number, name: number): number {
@@ -102,21 +106,19 @@ export class TimelineColumns {
   private runsAt = -1;
   private runsWho = -1;
   /**
-   * The last two host calls' pairs when both were recorded in a pair row or
-   * an ALTS_ROW (`pairs` of them, 0 to 2: 1 is the last): who, run start,
-   * start and end; what a call must be to take turns with them (see
-   * ALTS_ROW; `altWho` -1: none can); and where the count of the ALTS_ROW
-   * being filled is (else -1).
+   * The last host calls' pairs recorded in pair rows or ALTS_ROWs in a row
+   * (`pairs` of them, at most HISTORY; the last at `hAt`): who, run start,
+   * start and end. What a call must be to repeat the pattern of the last
+   * `period` ones (see ALTS_ROW; `altWho` -1: none can), and where the count
+   * of the ALTS_ROW being filled is (else -1).
    */
   private pairs = 0;
-  private w1 = -1;
-  private r1 = 0;
-  private s1 = 0;
-  private e1 = 0;
-  private w2 = -1;
-  private r2 = 0;
-  private s2 = 0;
-  private e2 = 0;
+  private hAt = 0;
+  private readonly hw = new Float64Array(HISTORY);
+  private readonly hr = new Float64Array(HISTORY);
+  private readonly hs = new Float64Array(HISTORY);
+  private readonly he = new Float64Array(HISTORY);
+  private period = 0;
   private altWho = -1;
   private altRunStart = 0;
   private altGap = 0;
@@ -193,13 +195,7 @@ export class TimelineColumns {
     if (who === this.altWho && runStart === this.altRunStart && start === runStart + this.altGap && end === start + this.altLength && this.slices + 2 <= TIMELINE_LIMIT) {
       this.slices += 2;
       if (this.altAt >= 0) this.s[this.altAt]++;
-      else {
-        const s = this.sliceRow(ALTS_ROW);
-        const at = this.sAt - ALTS_ROW;
-        s[at] = ALTS;
-        s[at + 1] = 1;
-        this.altAt = at + 1;
-      }
+      else this.altsRow(this.period);
       this.pairRecorded(who, runStart, start, end);
       return true;
     }
@@ -246,15 +242,19 @@ export class TimelineColumns {
         this.runsWho = -1;
         return;
       }
-      const s = this.sliceRow(PAIR_ROW);
-      const at = this.sAt - PAIR_ROW;
-      s[at] = who;
-      s[at + 1] = runStart;
-      s[at + 2] = start;
-      s[at + 3] = end;
       this.runsAt = -1;
       this.runsWho = -1;
-      this.altAt = -1;
+      const k = this.periodOf(who, runStart, start, end);
+      if (k > 0) this.altsRow(k);
+      else {
+        const s = this.sliceRow(PAIR_ROW);
+        const at = this.sAt - PAIR_ROW;
+        s[at] = who;
+        s[at + 1] = runStart;
+        s[at + 2] = start;
+        s[at + 3] = end;
+        this.altAt = -1;
+      }
       this.pairRecorded(who, runStart, start, end);
       this.lastDomain = domain;
       this.lastVcpu = vcpu;
@@ -267,8 +267,8 @@ export class TimelineColumns {
 
   /**
    * A host call's pair was recorded in a pair row or an ALTS_ROW: the last
-   * pair as the decoder will know it, the last two pairs, and the call that
-   * would take turns with them.
+   * pair as the decoder will know it, the history, and the call that would
+   * go on with the period last seen.
    */
   private pairRecorded(who: number, runStart: number, start: number, end: number): void {
     this.lastPairWho = who;
@@ -276,24 +276,47 @@ export class TimelineColumns {
     this.lastLength = end - start;
     this.lastIsRun = false;
     this.lastEnd = end;
-    this.w2 = this.w1;
-    this.r2 = this.r1;
-    this.s2 = this.s1;
-    this.e2 = this.e1;
-    this.w1 = who;
-    this.r1 = runStart;
-    this.s1 = start;
-    this.e1 = end;
-    if (this.pairs < 2) this.pairs++;
-    if (this.pairs < 2) return;
-    // The decoder works the next call out of the last two exactly so (sliceList()).
-    this.altWho = this.w2;
-    this.altRunStart = this.e1 + (this.r1 - this.e2);
-    this.altGap = this.s2 - this.r2;
-    this.altLength = this.e2 - this.s2;
+    const h = (this.hAt = (this.hAt + 1) & (HISTORY - 1));
+    this.hw[h] = who;
+    this.hr[h] = runStart;
+    this.hs[h] = start;
+    this.he[h] = end;
+    if (this.pairs < HISTORY) this.pairs++;
+    const k = this.period;
+    if (k === 0 || this.pairs <= k) return;
+    // The decoder works the next call out of the history exactly so (sliceList()).
+    const p = (h - k + 1) & (HISTORY - 1);
+    this.altWho = this.hw[p];
+    this.altRunStart = end + (this.hr[p] - this.he[(p - 1) & (HISTORY - 1)]);
+    this.altGap = this.hs[p] - this.hr[p];
+    this.altLength = this.he[p] - this.hs[p];
   }
 
-  /** A row other than a pair row or an ALTS_ROW: no call takes turns with the ones before it. */
+  /** The least period k (2 to MAX_PERIOD) whose pattern this host call's pair repeats, or 0. */
+  private periodOf(who: number, runStart: number, start: number, end: number): number {
+    const h = this.hAt;
+    const last = Math.min(MAX_PERIOD, this.pairs - 1);
+    for (let k = 2; k <= last; k++) {
+      const p = (h - k + 1) & (HISTORY - 1);
+      if (this.hw[p] !== who) continue;
+      const from = this.he[h] + (this.hr[p] - this.he[(p - 1) & (HISTORY - 1)]);
+      if (runStart === from && start === runStart + (this.hs[p] - this.hr[p]) && end === start + (this.he[p] - this.hs[p])) return k;
+    }
+    return 0;
+  }
+
+  /** A new ALTS_ROW of period k counting one call. */
+  private altsRow(k: number): void {
+    const s = this.sliceRow(ALTS_ROW);
+    const at = this.sAt - ALTS_ROW;
+    s[at] = ALTS;
+    s[at + 1] = k;
+    s[at + 2] = 1;
+    this.altAt = at + 2;
+    this.period = k;
+  }
+
+  /** A row other than a pair row or an ALTS_ROW: no call repeats the ones before it. */
   private noTurns(): void {
     this.pairs = 0;
     this.altWho = -1;
@@ -351,42 +374,41 @@ export class TimelineColumns {
     let lastEnd = 0;
     let gap = 0;
     let length = 0;
-    // The last two pairs of pair rows and ALTS_ROWs (as the tables keep them: see pairRecorded()).
-    let w1 = -1;
-    let r1 = 0;
-    let s1 = 0;
-    let e1 = 0;
-    let w2 = -1;
-    let r2 = 0;
-    let s2 = 0;
-    let e2 = 0;
+    // The last pairs of pair rows and ALTS_ROWs (as the tables keep them: see pairRecorded()).
+    const hw = new Float64Array(HISTORY);
+    const hr = new Float64Array(HISTORY);
+    const hs = new Float64Array(HISTORY);
+    const he = new Float64Array(HISTORY);
+    let h = 0;
+    const remember = (w: number, r: number, s: number, e: number): void => {
+      h = (h + 1) & (HISTORY - 1);
+      hw[h] = w;
+      hr[h] = r;
+      hs[h] = s;
+      he[h] = e;
+    };
     this.sBlocks.forEach((t, k) => {
       const used = k === this.sBlocks.length - 1 ? this.sAt : this.sUsed[k];
       for (let at = 0; at < used; ) {
         if (t[at] === ALTS) {
-          for (let n = t[at + 1]; n > 0; n--) {
-            const runStart = e1 + (r1 - e2);
-            const start = runStart + (s2 - r2);
-            const end = start + (e2 - s2);
-            who.rest = w2;
+          const period = t[at + 1];
+          for (let n = t[at + 2]; n > 0; n--) {
+            const p = (h - period + 1) & (HISTORY - 1);
+            const runStart = he[h] + (hr[p] - he[(p - 1) & (HISTORY - 1)]);
+            const start = runStart + (hs[p] - hr[p]);
+            const end = start + (he[p] - hs[p]);
+            who.rest = hw[p];
+            pairWho = who.rest;
             const code = digit(who, 16);
             const domain = digit(who, 256);
             const vcpu = digit(who, 256);
             const pcpu = digit(who, 256);
             out.push({ domain, vcpu, pcpu, kind: 'run', name: this.names[RUN_NAME], start: runStart, end: start });
             out.push({ domain, vcpu, pcpu, kind: SLICE_KINDS[code - PAIR], name: this.names[who.rest], start, end });
-            pairWho = w2;
             lastEnd = end;
             gap = start - runStart;
             length = end - start;
-            w2 = w1;
-            r2 = r1;
-            s2 = s1;
-            e2 = e1;
-            w1 = pairWho;
-            r1 = runStart;
-            s1 = start;
-            e1 = end;
+            remember(pairWho, runStart, start, end);
           }
           at += ALTS_ROW;
           continue;
@@ -431,16 +453,7 @@ export class TimelineColumns {
           lastEnd = end;
           gap = start - runStart;
           length = end - start;
-          if (row === PAIR_ROW) {
-            w2 = w1;
-            r2 = r1;
-            s2 = s1;
-            e2 = e1;
-            w1 = pairWho;
-            r1 = runStart;
-            s1 = start;
-            e1 = end;
-          }
+          if (row === PAIR_ROW) remember(pairWho, runStart, start, end);
           at += row;
         } else {
           out.push({ domain, vcpu, pcpu, kind: SLICE_KINDS[code], name, start: t[at + 1], end: t[at + 2] });

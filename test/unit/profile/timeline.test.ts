@@ -5,7 +5,7 @@
  * slices dropped, a run that continues the last slice on the same vCPU and
  * pcpu extends it (also once the table is full), and each table cut at
  * TIMELINE_LIMIT entries, however the tables pack a loop's calls or calls
- * that take turns.
+ * that repeat a pattern.
  */
 import { describe, expect, it } from 'vitest';
 import { INSTANT, RUN_NAME, SLICE, TIMELINE_LIMIT, TimelineColumns } from '../../../sandbox/profile/timeline.js';
@@ -134,9 +134,9 @@ describe('profile timeline tables', () => {
     }
   });
 
-  it('give back calls that take turns (two vCPUs yielding to each other) one by one, across blocks and up to the limit', () => {
-    // Seed 5 records each call with hostSlices(); seed 13 as the recorder records a hypercall, again() first.
-    for (const seed of [5, 13]) {
+  it('give back calls that repeat a pattern (vCPUs yielding in turn) one by one, across blocks and up to the limit', () => {
+    // Seed 5 records each call with hostSlices(); seeds 13 and 21 as the recorder records a hypercall, again() first.
+    for (const seed of [5, 13, 21]) {
       const columns = new TimelineColumns();
       const names = ['run', 'sched_op', 'event_channel_op'];
       const ids = names.map((n) => columns.nameId(n));
@@ -148,38 +148,33 @@ describe('profile timeline tables', () => {
         reference.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, runStart, start);
         reference.slice(domain, vcpu, pcpu, kind, name, start, end);
       };
-      // Ping-pong between two vCPUs (a switch between them), long and short; now and then a call of
-      // another length, a longer switch, a third vCPU, a call repeated on the same vCPU, or a plain run.
+      // 2 to 10 vCPUs taking turns (a switch between them), long and short; now and then a call of
+      // another length, a longer switch, another vCPU, a call repeated on the same vCPU, or a plain run.
       while (reference.slices.length < TIMELINE_LIMIT + 100) {
-        const a = [r(3), r(2), r(2)] as const;
-        const b = [r(3), r(2), r(2)] as const;
-        const kind = 1 + r(2);
-        const name = ids[1 + r(2)];
-        const switchGap = r(6) === 0 ? 0 : 500;
-        const gaps = [1 + r(40), 1 + r(40)];
-        const lengths = [1 + r(300), 1 + r(300)];
-        const rounds = r(100) === 0 ? 1 + r(8_000) : r(6);
-        for (let i = 0; i < 2 * rounds; i++) {
-          const [domain, vcpu, pcpu] = i % 2 === 0 ? a : b;
-          const runStart = clock + switchGap + (r(80) === 0 ? 1 : 0);
-          const start = runStart + gaps[i % 2] + (r(90) === 0 ? r(3) : 0);
-          const end = start + lengths[i % 2] + (r(70) === 0 ? 1 : 0);
-          call(domain, vcpu, pcpu, kind, name, runStart, start, end);
+        const period = 2 + r(9);
+        const turns = Array.from({ length: period }, () => ({ who: [r(3), r(3), r(4)] as const, kind: 1 + r(2), name: ids[1 + r(2)], switchGap: r(6) === 0 ? 0 : 500 + r(3), gap: 1 + r(40), length: 1 + r(300) }));
+        const rounds = r(60) === 0 ? 1 + r(3_000) : r(6);
+        for (let i = 0; i < period * rounds; i++) {
+          const t = turns[i % period];
+          const [domain, vcpu, pcpu] = t.who;
+          const runStart = clock + t.switchGap + (r(400) === 0 ? 1 : 0);
+          const start = runStart + t.gap + (r(450) === 0 ? r(3) : 0);
+          const end = start + t.length + (r(350) === 0 ? 1 : 0);
+          call(domain, vcpu, pcpu, t.kind, t.name, runStart, start, end);
           clock = end;
-          if (r(150) === 0) {
-            const other = r(4);
-            call(other, 2, 1, kind, name, clock + 500, clock + 510, clock + 600);
+          if (r(700) === 0) {
+            call(r(4), 2, 1, t.kind, t.name, clock + 500, clock + 510, clock + 600);
             clock += 600;
           }
-          if (r(200) === 0) {
-            call(domain, vcpu, pcpu, kind, name, clock, clock + gaps[i % 2], clock + gaps[i % 2] + lengths[i % 2]);
-            clock += gaps[i % 2] + lengths[i % 2];
+          if (r(800) === 0) {
+            call(domain, vcpu, pcpu, t.kind, t.name, clock, clock + t.gap, clock + t.gap + t.length);
+            clock += t.gap + t.length;
           }
         }
         if (r(5) === 0) {
           const end = clock + 1 + r(100);
-          columns.slice(a[0], a[1], a[2], SLICE.run, RUN_NAME, clock, end);
-          reference.slice(a[0], a[1], a[2], SLICE.run, RUN_NAME, clock, end);
+          columns.slice(0, 1, 2, SLICE.run, RUN_NAME, clock, end);
+          reference.slice(0, 1, 2, SLICE.run, RUN_NAME, clock, end);
           clock = end;
         }
         if (reference.truncated) break;
