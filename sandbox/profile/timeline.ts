@@ -157,16 +157,32 @@ export class TimelineColumns {
       return;
     }
     this.slices++;
-    const s = this.sliceRow(SLICE_ROW);
-    const at = this.sAt - SLICE_ROW;
-    s[at] = sliceWho(kind, domain, vcpu, pcpu, name);
-    s[at + 1] = start;
-    s[at + 2] = end;
-    this.lastEndAt = at + 2;
+    const who = sliceWho(kind, domain, vcpu, pcpu, name);
     this.lastPairWho = -1;
     this.runsAt = -1;
     this.runsWho = -1;
-    this.noTurns();
+    if (kind === SLICE.run) this.noTurns();
+    else {
+      // A host call's own slice with no run before it (an upcall as its vCPU resumes) may go on with a pattern.
+      const k = this.periodOf(who, start, start, end);
+      if (k > 0) {
+        this.countAlts(k);
+        this.remember(who, start, start, end);
+        this.lastIsRun = false;
+        this.lastEnd = end;
+        return;
+      }
+    }
+    const s = this.sliceRow(SLICE_ROW);
+    const at = this.sAt - SLICE_ROW;
+    s[at] = who;
+    s[at + 1] = start;
+    s[at + 2] = end;
+    this.lastEndAt = at + 2;
+    if (kind !== SLICE.run) {
+      this.altAt = -1;
+      this.remember(who, start, start, end);
+    }
     this.lastIsRun = kind === SLICE.run;
     this.lastDomain = domain;
     this.lastVcpu = vcpu;
@@ -192,12 +208,21 @@ export class TimelineColumns {
       this.lastEnd = end;
       return true;
     }
-    if (who === this.altWho && runStart === this.altRunStart && start === runStart + this.altGap && end === start + this.altLength && this.slices + 2 <= TIMELINE_LIMIT) {
-      this.slices += 2;
-      if (this.altAt >= 0) this.s[this.altAt]++;
-      else this.altsRow(this.period);
-      this.pairRecorded(who, runStart, start, end);
-      return true;
+    if (this.altWho >= 0 && runStart === this.altRunStart && start === runStart + this.altGap && end === start + this.altLength) {
+      // A call with no run before it is its own slice alone (packed without PAIR).
+      const alone = start === runStart;
+      const w = alone ? who - PAIR : who;
+      if (w === this.altWho && this.slices + (alone ? 1 : 2) <= TIMELINE_LIMIT) {
+        this.slices += alone ? 1 : 2;
+        this.countAlts(this.period);
+        if (alone) {
+          this.remember(w, start, start, end);
+          this.lastPairWho = -1;
+          this.lastIsRun = false;
+          this.lastEnd = end;
+        } else this.pairRecorded(w, runStart, start, end);
+        return true;
+      }
     }
     if (this.slices < TIMELINE_LIMIT || this.lastIsRun) return false;
     if (start > runStart || end > start) this.truncated = true;
@@ -245,7 +270,7 @@ export class TimelineColumns {
       this.runsAt = -1;
       this.runsWho = -1;
       const k = this.periodOf(who, runStart, start, end);
-      if (k > 0) this.altsRow(k);
+      if (k > 0) this.countAlts(k);
       else {
         const s = this.sliceRow(PAIR_ROW);
         const at = this.sAt - PAIR_ROW;
@@ -265,17 +290,22 @@ export class TimelineColumns {
     this.slice(domain, vcpu, pcpu, kind, name, start, end);
   }
 
-  /**
-   * A host call's pair was recorded in a pair row or an ALTS_ROW: the last
-   * pair as the decoder will know it, the history, and the call that would
-   * go on with the period last seen.
-   */
+  /** A host call's pair was recorded in a pair row or an ALTS_ROW: the last pair as the decoder will know it, and remember(). */
   private pairRecorded(who: number, runStart: number, start: number, end: number): void {
     this.lastPairWho = who;
     this.lastGap = start - runStart;
     this.lastLength = end - start;
     this.lastIsRun = false;
     this.lastEnd = end;
+    this.remember(who, runStart, start, end);
+  }
+
+  /**
+   * A host call's pair, or its own slice alone (`runStart` = `start`), was
+   * recorded in a row of its own or an ALTS_ROW: the history, and the call
+   * that would go on with the period last seen.
+   */
+  private remember(who: number, runStart: number, start: number, end: number): void {
     const h = (this.hAt = (this.hAt + 1) & (HISTORY - 1));
     this.hw[h] = who;
     this.hr[h] = runStart;
@@ -305,8 +335,12 @@ export class TimelineColumns {
     return 0;
   }
 
-  /** A new ALTS_ROW of period k counting one call. */
-  private altsRow(k: number): void {
+  /** One more call of period k: in the ALTS_ROW being filled when it is of that period, else in a new one. */
+  private countAlts(k: number): void {
+    if (this.altAt >= 0 && k === this.period) {
+      this.s[this.altAt]++;
+      return;
+    }
     const s = this.sliceRow(ALTS_ROW);
     const at = this.sAt - ALTS_ROW;
     s[at] = ALTS;
@@ -397,18 +431,24 @@ export class TimelineColumns {
             const runStart = he[h] + (hr[p] - he[(p - 1) & (HISTORY - 1)]);
             const start = runStart + (hs[p] - hr[p]);
             const end = start + (he[p] - hs[p]);
-            who.rest = hw[p];
-            pairWho = who.rest;
+            const w = hw[p];
+            who.rest = w;
             const code = digit(who, 16);
             const domain = digit(who, 256);
             const vcpu = digit(who, 256);
             const pcpu = digit(who, 256);
-            out.push({ domain, vcpu, pcpu, kind: 'run', name: this.names[RUN_NAME], start: runStart, end: start });
-            out.push({ domain, vcpu, pcpu, kind: SLICE_KINDS[code - PAIR], name: this.names[who.rest], start, end });
+            if (code >= PAIR) {
+              out.push({ domain, vcpu, pcpu, kind: 'run', name: this.names[RUN_NAME], start: runStart, end: start });
+              out.push({ domain, vcpu, pcpu, kind: SLICE_KINDS[code - PAIR], name: this.names[who.rest], start, end });
+              pairWho = w;
+              gap = start - runStart;
+              length = end - start;
+            } else {
+              out.push({ domain, vcpu, pcpu, kind: SLICE_KINDS[code], name: this.names[who.rest], start, end });
+              pairWho = -1;
+            }
             lastEnd = end;
-            gap = start - runStart;
-            length = end - start;
-            remember(pairWho, runStart, start, end);
+            remember(w, runStart, start, end);
           }
           at += ALTS_ROW;
           continue;
@@ -459,6 +499,7 @@ export class TimelineColumns {
           out.push({ domain, vcpu, pcpu, kind: SLICE_KINDS[code], name, start: t[at + 1], end: t[at + 2] });
           lastEnd = t[at + 2];
           pairWho = -1;
+          if (code !== SLICE.run) remember(t[at], t[at + 1], t[at + 1], t[at + 2]);
           at += SLICE_ROW;
         }
       }

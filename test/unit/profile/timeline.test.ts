@@ -148,11 +148,12 @@ describe('profile timeline tables', () => {
         reference.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, runStart, start);
         reference.slice(domain, vcpu, pcpu, kind, name, start, end);
       };
-      // 2 to 10 vCPUs taking turns (a switch between them), long and short; now and then a call of
-      // another length, a longer switch, another vCPU, a call repeated on the same vCPU, or a plain run.
+      // 2 to 10 vCPUs taking turns (a switch between them), long and short, some calls with no run
+      // before them (an upcall as a vCPU resumes); now and then a call of another length, a longer
+      // switch, another vCPU, a call repeated on the same vCPU, or a plain run.
       while (reference.slices.length < TIMELINE_LIMIT + 100) {
         const period = 2 + r(9);
-        const turns = Array.from({ length: period }, () => ({ who: [r(3), r(3), r(4)] as const, kind: 1 + r(2), name: ids[1 + r(2)], switchGap: r(6) === 0 ? 0 : 500 + r(3), gap: 1 + r(40), length: 1 + r(300) }));
+        const turns = Array.from({ length: period }, () => ({ who: [r(3), r(3), r(4)] as const, kind: 1 + r(2), name: ids[1 + r(2)], switchGap: r(6) === 0 ? 0 : 500 + r(3), gap: r(4) === 0 ? 0 : 1 + r(40), length: 1 + r(300) }));
         const rounds = r(60) === 0 ? 1 + r(3_000) : r(6);
         for (let i = 0; i < period * rounds; i++) {
           const t = turns[i % period];
