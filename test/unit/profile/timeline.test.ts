@@ -43,6 +43,20 @@ class Reference {
   }
 }
 
+/** A plain run, recorded in the tables and the reference alike. */
+function runBoth(columns: TimelineColumns, reference: Reference, domain: number, vcpu: number, pcpu: number, start: number, end: number): void {
+  columns.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, start, end);
+  reference.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, start, end);
+}
+
+/** The tables give back exactly the slices (and the cut) the reference made. */
+function expectSameSlices(columns: TimelineColumns, reference: Reference): void {
+  const timeline = columns.profileTimeline();
+  expect(timeline.truncated).toBe(reference.truncated);
+  expect(timeline.slices.length).toBe(reference.slices.length);
+  expect(timeline.slices).toEqual(reference.slices);
+}
+
 /** A deterministic stream of numbers in [0, n). */
 function lcg(seed: number): (n: number) => number {
   let x = seed;
@@ -121,16 +135,12 @@ describe('profile timeline tables', () => {
         }
         if (r(4) === 0) {
           const end = clock + r(100);
-          columns.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, clock, end);
-          reference.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, clock, end);
+          runBoth(columns, reference, domain, vcpu, pcpu, clock, end);
           clock = end;
         }
         if (reference.truncated) break;
       }
-      const timeline = columns.profileTimeline();
-      expect(timeline.truncated).toBe(reference.truncated);
-      expect(timeline.slices.length).toBe(reference.slices.length);
-      expect(timeline.slices).toEqual(reference.slices);
+      expectSameSlices(columns, reference);
     }
   });
 
@@ -174,16 +184,12 @@ describe('profile timeline tables', () => {
         }
         if (r(5) === 0) {
           const end = clock + 1 + r(100);
-          columns.slice(0, 1, 2, SLICE.run, RUN_NAME, clock, end);
-          reference.slice(0, 1, 2, SLICE.run, RUN_NAME, clock, end);
+          runBoth(columns, reference, 0, 1, 2, clock, end);
           clock = end;
         }
         if (reference.truncated) break;
       }
-      const timeline = columns.profileTimeline();
-      expect(timeline.truncated).toBe(reference.truncated);
-      expect(timeline.slices.length).toBe(reference.slices.length);
-      expect(timeline.slices).toEqual(reference.slices);
+      expectSameSlices(columns, reference);
     }
   });
 
