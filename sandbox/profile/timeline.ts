@@ -198,6 +198,7 @@ export class TimelineColumns {
   /**
    * hostSlices() of a host call whose slices are packed as `who` (hostWho()),
    * where that is quick: when the last row counts calls like it (a loop's),
+   * or it goes on with the pattern of the calls before it (ALTS_ROW),
    * counts it there; when the table is full, turns it away. Says whether it
    * did; false: nothing recorded (call hostSlices()).
    */
@@ -208,25 +209,30 @@ export class TimelineColumns {
       this.lastEnd = end;
       return true;
     }
-    if (this.altWho >= 0 && runStart === this.altRunStart && start === runStart + this.altGap && end === start + this.altLength) {
-      // A call with no run before it is its own slice alone (packed without PAIR).
-      const alone = start === runStart;
-      const w = alone ? who - PAIR : who;
-      if (w === this.altWho && this.slices + (alone ? 1 : 2) <= TIMELINE_LIMIT) {
-        this.slices += alone ? 1 : 2;
-        this.countAlts(this.period);
-        if (alone) {
-          this.remember(w, start, start, end);
-          this.lastPairWho = -1;
-          this.lastIsRun = false;
-          this.lastEnd = end;
-        } else this.pairRecorded(w, runStart, start, end);
-        return true;
-      }
-    }
+    if (this.altWho >= 0 && this.inTurn(who, runStart, start, end)) return true;
     if (this.slices < TIMELINE_LIMIT || this.lastIsRun) return false;
     if (start > runStart || end > start) this.truncated = true;
     return true;
+  }
+
+  /** again() of a call that may go on with the pattern of the calls before it (see ALTS_ROW). */
+  private inTurn(who: number, runStart: number, start: number, end: number): boolean {
+    if (runStart !== this.altRunStart || start !== runStart + this.altGap || end !== start + this.altLength) return false;
+    // A call with no run before it is its own slice alone (packed without PAIR).
+    const alone = start === runStart;
+    const w = alone ? who - PAIR : who;
+    if (w === this.altWho && this.slices + (alone ? 1 : 2) <= TIMELINE_LIMIT) {
+      this.slices += alone ? 1 : 2;
+      this.countAlts(this.period);
+      if (alone) {
+        this.remember(w, start, start, end);
+        this.lastPairWho = -1;
+        this.lastIsRun = false;
+        this.lastEnd = end;
+      } else this.pairRecorded(w, runStart, start, end);
+      return true;
+    }
+    return false;
   }
 
   /**
