@@ -124,6 +124,8 @@ export class TimelineColumns {
   private altGap = 0;
   private altLength = 0;
   private altAt = -1;
+  /** Calls since periodOf() last found a pattern. */
+  private misses = 0;
   private instants = 0;
   private readonly iBlocks: Float64Array[] = [];
   private i: Float64Array = new Float64Array(0);
@@ -328,15 +330,25 @@ export class TimelineColumns {
     this.altLength = this.he[p] - this.hs[p];
   }
 
-  /** The least period k (2 to MAX_PERIOD) whose pattern this host call's pair repeats, or 0. */
+  /**
+   * The least period k (2 to MAX_PERIOD) whose pattern this host call's pair
+   * repeats, or 0. After 64 calls in a row that repeated none (hundreds of
+   * vCPUs in turn), only every 16th call looks: a pattern is then found a
+   * few calls late, and the rest pay nothing.
+   */
   private periodOf(who: number, runStart: number, start: number, end: number): number {
+    const misses = this.misses++;
+    if (misses >= 64 && (misses & 15) !== 0) return 0;
     const h = this.hAt;
     const last = Math.min(MAX_PERIOD, this.pairs - 1);
     for (let k = 2; k <= last; k++) {
       const p = (h - k + 1) & (HISTORY - 1);
       if (this.hw[p] !== who) continue;
       const from = this.he[h] + (this.hr[p] - this.he[(p - 1) & (HISTORY - 1)]);
-      if (runStart === from && start === runStart + (this.hs[p] - this.hr[p]) && end === start + (this.he[p] - this.hs[p])) return k;
+      if (runStart === from && start === runStart + (this.hs[p] - this.hr[p]) && end === start + (this.he[p] - this.hs[p])) {
+        this.misses = 0;
+        return k;
+      }
     }
     return 0;
   }
