@@ -1,4 +1,4 @@
-import { DomainHeap } from './domainHeap.js';
+import { DomainOrder } from './domainOrder.js';
 import { IndexedHeap } from './heap.js';
 import { runsBefore } from './scheduler.js';
 import type { Domain, Vcpu } from '../machine/state.js';
@@ -8,18 +8,20 @@ const ranBefore = (v: Vcpu, w: Vcpu): boolean => v.lastRan < w.lastRan || (v.las
 
 /**
  * The runnable vCPUs of running domains, in the order the scheduler picks
- * them (`runsBefore`: domain vtime, last run, domid, vCPU id), as two levels
- * of heaps: each domain's queued vCPUs by last run, and the domains that
- * have any by (vtime, their first vCPU's last run, domid). A vCPU's run
- * changes one key at each level (its last run, its domain's vtime), so
- * keeping the order costs O(log k + log d), however many vCPUs the domain
- * has. `first` walks the vCPUs in pick order without changing anything.
+ * them (`runsBefore`: domain vtime, last run, domid, vCPU id), in two
+ * levels: each domain's queued vCPUs in a heap by last run, and the domains
+ * that have any in order of (vtime, their first vCPU's last run, domid)
+ * (DomainOrder). A vCPU's run changes one key at each level (its last run,
+ * its domain's vtime), so keeping the order costs O(log k) for the vCPUs
+ * and, for the domains, nothing when the domain goes from the front to the
+ * back (round-robin), else a binary search and a shift of at most 64.
+ * `first` walks the vCPUs in pick order without changing anything.
  */
 export class RunQueue {
   /** By domid: the domain's queued vCPUs. */
   private readonly vcpus: IndexedHeap<Vcpu>[] = [];
   /** The domids of domains with queued vCPUs. */
-  private readonly domains: DomainHeap;
+  private readonly domains: DomainOrder;
   /** first(): the frontier, as (position in `domains`, position in that domain's heap) pairs, itself a heap. */
   private readonly frontierDomain: Int32Array;
   private readonly frontierVcpu: Int32Array;
@@ -34,7 +36,7 @@ export class RunQueue {
       domids = Math.max(domids, d.id + 1);
     }
     // Ordered as runsBefore orders the domains' first vCPUs (domids differ, so vCPU ids never decide).
-    this.domains = new DomainHeap(domids);
+    this.domains = new DomainOrder(domids);
     this.frontierDomain = new Int32Array(slots + 1);
     this.frontierVcpu = new Int32Array(slots + 1);
   }
@@ -91,8 +93,8 @@ export class RunQueue {
   /**
    * The first queued vCPU in pick order that `accept` takes: a best-first
    * walk of the two levels (a vCPU's successors are its children in its
-   * domain's heap and, for a domain's first vCPU, the first vCPUs of the
-   * domain's children), O(k log k) for k vCPUs passed over.
+   * domain's heap and, for a domain's first vCPU, the first vCPU of the
+   * next domain), O(k log k) for k vCPUs passed over.
    */
   first(accept: (v: Vcpu) => boolean): Vcpu | undefined {
     if (this.domains.size === 0) return undefined;
@@ -112,7 +114,7 @@ export class RunQueue {
       const v = heap.at(vi);
       if (accept(v)) return v;
       for (let c = 2 * vi + 1; c <= 2 * vi + 2 && c < heap.size; c++) n = this.enter(n, di, c);
-      if (vi === 0) for (let c = 2 * di + 1; c <= 2 * di + 2 && c < this.domains.size; c++) n = this.enter(n, c, 0);
+      if (vi === 0 && di + 1 < this.domains.size) n = this.enter(n, di + 1, 0);
     }
     return undefined;
   }

@@ -41,6 +41,20 @@ const REPEAT_ROW = 2;
  */
 const RUNS_ROW = 2;
 const RUNS = -Infinity;
+/**
+ * Calls that repeat the pattern of the last k host calls' pairs, 2 <= k <=
+ * MAX_PERIOD (two vCPUs yielding to each other: k = 2; eight vCPUs on four
+ * pcpus: 8): each is the call k before it (the same `who`, as long a run
+ * and call), its run starting as long after the last call's end as that
+ * call's run started after the end of the call before it. A row of three,
+ * (ALTS, k, n): n such calls, each after at least k + 1 host calls' pairs
+ * recorded as pair rows or in such rows.
+ */
+const ALTS_ROW = 3;
+const ALTS = Infinity;
+const MAX_PERIOD = 8;
+/** The pairs a period is read from: a ring of MAX_PERIOD + 1 or more. */
+const HISTORY = 16;
 const INSTANT_ROW = 2;
 
 function sliceWho(kind: number, domain: number, vcpu: number, pcpu: number, name: number): number {
@@ -91,6 +105,27 @@ export class TimelineColumns {
   /** Where the last row's count is in `s` when it is a RUNS_ROW (else -1), and the packed `who` of the calls it counts (else -1). */
   private runsAt = -1;
   private runsWho = -1;
+  /**
+   * The last host calls' pairs recorded in pair rows or ALTS_ROWs in a row
+   * (`pairs` of them, at most HISTORY; the last at `hAt`): who, run start,
+   * start and end. What a call must be to repeat the pattern of the last
+   * `period` ones (see ALTS_ROW; `altWho` -1: none can), and where the count
+   * of the ALTS_ROW being filled is (else -1).
+   */
+  private pairs = 0;
+  private hAt = 0;
+  private readonly hw = new Float64Array(HISTORY);
+  private readonly hr = new Float64Array(HISTORY);
+  private readonly hs = new Float64Array(HISTORY);
+  private readonly he = new Float64Array(HISTORY);
+  private period = 0;
+  private altWho = -1;
+  private altRunStart = 0;
+  private altGap = 0;
+  private altLength = 0;
+  private altAt = -1;
+  /** Calls since periodOf() last found a pattern. */
+  private misses = 0;
   private instants = 0;
   private readonly iBlocks: Float64Array[] = [];
   private i: Float64Array = new Float64Array(0);
@@ -124,15 +159,32 @@ export class TimelineColumns {
       return;
     }
     this.slices++;
-    const s = this.sliceRow(SLICE_ROW);
-    const at = this.sAt - SLICE_ROW;
-    s[at] = sliceWho(kind, domain, vcpu, pcpu, name);
-    s[at + 1] = start;
-    s[at + 2] = end;
-    this.lastEndAt = at + 2;
+    const who = sliceWho(kind, domain, vcpu, pcpu, name);
     this.lastPairWho = -1;
     this.runsAt = -1;
     this.runsWho = -1;
+    if (kind === SLICE.run) this.noTurns();
+    else {
+      // A host call's own slice with no run before it (an upcall as its vCPU resumes) may go on with a pattern.
+      const k = this.periodOf(who, start, start, end);
+      if (k > 0) {
+        this.countAlts(k);
+        this.remember(who, start, start, end);
+        this.lastIsRun = false;
+        this.lastEnd = end;
+        return;
+      }
+    }
+    const s = this.sliceRow(SLICE_ROW);
+    const at = this.sAt - SLICE_ROW;
+    s[at] = who;
+    s[at + 1] = start;
+    s[at + 2] = end;
+    this.lastEndAt = at + 2;
+    if (kind !== SLICE.run) {
+      this.altAt = -1;
+      this.remember(who, start, start, end);
+    }
     this.lastIsRun = kind === SLICE.run;
     this.lastDomain = domain;
     this.lastVcpu = vcpu;
@@ -148,6 +200,7 @@ export class TimelineColumns {
   /**
    * hostSlices() of a host call whose slices are packed as `who` (hostWho()),
    * where that is quick: when the last row counts calls like it (a loop's),
+   * or it goes on with the pattern of the calls before it (ALTS_ROW),
    * counts it there; when the table is full, turns it away. Says whether it
    * did; false: nothing recorded (call hostSlices()).
    */
@@ -158,9 +211,30 @@ export class TimelineColumns {
       this.lastEnd = end;
       return true;
     }
+    if (this.altWho >= 0 && this.inTurn(who, runStart, start, end)) return true;
     if (this.slices < TIMELINE_LIMIT || this.lastIsRun) return false;
     if (start > runStart || end > start) this.truncated = true;
     return true;
+  }
+
+  /** again() of a call that may go on with the pattern of the calls before it (see ALTS_ROW). */
+  private inTurn(who: number, runStart: number, start: number, end: number): boolean {
+    if (runStart !== this.altRunStart || start !== runStart + this.altGap || end !== start + this.altLength) return false;
+    // A call with no run before it is its own slice alone (packed without PAIR).
+    const alone = start === runStart;
+    const w = alone ? who - PAIR : who;
+    if (w === this.altWho && this.slices + (alone ? 1 : 2) <= TIMELINE_LIMIT) {
+      this.slices += alone ? 1 : 2;
+      this.countAlts(this.period);
+      if (alone) {
+        this.remember(w, start, start, end);
+        this.lastPairWho = -1;
+        this.lastIsRun = false;
+        this.lastEnd = end;
+      } else this.pairRecorded(w, runStart, start, end);
+      return true;
+    }
+    return false;
   }
 
   /**
@@ -179,6 +253,7 @@ export class TimelineColumns {
       this.slices += 2;
       const who = sliceWho(PAIR + kind, domain, vcpu, pcpu, name);
       if (who === this.lastPairWho && runStart === this.lastEnd) {
+        this.noTurns();
         this.lastEnd = end;
         if (start === runStart + this.lastGap && end === start + this.lastLength) {
           // The first repeat of the last call: a RUNS_ROW counts it and the ones like it that follow.
@@ -200,26 +275,104 @@ export class TimelineColumns {
         this.runsWho = -1;
         return;
       }
-      const s = this.sliceRow(PAIR_ROW);
-      const at = this.sAt - PAIR_ROW;
-      s[at] = who;
-      s[at + 1] = runStart;
-      s[at + 2] = start;
-      s[at + 3] = end;
-      this.lastPairWho = who;
-      this.lastGap = start - runStart;
-      this.lastLength = end - start;
       this.runsAt = -1;
       this.runsWho = -1;
-      this.lastIsRun = false;
+      const k = this.periodOf(who, runStart, start, end);
+      if (k > 0) this.countAlts(k);
+      else {
+        const s = this.sliceRow(PAIR_ROW);
+        const at = this.sAt - PAIR_ROW;
+        s[at] = who;
+        s[at + 1] = runStart;
+        s[at + 2] = start;
+        s[at + 3] = end;
+        this.altAt = -1;
+      }
+      this.pairRecorded(who, runStart, start, end);
       this.lastDomain = domain;
       this.lastVcpu = vcpu;
       this.lastPcpu = pcpu;
-      this.lastEnd = end;
       return;
     }
     this.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, runStart, start);
     this.slice(domain, vcpu, pcpu, kind, name, start, end);
+  }
+
+  /** A host call's pair was recorded in a pair row or an ALTS_ROW: the last pair as the decoder will know it, and remember(). */
+  private pairRecorded(who: number, runStart: number, start: number, end: number): void {
+    this.lastPairWho = who;
+    this.lastGap = start - runStart;
+    this.lastLength = end - start;
+    this.lastIsRun = false;
+    this.lastEnd = end;
+    this.remember(who, runStart, start, end);
+  }
+
+  /**
+   * A host call's pair, or its own slice alone (`runStart` = `start`), was
+   * recorded in a row of its own or an ALTS_ROW: the history, and the call
+   * that would go on with the period last seen.
+   */
+  private remember(who: number, runStart: number, start: number, end: number): void {
+    const h = (this.hAt = (this.hAt + 1) & (HISTORY - 1));
+    this.hw[h] = who;
+    this.hr[h] = runStart;
+    this.hs[h] = start;
+    this.he[h] = end;
+    if (this.pairs < HISTORY) this.pairs++;
+    const k = this.period;
+    if (k === 0 || this.pairs <= k) return;
+    // The decoder works the next call out of the history exactly so (sliceList()).
+    const p = (h - k + 1) & (HISTORY - 1);
+    this.altWho = this.hw[p];
+    this.altRunStart = end + (this.hr[p] - this.he[(p - 1) & (HISTORY - 1)]);
+    this.altGap = this.hs[p] - this.hr[p];
+    this.altLength = this.he[p] - this.hs[p];
+  }
+
+  /**
+   * The least period k (2 to MAX_PERIOD) whose pattern this host call's pair
+   * repeats, or 0. After 64 calls in a row that repeated none (hundreds of
+   * vCPUs in turn), only every 16th call looks: a pattern is then found a
+   * few calls late, and the rest pay nothing.
+   */
+  private periodOf(who: number, runStart: number, start: number, end: number): number {
+    const misses = this.misses++;
+    if (misses >= 64 && (misses & 15) !== 0) return 0;
+    const h = this.hAt;
+    const last = Math.min(MAX_PERIOD, this.pairs - 1);
+    for (let k = 2; k <= last; k++) {
+      const p = (h - k + 1) & (HISTORY - 1);
+      if (this.hw[p] !== who) continue;
+      const from = this.he[h] + (this.hr[p] - this.he[(p - 1) & (HISTORY - 1)]);
+      if (runStart === from && start === runStart + (this.hs[p] - this.hr[p]) && end === start + (this.he[p] - this.hs[p])) {
+        this.misses = 0;
+        return k;
+      }
+    }
+    return 0;
+  }
+
+  /** One more call of period k: in the ALTS_ROW being filled when it is of that period, else in a new one. */
+  private countAlts(k: number): void {
+    if (this.altAt >= 0 && k === this.period) {
+      this.s[this.altAt]++;
+      return;
+    }
+    const s = this.sliceRow(ALTS_ROW);
+    const at = this.sAt - ALTS_ROW;
+    s[at] = ALTS;
+    s[at + 1] = k;
+    s[at + 2] = 1;
+    this.altAt = at + 2;
+    this.period = k;
+  }
+
+  /** A row other than a pair row or an ALTS_ROW: no call repeats the ones before it. */
+  private noTurns(): void {
+    this.pairs = 0;
+    this.altWho = -1;
+    this.altAt = -1;
   }
 
   /** Room for a row of `size` numbers at the end of the slice table (`sAt` moves past it): the block it is in. */
@@ -273,9 +426,51 @@ export class TimelineColumns {
     let lastEnd = 0;
     let gap = 0;
     let length = 0;
+    // The last pairs of pair rows and ALTS_ROWs (as the tables keep them: see pairRecorded()).
+    const hw = new Float64Array(HISTORY);
+    const hr = new Float64Array(HISTORY);
+    const hs = new Float64Array(HISTORY);
+    const he = new Float64Array(HISTORY);
+    let h = 0;
+    const remember = (w: number, r: number, s: number, e: number): void => {
+      h = (h + 1) & (HISTORY - 1);
+      hw[h] = w;
+      hr[h] = r;
+      hs[h] = s;
+      he[h] = e;
+    };
     this.sBlocks.forEach((t, k) => {
       const used = k === this.sBlocks.length - 1 ? this.sAt : this.sUsed[k];
       for (let at = 0; at < used; ) {
+        if (t[at] === ALTS) {
+          const period = t[at + 1];
+          for (let n = t[at + 2]; n > 0; n--) {
+            const p = (h - period + 1) & (HISTORY - 1);
+            const runStart = he[h] + (hr[p] - he[(p - 1) & (HISTORY - 1)]);
+            const start = runStart + (hs[p] - hr[p]);
+            const end = start + (he[p] - hs[p]);
+            const w = hw[p];
+            who.rest = w;
+            const code = digit(who, 16);
+            const domain = digit(who, 256);
+            const vcpu = digit(who, 256);
+            const pcpu = digit(who, 256);
+            if (code >= PAIR) {
+              out.push({ domain, vcpu, pcpu, kind: 'run', name: this.names[RUN_NAME], start: runStart, end: start });
+              out.push({ domain, vcpu, pcpu, kind: SLICE_KINDS[code - PAIR], name: this.names[who.rest], start, end });
+              pairWho = w;
+              gap = start - runStart;
+              length = end - start;
+            } else {
+              out.push({ domain, vcpu, pcpu, kind: SLICE_KINDS[code], name: this.names[who.rest], start, end });
+              pairWho = -1;
+            }
+            lastEnd = end;
+            remember(w, runStart, start, end);
+          }
+          at += ALTS_ROW;
+          continue;
+        }
         if (t[at] === RUNS) {
           who.rest = pairWho;
           const code = digit(who, 16);
@@ -316,11 +511,13 @@ export class TimelineColumns {
           lastEnd = end;
           gap = start - runStart;
           length = end - start;
+          if (row === PAIR_ROW) remember(pairWho, runStart, start, end);
           at += row;
         } else {
           out.push({ domain, vcpu, pcpu, kind: SLICE_KINDS[code], name, start: t[at + 1], end: t[at + 2] });
           lastEnd = t[at + 2];
           pairWho = -1;
+          if (code !== SLICE.run) remember(t[at], t[at + 1], t[at + 1], t[at + 2]);
           at += SLICE_ROW;
         }
       }

@@ -4,7 +4,8 @@
  * be exactly what the documented rules make of the same calls: empty
  * slices dropped, a run that continues the last slice on the same vCPU and
  * pcpu extends it (also once the table is full), and each table cut at
- * TIMELINE_LIMIT entries.
+ * TIMELINE_LIMIT entries, however the tables pack a loop's calls or calls
+ * that repeat a pattern.
  */
 import { describe, expect, it } from 'vitest';
 import { INSTANT, RUN_NAME, SLICE, TIMELINE_LIMIT, TimelineColumns } from '../../../sandbox/profile/timeline.js';
@@ -40,6 +41,20 @@ class Reference {
     }
     this.instants.push({ kind: kind === INSTANT.send ? 'send' : 'deliver', domain, vcpu, time, port, to });
   }
+}
+
+/** A plain run, recorded in the tables and the reference alike. */
+function runBoth(columns: TimelineColumns, reference: Reference, domain: number, vcpu: number, pcpu: number, start: number, end: number): void {
+  columns.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, start, end);
+  reference.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, start, end);
+}
+
+/** The tables give back exactly the slices (and the cut) the reference made. */
+function expectSameSlices(columns: TimelineColumns, reference: Reference): void {
+  const timeline = columns.profileTimeline();
+  expect(timeline.truncated).toBe(reference.truncated);
+  expect(timeline.slices.length).toBe(reference.slices.length);
+  expect(timeline.slices).toEqual(reference.slices);
 }
 
 /** A deterministic stream of numbers in [0, n). */
@@ -120,16 +135,61 @@ describe('profile timeline tables', () => {
         }
         if (r(4) === 0) {
           const end = clock + r(100);
-          columns.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, clock, end);
-          reference.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, clock, end);
+          runBoth(columns, reference, domain, vcpu, pcpu, clock, end);
           clock = end;
         }
         if (reference.truncated) break;
       }
-      const timeline = columns.profileTimeline();
-      expect(timeline.truncated).toBe(reference.truncated);
-      expect(timeline.slices.length).toBe(reference.slices.length);
-      expect(timeline.slices).toEqual(reference.slices);
+      expectSameSlices(columns, reference);
+    }
+  });
+
+  it('give back calls that repeat a pattern (vCPUs yielding in turn) one by one, across blocks and up to the limit', () => {
+    // Seed 5 records each call with hostSlices(); seeds 13 and 21 as the recorder records a hypercall, again() first.
+    for (const seed of [5, 13, 21]) {
+      const columns = new TimelineColumns();
+      const names = ['run', 'sched_op', 'event_channel_op'];
+      const ids = names.map((n) => columns.nameId(n));
+      const reference = new Reference(names);
+      const r = lcg(seed);
+      let clock = 7e11 + seed;
+      const call = (domain: number, vcpu: number, pcpu: number, kind: number, name: number, runStart: number, start: number, end: number) => {
+        if (seed === 5 || !columns.again(columns.hostWho(domain, vcpu, pcpu, kind, name), runStart, start, end)) columns.hostSlices(domain, vcpu, pcpu, runStart, kind, name, start, end);
+        reference.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, runStart, start);
+        reference.slice(domain, vcpu, pcpu, kind, name, start, end);
+      };
+      // 2 to 10 vCPUs taking turns (a switch between them), long and short, some calls with no run
+      // before them (an upcall as a vCPU resumes); now and then a call of another length, a longer
+      // switch, another vCPU, a call repeated on the same vCPU, or a plain run.
+      while (reference.slices.length < TIMELINE_LIMIT + 100) {
+        const period = 2 + r(9);
+        const turns = Array.from({ length: period }, () => ({ who: [r(3), r(3), r(4)] as const, kind: 1 + r(2), name: ids[1 + r(2)], switchGap: r(6) === 0 ? 0 : 500 + r(3), gap: r(4) === 0 ? 0 : 1 + r(40), length: 1 + r(300) }));
+        const rounds = r(60) === 0 ? 1 + r(3_000) : r(6);
+        for (let i = 0; i < period * rounds; i++) {
+          const t = turns[i % period];
+          const [domain, vcpu, pcpu] = t.who;
+          const runStart = clock + t.switchGap + (r(400) === 0 ? 1 : 0);
+          const start = runStart + t.gap + (r(450) === 0 ? r(3) : 0);
+          const end = start + t.length + (r(350) === 0 ? 1 : 0);
+          call(domain, vcpu, pcpu, t.kind, t.name, runStart, start, end);
+          clock = end;
+          if (r(700) === 0) {
+            call(r(4), 2, 1, t.kind, t.name, clock + 500, clock + 510, clock + 600);
+            clock += 600;
+          }
+          if (r(800) === 0) {
+            call(domain, vcpu, pcpu, t.kind, t.name, clock, clock + t.gap, clock + t.gap + t.length);
+            clock += t.gap + t.length;
+          }
+        }
+        if (r(5) === 0) {
+          const end = clock + 1 + r(100);
+          runBoth(columns, reference, 0, 1, 2, clock, end);
+          clock = end;
+        }
+        if (reference.truncated) break;
+      }
+      expectSameSlices(columns, reference);
     }
   });
 
