@@ -234,6 +234,8 @@ export interface HypercallEntry {
   /** The booted hypervisor has it (its version is at least `since`). */
   readonly available: boolean;
   readonly handler: Handler;
+  /** An extension's hypercall: its profiled route (invoke takes it while a profiler observes compiled handlers); null for built-ins. */
+  readonly profiled: ProfiledExtension | null;
   /** Where each domain counts it (Domain.hypercallCounts): small even for an extension's large number. */
   readonly slot: number;
 }
@@ -268,7 +270,7 @@ function builtinDispatchTable(version: string | null): DispatchTable {
     const entries: (HypercallEntry | undefined)[] = [];
     for (const decl of builtinAbi().abi.hypercalls) {
       if (entries[decl.number] !== undefined) continue;
-      entries[decl.number] = { nr: decl.number, name: decl.name.name, cost: decl.cost, dom0: decl.cls === 'dom0', available: available(version, decl), handler: HANDLERS[decl.name.name], slot: decl.number };
+      entries[decl.number] = { nr: decl.number, name: decl.name.name, cost: decl.cost, dom0: decl.cls === 'dom0', available: available(version, decl), handler: HANDLERS[decl.name.name], profiled: null, slot: decl.number };
     }
     table = { dense: Array.from(entries), sparse: NO_ENTRIES };
     builtinTables.set(version, table);
@@ -289,7 +291,7 @@ export function systemDispatchTable(version: string | null, extensions: BootedEx
   let slot = builtin.dense.length;
   for (const [nr, decl] of extensions.byNumber) {
     if (entryOf(builtin, nr) !== undefined) continue;
-    const entry: HypercallEntry = { nr, name: decl.name.name, cost: decl.cost, dom0: decl.cls === 'dom0', available: available(version, decl), handler: extensionHandler(decl), slot: slot++ };
+    const entry: HypercallEntry = { nr, name: decl.name.name, cost: decl.cost, dom0: decl.cls === 'dom0', available: available(version, decl), handler: extensionHandler(decl), profiled: new ProfiledExtension(decl), slot: slot++ };
     if (nr >= 0 && nr < DENSE_NUMBERS) dense[nr] = entry;
     else sparse.set(nr, entry);
   }
@@ -301,20 +303,16 @@ export function systemDispatchTable(version: string | null, extensions: BootedEx
 /**
  * Runs an extension hypercall's pvk handler: its own cycles are the variable
  * part of its cost. A handler a debugger paused suspends the call (nothing
- * charged yet): the hypervisor finishes it when the vCPU runs again.
+ * charged yet): the hypervisor finishes it when the vCPU runs again. (A
+ * profiled run takes the entry's ProfiledExtension instead.)
  */
 function extensionHandler(decl: HypercallDecl): Handler {
   /** The handler's entry in the machine's plain compiled handlers: NOT_LOOKED_UP until its first plain run, -1 when it has none. */
   let entry = NOT_LOOKED_UP;
-  /** The same among the profiling compiled handlers (a profiled run's). */
-  let profiledEntry = NOT_LOOKED_UP;
   return (host, vcpu, args, nested) => {
     if (host.plainHandlers) {
       if (entry === NOT_LOOKED_UP) entry = host.extensions.plainEntry(decl);
       if (entry >= 0) return runPlainHandler(host, entry, decl, vcpu, args, nested);
-    } else if (host.profiledHandlers) {
-      if (profiledEntry === NOT_LOOKED_UP) profiledEntry = host.extensions.profiledEntry(decl);
-      if (profiledEntry >= 0) return runProfiledHandler(host, profiledEntry, decl, vcpu, args, nested);
     }
     return runGeneralHandler(host, decl, vcpu, args, nested);
   };
@@ -334,16 +332,31 @@ function runPlainHandler(host: HypercallHost, entry: number, decl: HypercallDecl
   return ok(value, host.extensions.plainCycles());
 }
 
-/** The same for a profiled run: the profiling compiled code, with the profiler as the only difference. */
-function runProfiledHandler(host: HypercallHost, entry: number, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], nested: boolean): number {
-  let value: number;
-  try {
-    value = host.runProfiledExtension(entry, decl, vcpu, args, nested);
-  } catch (e) {
-    chargeFailedHandler(host, vcpu, decl, nested, e);
-    throw e;
+/**
+ * An extension hypercall's handler in a profiled run (the profiling compiled
+ * code, with the profiler as the only difference). invoke() calls it apart
+ * from the handlers of the table, whose call site sees every hypercall: from
+ * its own, V8 inlines the whole profiled path.
+ */
+export class ProfiledExtension {
+  /** The handler's entry among the profiling compiled handlers: NOT_LOOKED_UP until its first profiled run, -1 when it has none. */
+  private entry = NOT_LOOKED_UP;
+
+  constructor(private readonly decl: HypercallDecl) {}
+
+  run(host: HypercallHost, vcpu: Vcpu, args: readonly number[], nested: boolean): number {
+    let entry = this.entry;
+    if (entry === NOT_LOOKED_UP) entry = this.entry = host.extensions.profiledEntry(this.decl);
+    if (entry < 0) return runGeneralHandler(host, this.decl, vcpu, args, nested);
+    let value: number;
+    try {
+      value = host.runProfiledExtension(entry, this.decl, vcpu, args, nested);
+    } catch (e) {
+      chargeFailedHandler(host, vcpu, this.decl, nested, e);
+      throw e;
+    }
+    return ok(value, host.extensions.profiledCycles());
   }
-  return ok(value, host.extensions.profiledCycles());
 }
 
 /** An extension hypercall's handler run by the hypervisor (the evaluator, or compiled code a debugger may stop). */
@@ -384,6 +397,8 @@ export function invoke(host: HypercallHost, vcpu: Vcpu, nr: number, args: readon
   let value: number;
   if (entry.dom0 && !vcpu.domain.privileged) value = ok(ERRNO.EPERM);
   else if (!entry.available) value = ok(ERRNO.ENOSYS);
+  // An extension's hypercall in a profiled run: its own call site (see ProfiledExtension).
+  else if (entry.profiled !== null && host.profiledHandlers) value = entry.profiled.run(host, vcpu, args, nested);
   else value = entry.handler(host, vcpu, args, nested);
   call.cost = entry.cost + call.variable;
   return value;

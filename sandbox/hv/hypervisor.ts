@@ -398,13 +398,13 @@ export class Hypervisor implements EngineHost, HypercallHost {
   runProfiledExtension(entry: number, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], nested: boolean): number {
     // A profiler places a multicall's entries apart from direct calls of the same hypercall.
     const observer = this.handlerObserver as HandlerObserver;
-    observer.nested = nested;
+    observer.nested = nested ? 1 : 0;
     return this.extensions.runProfiled(this, entry, vcpu, args, Math.max(0, this.options.maxCycles - this.pcpus[Math.max(0, vcpu.pcpu)].clock - COSTS.hypercallBase - decl.cost), observer);
   }
 
   runExtension(decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], nested: boolean): HandlerResult {
     // A profiler places a multicall's entries apart from direct calls of the same hypercall.
-    if (this.handlerObserver !== null) this.handlerObserver.nested = nested;
+    if (this.handlerObserver !== null) this.handlerObserver.nested = nested ? 1 : 0;
     // The plain path (no debugger): nothing computed for one.
     if (this.handlerHook === undefined) return this.extensions.run(this, decl, vcpu, args, this.now(vcpu), this.options.maxCycles, undefined, this.handlerObserver, this.engine.compiledHandlers === true);
     const guestDepth = this.engine.depth ?? Math.max(1, vcpu.frames.length);

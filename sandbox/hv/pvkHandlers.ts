@@ -52,8 +52,8 @@ export interface HandlerHost extends EventHost {
  * themselves (HandlerPathFrame), starting from handler().
  */
 export interface HandlerObserver {
-  /** Set before each handler run: whether it is an entry of a multicall. */
-  nested: boolean;
+  /** Set before each handler run: 1 when it is an entry of a multicall, else 0 (a number: storing it costs no write barrier). */
+  nested: number;
   /** Compiled handlers: the call-path frame of handler `fn` (number `id` in the generated module) about to run. */
   handler(id: number, fn: A.FnItem): HandlerPathFrame;
   /** A call of hypervisor function `fn` starts (first the handler itself). */

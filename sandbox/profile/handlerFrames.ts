@@ -83,8 +83,16 @@ export class HandlerPath implements HandlerPathFrame {
  * placed. Compiled handlers count into the frames themselves from root();
  * the evaluator's calls and charges come through enter, leave and charge.
  */
+/** The handler frame HandlerFrames.handler() gave last for one nesting, and where: its caller's node, its function, its caller's frame. */
+class LastRun {
+  top: object | null = null;
+  fn: A.FnItem | null = null;
+  run: HandlerPath | null = null;
+  caller: HandlerPath | null = null;
+}
+
 export class HandlerFrames implements HandlerObserver {
-  nested = false;
+  nested = 0;
   /** A call path appeared since the recorder last placed the counts: it places them at the end of this hypercall. */
   fresh = false;
   /** The callers' frames with counts not yet placed, in first-run order. */
@@ -93,37 +101,39 @@ export class HandlerFrames implements HandlerObserver {
   private readonly callers = new Map<object, (HandlerPath | undefined)[]>();
   /** The last caller's frame looked up, its node and nesting (most hypercalls repeat the one before). */
   private lastTop: object | null = null;
-  private lastNested = false;
+  private lastNested = 0;
   private lastCaller: HandlerPath | null = null;
-  /** The last handler frame handler() gave, and where: its caller's node, nesting and function. */
-  private runTop: object | null = null;
-  private runNested = false;
-  private runFn: A.FnItem | null = null;
-  private run: HandlerPath | null = null;
-  private runCaller: HandlerPath | null = null;
+  /** What handler() gave last for a direct call and for a multicall's entry (each comes in runs, as hypercalls do). */
+  private readonly lastDirect = new LastRun();
+  private readonly lastNestedRun = new LastRun();
   /** The evaluator's frames entered now, innermost last (the array is reused, never shortened). */
   private readonly stack: HandlerPath[] = [];
   private depth = 0;
 
+  /** The frame of handler `fn` (function `id` of the compiled handlers) run now, below its caller's: most calls repeat the one before. */
   handler(id: number, fn: A.FnItem): HandlerPath {
-    const top: object = cursor.top;
-    let run = this.run;
-    if (run === null || top !== this.runTop || this.nested !== this.runNested || fn !== this.runFn) {
-      const caller = this.root();
-      run = caller.k[id] ?? caller.mk(id, fn);
-      this.runTop = top;
-      this.runNested = this.nested;
-      this.runFn = fn;
-      this.run = run;
-      this.runCaller = caller;
-      return run;
-    }
-    const caller = this.runCaller as HandlerPath;
-    if (!caller.pending) {
-      caller.pending = true;
-      this.pending.push(caller);
-    }
+    const last = this.nested === 0 ? this.lastDirect : this.lastNestedRun;
+    const run = last.run;
+    if (run === null || cursor.top !== last.top || fn !== last.fn) return this.newRun(last, id, fn);
+    const caller = last.caller as HandlerPath;
+    // Compared, not tested: V8 then checks no other kinds of value.
+    if (caller.pending === false) this.markPending(caller);
     return run;
+  }
+
+  private newRun(last: LastRun, id: number, fn: A.FnItem): HandlerPath {
+    const caller = this.root();
+    const run = caller.k[id] ?? caller.mk(id, fn);
+    last.top = cursor.top;
+    last.fn = fn;
+    last.run = run;
+    last.caller = caller;
+    return run;
+  }
+
+  private markPending(caller: HandlerPath): void {
+    caller.pending = true;
+    this.pending.push(caller);
   }
 
   /** The frame of the guest code making the hypercall now: its children are the handlers' frames. */
@@ -134,16 +144,12 @@ export class HandlerFrames implements HandlerObserver {
     if (caller === null || top !== this.lastTop || nested !== this.lastNested) {
       let both = this.callers.get(top);
       if (both === undefined) this.callers.set(top, (both = [undefined, undefined]));
-      const i = nested ? 1 : 0;
-      caller = both[i] ??= new HandlerPath(null, this);
+      caller = both[nested] ??= new HandlerPath(null, this);
       this.lastTop = top;
       this.lastNested = nested;
       this.lastCaller = caller;
     }
-    if (!caller.pending) {
-      caller.pending = true;
-      this.pending.push(caller);
-    }
+    if (caller.pending === false) this.markPending(caller);
     return caller;
   }
 

@@ -364,6 +364,21 @@ export class Recorder implements EngineProfiler {
 
   /** hostCall() of hypercall number `nr` at site `at`, all its `cycles` its own: the same, with less to decide per call (the path a hypercall loop takes). */
   hypercalled(at: number, nr: number, loc: Loc, cycles: number, clock: number): void {
+    const hs = this.runningSites[at];
+    const runStart = this.segStart;
+    // A loop's call like the one before: the same site, frame and pcpu, cycles within its fewest and most so far, no new handler path,
+    // and the timeline counts it in its last row. Kept short, so that V8 inlines it into the engine's hypercall path.
+    if (hs !== undefined && hs.parent === cursor.top && hs.count !== 0 && cycles >= hs.min && cycles <= hs.max && this.handlers.fresh === false && hs.whoPcpu === this.pcpu && this.timeline.again(hs.who, runStart, clock - cycles, clock)) {
+      hs.count++;
+      hs.cycles += cycles;
+      this.segStart = clock;
+      return;
+    }
+    this.hypercalledElsewhere(at, nr, loc, cycles, clock);
+  }
+
+  /** hypercalled() of any other call (again() took nothing: asking it again gives the same answer). */
+  private hypercalledElsewhere(at: number, nr: number, loc: Loc, cycles: number, clock: number): void {
     let hs = this.runningSites[at];
     if (hs === undefined || hs.parent !== cursor.top) hs = this.hostSiteUnder(cursor.top, 'hypercall', at, nr, loc);
     // The first call since the site last settled sets its fewest and most; a loop's calls mostly change neither.
