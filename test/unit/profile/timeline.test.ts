@@ -50,6 +50,16 @@ function runBoth(columns: TimelineColumns, reference: Reference, domain: number,
 }
 
 /** The tables give back exactly the slices (and the cut) the reference made. */
+/**
+ * A host call's run and own slice in both: through hostSlices() alone (`direct`), or as the recorder
+ * records a hypercall (again() first, hostSlices() when it took nothing).
+ */
+function callBoth(columns: TimelineColumns, reference: Reference, direct: boolean, domain: number, vcpu: number, pcpu: number, kind: number, name: number, runStart: number, start: number, end: number): void {
+  if (direct || !columns.again(columns.hostWho(domain, vcpu, pcpu, kind, name), runStart, start, end)) columns.hostSlices(domain, vcpu, pcpu, runStart, kind, name, start, end);
+  reference.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, runStart, start);
+  reference.slice(domain, vcpu, pcpu, kind, name, start, end);
+}
+
 function expectSameSlices(columns: TimelineColumns, reference: Reference): void {
   const timeline = columns.profileTimeline();
   expect(timeline.truncated).toBe(reference.truncated);
@@ -129,9 +139,7 @@ describe('profile timeline tables', () => {
           const start = runStart + gap + odd;
           const end = start + length + (r(60) === 0 ? 1 : 0);
           clock = end;
-          if (seed === 3 || !columns.again(columns.hostWho(domain, vcpu, pcpu, kind, name), runStart, start, end)) columns.hostSlices(domain, vcpu, pcpu, runStart, kind, name, start, end);
-          reference.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, runStart, start);
-          reference.slice(domain, vcpu, pcpu, kind, name, start, end);
+          callBoth(columns, reference, seed === 3, domain, vcpu, pcpu, kind, name, runStart, start, end);
         }
         if (r(4) === 0) {
           const end = clock + r(100);
@@ -153,11 +161,8 @@ describe('profile timeline tables', () => {
       const reference = new Reference(names);
       const r = lcg(seed);
       let clock = 7e11 + seed;
-      const call = (domain: number, vcpu: number, pcpu: number, kind: number, name: number, runStart: number, start: number, end: number) => {
-        if (seed === 5 || !columns.again(columns.hostWho(domain, vcpu, pcpu, kind, name), runStart, start, end)) columns.hostSlices(domain, vcpu, pcpu, runStart, kind, name, start, end);
-        reference.slice(domain, vcpu, pcpu, SLICE.run, RUN_NAME, runStart, start);
-        reference.slice(domain, vcpu, pcpu, kind, name, start, end);
-      };
+      const call = (domain: number, vcpu: number, pcpu: number, kind: number, name: number, runStart: number, start: number, end: number) =>
+        callBoth(columns, reference, seed === 5, domain, vcpu, pcpu, kind, name, runStart, start, end);
       // 2 to 10 vCPUs taking turns (a switch between them), long and short, some calls with no run
       // before them (an upcall as a vCPU resumes); now and then a call of another length, a longer
       // switch, another vCPU, a call repeated on the same vCPU, or a plain run.
