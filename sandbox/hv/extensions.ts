@@ -106,6 +106,11 @@ export class BootedExtensions {
    * no debugger or profiler: its value; its own cycles are then in plainCycles().
    */
   runPlain(host: Omit<HandlerHost, 'hvPrint' | 'lineOf'>, entry: number, vcpu: Vcpu, args: readonly number[], budget: number): number {
+    return this.readyCompiled(host).runPlain(entry, vcpu, args, budget);
+  }
+
+  /** The compiled handlers (made by plainEntry or profiledEntry), with the globals in their slots and `host` for their events. */
+  private readyCompiled(host: Omit<HandlerHost, 'hvPrint' | 'lineOf'>): CompiledHandlers {
     const c = this.compiledForm as CompiledHandlers;
     // Compared, not tested: V8 then checks no other kinds of value.
     if (this.inSlots === false) {
@@ -113,7 +118,7 @@ export class BootedExtensions {
       this.inSlots = true;
     }
     if (this.compiledHost.events !== host) this.compiledHost.events = host;
-    return c.runPlain(entry, vcpu, args, budget);
+    return c;
   }
 
   /** The own cycles of the handler runPlain ran last. */
@@ -129,13 +134,7 @@ export class BootedExtensions {
 
   /** As runPlain, in the profiling compiled handlers (profiledEntry), counting into `observer`'s frames; its own cycles are then in profiledCycles(). */
   runProfiled(host: Omit<HandlerHost, 'hvPrint' | 'lineOf'>, entry: number, vcpu: Vcpu, args: readonly number[], budget: number, observer: HandlerObserver): number {
-    const c = this.compiledForm as CompiledHandlers;
-    if (this.inSlots === false) {
-      c.loadGlobals(this.evaluated);
-      this.inSlots = true;
-    }
-    if (this.compiledHost.events !== host) this.compiledHost.events = host;
-    return c.runProfiled(entry, vcpu, args, budget, observer);
+    return this.readyCompiled(host).runProfiled(entry, vcpu, args, budget, observer);
   }
 
   /** The own cycles of the handler runProfiled ran last. */

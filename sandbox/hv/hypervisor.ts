@@ -388,7 +388,12 @@ export class Hypervisor implements EngineHost, HypercallHost {
   }
 
   runPlainExtension(entry: number, decl: HypercallDecl, vcpu: Vcpu, args: readonly number[]): number {
-    return this.extensions.runPlain(this, entry, vcpu, args, Math.max(0, this.options.maxCycles - this.pcpus[Math.max(0, vcpu.pcpu)].clock - COSTS.hypercallBase - decl.cost));
+    return this.extensions.runPlain(this, entry, vcpu, args, this.handlerBudget(vcpu, decl));
+  }
+
+  /** The cycles a compiled handler of `decl` may run before the machine's limit (after the hypercall's own cost). */
+  private handlerBudget(vcpu: Vcpu, decl: HypercallDecl): number {
+    return Math.max(0, this.options.maxCycles - this.pcpus[Math.max(0, vcpu.pcpu)].clock - COSTS.hypercallBase - decl.cost);
   }
 
   get profiledHandlers(): boolean {
@@ -399,7 +404,7 @@ export class Hypervisor implements EngineHost, HypercallHost {
     // A profiler places a multicall's entries apart from direct calls of the same hypercall.
     const observer = this.handlerObserver as HandlerObserver;
     observer.nested = nested ? 1 : 0;
-    return this.extensions.runProfiled(this, entry, vcpu, args, Math.max(0, this.options.maxCycles - this.pcpus[Math.max(0, vcpu.pcpu)].clock - COSTS.hypercallBase - decl.cost), observer);
+    return this.extensions.runProfiled(this, entry, vcpu, args, this.handlerBudget(vcpu, decl), observer);
   }
 
   runExtension(decl: HypercallDecl, vcpu: Vcpu, args: readonly number[], nested: boolean): HandlerResult {
