@@ -2,8 +2,9 @@ import type * as A from '../lang/ast.js';
 import { COSTS } from '../machine/costs.js';
 import type { Domain, Vcpu } from '../machine/state.js';
 import { boundaryTable, flatOf } from '../vm/flat.js';
+import { calledFn } from '../vm/attribution.js';
 import type { Loc, Program } from '../machine/ir.js';
-import { cursor as engineCursor, type CallTreeNode, type EngineProfiler } from '../vm/profiling.js';
+import { cursor as engineCursor, type BlockTables, type CallTreeNode, type EngineProfiler } from '../vm/profiling.js';
 import { statementSlots } from '../hv/handlerSlots.js';
 import { HandlerFrames, type HandlerPath } from './handlerFrames.js';
 import { INSTANT, RUN_NAME, SLICE, TimelineColumns } from './timeline.js';
@@ -28,6 +29,9 @@ export class LiveNode implements CallTreeNode {
   un: LiveNode | null = null;
   cur = 0;
   count = 0;
+  /** Block counts of generated code (vm/profiling.ts), and its function's blocks: see Recorder.blocks. */
+  bc: Float64Array | null = null;
+  bt: readonly (readonly number[])[] | null = null;
   /** A pvop implementation: each entry counts at the caller's pvop call site. */
   impl = false;
   /** The pvop call sites of this frame's function, by (statement position, callee): see Recorder.pvopSite. */
@@ -172,6 +176,9 @@ export class Recorder implements EngineProfiler {
   /** By domid: its upcall statistics, once it had an upcall. */
   private readonly upcallStats: (StatRecord | undefined)[] = [];
   private readonly tables = new Map<Program, ProgramTables>();
+  /** The blocks of each program's generated code, and the nodes with block counts (see blockTables()). */
+  private readonly blocksOf = new Map<Program, BlockTables>();
+  private readonly blocked: LiveNode[] = [];
   readonly sites = new Map<string, SiteRecord>();
   readonly stats = new Map<string, StatRecord>();
   readonly timeline = new TimelineColumns();
@@ -249,6 +256,12 @@ export class Recorder implements EngineProfiler {
     const size = fn >= 0 && d !== null ? this.tablesOf(d.program).lines[fn].length : 1;
     const node = new LiveNode(parent, kind, name, d, vcpu, fn, new Float64Array(size));
     node.impl = fn >= 0 && d !== null && d.program.functions[fn].impl !== undefined;
+    const blocks = fn >= 0 && d !== null ? this.blocksOf.get(d.program) : undefined;
+    if (blocks !== undefined) {
+      node.bt = blocks[fn];
+      node.bc = new Float64Array(node.bt.length);
+      this.blocked.push(node);
+    }
     parent.kids.set(key, node);
     parent.order.push(node);
     return node;
@@ -309,17 +322,54 @@ export class Recorder implements EngineProfiler {
 
   /** A fresh call of function `fn` from a frame on node `top` starts: its node. */
   push(fn: number, top: LiveNode): LiveNode {
-    let node: LiveNode;
-    if (top.kf === fn) node = top.kn as LiveNode;
-    else {
-      const v = this.vcpu as Vcpu;
-      node = this.child(top, fn, 'function', v.domain.program.functions[fn].name, v.domain, v.id, fn);
-      top.kf = fn;
-      top.kn = node;
-    }
+    const node = this.reach(fn, top);
     if (node.impl) this.pvopSite(top, fn);
     node.count++;
     return node;
+  }
+
+  /** push() of a call that its caller's code counts in a block (not a pvop impl). */
+  reach(fn: number, top: LiveNode): LiveNode {
+    if (top.kf === fn) return top.kn as LiveNode;
+    const v = this.vcpu as Vcpu;
+    const node = this.child(top, fn, 'function', v.domain.program.functions[fn].name, v.domain, v.id, fn);
+    top.kf = fn;
+    top.kn = node;
+    return node;
+  }
+
+  /** The blocks of `program`'s generated code: its functions' nodes get block counts (see vm/profiling.ts). */
+  blockTables(program: Program, tables: BlockTables): void {
+    this.blocksOf.set(program, tables);
+  }
+
+  /**
+   * The block counts into cycles per position and the counts of the callees
+   * entered (a node's child for a function, or past the call tree's cut the
+   * vCPU's one node for it), then cleared.
+   */
+  private foldBlocks(): void {
+    for (const node of this.blocked) {
+      const bc = node.bc as Float64Array;
+      const table = node.bt as readonly (readonly number[])[];
+      for (let k = 0; k < bc.length; k++) {
+        const n = bc[k];
+        if (n === 0) continue;
+        bc[k] = 0;
+        const block = table[k];
+        for (let i = 0; i < block.length; i += 2) {
+          const at = block[i];
+          if (at >= 0) node.ln[at] += n * block[i + 1];
+          else this.calleeOf(node, calledFn(at)).count += n;
+        }
+      }
+    }
+  }
+
+  private calleeOf(node: LiveNode, fn: number): LiveNode {
+    const found = node.kids.get(fn) ?? this.vcpus[(node.domain as Domain).id][node.vcpu].root.kids.get(`cut:${fn}`);
+    if (found === undefined) throw new Error(`profile: no node for a call of function ${fn} below ${node.name}`);
+    return found;
   }
 
   private pvopSite(caller: LiveNode, fn: number): void {
@@ -628,6 +678,7 @@ export class Recorder implements EngineProfiler {
 
   /** Closes the summary's open intervals and settles the host sites' counts at the end of the run. */
   finish(end: (v: Vcpu) => number): void {
+    this.foldBlocks();
     this.placeHandlers(null, '');
     for (const hs of this.allHostSites) this.settleHostSite(hs);
     for (const d of this.domainNodes) for (const v of (d.domain as Domain).vcpus) this.stopped(v, Math.max(this.stateOf(v).since, end(v)));

@@ -14,10 +14,44 @@
  * runtime knows (the frame's `cu`) goes to `LN[cu]` before `cu` changes.
  * A helper that faults with an amount pending records its site in `R.fs`;
  * the frame's catch adds that site's pending positions, known here.
+ *
+ * Every static attribution is a block: the (position, cycles) pairs one
+ * settle adds, and a fresh call's entry into its callee's node. The code
+ * counts how often each block ran in the node's `BC` (one increment where a
+ * block of several positions used to write each), and the profiler turns
+ * the counts into positions' cycles and callees' counts when the run ends
+ * (see BlockTable).
  */
 
 /** A position only the runtime knows: the frame's `cu`. */
 export const AT_CU = -1;
+
+/** A fresh call of function `fn` in a block: the callee's node is entered once (see BlockTable). */
+export const callOf = (fn: number): number => -2 - fn;
+/** The function a block's call entry `callOf(fn)` calls. */
+export const calledFn = (at: number): number => -2 - at;
+
+/**
+ * The blocks of one function, shared by its fresh-call and resumable
+ * versions (a node's counts `BC` serve both): block `i` is `blocks[i]`,
+ * flat pairs (position, cycles), a call of `fn` as (callOf(fn), 1).
+ */
+export class BlockTable {
+  readonly blocks: number[][] = [];
+  private readonly ids = new Map<string, number>();
+
+  /** The id of a block (made on first use). */
+  id(block: Block): number {
+    const key = block.map(([p, k]) => `${p}:${k}`).join(',');
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.blocks.length;
+      this.blocks.push(block.flat());
+      this.ids.set(key, id);
+    }
+    return id;
+  }
+}
 
 /** A counter's name in generated code: a local `q<id>`, or `QV[<id>]` when the function has many (see ProfileAttribution). */
 const counterName = (id: number, inArray: boolean): string => (inArray ? `QV[${id}]` : `q${id}`);
@@ -39,7 +73,10 @@ export class ProfileAttribution {
    * `inArray`: the counters live in an array `QV` (a function with more than
    * fit in locals is generated again with it: see tooManyCounters()).
    */
-  constructor(private readonly inArray = false) {}
+  constructor(
+    private readonly inArray = false,
+    private readonly table = new BlockTable(),
+  ) {}
 
   /** A cost of `cycles` taken at `position` (AT_CU, or a negative: the runtime's `cu`), added to `c` later or now. */
   take(position: number, cycles: number): void {
@@ -47,10 +84,15 @@ export class ProfileAttribution {
     this.pending.set(at, (this.pending.get(at) ?? 0) + cycles);
   }
 
+  /** A fresh call of `fn` about to enter its node: counted with the next settle(), which must come before the call. */
+  called(fn: number): void {
+    this.pending.set(callOf(fn), 1);
+  }
+
   /** An expression attributing `cycles` taken now at `position` (a cost `c` took at once). */
   now(position: number, cycles: number, inLoop: boolean): string {
     if (position < 0) return `LN[cu] += ${cycles}`;
-    if (!inLoop) return `LN[${position}] += ${cycles}`;
+    if (!inLoop) return `${this.blockCount([[position, cycles]])} += 1`;
     return `${this.counter([[position, cycles]])} += 1`;
   }
 
@@ -64,10 +106,9 @@ export class ProfileAttribution {
     const block: Block = [];
     for (const [position, cycles] of this.pending) {
       if (position === AT_CU) code.push(`LN[cu] += ${cycles};`);
-      else if (inLoop && !direct) block.push([position, cycles]);
-      else code.push(`LN[${position}] += ${cycles};`);
+      else block.push([position, cycles]);
     }
-    if (block.length > 0) code.push(`${this.counter(block)} += 1;`);
+    if (block.length > 0) code.push(`${inLoop && !direct ? this.counter(block) : this.blockCount(block)} += 1;`);
     this.pending = new Map();
     return code.join(' ');
   }
@@ -107,24 +148,18 @@ export class ProfileAttribution {
 
   /** The catch's part: a fault a helper of this frame raised (`R.fs`) attributes what was pending at its site. */
   faultCode(): string {
-    const cases = this.faults.map(
-      ([site, pending]) => `case ${site}: ${[...pending].map(([p, k]) => `LN[${p === AT_CU ? 'cu' : p}] += ${k};`).join(' ')} break;`,
-    );
+    const cases = this.faults.map(([site, pending]) => {
+      const block = [...pending].filter(([p]) => p !== AT_CU);
+      const atCu = pending.get(AT_CU);
+      const code = [...(atCu === undefined ? [] : [`LN[cu] += ${atCu};`]), ...(block.length === 0 ? [] : [`${this.blockCount(block)} += 1;`])];
+      return `case ${site}: ${code.join(' ')} break;`;
+    });
     return cases.length === 0 ? 'R.fs = -1;' : `if (R.fs >= 0) { switch (R.fs) { ${cases.join(' ')} } R.fs = -1; }`;
   }
 
-  /** Adds the loop counters into `LN` (where the frame leaves). */
+  /** Adds the loop counters into the node's block counts `BC` (where the frame leaves). */
   writeBack(): string {
-    const terms = new Map<number, string[]>();
-    for (const { id, block } of this.counters.values()) {
-      const name = counterName(id, this.inArray);
-      for (const [position, cycles] of block) {
-        const list = terms.get(position) ?? [];
-        list.push(cycles === 1 ? name : `${name} * ${cycles}`);
-        terms.set(position, list);
-      }
-    }
-    return [...terms].map(([position, list]) => `LN[${position}] += ${list.join(' + ')};`).join(' ');
+    return [...this.counters.values()].map(({ id, block }) => `${this.blockCount(block)} += ${counterName(id, this.inArray)};`).join(' ');
   }
 
   /** Whether there are more counters than `registerLimit` locals (then the function is generated again with them in an array). */
@@ -140,6 +175,11 @@ export class ProfileAttribution {
   /** The counters' array, when they live in one. */
   array(): string {
     return this.inArray ? `const QV = new Float64Array(${this.counters.size});` : '';
+  }
+
+  /** The node's count of a block (see BlockTable). */
+  private blockCount(block: Block): string {
+    return `BC[${this.table.id(block)}]`;
   }
 
   private counter(block: Block): string {

@@ -3,7 +3,7 @@ import { MAX_CALL_DEPTH } from './engine.js';
 import { boundaryTable, flatOf, type FlatOp } from './flat.js';
 import type { IExpr, IrFunction, IStmt, Loc, Program } from '../machine/ir.js';
 import { HOST_LITTLE_ENDIAN } from '../machine/memory.js';
-import { ProfileAttribution } from './attribution.js';
+import { BlockTable, ProfileAttribution } from './attribution.js';
 
 /**
  * JavaScript source for a program's functions. Only mangled names appear in
@@ -59,6 +59,8 @@ export const REGISTER_LOCALS = 64;
 
 /** A fresh-call version's statements: none holds a resume point. */
 const NO_POINTS: readonly number[] = [];
+/** Statements after which control goes on to the next one and only there (no join, no branch): see Generator.kHolds. */
+const STRAIGHT = new Set<IStmt['k']>(['boundary', 'set-local', 'set-global', 'store', 'call', 'hypercall', 'hlt', 'print', 'eval']);
 
 /** After a call that can suspend the vCPU: leave the body if it did (the frame then records itself). */
 const SUSPENDED = 'if (R.sus !== 0) break U;';
@@ -106,6 +108,10 @@ class Generator {
   private cur: number = DYNAMIC;
   /** Profiling: the current function's attribution of its costs to positions (beside `pending`). */
   private attribution = new ProfileAttribution();
+  /** Profiling, a fresh-call version: the function whose node `K` holds here (-1: unknown), see enterNode(). */
+  private kHolds = -1;
+  /** Profiling: each function's blocks (shared by its two versions: a node's `BC` serves both). */
+  private readonly blockTables: BlockTable[] = [];
   /** Resume points per statement (see points()). */
   private readonly pointsOf = new Map<IStmt, readonly number[]>();
   /** Profiling: boundary id → its position in the current function (see boundaryTable). */
@@ -137,7 +143,7 @@ class Generator {
       '"use strict";',
       'const imul = rt.imul, R = rt.R, divu = rt.divu, divs = rt.divs, remu = rt.remu, rems = rt.rems;',
       `const ld = rt.ld, st = rt.st, intr = rt.intr, hcall = rt.${this.profiling ? 'hcallProfiled' : 'hcall'}, halt = rt.halt, check = rt.check, overflow = rt.overflow;`,
-      'const pe = rt.pe, rn = rt.rn, CU = rt.CU;',
+      'const pe = rt.pe, pf = rt.pf, rn = rt.rn, CU = rt.CU;',
       'const rdepth = rt.rdepth, capture = rt.capture, hasChild = rt.hasChild, resumeChild = rt.resumeChild, upcallDone = rt.upcallDone, limitStop = rt.limitStop, route = rt.route, hk = rt.hk, isFault = rt.isFault;',
       'let M = null, G = null, D = null, DISP = null, PVC = 0;',
       'const F = [];',
@@ -152,7 +158,9 @@ class Generator {
         this.fresh = false;
       } else parts.push(`F[${fn.id}] = ${this.function(fn)};`);
     }
-    parts.push('return { F, setContext(m, g, d, disp, pvc) { M = m; G = g; D = d; DISP = disp; PVC = pvc; } };');
+    // Profiling: each function's blocks, for the profiler (its nodes' counts `bc`).
+    if (this.profiling) parts.push(`const BT = ${JSON.stringify(this.program.functions.map((fn) => this.blocksOf(fn.id).blocks))};`);
+    parts.push(`return { F, ${this.profiling ? 'BT, ' : ''}setContext(m, g, d, disp, pvc) { M = m; G = g; D = d; DISP = disp; PVC = pvc; } };`);
     return parts.join('\n');
   }
 
@@ -176,7 +184,8 @@ class Generator {
     if (this.profiling) this.positions = boundaryTable(this.flat[fn.id], fn.line).index;
     // Nothing is pending when a frame starts or resumes.
     this.cur = CLEAN;
-    this.attribution = new ProfileAttribution(countersInArray);
+    this.kHolds = -1;
+    this.attribution = new ProfileAttribution(countersInArray, this.blocksOf(fn.id));
     this.lv = fn.slots > REGISTER_LOCALS;
     const body = this.list(fn.body);
     // Parameters arrive as JavaScript arguments, or as one array PA when there are many.
@@ -198,7 +207,7 @@ class Generator {
     const startsFresh = !this.freshCalls
       ? ''
       : this.profiling
-        ? `const dd = rdepth();\nconst PN = rn(), LN = PN.ln;\n${manyParams ? '' : `if (rf.pc === 0 && PN.cur === 0 && !hasChild()) { const L = rf.locals; return F[${fn.id}](undefined, dd, PN${freshArgs}); }\n`}`
+        ? `const dd = rdepth();\nconst PN = rn(), LN = PN.ln, BC = PN.bc;\n${manyParams ? '' : `if (rf.pc === 0 && PN.cur === 0 && !hasChild()) { const L = rf.locals; return F[${fn.id}](undefined, dd, PN${freshArgs}); }\n`}`
         : `const dd = rdepth();\n${manyParams ? '' : `if (rf.pc === 0 && !hasChild()) { const L = rf.locals; return F[${fn.id}](undefined, dd${freshArgs}); }\n`}`;
     const temps = Array.from({ length: this.temps }, (_, i) => `t${i} = 0`);
     // The frame's locals into the record capture() hands it (reused from one suspension to the next).
@@ -217,7 +226,7 @@ class Generator {
       const code = [
         `function f${fn.id}(rf, d${this.profiling ? ', PN' : ''}${params.map((p) => `, ${p}`).join('')}) {`,
         `if (rf !== undefined) return FR[${fn.id}](rf);`,
-        ...(this.profiling ? ['const LN = PN.ln;'] : []),
+        ...(this.profiling ? [`const LN = PN.ln, BC = PN.bc;`] : []),
         `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'site = 0', ...(this.profiling ? ['cu = 0', 'K = null', ...counters] : [])].join(', ')};`,
         localArray,
         ...(this.profiling ? [counterArray] : []),
@@ -232,7 +241,7 @@ class Generator {
         `} catch (e) { ${faulted}${leave} if (isFault(e)) ${capture} throw e; }`,
         '}',
       ].join('\n');
-      return this.profiling ? code.replaceAll(WRITE_BACK, this.attribution.writeBack()) : code;
+      return this.profiling ? this.profiled(code) : code;
     }
     const code = [
       `function f${fn.id}(rf${this.profiling && !this.freshCalls ? ', PP' : ''}${params.map((p) => `, ${p}`).join('')}) {`,
@@ -252,8 +261,8 @@ class Generator {
       // also counts the call at the caller's pvop site); a resumed frame takes its node back.
       this.profiling && !this.freshCalls
         ? fn.impl
-          ? `const PN = rf === undefined ? pe(${fn.id}, PP) : rn(), LN = PN.ln;`
-          : `let PN = PP; if (rf !== undefined) PN = rn(); else if (PP.kf === ${fn.id}) { PN = PP.kn; PN.count++; } else PN = pe(${fn.id}, PP);\nconst LN = PN.ln;`
+          ? `const PN = rf === undefined ? pe(${fn.id}, PP) : rn(), LN = PN.ln, BC = PN.bc;`
+          : `let PN = PP; if (rf !== undefined) PN = rn(); else if (PP.kf === ${fn.id}) { PN = PP.kn; PN.count++; } else PN = pe(${fn.id}, PP);\nconst LN = PN.ln, BC = PN.bc;`
         : '',
       `if (rf !== undefined) { const L = rf.locals; ${restore} rp = rf.pc === 0 ? 0 : route(${fn.id}, rf.pc);${this.profiling ? ' cu = PN.cur;' : ''} }`,
       'try {',
@@ -270,7 +279,20 @@ class Generator {
       '}',
     ].join('\n');
     if (!this.profiling) return code;
-    return code.replaceAll(WRITE_BACK, this.attribution.writeBack());
+    return this.profiled(code);
+  }
+
+  /** Profiling: a function's code with its loop counters' write-back, declaring the node's `LN` and `BC` only where used. */
+  private profiled(code: string): string {
+    let out = code.replaceAll(WRITE_BACK, this.attribution.writeBack());
+    if (!out.includes('LN[')) out = out.replace('LN = PN.ln, ', '');
+    if (!out.includes('BC[')) out = out.replace(', BC = PN.bc', '').replace('const BC = PN.bc;', '');
+    return out;
+  }
+
+  /** Profiling: the blocks of function `fn` (see BlockTable). */
+  private blocksOf(fn: number): BlockTable {
+    return (this.blockTables[fn] ??= new BlockTable());
   }
 
   /**
@@ -506,8 +528,20 @@ class Generator {
    * at this frame's pvop site).
    */
   private enterNode(fn: number): string {
-    if (this.program.functions[fn].impl) return `K = pe(${fn}, PN);`;
-    return `if (PN.kf === ${fn}) { K = PN.kn; K.count++; } else K = pe(${fn}, PN);`;
+    if (this.program.functions[fn].impl) {
+      this.kHolds = -1;
+      return `K = pe(${fn}, PN);`;
+    }
+    // A function has one node under this frame's: in a fresh-call version (no resume points), `K` still holds it
+    // when this statement is reached only after a call of the same function along straight code.
+    if (this.fresh && this.kHolds === fn) return '';
+    this.kHolds = this.fresh ? fn : -1;
+    return `if (PN.kf === ${fn}) K = PN.kn; else K = pf(${fn}, PN);`;
+  }
+
+  /** Profiling: a fresh call of `fn` (not a pvop impl, which pe() counts) is counted in the block its call's flush() settles. */
+  private countCall(fn: number): void {
+    if (this.profiling && !this.program.functions[fn].impl) this.attribution.called(fn);
   }
 
   /**
@@ -532,6 +566,15 @@ class Generator {
   }
 
   private stmt(s: IStmt): string {
+    // Profiling: what `K` holds is known only along straight code (see enterNode()).
+    const straight = STRAIGHT.has(s.k);
+    if (!straight) this.kHolds = -1;
+    const code = this.stmtSettled(s);
+    if (!straight) this.kHolds = -1;
+    return code;
+  }
+
+  private stmtSettled(s: IStmt): string {
     if (s.k === 'if' && this.coalescing && s.else.length === 0 && !exprHasIntr(s.cond) && exits(s.then) && s.then.every((x) => this.points(x).length === 0)) {
       // `if (c) { …; break; }` (a loop test): the branch takes what is pending along
       // and settles before it leaves; the path that falls through keeps it pending.
@@ -596,13 +639,16 @@ class Generator {
         if (s.target.k === 'fn') {
           if (this.freshCalls) {
             const enter = this.profiling ? `${this.enterNode(s.target.fn)} ` : '';
-            return `${setArgs} if (${this.depth} >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}, ${this.pendingAt(at)}); ${this.flush(String(COSTS.call), false)} site = ${pc}; ${enter}${this.suspendable(`F[${s.target.fn}](undefined, ${this.depth} + 1${this.profiling ? ', K' : ''}${argList})`, s.dst)} ${this.refresh()}`;
+            const overflowCheck = `if (${this.depth} >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}, ${this.pendingAt(at)});`;
+            this.countCall(s.target.fn);
+            return `${setArgs} ${overflowCheck} ${this.flush(String(COSTS.call), false)} site = ${pc}; ${enter}${this.suspendable(`F[${s.target.fn}](undefined, ${this.depth} + 1${this.profiling ? ', K' : ''}${argList})`, s.dst)} ${this.refresh()}`;
           }
           return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}, ${this.pendingAt(at)}); ${this.flush(String(COSTS.call), false)} R.depth++; site = ${pc}; ${this.suspendable(`F[${s.target.fn}](undefined${this.profiling ? ', PN' : ''}${argList})`, s.dst)} R.depth--; ${this.refresh()}`;
         }
         if (this.freshCalls) {
           // Profiling: pe() also counts the call at this frame's pvop site (flush() published its position).
           const enter = this.profiling ? `K = pe(DISP[${s.target.op}], PN); ` : '';
+          this.kHolds = -1;
           return `${setArgs} if (${this.depth} >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}, ${this.pendingAt(at)}); ${this.flush('PVC')} D.pvopCalls++; site = ${pc}; ${enter}${this.suspendable(`F[DISP[${s.target.op}]](undefined, ${this.depth} + 1${this.profiling ? ', K' : ''}${argList})`, s.dst)} ${this.refresh()}`;
         }
         return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(DISP[${s.target.op}], ${at}, ${this.pendingAt(at)}); ${this.flush('PVC')} D.pvopCalls++; R.depth++; site = ${pc}; ${this.suspendable(`F[DISP[${s.target.op}]](undefined${this.profiling ? ', PN' : ''}${argList})`, s.dst)} R.depth--; ${this.refresh()}`;

@@ -7,7 +7,7 @@ import { GuestFault } from '../machine/fault.js';
 import type { FlatOp } from './flat.js';
 import { exitOf, runIntrinsic } from './intrinsics.js';
 import type { Loc, Program } from '../machine/ir.js';
-import { cursor, type CallTreeNode, type EngineProfiler } from './profiling.js';
+import { cursor, type BlockTables, type CallTreeNode, type EngineProfiler } from './profiling.js';
 import { beginUpcall } from './upcall.js';
 import type { GuestMemory } from '../machine/memory.js';
 
@@ -27,7 +27,8 @@ interface Compiled {
   locs: Loc[];
 }
 
-type Module = Pick<Compiled, 'F' | 'setContext'>;
+/** Profiling modules also give their functions' blocks (`BT`). */
+type Module = Pick<Compiled, 'F' | 'setContext'> & { BT?: BlockTables };
 
 /** No frames: never written. */
 const NO_FRAMES: Frame[] = [];
@@ -153,6 +154,7 @@ export class FastEngine implements Engine {
       if (moduleCache.size >= MODULE_CACHE_SIZE) moduleCache.delete(moduleCache.keys().next().value as string);
       moduleCache.set(gen.source, module);
     }
+    if (this.recorder && module.BT) this.recorder.blockTables(program, module.BT);
     const compiled: Compiled = { F: module.F, setContext: module.setContext, flat: gen.flat, locs: gen.locs };
     this.compiled.set(program, compiled);
     this.lastProgram = program;
@@ -528,6 +530,7 @@ const RUNTIME = {
     R.depth--;
   },
   pe: (fn: number, parent: CallTreeNode) => (recorder as EngineProfiler).push(fn, parent),
+  pf: (fn: number, parent: CallTreeNode) => (recorder as EngineProfiler).reach(fn, parent),
   CU: cursor,
   rn: () => (recorder as EngineProfiler).resumed(),
 };

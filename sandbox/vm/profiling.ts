@@ -1,4 +1,4 @@
-import type { Loc } from '../machine/ir.js';
+import type { Loc, Program } from '../machine/ir.js';
 import type { Vcpu } from '../machine/state.js';
 
 /**
@@ -21,8 +21,14 @@ export interface CallTreeNode {
   /** The last function child entered, and its node. */
   kf: number;
   kn: CallTreeNode | null;
-  /** How many times the node was entered. */
+  /** How many times the node was entered (fresh calls of generated code: counted in their caller's `bc`). */
   count: number;
+  /**
+   * How often each block of its function's generated code ran on this node
+   * (vm/attribution.ts BlockTable); turned into `ln` and callees' counts
+   * when the run ends. Null on nodes no generated code runs on.
+   */
+  bc: Float64Array | null;
 }
 
 /**
@@ -30,6 +36,9 @@ export interface CallTreeNode {
  * keeps its frame's node in a local and publishes it here before host calls
  * and suspensions; calls pass the node to the callee). One run at a time.
  */
+/** Per function of a program, its generated code's blocks: flat (position, cycles) pairs each (vm/attribution.ts BlockTable). */
+export type BlockTables = readonly (readonly (readonly number[])[])[];
+
 export const cursor = { top: null as unknown as CallTreeNode };
 
 export interface EngineProfiler {
@@ -39,6 +48,13 @@ export interface EngineProfiler {
   leave(v: Vcpu, clock: number): void;
   /** A fresh call of function `fn` from a frame on node `top` starts: its node. */
   push(fn: number, top: CallTreeNode): CallTreeNode;
+  /** push() of a call the calling code counts itself (in a block, see `bc`): the node only. */
+  reach(fn: number, top: CallTreeNode): CallTreeNode;
+  /**
+   * The blocks of each function of `program`'s generated code (flat (position, cycles) pairs each, see `bc`),
+   * given when the code is compiled, before its first node: each node of a function gets its `bc` as it is made.
+   */
+  blockTables(program: Program, tables: BlockTables): void;
   /** A resumed frame's node: the next one down the vCPU's stack. */
   resumed(): CallTreeNode;
   /** A frame of the running vCPU, on node `node`, was captured as it stopped (innermost first). */
