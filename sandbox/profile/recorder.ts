@@ -30,7 +30,7 @@ export class LiveNode implements CallTreeNode {
   cur = 0;
   count = 0;
   /** Block counts of generated code (vm/profiling.ts), and its function's blocks: see Recorder.blocks. */
-  bc: Float64Array | null = null;
+  bc: Float64Array = NO_BLOCKS;
   bt: readonly (readonly number[])[] | null = null;
   /** A pvop implementation: each entry counts at the caller's pvop call site. */
   impl = false;
@@ -51,6 +51,9 @@ export class LiveNode implements CallTreeNode {
     readonly ln: Float64Array,
   ) {}
 }
+
+/** The block counts of a node no generated code runs on (one shape for every node's `bc`: always a Float64Array). */
+const NO_BLOCKS = new Float64Array(0);
 
 /** The engine's profile cursor (vm/profiling.ts): it only ever holds this recorder's nodes. */
 const cursor = engineCursor as { top: LiveNode };
@@ -350,7 +353,7 @@ export class Recorder implements EngineProfiler {
    */
   private foldBlocks(): void {
     for (const node of this.blocked) {
-      const bc = node.bc as Float64Array;
+      const bc = node.bc;
       const table = node.bt as readonly (readonly number[])[];
       for (let k = 0; k < bc.length; k++) {
         const n = bc[k];

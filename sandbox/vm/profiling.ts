@@ -26,9 +26,9 @@ export interface CallTreeNode {
   /**
    * How often each block of its function's generated code ran on this node
    * (vm/attribution.ts BlockTable); turned into `ln` and callees' counts
-   * when the run ends. Null on nodes no generated code runs on.
+   * when the run ends. Empty on nodes no generated code runs on.
    */
-  bc: Float64Array | null;
+  bc: Float64Array;
 }
 
 /**
