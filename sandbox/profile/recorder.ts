@@ -363,7 +363,7 @@ export class Recorder implements EngineProfiler {
         for (let i = 0; i < block.length; i += 2) {
           const at = block[i];
           if (at >= 0) node.ln[at] += n * block[i + 1];
-          else this.calleeOf(node, calledFn(at)).count += n;
+          else this.calleeOf(node, calledFn(at)).count += n * block[i + 1];
         }
       }
     }

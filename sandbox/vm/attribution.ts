@@ -53,6 +53,9 @@ export class BlockTable {
   }
 }
 
+/** Where settleCall() leaves block `n` to be counted (see resolve()). */
+const aheadMark = (n: number): string => `\u0001${n}\u0001`;
+
 /** A counter's name in generated code: a local `q<id>`, or `QV[<id>]` when the function has many (see ProfileAttribution). */
 const counterName = (id: number, inArray: boolean): string => (inArray ? `QV[${id}]` : `q${id}`);
 
@@ -68,6 +71,9 @@ export class ProfileAttribution {
   /** Per fault site with costs pending there: those costs. */
   private readonly faults: [site: number, pending: Map<number, number>][] = [];
   private readonly faultSites = new Set<number>();
+  /** Fresh calls' blocks that may be counted together with the next one's (see settleCall()), and the one still open. */
+  private readonly ahead: { block: Block; next: Block | null }[] = [];
+  private open = -1;
 
   /**
    * `inArray`: the counters live in an array `QV` (a function with more than
@@ -111,6 +117,55 @@ export class ProfileAttribution {
     if (block.length > 0) code.push(`${inLoop && !direct ? this.counter(block) : this.blockCount(block)} += 1;`);
     this.pending = new Map();
     return code.join(' ');
+  }
+
+  /**
+   * settle() before a fresh call, in a fresh-call version outside loops.
+   * Where the next such call follows along straight code, the first one
+   * counts both calls' blocks as one (one increment instead of two) and
+   * sets `ob` to the second's block until the second call is reached: a
+   * frame leaving in between (a suspension or fault) takes that count back
+   * (see writeBack()).
+   */
+  settleCall(): string {
+    const code: string[] = [];
+    const block: Block = [];
+    for (const [position, cycles] of this.pending) {
+      if (position === AT_CU) code.push(`LN[cu] += ${cycles};`);
+      else block.push([position, cycles]);
+    }
+    this.pending = new Map();
+    if (this.open >= 0) {
+      (this.ahead[this.open] as { next: Block | null }).next = block;
+      this.open = -1;
+      code.push('ob = -1;');
+    } else {
+      this.open = this.ahead.length;
+      this.ahead.push({ block, next: null });
+      code.push(aheadMark(this.open));
+    }
+    return code.join(' ');
+  }
+
+  /** Control may join or branch here: no call's block is counted ahead past it. */
+  straightEnds(): void {
+    this.open = -1;
+  }
+
+  /** The code with each settleCall() block counted, alone or with the next one's. */
+  resolve(code: string): string {
+    return code.replace(/\u0001(\d+)\u0001/g, (_, n: string) => {
+      const { block, next } = this.ahead[Number(n)];
+      if (next === null) return `${this.blockCount(block)} += 1;`;
+      const both = new Map<number, number>();
+      for (const [p, k] of [...block, ...next]) both.set(p, (both.get(p) ?? 0) + k);
+      return `${this.blockCount([...both])} += 1; ob = ${this.table.id(next)};`;
+    });
+  }
+
+  /** The `ob` local when some call's block is counted ahead (see settleCall()). */
+  aheadDeclarations(): string[] {
+    return this.ahead.some((a) => a.next !== null) ? ['ob = -1'] : [];
   }
 
   /** Before `cu` changes (a boundary): what is pending at `cu` goes there now. */
@@ -157,9 +212,11 @@ export class ProfileAttribution {
     return cases.length === 0 ? 'R.fs = -1;' : `if (R.fs >= 0) { switch (R.fs) { ${cases.join(' ')} } R.fs = -1; }`;
   }
 
-  /** Adds the loop counters into the node's block counts `BC` (where the frame leaves). */
+  /** Adds the loop counters into the node's block counts `BC`, and takes back a block counted ahead (where the frame leaves). */
   writeBack(): string {
-    return [...this.counters.values()].map(({ id, block }) => `${this.blockCount(block)} += ${counterName(id, this.inArray)};`).join(' ');
+    const counters = [...this.counters.values()].map(({ id, block }) => `${this.blockCount(block)} += ${counterName(id, this.inArray)};`);
+    if (this.ahead.some((a) => a.next !== null)) counters.push('if (ob >= 0) BC[ob] -= 1;');
+    return counters.join(' ');
   }
 
   /** Whether there are more counters than `registerLimit` locals (then the function is generated again with them in an array). */

@@ -227,7 +227,7 @@ class Generator {
         `function f${fn.id}(rf, d${this.profiling ? ', PN' : ''}${params.map((p) => `, ${p}`).join('')}) {`,
         `if (rf !== undefined) return FR[${fn.id}](rf);`,
         ...(this.profiling ? [`const LN = PN.ln, BC = PN.bc;`] : []),
-        `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'site = 0', ...(this.profiling ? ['cu = 0', 'K = null', ...counters] : [])].join(', ')};`,
+        `let ${[...locals, ...temps, 'c = 0', 'T = 0', 'A = 0', 'W = 0', 'site = 0', ...(this.profiling ? ['cu = 0', 'K = null', ...counters, ...this.attribution.aheadDeclarations()] : [])].join(', ')};`,
         localArray,
         ...(this.profiling ? [counterArray] : []),
         `let b = R.bud - R.cyc, X = null;`,
@@ -284,7 +284,7 @@ class Generator {
 
   /** Profiling: a function's code with its loop counters' write-back, declaring the node's `LN` and `BC` only where used. */
   private profiled(code: string): string {
-    let out = code.replaceAll(WRITE_BACK, this.attribution.writeBack());
+    let out = this.attribution.resolve(code.replaceAll(WRITE_BACK, this.attribution.writeBack()));
     if (!out.includes('LN[')) out = out.replace('LN = PN.ln, ', '');
     if (!out.includes('BC[')) out = out.replace(', BC = PN.bc', '').replace('const BC = PN.bc;', '');
     return out;
@@ -491,7 +491,7 @@ class Generator {
    * need not: the callee gets the node as its argument `PP`, and if it
    * suspends, the frame's catch publishes the position to resume at).
    */
-  private flush(extra = '', publish = true): string {
+  private flush(extra = '', publish = true, freshCall = false): string {
     // Profiling folds a call's cost and what is pending into one number.
     const folded = this.profiling && /^\d+$/.test(extra) ? [String(Number(extra) + this.pending)] : [extra, this.pending > 0 ? String(this.pending) : ''];
     const plus = folded.filter((x) => x !== '').map((x) => ` + ${x}`).join('');
@@ -500,7 +500,8 @@ class Generator {
     // A number (a call's cost) joins the pending block; `PVC` (a pvop call's) is known at run time only.
     const symbolic = extra !== '' && !/^\d+$/.test(extra);
     if (extra !== '' && !symbolic) this.attribution.take(this.cur, Number(extra));
-    const attributed = this.attribution.settle(this.loops.length > 0);
+    // A fresh call's settle in a fresh-call version, outside loops: it may count the next such call's block ahead (see settleCall()).
+    const attributed = freshCall && this.fresh && this.loops.length === 0 ? this.attribution.settleCall() : this.attribution.settle(this.loops.length > 0);
     const own = symbolic ? ` ${this.cur >= 0 ? `LN[${this.cur}]` : 'LN[cu]'} += ${extra};` : '';
     // The cursor is stored only when it changes: storing a node into the long-lived cursor runs V8's
     // write barrier, about 60 instructions of a hypercall loop's profiled call (cachegrind).
@@ -568,10 +569,16 @@ class Generator {
   private stmt(s: IStmt): string {
     // Profiling: what `K` holds is known only along straight code (see enterNode()).
     const straight = STRAIGHT.has(s.k);
-    if (!straight) this.kHolds = -1;
+    if (!straight) this.straightEnds();
     const code = this.stmtSettled(s);
-    if (!straight) this.kHolds = -1;
+    if (!straight) this.straightEnds();
     return code;
+  }
+
+  /** Profiling: control may join or branch here (see kHolds and ProfileAttribution.settleCall()). */
+  private straightEnds(): void {
+    this.kHolds = -1;
+    if (this.profiling) this.attribution.straightEnds();
   }
 
   private stmtSettled(s: IStmt): string {
@@ -641,7 +648,7 @@ class Generator {
             const enter = this.profiling ? `${this.enterNode(s.target.fn)} ` : '';
             const overflowCheck = `if (${this.depth} >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}, ${this.pendingAt(at)});`;
             this.countCall(s.target.fn);
-            return `${setArgs} ${overflowCheck} ${this.flush(String(COSTS.call), false)} site = ${pc}; ${enter}${this.suspendable(`F[${s.target.fn}](undefined, ${this.depth} + 1${this.profiling ? ', K' : ''}${argList})`, s.dst)} ${this.refresh()}`;
+            return `${setArgs} ${overflowCheck} ${this.flush(String(COSTS.call), false, true)} site = ${pc}; ${enter}${this.suspendable(`F[${s.target.fn}](undefined, ${this.depth} + 1${this.profiling ? ', K' : ''}${argList})`, s.dst)} ${this.refresh()}`;
           }
           return `${setArgs} if (R.depth >= ${MAX_CALL_DEPTH}) overflow(${s.target.fn}, ${at}, ${this.pendingAt(at)}); ${this.flush(String(COSTS.call), false)} R.depth++; site = ${pc}; ${this.suspendable(`F[${s.target.fn}](undefined${this.profiling ? ', PN' : ''}${argList})`, s.dst)} R.depth--; ${this.refresh()}`;
         }
