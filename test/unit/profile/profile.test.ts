@@ -202,6 +202,44 @@ describe('attribution', () => {
     ]);
   });
 
+  it('counts two calls along straight code exactly, also when the run stops or faults inside the first', () => {
+    const files = (divisor: string) => ({
+      '/p/sys.pvk': 'system s {\n    hypervisor none;\n    domain d { kernel "k.pvk"; memory 1; privileged; }\n}\n',
+      '/p/k.pvk': [
+        'fn f(x: u32) -> u32 {',
+        '    let s: u32 = 0;',
+        '    for i in 0..100 { s += i; }',
+        `    return s / ${divisor};`,
+        '}',
+        'fn main() -> u32 {',
+        '    let a: u32 = f(1);',
+        '    a = a + f(2);',
+        '    return a;',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    const lines = (p: Profile) => (p.nodes.find((n) => n.name === 'main') as ProfileNode).lines;
+    const calls = (p: Profile) => (p.nodes.find((n) => n.name === 'f') as ProfileNode).count;
+    // Both calls: let 1 + call 5, assignment 1 + call 5, return 1.
+    const whole = profileOf(files('x')).profile;
+    expect(calls(whole)).toBe(2);
+    expect(lines(whole)).toEqual([
+      { line: 7, cycles: 6 },
+      { line: 8, cycles: 6 },
+      { line: 9, cycles: 1 },
+    ]);
+    // Stopped (max-cycles) or crashed (x - 1 is 0) inside the first call: the second was never made.
+    const stopped = profileOf(files('x'), undefined, { maxCycles: 100 });
+    expect(stopped.report.end).toBe('max-cycles');
+    const crashed = profileOf(files('(x - 1)'));
+    expect(crashed.report.domains[0].fault?.kind).toBe('divide-by-zero');
+    for (const { profile } of [stopped, crashed]) {
+      expect(calls(profile)).toBe(1);
+      expect(lines(profile)).toEqual([{ line: 7, cycles: 6 }]);
+    }
+  });
+
   it('charges what a statement runs after a call to its line, also when the next check point stops the run', () => {
     const files = {
       '/p/sys.pvk': 'system s {\n    hypervisor none;\n    domain d { kernel "k.pvk"; memory 1; privileged; }\n}\n',
