@@ -87,6 +87,9 @@ function slotRef(k: number): string {
   return `\u0001${k}\u0001`;
 }
 
+/** Profiling: where a return writes back the slots counted in locals (U+0003, as the placeholders above). */
+const WRITE_BACK = '\u0003';
+
 /** Profiling: at most this many statement slots of a function count in JavaScript locals (see loopedSlots). */
 const MAX_SLOT_LOCALS = 16;
 
@@ -261,8 +264,11 @@ class HandlerGenerator {
     body = body.replace(/\u0002(\d+)\u0002/g, (_, k: string) => (callees.includes(Number(k)) ? `k${k} ?? (k${k} = F.k[${k}] ?? F.mk(${k}, FN[${k}]))` : `F.k[${k}] ?? F.mk(${k}, FN[${k}])`));
     lines.push('  F.n++; const CY = F.cy;');
     if (callees.length > 0) lines.push(`  let ${callees.map((k) => `k${k} = null`).join(', ')};`);
+    // Written back at each return, and on the way out of a throw (a try/finally would keep them out of registers).
+    const writeBack = counted.map((k) => `CY[${k}] += y${k};`).join(' ');
+    body = body.split(WRITE_BACK).join(writeBack);
     if (counted.length === 0) lines.push(body, '  return 0;', '}');
-    else lines.push(`  let ${counted.map((k) => `y${k} = 0`).join(', ')};`, '  try {', body, '    return 0;', `  } finally { ${counted.map((k) => `CY[${k}] += y${k};`).join(' ')} }`, '}');
+    else lines.push(`  let ${counted.map((k) => `y${k} = 0`).join(', ')};`, '  try {', body, `    ${writeBack} return 0;`, `  } catch (e) { ${writeBack} throw e; }`, '}');
     return lines.join('\n');
   }
 
@@ -313,6 +319,7 @@ class HandlerGenerator {
       case 'expr':
         return `${indent}${this.chargeStmt(1, s)} ${this.expr(s.expr)};`;
       case 'return':
+        if (this.profiling) return `${indent}${this.chargeStmt(1, s)} { const r = ${s.value ? norm(this.expr(s.value), this.fn.ret?.name) : '0'}; ${WRITE_BACK} return r; }`;
         return `${indent}${this.chargeStmt(1, s)} return ${s.value ? norm(this.expr(s.value), this.fn.ret?.name) : '0'};`;
       case 'break':
       case 'continue': {

@@ -415,23 +415,26 @@ export class Recorder implements EngineProfiler {
     this.segStart = clock;
   }
 
-  /** hostCall() of hypercall number `nr` at site `at`, all its `cycles` its own: the same, with less to decide per call (the path a hypercall loop takes). */
-  hypercalled(at: number, nr: number, loc: Loc, cycles: number, clock: number): void {
+  /**
+   * hostCall() of a hypercall at site `at`, all its `cycles` its own, where
+   * that is quick: a loop's call like the one before (the same site, frame
+   * and pcpu, cycles within its fewest and most so far, no new handler path)
+   * that the timeline counts in its last row. Says whether it did; false:
+   * nothing recorded (call hypercalled()). Kept short, so that V8 inlines it
+   * into the engine's hypercall path.
+   */
+  hypercalledAgain(at: number, cycles: number, clock: number): boolean {
     const hs = this.runningSites[at];
-    const runStart = this.segStart;
-    // A loop's call like the one before: the same site, frame and pcpu, cycles within its fewest and most so far, no new handler path,
-    // and the timeline counts it in its last row. Kept short, so that V8 inlines it into the engine's hypercall path.
-    if (hs !== undefined && hs.parent === cursor.top && hs.count !== 0 && cycles >= hs.min && cycles <= hs.max && this.handlers.fresh === false && hs.whoPcpu === this.pcpu && this.timeline.again(hs.who, runStart, clock - cycles, clock)) {
-      hs.count++;
-      hs.cycles += cycles;
-      this.segStart = clock;
-      return;
-    }
-    this.hypercalledElsewhere(at, nr, loc, cycles, clock);
+    if (hs === undefined || hs.parent !== cursor.top || hs.count === 0 || cycles < hs.min || cycles > hs.max || this.handlers.fresh || hs.whoPcpu !== this.pcpu) return false;
+    if (!this.timeline.repeated(hs.who, this.segStart, clock - cycles, clock)) return false;
+    hs.count++;
+    hs.cycles += cycles;
+    this.segStart = clock;
+    return true;
   }
 
-  /** hypercalled() of any other call (again() took nothing: asking it again gives the same answer). */
-  private hypercalledElsewhere(at: number, nr: number, loc: Loc, cycles: number, clock: number): void {
+  /** hostCall() of hypercall number `nr` at site `at`, all its `cycles` its own: a call hypercalledAgain() did not take. */
+  hypercalled(at: number, nr: number, loc: Loc, cycles: number, clock: number): void {
     let hs = this.runningSites[at];
     if (hs === undefined || hs.parent !== cursor.top) hs = this.hostSiteUnder(cursor.top, 'hypercall', at, nr, loc);
     // The first call since the site last settled sets its fewest and most; a loop's calls mostly change neither.
@@ -442,7 +445,7 @@ export class Recorder implements EngineProfiler {
     if (this.handlers.fresh) this.placeHandlers(hs.node as LiveNode, hs.name);
     const runStart = this.segStart;
     this.segStart = clock;
-    // A loop's call like the last one is counted in the timeline's last row; any other goes through hostSlices().
+    // A call like the last one is counted in the timeline's last row, or goes on with its pattern (again()); any other goes through hostSlices().
     if (hs.whoPcpu !== this.pcpu || !this.timeline.again(hs.who, runStart, clock - cycles, clock)) this.hypercallSlices(hs, runStart, clock - cycles, clock);
   }
 

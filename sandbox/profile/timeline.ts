@@ -205,15 +205,26 @@ export class TimelineColumns {
    * did; false: nothing recorded (call hostSlices()).
    */
   again(who: number, runStart: number, start: number, end: number): boolean {
-    if (who === this.runsWho && runStart === this.lastEnd && start === runStart + this.lastGap && end === start + this.lastLength && this.slices + 2 <= TIMELINE_LIMIT) {
-      this.slices += 2;
-      this.s[this.runsAt]++;
-      this.lastEnd = end;
+    return this.repeated(who, runStart, start, end) || (this.altWho >= 0 && this.inTurn(who, runStart, start, end));
+  }
+
+  /**
+   * The part of again() a loop's calls take, kept short for V8 to inline:
+   * the table is full (its last row not a run the call's run could extend:
+   * the call is turned away), or the call is like the last one and the last
+   * row (a RUNS_ROW) counts it. A full table leaves no room for a pattern's
+   * row (inTurn) either.
+   */
+  repeated(who: number, runStart: number, start: number, end: number): boolean {
+    if (this.slices >= TIMELINE_LIMIT) {
+      if (this.lastIsRun) return false;
+      if (start > runStart || end > start) this.truncated = true;
       return true;
     }
-    if (this.altWho >= 0 && this.inTurn(who, runStart, start, end)) return true;
-    if (this.slices < TIMELINE_LIMIT || this.lastIsRun) return false;
-    if (start > runStart || end > start) this.truncated = true;
+    if (who !== this.runsWho || runStart !== this.lastEnd || start !== runStart + this.lastGap || end !== start + this.lastLength || this.slices + 2 > TIMELINE_LIMIT) return false;
+    this.slices += 2;
+    this.s[this.runsAt]++;
+    this.lastEnd = end;
     return true;
   }
 

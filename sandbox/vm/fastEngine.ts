@@ -439,6 +439,11 @@ function hypercallReturned(e: FastEngine, value: number, dst: number): number {
   return 0;
 }
 
+/** Profiling: a hypercall at site `s` that began with the vCPU at `before` cycles threw (out of line: the usual path stays short). */
+function hypercallThrew(e: FastEngine, nr: number, s: number, before: number): void {
+  (recorder as EngineProfiler).hypercalled(s, nr, e.loc(s), e.vcpu.cycles - before, e.pcpu.clock);
+}
+
 /** The helpers generated code calls; they act on the engine whose run is in progress. */
 const RUNTIME = {
   imul: Math.imul,
@@ -475,16 +480,18 @@ const RUNTIME = {
     const e = engine();
     e.sync();
     const before = e.vcpu.cycles;
-    const loc = e.loc(s);
     let value: number;
     try {
-      value = e.host.hypercall(e.vcpu, nr, a0, a1, a2, a3, a4, loc);
+      value = e.host.hypercall(e.vcpu, nr, a0, a1, a2, a3, a4, e.loc(s));
     } catch (x) {
       // A pvk handler that panics or reaches the cycle limit stops the machine: what it ran is still profiled.
-      (recorder as EngineProfiler).hypercalled(s, nr, loc, e.vcpu.cycles - before, e.pcpu.clock);
+      hypercallThrew(e, nr, s, before);
       throw x;
     }
-    (recorder as EngineProfiler).hypercalled(s, nr, loc, e.vcpu.cycles - before, e.pcpu.clock);
+    const cycles = e.vcpu.cycles - before;
+    const clock = e.pcpu.clock;
+    const rec = recorder as EngineProfiler;
+    if (!rec.hypercalledAgain(s, cycles, clock)) rec.hypercalled(s, nr, e.loc(s), cycles, clock);
     e.relimit();
     return hypercallReturned(e, value, dst);
   },

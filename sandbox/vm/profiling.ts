@@ -67,7 +67,9 @@ export interface EngineProfiler {
    * numbers itself, once per site).
    */
   hostCall(kind: 'hypercall' | 'trap' | 'vmexit', site: number, what: string | number, loc: Loc, named: number, own: number, clock: number): void;
-  /** hostCall() of a hypercall (all its cycles its own), number `nr`: the path a hypercall loop takes. */
+  /** hostCall() of a hypercall (all its cycles its own) where it is quick (a loop's call like the last): whether it did. */
+  hypercalledAgain(site: number, cycles: number, clock: number): boolean;
+  /** hostCall() of a hypercall (all its cycles its own), number `nr`, that hypercalledAgain() did not take. */
   hypercalled(site: number, nr: number, loc: Loc, cycles: number, clock: number): void;
   /** A host call charged `cycles` that belong to the running statement itself. */
   charged(cycles: number): void;
