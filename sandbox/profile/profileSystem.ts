@@ -46,9 +46,11 @@ export function profileCompiled(compiled: CompiledSystem, request: ProfileReques
 /** Runs a booted, not yet started hypervisor on the profiling engine to its end. */
 export function profileHypervisor(hv: Hypervisor, systemFile: string, readText: (path: string) => string | undefined): { end: RunEnd; profile: Profile } {
   const recorder = new Recorder(hv.domains, (nr) => hv.hypercallName(nr));
-  hv.engine = new FastEngine(hv, false, recorder);
+  const engine = new FastEngine(hv, false, recorder);
+  hv.engine = engine;
   hv.scheduling = recorder;
   hv.handlerObserver = recorder.handlers;
   const end = hv.run();
+  engine.release();
   return { end, profile: buildProfile(hv, recorder, systemFile, readText) };
 }

@@ -64,9 +64,12 @@ const RUNNABLE = 1;
 const BLOCKED = 2;
 const OFF = 3;
 
-/** A vCPU as the recorder follows it (a class: one shape, read on every switch). */
+/**
+ * A vCPU as the recorder follows it (a class: one shape, read on every
+ * switch). A switch stores one object reference (the recorder's `state`):
+ * storing one runs V8's write barrier, the rest are numbers.
+ */
 class VcpuState {
-  top: LiveNode;
   /**
    * The nodes of the vCPU's frames when it last stopped, innermost first
    * (`depth` of them): each resumed frame takes back its own, outermost
@@ -90,10 +93,10 @@ class VcpuState {
   blocked = 0;
 
   constructor(
+    readonly vcpu: Vcpu,
     readonly root: LiveNode,
     off: boolean,
   ) {
-    this.top = root;
     this.state = off ? OFF : RUNNABLE;
   }
 
@@ -189,12 +192,8 @@ export class Recorder implements EngineProfiler {
   /** Nodes in the tree (the ones past the cut not counted), and whether the tree reached CALL_TREE_LIMIT. */
   private nodeCount = 0;
   cut = false;
-  /** The vCPU running now, its pcpu, and where its current run segment started (machine time). */
-  private vcpu: Vcpu | null = null;
+  /** The vCPU running now (null between runs), its pcpu, and where its current run segment started (machine time). */
   private state: VcpuState | null = null;
-  /** The vCPU whose run ended last, and its state. */
-  private leftVcpu: Vcpu | null = null;
-  private left: VcpuState | null = null;
   private pcpu = 0;
   /** The running vCPU's domain id and vCPU id (set by enter()). */
   private domainId = -1;
@@ -205,7 +204,6 @@ export class Recorder implements EngineProfiler {
    * them out from `chainAt` down, then its frames, captured as it stops,
    * write theirs from 0 up (`captured` of them).
    */
-  private chain: LiveNode[] = [];
   private chainAt = 0;
   private captured = 0;
   /** What the pvk handlers of extension hypercalls ran (the hypervisor reports to it): placed under their hypercall's frame. */
@@ -224,7 +222,7 @@ export class Recorder implements EngineProfiler {
       this.vcpus[d.id] = [];
       for (const v of d.vcpus) {
         const vnode = this.child(node, `v${v.id}`, 'vcpu', `vCPU ${v.id}`, d, v.id, -1);
-        this.vcpus[d.id][v.id] = new VcpuState(vnode, d.state === 'paused');
+        this.vcpus[d.id][v.id] = new VcpuState(v, vnode, d.state === 'paused');
       }
     }
   }
@@ -272,55 +270,56 @@ export class Recorder implements EngineProfiler {
 
   // ------------------------------------------------------------ engine: runs
 
-  /** The engine starts running `v` on pcpu `p` whose clock is `clock`. */
+  /**
+   * The engine starts running `v` on pcpu `p` whose clock is `clock`. Its
+   * frames resume outermost first, each taking back its node (recorded as
+   * they were captured) and making it the cursor's before it runs: the
+   * cursor is not set here.
+   */
   enter(v: Vcpu, p: number, clock: number): void {
     const st = this.stateOf(v);
-    this.vcpu = v;
     this.state = st;
     this.runningSites = st.hostSites;
     this.domainId = v.domain.id;
     this.vcpuId = v.id;
     this.pcpu = p;
     this.segStart = clock;
-    cursor.top = st.top;
     st.settle(clock);
     st.state = RUNNING;
     st.since = clock;
-    // The frames resume outermost first; each takes back its node (recorded as they were captured).
     if (st.fresh) {
       st.fresh = false;
-      cursor.top = this.push(v.domain.program.main, st.root);
-      st.frames[0] = cursor.top;
+      st.frames[0] = this.push(v.domain.program.main, st.root);
       st.depth = 1;
     }
-    this.chain = st.frames;
     this.chainAt = st.depth;
     this.captured = 0;
   }
 
   /** A frame of the running vCPU, on node `node`, was captured as it stopped (innermost first). */
   capturedFrame(node: LiveNode): void {
-    this.chain[this.captured++] = node;
+    (this.state as VcpuState).frames[this.captured++] = node;
   }
 
   /** A resumed frame's node: the next one down the vCPU's stack. */
   resumed(): LiveNode {
-    const n = this.chain[--this.chainAt];
+    const n = (this.state as VcpuState).frames[--this.chainAt];
     cursor.top = n;
     return n;
   }
 
   /** The engine stopped running `v` (after its last sync); `clock` is its pcpu's time. */
   leave(v: Vcpu, clock: number): void {
-    const st = this.state as VcpuState;
-    st.top = cursor.top;
-    st.depth = this.captured;
+    void v;
+    (this.state as VcpuState).depth = this.captured;
     // Its run since its last host call (none when it stopped at one: a yield, a block).
     if (clock > this.segStart) this.timeline.slice(this.domainId, this.vcpuId, this.pcpu, SLICE.run, RUN_NAME, this.segStart, clock);
-    this.left = st;
-    this.leftVcpu = v;
-    this.vcpu = null;
     this.state = null;
+  }
+
+  /** The running vCPU (between enter() and leave()). */
+  private get vcpu(): Vcpu {
+    return (this.state as VcpuState).vcpu;
   }
 
   /** A fresh call of function `fn` from a frame on node `top` starts: its node. */
@@ -632,8 +631,7 @@ export class Recorder implements EngineProfiler {
   /** A run of `v` from `start` to `end` (machine time) ended; `v.status` says what it does next. */
   ran(v: Vcpu, start: number, end: number): void {
     void start;
-    // The hypervisor reports the run the engine has just left.
-    const st = v === this.leftVcpu ? (this.left as VcpuState) : this.stateOf(v);
+    const st = this.stateOf(v);
     st.state = v.status === 'blocked' ? BLOCKED : v.status === 'runnable' && v.domain.state === 'running' ? RUNNABLE : OFF;
     st.since = end;
   }
@@ -663,7 +661,6 @@ export class Recorder implements EngineProfiler {
   restarted(v: Vcpu): void {
     const st = this.vcpus[v.domain.id]?.[v.id];
     if (!st) return;
-    st.top = st.root;
     st.depth = 0;
     st.fresh = true;
   }
@@ -678,7 +675,7 @@ export class Recorder implements EngineProfiler {
 
   /** A port of domain `to` became pending at `at`, sent by the running vCPU (or the timer). */
   eventSent(to: Domain, port: number, at: number): void {
-    const v = this.vcpu;
+    const v = this.state === null ? null : this.state.vcpu;
     this.timeline.instant(INSTANT.send, v ? v.domain.id : -1, v ? v.id : -1, at, port, to.id);
   }
 

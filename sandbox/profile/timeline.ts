@@ -42,19 +42,25 @@ const REPEAT_ROW = 2;
 const RUNS_ROW = 2;
 const RUNS = -Infinity;
 /**
- * Calls that repeat the pattern of the last k host calls' pairs, 2 <= k <=
- * MAX_PERIOD (two vCPUs yielding to each other: k = 2; eight vCPUs on four
- * pcpus: 8): each is the call k before it (the same `who`, as long a run
- * and call), its run starting as long after the last call's end as that
- * call's run started after the end of the call before it. A row of three,
+ * Calls that repeat the pattern of the last k host calls' pairs, 2 <= k <
+ * HISTORY (two vCPUs yielding to each other: k = 2; eight vCPUs on four
+ * pcpus: 8; 64 x 4 on four: 256): each is the call k before it (the same
+ * `who`, as long a run and call), its run starting as long after the last
+ * call's end as that call's run started after the end of the call before
+ * it. A row of three,
  * (ALTS, k, n): n such calls, each after at least k + 1 host calls' pairs
  * recorded as pair rows or in such rows.
  */
 const ALTS_ROW = 3;
 const ALTS = Infinity;
+/** Periods looked for at every call: 2 to MAX_PERIOD. */
 const MAX_PERIOD = 8;
-/** The pairs a period is read from: a ring of MAX_PERIOD + 1 or more. */
-const HISTORY = 16;
+/**
+ * The pairs a period is read from: a ring of MAX_PERIOD + 1 or more. Longer
+ * periods, up to HISTORY - 1 (hundreds of vCPUs in turn: 64 x 4 vCPUs on 4
+ * pcpus repeat every 256 calls), are looked for now and then (periodOf()).
+ */
+const HISTORY = 1024;
 const INSTANT_ROW = 2;
 
 function sliceWho(kind: number, domain: number, vcpu: number, pcpu: number, name: number): number {
@@ -344,14 +350,15 @@ export class TimelineColumns {
   /**
    * The least period k (2 to MAX_PERIOD) whose pattern this host call's pair
    * repeats, or 0. After 64 calls in a row that repeated none (hundreds of
-   * vCPUs in turn), only every 16th call looks: a pattern is then found a
-   * few calls late, and the rest pay nothing.
+   * vCPUs in turn), only every 16th call looks, then for any period the
+   * history holds (up to HISTORY - 1): a pattern is then found a few calls
+   * late, and the rest pay nothing.
    */
   private periodOf(who: number, runStart: number, start: number, end: number): number {
     const misses = this.misses++;
     if (misses >= 64 && (misses & 15) !== 0) return 0;
     const h = this.hAt;
-    const last = Math.min(MAX_PERIOD, this.pairs - 1);
+    const last = misses >= 64 ? this.pairs - 1 : Math.min(MAX_PERIOD, this.pairs - 1);
     for (let k = 2; k <= last; k++) {
       const p = (h - k + 1) & (HISTORY - 1);
       if (this.hw[p] !== who) continue;

@@ -42,7 +42,12 @@ const MODULE_CACHE_SIZE = 64;
 
 /** The engine whose run is in progress: generated code calls back into it. Runs never nest. */
 let active: FastEngine | undefined;
-/** Its profiler, when it profiles (generated profiling code calls it directly). */
+/**
+ * Its profiler, when it profiles (generated profiling code calls it
+ * directly). Set by a run only when it changes (storing an object in this
+ * long-lived variable runs V8's write barrier), so it outlives the run:
+ * release() lets a profiling engine's go once its system has run.
+ */
 let recorder: EngineProfiler | undefined;
 
 function engine(): FastEngine {
@@ -89,6 +94,11 @@ export class FastEngine implements Engine {
     readonly recorder?: EngineProfiler,
   ) {
     this.compiledHandlers = !stepping;
+  }
+
+  /** The system this engine ran is done: the runtime no longer keeps its profiler (see `recorder`). */
+  release(): void {
+    if (recorder === this.recorder) recorder = undefined;
   }
 
   /** Runs and profiles compile extension handlers to JavaScript; the stepping engine (the debugger's) keeps the evaluator. */
@@ -353,7 +363,7 @@ export class FastEngine implements Engine {
     this.resumeIndex = 0;
     this.spare = vcpu.spareFrames;
     this.taken = 0;
-    recorder = this.recorder;
+    if (recorder !== this.recorder) recorder = this.recorder;
     if (recorder) recorder.enter(vcpu, this.pcpu.index, this.pcpu.clock);
     R.sus = 0;
     try {
@@ -375,7 +385,6 @@ export class FastEngine implements Engine {
     } finally {
       R.sus = 0;
       if (recorder) recorder.leave(vcpu, this.pcpu.clock);
-      recorder = undefined;
       this.resumeFrames = NO_FRAMES;
       this.spare = NO_FRAMES;
       active = undefined;

@@ -198,6 +198,33 @@ describe('profile timeline tables', () => {
     }
   });
 
+  it('give back calls that repeat a long pattern (hundreds of vCPUs in turn, up to more than the history holds) one by one', () => {
+    // 64 x 4 vCPUs on 4 pcpus yield in a pattern of 256 calls; here 9 to 1,100 vCPUs in turn, each
+    // pattern broken now and then (a longer switch, a call of another length), so that a pattern is
+    // found again only a while later. Seed 8 records each call with hostSlices(), seed 34 as the recorder does.
+    for (const seed of [8, 34]) {
+      const columns = new TimelineColumns();
+      const names = ['run', 'sched_op'];
+      const ids = names.map((n) => columns.nameId(n));
+      const reference = new Reference(names);
+      const r = lcg(seed);
+      let clock = 3e10 + seed;
+      for (const period of [9, 17, 256, 300, 1023, 1024, 1100, 511]) {
+        const turns = Array.from({ length: period }, (_, i) => ({ domain: i % 251, vcpu: (i * 7) % 253, pcpu: i % 4, gap: 1 + r(3), length: 300 + r(2) }));
+        for (let i = 0; i < period * 5 && !reference.truncated; i++) {
+          const t = turns[i % period];
+          const runStart = clock + 500 + (r(900) === 0 ? 1 : 0);
+          const start = runStart + t.gap;
+          const end = start + t.length + (r(1_000) === 0 ? 2 : 0);
+          callBoth(columns, reference, seed === 8, t.domain, t.vcpu, t.pcpu, SLICE.hypercall, ids[1], runStart, start, end);
+          clock = end;
+        }
+      }
+      expect(reference.slices.length).toBeGreaterThan(40_000);
+      expectSameSlices(columns, reference);
+    }
+  });
+
   it("cut a loop's repeated calls at the limit: the calls that fit, and the run of the first that does not", () => {
     for (const before of [0, 1, 3]) {
       const columns = new TimelineColumns();
