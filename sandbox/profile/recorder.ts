@@ -577,15 +577,17 @@ export class Recorder implements EngineProfiler {
     return cycles;
   }
 
-  /** An event upcall was charged (`cycles`): on_event runs below the upcall's frame, which this returns. */
-  upcall(port: number, cycles: number, clock: number): LiveNode {
+  /**
+   * An event upcall interrupting the frame on node `top` was charged
+   * (`cycles`): on_event runs below the upcall's frame, which this returns.
+   * The cursor is left as it is (the engine's check() says why).
+   */
+  upcall(port: number, cycles: number, clock: number, top: LiveNode): LiveNode {
     const v = this.vcpu as Vcpu;
-    const top = cursor.top;
     // The same node child() gives each time (past the call tree's cut too: the vCPU's one cut node), looked up once.
     const node = (top.un ??= this.child(top, 'u', 'upcall', '[upcall]', v.domain, v.id, -1));
     node.ln[0] += cycles;
     node.count++;
-    cursor.top = node;
     const d = this.domainId;
     const stat = this.upcallStats[d];
     if (stat === undefined) this.upcallStats[d] = this.stat(`${d}:upcall:`, cycles);

@@ -230,6 +230,8 @@ export class FastEngine implements Engine {
   check(): void {
     const R = this.R;
     const vcpu = this.vcpu;
+    // Profiling: the node of the frame the check point interrupted, read on its first upcall.
+    let interrupted: CallTreeNode | undefined;
     for (;;) {
       if (R.cyc >= R.lim) {
         this.suspend('limit');
@@ -251,14 +253,15 @@ export class FastEngine implements Engine {
       this.relimit();
       R.depth = depth + 1;
       if (rec) {
-        // on_event runs below the upcall's frame; afterwards the interrupted frame's node is current again.
-        const interrupted = cursor.top;
-        const frame = rec.upcall(port, vcpu.cycles - before, this.pcpu.clock);
+        // on_event runs below the upcall's frame under the interrupted frame's node (published before
+        // check()). Neither is stored in the cursor: as after a plain call, generated code publishes its
+        // frame's node before anything reads the cursor, and storing nodes into it runs V8's write barrier.
+        interrupted ??= cursor.top;
+        const frame = rec.upcall(port, vcpu.cycles - before, this.pcpu.clock, interrupted);
         // A fresh call takes its depth and its own node (entered here, as a calling frame enters its callee's).
         const onEvent = vcpu.domain.program.onEvent;
         this.current.F[onEvent](undefined, depth + 1, rec.push(onEvent, frame), port);
         if (R.sus !== 0) return;
-        cursor.top = interrupted;
       } else {
         // Fresh functions (plain and profiling) take their depth as their second argument.
         if (this.stepping) this.current.F[vcpu.domain.program.onEvent](undefined, port);

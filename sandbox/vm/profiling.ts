@@ -73,6 +73,6 @@ export interface EngineProfiler {
   hypercalled(site: number, nr: number, loc: Loc, cycles: number, clock: number): void;
   /** A host call charged `cycles` that belong to the running statement itself. */
   charged(cycles: number): void;
-  /** An event upcall was charged (`cycles`): on_event runs below the node this returns. */
-  upcall(port: number, cycles: number, clock: number): CallTreeNode;
+  /** An event upcall interrupting the frame on node `top` was charged (`cycles`): on_event runs below the node this returns. */
+  upcall(port: number, cycles: number, clock: number, top: CallTreeNode): CallTreeNode;
 }
