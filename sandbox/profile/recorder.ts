@@ -418,14 +418,16 @@ export class Recorder implements EngineProfiler {
    * hostCall() of a hypercall at site `at`, all its `cycles` its own, where
    * that is quick: a loop's call like the one before (the same site, frame
    * and pcpu, cycles within its fewest and most so far, no new handler path)
-   * that the timeline counts in its last row. Says whether it did; false:
-   * nothing recorded (call hypercalled()). Kept short, so that V8 inlines it
-   * into the engine's hypercall path.
+   * that the timeline counts in its last row, or that goes on with the
+   * pattern of the calls before it (domains taking turns: the timeline's
+   * again()). Says whether it did; false: nothing recorded (call
+   * hypercalled()). Kept short, so that V8 inlines it into the engine's
+   * hypercall path.
    */
   hypercalledAgain(at: number, cycles: number, clock: number): boolean {
     const hs = this.runningSites[at];
     if (hs === undefined || hs.parent !== cursor.top || hs.count === 0 || cycles < hs.min || cycles > hs.max || this.handlers.fresh || hs.whoPcpu !== this.pcpu) return false;
-    if (!this.timeline.repeated(hs.who, this.segStart, clock - cycles, clock)) return false;
+    if (!this.timeline.again(hs.who, this.segStart, clock - cycles, clock)) return false;
     hs.count++;
     hs.cycles += cycles;
     this.segStart = clock;
