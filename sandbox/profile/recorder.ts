@@ -427,7 +427,10 @@ export class Recorder implements EngineProfiler {
   hypercalledAgain(at: number, cycles: number, clock: number): boolean {
     const hs = this.runningSites[at];
     if (hs === undefined || hs.parent !== cursor.top || hs.count === 0 || cycles < hs.min || cycles > hs.max || this.handlers.fresh || hs.whoPcpu !== this.pcpu) return false;
-    if (!this.timeline.again(hs.who, this.segStart, clock - cycles, clock)) return false;
+    const timeline = this.timeline;
+    const start = clock - cycles;
+    // A loop's call first (repeated(), inlined with this), then a turn taken (again()'s other half).
+    if (!timeline.repeated(hs.who, this.segStart, start, clock) && !timeline.takesTurn(hs.who, this.segStart, start, clock)) return false;
     hs.count++;
     hs.cycles += cycles;
     this.segStart = clock;

@@ -211,7 +211,12 @@ export class TimelineColumns {
    * did; false: nothing recorded (call hostSlices()).
    */
   again(who: number, runStart: number, start: number, end: number): boolean {
-    return this.repeated(who, runStart, start, end) || (this.altWho >= 0 && this.inTurn(who, runStart, start, end));
+    return this.repeated(who, runStart, start, end) || this.takesTurn(who, runStart, start, end);
+  }
+
+  /** The part of again() after repeated(): a call that goes on with the pattern of the calls before it (see ALTS_ROW). */
+  takesTurn(who: number, runStart: number, start: number, end: number): boolean {
+    return this.altWho >= 0 && this.inTurn(who, runStart, start, end);
   }
 
   /**
