@@ -42,7 +42,7 @@ export class BlockTable {
 
   /** The id of a block (made on first use). */
   id(block: Block): number {
-    const key = block.map(([p, k]) => `${p}:${k}`).join(',');
+    const key = blockKey(block);
     let id = this.ids.get(key);
     if (id === undefined) {
       id = this.blocks.length;
@@ -61,6 +61,9 @@ const counterName = (id: number, inArray: boolean): string => (inArray ? `QV[${i
 
 /** What one counter counts: cycles per position each time its block runs. */
 type Block = [position: number, cycles: number][];
+
+/** A block's text: blocks with the same pairs in the same order share a block id or a counter. */
+const blockKey = (block: Block): string => block.map(([p, k]) => `${p}:${k}`).join(',');
 
 /** One function's attribution while its code is generated. */
 export class ProfileAttribution {
@@ -240,7 +243,7 @@ export class ProfileAttribution {
   }
 
   private counter(block: Block): string {
-    const key = block.map(([p, k]) => `${p}:${k}`).join(',');
+    const key = blockKey(block);
     let c = this.counters.get(key);
     if (c === undefined) {
       c = { id: this.counters.size, block };
