@@ -200,6 +200,20 @@ export class Recorder implements EngineProfiler {
   private vcpuId = -1;
   private segStart = 0;
   /**
+   * A loop's hypercalls held back (see heldBack()): calls at site `qAt`
+   * (-1: none) from the frame on `qTop` into host site `qHs`, each `qLen`
+   * cycles and starting `qGap` after the last ended (the next one due at
+   * `qNext`); `qN` of them not counted yet, `qRoom` more the timeline takes.
+   */
+  private qAt = -1;
+  private qTop: LiveNode | null = null;
+  private qHs: HostSite | null = null;
+  private qLen = 0;
+  private qGap = 0;
+  private qNext = 0;
+  private qN = 0;
+  private qRoom = 0;
+  /**
    * The running vCPU's frames' nodes (its state's `frames`): resumed() hands
    * them out from `chainAt` down, then its frames, captured as it stops,
    * write theirs from 0 up (`captured` of them).
@@ -277,6 +291,7 @@ export class Recorder implements EngineProfiler {
    * cursor is not set here.
    */
   enter(v: Vcpu, p: number, clock: number): void {
+    this.giveHeldBack();
     const st = this.stateOf(v);
     this.state = st;
     this.runningSites = st.hostSites;
@@ -311,6 +326,7 @@ export class Recorder implements EngineProfiler {
   /** The engine stopped running `v` (after its last sync); `clock` is its pcpu's time. */
   leave(v: Vcpu, clock: number): void {
     void v;
+    this.giveHeldBack();
     (this.state as VcpuState).depth = this.captured;
     // Its run since its last host call (none when it stopped at one: a yield, a block).
     if (clock > this.segStart) this.timeline.slice(this.domainId, this.vcpuId, this.pcpu, SLICE.run, RUN_NAME, this.segStart, clock);
@@ -400,6 +416,7 @@ export class Recorder implements EngineProfiler {
    * (`own`, e.g. an intrinsic's native cost) to the current statement.
    */
   hostCall(kind: 'hypercall' | 'trap' | 'vmexit', at: number, what: string | number, loc: Loc, named: number, own: number, clock: number): void {
+    this.giveHeldBack();
     const top = cursor.top;
     if (own !== 0) top.ln[top.cur] += own;
     let hs = this.runningSites[at];
@@ -425,20 +442,66 @@ export class Recorder implements EngineProfiler {
    * hypercall path.
    */
   hypercalledAgain(at: number, cycles: number, clock: number): boolean {
+    this.giveHeldBack();
     const hs = this.runningSites[at];
     if (hs === undefined || hs.parent !== cursor.top || hs.count === 0 || cycles < hs.min || cycles > hs.max || this.handlers.fresh || hs.whoPcpu !== this.pcpu) return false;
     const timeline = this.timeline;
+    const runStart = this.segStart;
     const start = clock - cycles;
-    // A loop's call first (repeated(), inlined with this), then a turn taken (again()'s other half).
-    if (!timeline.repeated(hs.who, this.segStart, start, clock) && !timeline.takesTurn(hs.who, this.segStart, start, clock)) return false;
+    // A loop's call first (repeated(): the calls like it that follow are held back), then a turn taken (again()'s other half).
+    if (timeline.repeated(hs.who, runStart, start, clock)) this.holdBack(at, hs, start - runStart, cycles, clock);
+    else if (!timeline.takesTurn(hs.who, runStart, start, clock)) return false;
     hs.count++;
     hs.cycles += cycles;
     this.segStart = clock;
     return true;
   }
 
+  /**
+   * A hypercall like the loop's call the timeline's repeated() took last (at
+   * site `at`, the same frame, cycles and run before it, no new handler path):
+   * only counted here (what hypercalledAgain() would record is given when
+   * anything else is recorded: giveHeldBack()). Says whether it was; false:
+   * call hypercalledAgain(). Kept tiny, so that V8 inlines it into the
+   * engine's hypercall path.
+   */
+  heldBack(at: number, cycles: number, clock: number): boolean {
+    if (at !== this.qAt || clock - cycles !== this.qNext || cycles !== this.qLen || this.qRoom === 0 || cursor.top !== this.qTop || this.handlers.fresh) return false;
+    this.qN++;
+    this.qRoom--;
+    this.qNext = clock + this.qGap;
+    return true;
+  }
+
+  /** Calls at `at` into `hs` like the one just taken by the timeline's repeated() (its run `gap`, its `cycles`, ending at `clock`) may be held back from now. */
+  private holdBack(at: number, hs: HostSite, gap: number, cycles: number, clock: number): void {
+    this.qAt = at;
+    this.qTop = cursor.top;
+    this.qHs = hs;
+    this.qLen = cycles;
+    this.qGap = gap;
+    this.qNext = clock + gap;
+    this.qRoom = this.timeline.repeatRoom();
+  }
+
+  /** Records the calls held back (see heldBack()) as hypercalledAgain() would have, one by one; ends the holding back. */
+  private giveHeldBack(): void {
+    const n = this.qN;
+    if (n !== 0) {
+      this.qN = 0;
+      const hs = this.qHs as HostSite;
+      hs.count += n;
+      hs.cycles += n * this.qLen;
+      const end = this.qNext - this.qGap;
+      this.segStart = end;
+      this.timeline.repeatedTimes(n, end);
+    }
+    this.qAt = -1;
+  }
+
   /** hostCall() of hypercall number `nr` at site `at`, all its `cycles` its own: a call hypercalledAgain() did not take. */
   hypercalled(at: number, nr: number, loc: Loc, cycles: number, clock: number): void {
+    this.giveHeldBack();
     let hs = this.runningSites[at];
     if (hs === undefined || hs.parent !== cursor.top) hs = this.hostSiteUnder(cursor.top, 'hypercall', at, nr, loc);
     // The first call since the site last settled sets its fewest and most; a loop's calls mostly change neither.
@@ -588,6 +651,7 @@ export class Recorder implements EngineProfiler {
    * The cursor is left as it is (the engine's check() says why).
    */
   upcall(port: number, cycles: number, clock: number, top: LiveNode): LiveNode {
+    this.giveHeldBack();
     const v = this.vcpu as Vcpu;
     // The same node child() gives each time (past the call tree's cut too: the vCPU's one cut node), looked up once.
     const node = (top.un ??= this.child(top, 'u', 'upcall', '[upcall]', v.domain, v.id, -1));
@@ -688,6 +752,7 @@ export class Recorder implements EngineProfiler {
 
   /** Closes the summary's open intervals and settles the host sites' counts at the end of the run. */
   finish(end: (v: Vcpu) => number): void {
+    this.giveHeldBack();
     this.foldBlocks();
     this.placeHandlers(null, '');
     for (const hs of this.allHostSites) this.settleHostSite(hs);

@@ -2,6 +2,8 @@ import type { Profile, TimelineInstant, TimelineSlice } from './types.js';
 
 /** Timeline entries beyond this many are dropped (the profile says it is truncated). */
 export const TIMELINE_LIMIT = 200_000;
+/** repeatRoom() of a full table (a small integer, so that counters of it stay small integers). */
+const REPEATS_UNLIMITED = 0x3fffffff;
 
 const SLICE_KINDS: readonly TimelineSlice['kind'][] = ['run', 'hypercall', 'trap', 'vmexit', 'upcall'];
 const INSTANT_KINDS: readonly TimelineInstant['kind'][] = ['send', 'deliver'];
@@ -237,6 +239,25 @@ export class TimelineColumns {
     this.s[this.runsAt]++;
     this.lastEnd = end;
     return true;
+  }
+
+  /**
+   * After repeated() took a call: how many more calls like it (the same
+   * `who`, run and own lengths, each right after the last) the table takes
+   * the same way. A recorder may hold those back and give them with
+   * repeatedTimes() (a full table turns them all away: no limit).
+   */
+  repeatRoom(): number {
+    return this.slices >= TIMELINE_LIMIT ? REPEATS_UNLIMITED : (TIMELINE_LIMIT - this.slices) >> 1;
+  }
+
+  /** `n` calls like the last one repeated() took, the last ending at `end`: what n more repeated() calls would have recorded. */
+  repeatedTimes(n: number, end: number): void {
+    // A full table turned them away (repeated() set `truncated` for the first already).
+    if (this.slices >= TIMELINE_LIMIT) return;
+    this.slices += 2 * n;
+    this.s[this.runsAt] += n;
+    this.lastEnd = end;
   }
 
   /** again() of a call that may go on with the pattern of the calls before it (see ALTS_ROW). */

@@ -503,7 +503,7 @@ const RUNTIME = {
     const cycles = e.vcpu.cycles - before;
     const clock = e.pcpu.clock;
     const rec = recorder as EngineProfiler;
-    if (!rec.hypercalledAgain(s, cycles, clock)) rec.hypercalled(s, nr, e.loc(s), cycles, clock);
+    if (!rec.heldBack(s, cycles, clock) && !rec.hypercalledAgain(s, cycles, clock)) rec.hypercalled(s, nr, e.loc(s), cycles, clock);
     e.relimit();
     return hypercallReturned(e, value, dst);
   },

@@ -67,6 +67,8 @@ export interface EngineProfiler {
    * numbers itself, once per site).
    */
   hostCall(kind: 'hypercall' | 'trap' | 'vmexit', site: number, what: string | number, loc: Loc, named: number, own: number, clock: number): void;
+  /** hostCall() of a hypercall (all its cycles its own) where it is quickest (the loop's call hypercalledAgain() took last, again): whether it did. */
+  heldBack(site: number, cycles: number, clock: number): boolean;
   /** hostCall() of a hypercall (all its cycles its own) where it is quick (a loop's call like the last): whether it did. */
   hypercalledAgain(site: number, cycles: number, clock: number): boolean;
   /** hostCall() of a hypercall (all its cycles its own), number `nr`, that hypercalledAgain() did not take. */
