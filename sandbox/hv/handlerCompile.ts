@@ -265,10 +265,12 @@ class HandlerGenerator {
     lines.push('  F.n++; const CY = F.cy;');
     if (callees.length > 0) lines.push(`  let ${callees.map((k) => `k${k} = null`).join(', ')};`);
     // Written back at each return, and on the way out of a throw (a try/finally would keep them out of registers).
+    // They start at -0, not 0, as the guest code's loop counters do (vm/attribution.ts declarations()): V8 keeps
+    // them as untagged doubles, not tagged small integers it must check and retag on each count.
     const writeBack = counted.map((k) => `CY[${k}] += y${k};`).join(' ');
     body = body.split(WRITE_BACK).join(writeBack);
     if (counted.length === 0) lines.push(body, '  return 0;', '}');
-    else lines.push(`  let ${counted.map((k) => `y${k} = 0`).join(', ')};`, '  try {', body, `    ${writeBack} return 0;`, `  } catch (e) { ${writeBack} throw e; }`, '}');
+    else lines.push(`  let ${counted.map((k) => `y${k} = -0`).join(', ')};`, '  try {', body, `    ${writeBack} return 0;`, `  } catch (e) { ${writeBack} throw e; }`, '}');
     return lines.join('\n');
   }
 
