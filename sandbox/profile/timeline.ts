@@ -347,7 +347,9 @@ export class TimelineColumns {
    * (as slice() records a run), then the call's own slice of `kind` and `name`.
    */
   hostSlices(domain: number, vcpu: number, pcpu: number, runStart: number, kind: number, name: number, start: number, end: number): void {
-    if (!this.again(sliceWho(PAIR + kind, domain, vcpu, pcpu, name), runStart, start, end)) this.newHostSlices(domain, vcpu, pcpu, runStart, kind, name, start, end);
+    // again(), its two halves called here (one call less on an upcall's path).
+    const who = sliceWho(PAIR + kind, domain, vcpu, pcpu, name);
+    if (!this.repeated(who, runStart, start, end) && !this.takesTurn(who, runStart, start, end)) this.newHostSlices(domain, vcpu, pcpu, runStart, kind, name, start, end);
   }
 
   /** hostSlices() of a call again() did not take (the table has room, or its last row is a run the call's run may extend). */
