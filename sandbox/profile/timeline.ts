@@ -132,6 +132,15 @@ export class TimelineColumns {
   private altGap = 0;
   private altLength = 0;
   private altAt = -1;
+  /**
+   * Calls inTurn() took that are not yet in the history (`lazy` of them,
+   * each the call `period` before it, the first `turnFrom`'s): the history
+   * takes them (settleTurns()) before anything else reads or adds to it.
+   * The next call the pattern expects is `turnFrom` + `turnPhase`'s, shifted.
+   */
+  private lazy = 0;
+  private turnFrom = 0;
+  private turnPhase = 0;
   /** Calls since periodOf() last found a pattern. */
   private misses = 0;
   private instants = 0;
@@ -266,18 +275,92 @@ export class TimelineColumns {
     // A call with no run before it is its own slice alone (packed without PAIR).
     const alone = start === runStart;
     const w = alone ? who - PAIR : who;
-    if (w === this.altWho && this.slices + (alone ? 1 : 2) <= TIMELINE_LIMIT) {
-      this.slices += alone ? 1 : 2;
-      this.countAlts(this.period);
-      if (alone) {
-        this.remember(w, start, start, end);
-        this.lastPairWho = -1;
-        this.lastIsRun = false;
-        this.lastEnd = end;
-      } else this.pairRecorded(w, runStart, start, end);
-      return true;
+    if (w !== this.altWho || this.slices + (alone ? 1 : 2) > TIMELINE_LIMIT) return false;
+    this.slices += alone ? 1 : 2;
+    this.countAlts(this.period);
+    if (alone) this.lastPairWho = -1;
+    else {
+      this.lastPairWho = w;
+      this.lastGap = start - runStart;
+      this.lastLength = end - start;
     }
-    return false;
+    this.lastIsRun = false;
+    this.lastEnd = end;
+    this.turnTaken(end);
+    return true;
+  }
+
+  /**
+   * inTurn() took a call ending at `end`: the call after it is expected to
+   * be the next of the pattern's (what remember() would work out of the
+   * history), and the history takes the call later (settleTurns()).
+   */
+  private turnTaken(end: number): void {
+    const k = this.period;
+    let phase: number;
+    if (this.lazy++ === 0) {
+      // The call just taken is the one `k` before it in the history: the pattern's first (see remember()).
+      this.turnFrom = (this.hAt - k + 1) & (HISTORY - 1);
+      phase = 1;
+    } else phase = this.turnPhase + 1;
+    if (phase === k) phase = 0;
+    this.turnPhase = phase;
+    const p = (this.turnFrom + phase) & (HISTORY - 1);
+    this.altWho = this.hw[p];
+    this.altRunStart = end + (this.hr[p] - this.he[(p - 1) & (HISTORY - 1)]);
+    this.altGap = this.hs[p] - this.hr[p];
+    this.altLength = this.he[p] - this.hs[p];
+  }
+
+  /**
+   * The calls inTurn() took into the history, as remember() would have
+   * added them one by one: each is the call `period` before it shifted by
+   * the pattern's span (call i, from 1, is the pattern's call (i - 1) mod
+   * period, shifted once per time round). Only the last HISTORY are written.
+   */
+  private settleTurns(): void {
+    const n = this.lazy;
+    this.lazy = 0;
+    const k = this.period;
+    const h0 = this.hAt;
+    const from = this.turnFrom;
+    const span = this.he[h0] - this.he[(from - 1) & (HISTORY - 1)];
+    const hw = this.hw;
+    const hr = this.hr;
+    const hs = this.hs;
+    const he = this.he;
+    if (n <= HISTORY) {
+      // One by one: each reads a call already in the history (written before it is overwritten).
+      for (let i = 1; i <= n; i++) {
+        const h = (h0 + i) & (HISTORY - 1);
+        const p = (h - k) & (HISTORY - 1);
+        hw[h] = hw[p];
+        hr[h] = hr[p] + span;
+        hs[h] = hs[p] + span;
+        he[h] = he[p] + span;
+      }
+    } else {
+      // Only the last HISTORY: the pattern's calls may be overwritten as they are written, so copied first.
+      const base = turnScratch;
+      for (let j = 0; j < k; j++) {
+        const p = (from + j) & (HISTORY - 1);
+        base[4 * j] = hw[p];
+        base[4 * j + 1] = hr[p];
+        base[4 * j + 2] = hs[p];
+        base[4 * j + 3] = he[p];
+      }
+      for (let i = n - HISTORY + 1; i <= n; i++) {
+        const j = (i - 1) % k;
+        const shift = span * ((i - 1 - j) / k + 1);
+        const h = (h0 + i) & (HISTORY - 1);
+        hw[h] = base[4 * j];
+        hr[h] = base[4 * j + 1] + shift;
+        hs[h] = base[4 * j + 2] + shift;
+        he[h] = base[4 * j + 3] + shift;
+      }
+    }
+    this.hAt = (h0 + n) & (HISTORY - 1);
+    this.pairs = Math.min(HISTORY, this.pairs + n);
   }
 
   /**
@@ -285,7 +368,9 @@ export class TimelineColumns {
    * (as slice() records a run), then the call's own slice of `kind` and `name`.
    */
   hostSlices(domain: number, vcpu: number, pcpu: number, runStart: number, kind: number, name: number, start: number, end: number): void {
-    if (!this.again(sliceWho(PAIR + kind, domain, vcpu, pcpu, name), runStart, start, end)) this.newHostSlices(domain, vcpu, pcpu, runStart, kind, name, start, end);
+    // again(), its two halves called here (one call less on an upcall's path).
+    const who = sliceWho(PAIR + kind, domain, vcpu, pcpu, name);
+    if (!this.repeated(who, runStart, start, end) && !this.takesTurn(who, runStart, start, end)) this.newHostSlices(domain, vcpu, pcpu, runStart, kind, name, start, end);
   }
 
   /** hostSlices() of a call again() did not take (the table has room, or its last row is a run the call's run may extend). */
@@ -357,6 +442,7 @@ export class TimelineColumns {
    * that would go on with the period last seen.
    */
   private remember(who: number, runStart: number, start: number, end: number): void {
+    if (this.lazy !== 0) this.settleTurns();
     const h = (this.hAt = (this.hAt + 1) & (HISTORY - 1));
     this.hw[h] = who;
     this.hr[h] = runStart;
@@ -383,6 +469,7 @@ export class TimelineColumns {
   private periodOf(who: number, runStart: number, start: number, end: number): number {
     const misses = this.misses++;
     if (misses >= 64 && (misses & 15) !== 0) return 0;
+    if (this.lazy !== 0) this.settleTurns();
     const h = this.hAt;
     const last = misses >= 64 ? this.pairs - 1 : Math.min(MAX_PERIOD, this.pairs - 1);
     for (let k = 2; k <= last; k++) {
@@ -414,6 +501,7 @@ export class TimelineColumns {
 
   /** A row other than a pair row or an ALTS_ROW: no call repeats the ones before it. */
   private noTurns(): void {
+    this.lazy = 0;
     this.pairs = 0;
     this.altWho = -1;
     this.altAt = -1;
@@ -592,6 +680,9 @@ function rowsOf<T>(blocks: Float64Array[], row: number, count: number, make: (wh
   }
   return out;
 }
+
+/** settleTurns()'s copy of a pattern's calls (who, run start, start, end each): one for every timeline, used and left at once. */
+const turnScratch = new Float64Array(4 * HISTORY);
 
 /** A new block of a table (`row` numbers a row), added to its blocks. */
 function block(blocks: Float64Array[], row: number): Float64Array {
