@@ -133,14 +133,26 @@ export class TimelineColumns {
   private altLength = 0;
   private altAt = -1;
   /**
-   * Calls inTurn() took that are not yet in the history (`lazy` of them,
+   * Calls taken in turn that are not yet in the history (`lazy` of them,
    * each the call `period` before it, the first `turnFrom`'s): the history
    * takes them (settleTurns()) before anything else reads or adds to it.
-   * The next call the pattern expects is `turnFrom` + `turnPhase`'s, shifted.
    */
   private lazy = 0;
   private turnFrom = 0;
-  private turnPhase = 0;
+  /**
+   * While calls are taken in turn (`lazy` > 0), the pattern's calls by
+   * phase, as takesTurn() checks them: the `who` a caller passes (hostWho(),
+   * also for a call alone), its run's start after the last call's end, its
+   * run's and its own lengths, and its slices (1 alone, 2 a pair); the
+   * phase expected next is `phase` (-1: no calls taken in turn). Worked out
+   * of the history once, as the first call is taken (turnTaken()).
+   */
+  private phase = -1;
+  private readonly pw = new Float64Array(HISTORY);
+  private readonly pr = new Float64Array(HISTORY);
+  private readonly pg = new Float64Array(HISTORY);
+  private readonly pl = new Float64Array(HISTORY);
+  private readonly pn = new Uint8Array(HISTORY);
   /** Calls since periodOf() last found a pattern. */
   private misses = 0;
   private instants = 0;
@@ -225,9 +237,32 @@ export class TimelineColumns {
     return this.repeated(who, runStart, start, end) || this.takesTurn(who, runStart, start, end);
   }
 
-  /** The part of again() after repeated(): a call that goes on with the pattern of the calls before it (see ALTS_ROW). */
+  /**
+   * The part of again() after repeated(): a call that goes on with the
+   * pattern of the calls before it (see ALTS_ROW). The first of a pattern's
+   * calls goes through inTurn(); the ones after it are checked against the
+   * pattern's phases here (kept short, so that V8 inlines it).
+   */
   takesTurn(who: number, runStart: number, start: number, end: number): boolean {
-    return this.altWho >= 0 && this.inTurn(who, runStart, start, end);
+    const j = this.phase;
+    if (j < 0) return this.altWho >= 0 && this.inTurn(who, runStart, start, end);
+    const gap = this.pg[j];
+    if (who !== this.pw[j] || runStart !== this.lastEnd + this.pr[j] || start !== runStart + gap || end !== start + this.pl[j]) return false;
+    const slices = this.slices + this.pn[j];
+    if (slices > TIMELINE_LIMIT) return false;
+    this.slices = slices;
+    this.s[this.altAt]++;
+    // As inTurn() leaves them: the last call, a pair (or its own slice alone).
+    if (gap === 0) this.lastPairWho = -1;
+    else {
+      this.lastPairWho = who;
+      this.lastGap = gap;
+      this.lastLength = end - start;
+    }
+    this.lastEnd = end;
+    this.lazy++;
+    this.phase = j + 1 === this.period ? 0 : j + 1;
+    return true;
   }
 
   /**
@@ -286,30 +321,32 @@ export class TimelineColumns {
     }
     this.lastIsRun = false;
     this.lastEnd = end;
-    this.turnTaken(end);
+    this.turnTaken();
     return true;
   }
 
   /**
-   * inTurn() took a call ending at `end`: the call after it is expected to
-   * be the next of the pattern's (what remember() would work out of the
-   * history), and the history takes the call later (settleTurns()).
+   * inTurn() took the first call of a pattern: the calls after it are
+   * expected to be the pattern's next ones (each as remember() would work it
+   * out of the history), checked by takesTurn() against the pattern's
+   * phases, and the history takes them later (settleTurns()).
    */
-  private turnTaken(end: number): void {
+  private turnTaken(): void {
     const k = this.period;
-    let phase: number;
-    if (this.lazy++ === 0) {
-      // The call just taken is the one `k` before it in the history: the pattern's first (see remember()).
-      this.turnFrom = (this.hAt - k + 1) & (HISTORY - 1);
-      phase = 1;
-    } else phase = this.turnPhase + 1;
-    if (phase === k) phase = 0;
-    this.turnPhase = phase;
-    const p = (this.turnFrom + phase) & (HISTORY - 1);
-    this.altWho = this.hw[p];
-    this.altRunStart = end + (this.hr[p] - this.he[(p - 1) & (HISTORY - 1)]);
-    this.altGap = this.hs[p] - this.hr[p];
-    this.altLength = this.he[p] - this.hs[p];
+    this.lazy = 1;
+    // The call just taken is the one `k` before it in the history: the pattern's first, its phase 0 (see remember()).
+    const from = (this.turnFrom = (this.hAt - k + 1) & (HISTORY - 1));
+    for (let j = 0; j < k; j++) {
+      const p = (from + j) & (HISTORY - 1);
+      const gap = this.hs[p] - this.hr[p];
+      // A call alone is in the history without PAIR (see inTurn()); its caller passes hostWho().
+      this.pw[j] = gap === 0 ? this.hw[p] + PAIR : this.hw[p];
+      this.pr[j] = this.hr[p] - this.he[(p - 1) & (HISTORY - 1)];
+      this.pg[j] = gap;
+      this.pl[j] = this.he[p] - this.hs[p];
+      this.pn[j] = gap === 0 ? 1 : 2;
+    }
+    this.phase = 1;
   }
 
   /**
@@ -321,6 +358,7 @@ export class TimelineColumns {
   private settleTurns(): void {
     const n = this.lazy;
     this.lazy = 0;
+    this.phase = -1;
     const k = this.period;
     const h0 = this.hAt;
     const from = this.turnFrom;
@@ -502,6 +540,7 @@ export class TimelineColumns {
   /** A row other than a pair row or an ALTS_ROW: no call repeats the ones before it. */
   private noTurns(): void {
     this.lazy = 0;
+    this.phase = -1;
     this.pairs = 0;
     this.altWho = -1;
     this.altAt = -1;
