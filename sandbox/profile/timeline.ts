@@ -1,3 +1,4 @@
+import { digit, InstantColumns, instantWho } from './instants.js';
 import type { Profile, TimelineInstant, TimelineSlice } from './types.js';
 
 /** Timeline entries beyond this many are dropped (the profile says it is truncated). */
@@ -6,7 +7,6 @@ export const TIMELINE_LIMIT = 200_000;
 const REPEATS_UNLIMITED = 0x3fffffff;
 
 const SLICE_KINDS: readonly TimelineSlice['kind'][] = ['run', 'hypercall', 'trap', 'vmexit', 'upcall'];
-const INSTANT_KINDS: readonly TimelineInstant['kind'][] = ['send', 'deliver'];
 
 /** A slice kind as its column value. */
 export const SLICE = { run: 0, hypercall: 1, trap: 2, vmexit: 3, upcall: 4 } as const;
@@ -63,31 +63,22 @@ const MAX_PERIOD = 8;
  * pcpus repeat every 256 calls), are looked for now and then (periodOf()).
  */
 const HISTORY = 1024;
-const INSTANT_ROW = 2;
 
 function sliceWho(kind: number, domain: number, vcpu: number, pcpu: number, name: number): number {
   return kind + 16 * (domain + 256 * (vcpu + 256 * (pcpu + 256 * name)));
 }
 
-function instantWho(kind: number, domain: number, vcpu: number, port: number, to: number): number {
-  return kind + 8 * (domain + 1 + 256 * (vcpu + 1 + 256 * (to + 256 * port)));
-}
-
-/** The next digit of a packed value in base `radix`, and what is left of it. */
-function digit(packed: { rest: number }, radix: number): number {
-  const d = packed.rest % radix;
-  packed.rest = (packed.rest - d) / radix;
-  return d;
-}
 /** Rows per block of a table (slices: of three numbers): tables grow by blocks, never copied. */
 const BLOCK_ROWS = 4096;
 
 /**
  * The timeline while a run goes on, kept in two tables of numbers (blocks
- * of Float64Array rows, a row per slice, per host call's pair of slices, per
- * run of a loop's like calls or per instant) so that recording makes no object; the profile's lists are made when first
- * read (profileTimeline()). Slices and instants each stop at TIMELINE_LIMIT
- * (`truncated` says so).
+ * of Float64Array rows: here a row per slice, per host call's pair of
+ * slices, per run of a loop's like calls or per pattern's calls; the
+ * instants' in instants.ts) so that recording makes no object; the
+ * profile's lists are made when first read (profileTimeline()). Slices and
+ * instants each stop at TIMELINE_LIMIT (the profile's `truncated` says so;
+ * this `truncated`, for the slices).
  */
 export class TimelineColumns {
   truncated = false;
@@ -155,9 +146,8 @@ export class TimelineColumns {
   private readonly pn = new Uint8Array(HISTORY);
   /** Calls since periodOf() last found a pattern. */
   private misses = 0;
-  private instants = 0;
-  private readonly iBlocks: Float64Array[] = [];
-  private i: Float64Array = new Float64Array(0);
+  /** The instants (events sent and delivered): a table of their own. */
+  private readonly instants = new InstantColumns(TIMELINE_LIMIT);
   private readonly names: string[] = ['run'];
   private readonly ids = new Map<string, number>([['run', RUN_NAME]]);
 
@@ -557,31 +547,9 @@ export class TimelineColumns {
     return this.s;
   }
 
-  /** Adds an instant (see instantWho()). Kept short, so that V8 inlines it where the hypervisor sends an event. */
+  /** An instant: an event sent (by a vCPU, or the timer: domain and vCPU -1) or delivered. */
   instant(kind: number, domain: number, vcpu: number, time: number, port: number, to: number): void {
-    const n = this.instants;
-    const at = (n & (BLOCK_ROWS - 1)) * INSTANT_ROW;
-    // The first row of a block (made here) or a full table: out of line.
-    if (at === 0 || n >= TIMELINE_LIMIT) {
-      this.instantInNewBlock(kind, domain, vcpu, time, port, to);
-      return;
-    }
-    this.instants = n + 1;
-    const t = this.i;
-    t[at] = instantWho(kind, domain, vcpu, port, to);
-    t[at + 1] = time;
-  }
-
-  /** instant() of the first row of a block, or past TIMELINE_LIMIT (turned away: the timeline is truncated). */
-  private instantInNewBlock(kind: number, domain: number, vcpu: number, time: number, port: number, to: number): void {
-    if (this.instants >= TIMELINE_LIMIT) {
-      this.truncated = true;
-      return;
-    }
-    this.instants++;
-    const t = (this.i = block(this.iBlocks, INSTANT_ROW));
-    t[0] = instantWho(kind, domain, vcpu, port, to);
-    t[1] = time;
+    this.instants.add(instantWho(kind, domain, vcpu, port, to), time);
   }
 
   /**
@@ -593,14 +561,15 @@ export class TimelineColumns {
     let slices: TimelineSlice[] | undefined;
     let instants: TimelineInstant[] | undefined;
     const columns = this;
+    const instantColumns = this.instants;
     return {
       get slices(): TimelineSlice[] {
         return (slices ??= columns.sliceList());
       },
       get instants(): TimelineInstant[] {
-        return (instants ??= columns.instantList());
+        return (instants ??= instantColumns.list());
       },
-      truncated: this.truncated,
+      truncated: this.truncated || instantColumns.truncated,
     };
   }
 
@@ -710,29 +679,6 @@ export class TimelineColumns {
     });
     return out;
   }
-
-  private instantList(): TimelineInstant[] {
-    return rowsOf(this.iBlocks, INSTANT_ROW, this.instants, (who, t, at) => {
-      const kind = INSTANT_KINDS[digit(who, 8)];
-      const domain = digit(who, 256) - 1;
-      const vcpu = digit(who, 256) - 1;
-      const to = digit(who, 256);
-      return { kind, domain, vcpu, time: t[at + 1], port: who.rest, to };
-    });
-  }
-}
-
-/** The first `count` rows of a table as objects: `make` reads a row at `at` of block `t`, its packed first number in `who`. */
-function rowsOf<T>(blocks: Float64Array[], row: number, count: number, make: (who: { rest: number }, t: Float64Array, at: number) => T): T[] {
-  const out: T[] = new Array(count);
-  const who = { rest: 0 };
-  for (let k = 0; k < count; k++) {
-    const t = blocks[Math.floor(k / BLOCK_ROWS)];
-    const at = (k % BLOCK_ROWS) * row;
-    who.rest = t[at];
-    out[k] = make(who, t, at);
-  }
-  return out;
 }
 
 /** settleTurns()'s copy of a pattern's calls (who, run start, start, end each): one for every timeline, used and left at once. */

@@ -356,4 +356,40 @@ describe('profile timeline tables', () => {
     expect(timeline.instants).toEqual(reference.instants);
     expect(timeline.slices).toEqual([]);
   });
+
+  it('gives back instants that repeat a pattern (an event ring), broken now and then, exactly and cut at the limit', () => {
+    // Rings of 1 to 10 instants (sends and deliveries between a few domains, each round as long as the last),
+    // for a random number of rounds, then a few instants of no pattern, a changed step, or a ring one longer.
+    for (const seed of [5, 23]) {
+      const columns = new TimelineColumns();
+      const reference = new Reference(['run']);
+      const r = lcg(seed);
+      let time = 1e9 * seed;
+      const both = (kind: number, domain: number, vcpu: number, port: number, to: number): void => {
+        columns.instant(kind, domain, vcpu, time, port, to);
+        reference.instant(kind, domain, vcpu, time, port, to);
+      };
+      while (!reference.truncated) {
+        const period = 1 + r(10);
+        const ring = Array.from({ length: period }, () => [r(2), r(4) - 1, r(3), 1 + r(3), r(4)] as const);
+        const steps = ring.map(() => 1 + r(3) * 100);
+        const rounds = r(4) === 0 ? 1 + r(3) : 1 + r(3000);
+        for (let n = 0; n < rounds; n++) {
+          ring.forEach((instant, j) => {
+            // Now and then one instant of a round comes a step late: the pattern breaks there.
+            time += steps[j] + (r(500) === 0 ? 1 : 0);
+            both(...instant);
+          });
+        }
+        for (let n = r(3); n > 0; n--) {
+          time += r(50);
+          both(r(2), r(4) - 1, r(3), 1 + r(3), r(4));
+        }
+      }
+      const timeline = columns.profileTimeline();
+      expect(timeline.truncated).toBe(true);
+      expect(timeline.instants).toHaveLength(TIMELINE_LIMIT);
+      expect(timeline.instants).toEqual(reference.instants);
+    }
+  });
 });
