@@ -164,7 +164,7 @@ export function buildProfile(hv: Hypervisor, rec: Recorder, systemFile: string, 
       for (let i = 0; i < live.ln.length; i++) node.self += live.ln[i];
     }
     node.total = node.self;
-    for (const child of live.order) {
+    for (let child = live.first; child !== null; child = child.next) {
       const c = visit(child, node.id);
       node.children.push(c.id);
       node.total += c.total;
