@@ -139,6 +139,8 @@ class TreeBuilder {
   /** The program last looked up and its position → line tables. */
   private lastProgram: Program | null = null;
   private lastLines: number[][] = [];
+  /** A node's lines while they are gathered (see linesOfNode()). */
+  private readonly scratch: { line: number; cycles: number }[] = [];
 
   constructor(
     private readonly hv: Hypervisor,
@@ -165,31 +167,45 @@ class TreeBuilder {
       self: 0,
       total: 0,
       count: live.count,
-      lines: [],
-      children: [],
+      lines: fn || (hvFn && live.hvAt) ? this.linesOfNode(live) : [],
+      // Its ids are written below: an array of the right size, not one grown by pushes (hundreds of nodes, each its own garbage).
+      children: live.kidCount === 0 ? [] : new Array<number>(live.kidCount),
     };
     this.nodes.push(node);
-    const ln = live.ln;
-    if (fn && program) {
-      const positions = this.linesOf(program)[live.fn];
-      for (let i = 0; i < ln.length; i++) if (ln[i] !== 0) addToLine(node.lines, positions[i], ln[i]);
-      this.putLines(node);
-    } else if (hvFn && live.hvAt) {
-      // A handler or helper of an extension: its statements' offsets in its file (by slot), by line.
-      const cycles = live.hvAt;
-      const offsets = statementSlots(hvFn).offsets;
-      for (let i = 0; i < offsets.length; i++) if (cycles[i] !== 0) addToLine(node.lines, this.hv.extensions.lineOf(hvFn.file, offsets[i]), cycles[i]);
-      this.putLines(node);
-    } else {
+    if (node.lines.length !== 0) this.putLines(node);
+    else {
+      const ln = live.ln;
       for (let i = 0; i < ln.length; i++) node.self += ln[i];
     }
     node.total = node.self;
+    let k = 0;
     for (let child = live.first; child !== null; child = child.next) {
       const c = this.visit(child, node.id);
-      node.children.push(c.id);
+      node.children[k++] = c.id;
       node.total += c.total;
     }
     return node;
+  }
+
+  /**
+   * A function node's own cycles by line, ascending (gathered in one
+   * scratch list, then copied at their size: no array grown per node).
+   */
+  private linesOfNode(live: LiveNode): { line: number; cycles: number }[] {
+    const lines = this.scratch;
+    lines.length = 0;
+    const hvFn = live.hvFn;
+    if (hvFn === null) {
+      const positions = this.linesOf((live.domain as Domain).program)[live.fn];
+      const ln = live.ln;
+      for (let i = 0; i < ln.length; i++) if (ln[i] !== 0) addToLine(lines, positions[i], ln[i]);
+    } else {
+      // A handler or helper of an extension: its statements' offsets in its file (by slot), by line.
+      const cycles = live.hvAt as Float64Array;
+      const offsets = statementSlots(hvFn).offsets;
+      for (let i = 0; i < offsets.length; i++) if (cycles[i] !== 0) addToLine(lines, this.hv.extensions.lineOf(hvFn.file, offsets[i]), cycles[i]);
+    }
+    return lines.length === 0 ? [] : lines.slice();
   }
 
   /** A function node's `self` from its `lines` (ascending), and their cycles into the profile's line costs. */
@@ -203,7 +219,9 @@ class TreeBuilder {
       this.lastInFile = inFile;
     }
     const inFile = this.lastInFile;
-    for (const { line, cycles } of node.lines) {
+    const lines = node.lines;
+    for (let i = 0; i < lines.length; i++) {
+      const { line, cycles } = lines[i];
       node.self += cycles;
       const lc = inFile.get(line);
       if (lc) lc.cycles += cycles;

@@ -29,7 +29,8 @@ export class LiveNode implements CallTreeNode {
   first: LiveNode | null = null;
   last: LiveNode | null = null;
   next: LiveNode | null = null;
-  private kidCount = 0;
+  /** How many children it has (the profile sizes its node's `children` by it). */
+  kidCount = 0;
   private kids: Map<number | string, LiveNode> | null = null;
   /** The last function child entered, and its function: most calls repeat it. */
   kf = -1;
@@ -75,10 +76,11 @@ export class LiveNode implements CallTreeNode {
     else this.last.next = node;
     this.last = node;
     if (this.kids !== null) this.kids.set(node.key, node);
-    else if (++this.kidCount > KID_SCAN) {
+    else if (this.kidCount + 1 > KID_SCAN) {
       this.kids = new Map();
       for (let k = this.first; k !== null; k = k.next) this.kids.set(k.key, k);
     }
+    this.kidCount++;
   }
 }
 
