@@ -76,7 +76,7 @@ export class LiveNode implements CallTreeNode {
     else this.last.next = node;
     this.last = node;
     if (this.kids !== null) this.kids.set(node.key, node);
-    else if (this.kidCount + 1 > KID_SCAN) {
+    else if (this.kidCount >= KID_SCAN) {
       this.kids = new Map();
       for (let k = this.first; k !== null; k = k.next) this.kids.set(k.key, k);
     }
