@@ -19,7 +19,9 @@ class FileTable {
     if (program !== this.lastProgram) {
       let map = this.byProgram.get(program);
       if (!map) {
-        map = program.files.map((f) => this.intern(f));
+        // Pushed one by one, not made by files.map(): its arrays come in more than one elements kind, and the lookup below deoptimized on the second.
+        map = [];
+        for (const f of program.files) map.push(this.intern(f));
         this.byProgram.set(program, map);
       }
       this.lastProgram = program;
