@@ -601,9 +601,6 @@ export class Recorder implements EngineProfiler {
   /** Adds the calls a host site counted since it last did to its node and its site and statistics records. */
   private settleHostSite(hs: HostSite): void {
     if (hs.count === 0) return;
-    const node = hs.node as LiveNode;
-    node.ln[0] += hs.cycles;
-    node.count += hs.count;
     const d = hs.domain;
     // The records written out field by field (a spread is a slow runtime copy, and this runs for every site at the end).
     const site = this.sites.get(hs.siteKey);
@@ -612,10 +609,37 @@ export class Recorder implements EngineProfiler {
     const stat = this.stats.get(hs.statKey);
     if (stat === undefined) this.stats.set(hs.statKey, { count: hs.count, cycles: hs.cycles, min: hs.min, max: hs.max });
     else addCounts(stat, hs);
-    hs.count = 0;
-    hs.cycles = 0;
-    hs.min = 0;
-    hs.max = 0;
+    settleNode(hs);
+  }
+
+  /**
+   * settleHostSite() of every host site at the end of the run. The host
+   * sites of one place in a domain's code (one per vCPU that called from
+   * there) share their site and statistics records: the records a domain's
+   * last host site settled into are kept (by domain id) and taken again by
+   * its next one at the same place, so that hundreds of vCPUs do not each
+   * look theirs up by key string (the same counts, in the same order).
+   */
+  private settleAllHostSites(): void {
+    const lastOf: (HostSite | undefined)[] = [];
+    const siteOf: SiteRecord[] = [];
+    const statOf: StatRecord[] = [];
+    for (const hs of this.allHostSites) {
+      if (hs.count === 0) continue;
+      const id = hs.domain.id;
+      const last = lastOf[id];
+      // Keys are made from these (and the domain): the same place, the same records.
+      if (last !== undefined && last.line === hs.line && last.file === hs.file && last.kind === hs.kind && last.name === hs.name) {
+        addCounts(siteOf[id], hs);
+        addCounts(statOf[id], hs);
+        settleNode(hs);
+      } else {
+        this.settleHostSite(hs);
+        lastOf[id] = hs;
+        siteOf[id] = this.sites.get(hs.siteKey) as SiteRecord;
+        statOf[id] = this.stats.get(hs.statKey) as StatRecord;
+      }
+    }
   }
 
   /**
@@ -790,7 +814,7 @@ export class Recorder implements EngineProfiler {
     this.giveHeldBack();
     this.foldBlocks();
     this.placeHandlers(null, '');
-    for (const hs of this.allHostSites) this.settleHostSite(hs);
+    this.settleAllHostSites();
     for (const d of this.domainNodes) for (const v of (d.domain as Domain).vcpus) this.stopped(v, Math.max(this.stateOf(v).since, end(v)));
   }
 
@@ -801,6 +825,17 @@ export class Recorder implements EngineProfiler {
   blockedOf(v: Vcpu): number {
     return this.stateOf(v).blocked;
   }
+}
+
+/** A host site's counts into its node's, then cleared (its records took them too: see settleHostSite()). */
+function settleNode(hs: HostSite): void {
+  const node = hs.node as LiveNode;
+  node.ln[0] += hs.cycles;
+  node.count += hs.count;
+  hs.count = 0;
+  hs.cycles = 0;
+  hs.min = 0;
+  hs.max = 0;
 }
 
 /** Adds the occurrences counted in `c` to `s`. */
