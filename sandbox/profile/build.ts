@@ -11,14 +11,23 @@ class FileTable {
   readonly files: string[] = [];
   private readonly byPath = new Map<string, number>();
   private readonly byProgram = new Map<Program, number[]>();
+  /** The program last asked about and its table (nodes come domain by domain: most lookups repeat it). */
+  private lastProgram: Program | null = null;
+  private lastMap: number[] = [];
 
   of(program: Program, local: number): number {
-    let map = this.byProgram.get(program);
-    if (!map) {
-      map = program.files.map((f) => this.intern(f));
-      this.byProgram.set(program, map);
+    if (program !== this.lastProgram) {
+      let map = this.byProgram.get(program);
+      if (!map) {
+        // Pushed one by one, not made by files.map(): its arrays come in more than one elements kind, and the lookup below deoptimized on the second.
+        map = [];
+        for (const f of program.files) map.push(this.intern(f));
+        this.byProgram.set(program, map);
+      }
+      this.lastProgram = program;
+      this.lastMap = map;
     }
-    return map[local] ?? -1;
+    return this.lastMap[local] ?? -1;
   }
 
   /** The index of a file by its path (hypervisor code is in no program's table). */
@@ -38,36 +47,219 @@ function countStat(s: StatRecord | undefined): CountStat {
   return { count: s.count, cycles: s.cycles, min: s.min, max: s.max, avg: s.cycles / s.count };
 }
 
-/** The recorder's statistics keys (`domid:kind:name`) grouped by their `domid:kind:` prefix, each group sorted. */
-function statKeysByPrefix(rec: Recorder): Map<string, string[]> {
-  const groups = new Map<string, string[]>();
-  for (const k of rec.stats.keys()) {
-    const prefix = k.slice(0, k.indexOf(':', k.indexOf(':') + 1) + 1);
-    const group = groups.get(prefix);
-    if (group === undefined) groups.set(prefix, [k]);
-    else group.push(k);
-  }
-  for (const group of groups.values()) group.sort();
-  return groups;
+/** A domain's statistics in the recorder, by kind; a kind's keys (`domid:kind:name`) are sorted when the summary takes them. */
+interface DomainStats {
+  hypercall: string[];
+  trap: string[];
+  vmexit: string[];
+  upcall: StatRecord | undefined;
 }
 
-/** Whether the lines of the positions that have cycles (`ln[i]` not 0) strictly go up. */
-function ascendingLines(positions: readonly number[], ln: Float64Array): boolean {
-  let last = -Infinity;
-  for (let i = 0; i < ln.length; i++) {
-    if (ln[i] === 0) continue;
-    if (positions[i] <= last) return false;
-    last = positions[i];
+/**
+ * The recorder's statistics keys (`domid:kind:name`) grouped by domain id
+ * and kind, read once each: no prefix string per domain and kind, no slice
+ * per key to group it (hundreds of domains made those a cost of their own).
+ */
+function statsByDomain(rec: Recorder): Map<number, DomainStats> {
+  const byDomain = new Map<number, DomainStats>();
+  for (const k of rec.stats.keys()) {
+    const colon = k.indexOf(':');
+    // Domain ids are small non-negative integers: read without a substring.
+    let id = 0;
+    for (let i = 0; i < colon; i++) id = id * 10 + (k.charCodeAt(i) - 48);
+    let group = byDomain.get(id);
+    if (group === undefined) byDomain.set(id, (group = { hypercall: [], trap: [], vmexit: [], upcall: undefined }));
+    // The kind by its first letter: hypercall, trap, vmexit or upcall.
+    const kind = k.charCodeAt(colon + 1);
+    if (kind === 104) group.hypercall.push(k);
+    else if (kind === 116) group.trap.push(k);
+    else if (kind === 118) group.vmexit.push(k);
+    else group.upcall = rec.stats.get(k);
   }
-  return true;
+  return byDomain;
 }
 
 /** Sorted keys: the same run gives the same bytes. */
-function statsOf(rec: Recorder, keys: Map<string, string[]>, d: Domain, kind: string): Record<string, CountStat> {
-  const prefix = `${d.id}:${kind}:`;
+function statsOf(rec: Recorder, keys: string[] | undefined): Record<string, CountStat> {
   const out: Record<string, CountStat> = {};
-  for (const k of keys.get(prefix) ?? []) out[k.slice(prefix.length)] = countStat(rec.stats.get(k));
+  if (keys === undefined) return out;
+  keys.sort();
+  for (const k of keys) out[k.slice(k.indexOf(':', k.indexOf(':') + 1) + 1)] = countStat(rec.stats.get(k));
   return out;
+}
+
+/**
+ * A domain's summary (a function of its own: called per domain, it gets
+ * optimized where a loop in buildProfile, run once per profile, would not).
+ */
+function domainSummary(rec: Recorder, d: Domain, own: DomainStats | undefined): DomainSummary {
+  let runnable = 0;
+  let blocked = 0;
+  for (const v of d.vcpus) {
+    runnable += rec.runnableOf(v);
+    blocked += rec.blockedOf(v);
+  }
+  return {
+    id: d.id,
+    name: d.name,
+    mode: d.mode,
+    running: d.cycles,
+    runnable,
+    blocked,
+    hypercalls: statsOf(rec, own?.hypercall),
+    traps: statsOf(rec, own?.trap),
+    vmexits: statsOf(rec, own?.vmexit),
+    upcalls: countStat(own?.upcall),
+    pvopCalls: d.pvopCalls,
+  };
+}
+
+/**
+ * Adds `cycles` at `line` to a node's `lines`, kept ascending by line (a
+ * line's entry made on its first cycles): positions mostly come with their
+ * lines going up, so the entry is mostly the last or a new one at the end.
+ */
+function addToLine(lines: { line: number; cycles: number }[], line: number, cycles: number): void {
+  let i = lines.length;
+  while (i > 0 && lines[i - 1].line > line) i--;
+  if (i > 0 && lines[i - 1].line === line) lines[i - 1].cycles += cycles;
+  else if (i === lines.length) lines.push({ line, cycles });
+  else lines.splice(i, 0, { line, cycles });
+}
+
+/**
+ * The call tree's profile nodes, made depth first from the recorder's live
+ * nodes, and the profile's line costs by (domain, file), then line (numbers:
+ * no key string per line).
+ */
+class TreeBuilder {
+  readonly nodes: ProfileNode[] = [];
+  readonly lineCosts = new Map<number, Map<number, LineCost>>();
+  /** The (domain, file) pair last added to, and its line costs (a domain's nodes come together). */
+  private lastPair = -1;
+  private lastInFile = new Map<number, LineCost>();
+  /** The program last looked up and its position → line tables. */
+  private lastProgram: Program | null = null;
+  private lastLines: number[][] = [];
+  /** A node's lines while they are gathered (see linesOfNode()). */
+  private readonly scratch: { line: number; cycles: number }[] = [];
+
+  constructor(
+    private readonly hv: Hypervisor,
+    private readonly rec: Recorder,
+    private readonly files: FileTable,
+  ) {}
+
+  /** A live node and its subtree as profile nodes (its id: the next one). */
+  visit(live: LiveNode, parent: number): ProfileNode {
+    const d = live.domain;
+    const program = d?.program;
+    const fn = live.fn >= 0 && program ? program.functions[live.fn] : undefined;
+    const hvFn = live.hvFn;
+    const file = fn && program ? this.files.of(program, fn.file) : hvFn ? this.files.intern(hvFn.file) : -1;
+    const node: ProfileNode = {
+      id: this.nodes.length,
+      parent,
+      kind: live.kind,
+      name: live.name,
+      domain: d ? d.id : -1,
+      vcpu: live.vcpu,
+      file,
+      line: fn ? fn.line : hvFn ? this.hv.extensions.lineOf(hvFn.file, hvFn.span.start) : -1,
+      self: 0,
+      total: 0,
+      count: live.count,
+      lines: fn || (hvFn && live.hvAt) ? this.linesOfNode(live) : [],
+      // Its ids are written below: an array of the right size, not one grown by pushes (hundreds of nodes, each its own garbage).
+      children: live.kidCount === 0 ? [] : new Array<number>(live.kidCount),
+    };
+    this.nodes.push(node);
+    if (node.lines.length !== 0) this.putLines(node);
+    else {
+      const ln = live.ln;
+      for (let i = 0; i < ln.length; i++) node.self += ln[i];
+    }
+    node.total = node.self;
+    let k = 0;
+    for (let child = live.first; child !== null; child = child.next) {
+      const c = this.visit(child, node.id);
+      node.children[k++] = c.id;
+      node.total += c.total;
+    }
+    return node;
+  }
+
+  /**
+   * A function node's own cycles by line, ascending (gathered in one
+   * scratch list, then copied at their size: no array grown per node).
+   */
+  private linesOfNode(live: LiveNode): { line: number; cycles: number }[] {
+    const lines = this.scratch;
+    lines.length = 0;
+    const hvFn = live.hvFn;
+    if (hvFn === null) {
+      const positions = this.linesOf((live.domain as Domain).program)[live.fn];
+      const ln = live.ln;
+      for (let i = 0; i < ln.length; i++) if (ln[i] !== 0) addToLine(lines, positions[i], ln[i]);
+    } else {
+      // A handler or helper of an extension: its statements' offsets in its file (by slot), by line.
+      const cycles = live.hvAt as Float64Array;
+      const offsets = statementSlots(hvFn).offsets;
+      for (let i = 0; i < offsets.length; i++) if (cycles[i] !== 0) addToLine(lines, this.hv.extensions.lineOf(hvFn.file, offsets[i]), cycles[i]);
+    }
+    return lines.length === 0 ? [] : lines.slice();
+  }
+
+  /** A function node's `self` from its `lines` (ascending), and their cycles into the profile's line costs. */
+  private putLines(node: ProfileNode): void {
+    // Domain ids and file indices are small (-1 at least): one number names the pair.
+    const pair = (node.domain + 1) * 0x100000 + node.file + 1;
+    if (pair !== this.lastPair) {
+      let inFile = this.lineCosts.get(pair);
+      if (inFile === undefined) this.lineCosts.set(pair, (inFile = new Map()));
+      this.lastPair = pair;
+      this.lastInFile = inFile;
+    }
+    const inFile = this.lastInFile;
+    const lines = node.lines;
+    for (let i = 0; i < lines.length; i++) {
+      const { line, cycles } = lines[i];
+      node.self += cycles;
+      const lc = inFile.get(line);
+      if (lc) lc.cycles += cycles;
+      else inFile.set(line, { domain: node.domain, file: node.file, line, cycles });
+    }
+  }
+
+  private linesOf(program: Program): number[][] {
+    if (program !== this.lastProgram) {
+      this.lastProgram = program;
+      this.lastLines = this.rec.tablesOf(program).lines;
+    }
+    return this.lastLines;
+  }
+
+  /**
+   * The line costs sorted by domain, file and line: the pairs' numbers sort
+   * as (domain, file) do, and a pair's lines mostly came in order already
+   * (one sort of a few hundred entries with a comparator cost more).
+   */
+  sortedLines(): LineCost[] {
+    const out: LineCost[] = [];
+    for (const pair of [...this.lineCosts.keys()].sort((a, b) => a - b)) {
+      const from = out.length;
+      let ascending = true;
+      for (const lc of (this.lineCosts.get(pair) as Map<number, LineCost>).values()) {
+        if (out.length > from && lc.line < out[out.length - 1].line) ascending = false;
+        out.push(lc);
+      }
+      if (!ascending) {
+        const group = out.splice(from).sort((a, b) => a.line - b.line);
+        for (const lc of group) out.push(lc);
+      }
+    }
+    return out;
+  }
 }
 
 /**
@@ -78,103 +270,13 @@ function statsOf(rec: Recorder, keys: Map<string, string[]>, d: Domain, kind: st
 export function buildProfile(hv: Hypervisor, rec: Recorder, systemFile: string, readText: (path: string) => string | undefined): Profile {
   rec.finish((v) => hv.pcpus[Math.max(0, v.pcpu)]?.clock ?? hv.elapsed);
   const files = new FileTable();
-  const nodes: ProfileNode[] = [];
-  /** By (domain, file), then line (numbers: no key string per line). */
-  const lineCosts = new Map<number, Map<number, LineCost>>();
-
-  /** The profile's line costs of a node's domain and file. */
-  const fileLines = (node: ProfileNode): Map<number, LineCost> => {
-    // Domain ids and file indices are small (-1 at least): one number names the pair.
-    const pair = (node.domain + 1) * 0x100000 + node.file + 1;
-    let inFile = lineCosts.get(pair);
-    if (inFile === undefined) lineCosts.set(pair, (inFile = new Map()));
-    return inFile;
-  };
-
-  /** A line's own cycles in a function node: its next `lines` entry, its `self`, and the profile's line cost. */
-  const addLine = (node: ProfileNode, inFile: Map<number, LineCost>, line: number, cycles: number): void => {
-    node.lines.push({ line, cycles });
-    node.self += cycles;
-    const lc = inFile.get(line);
-    if (lc) lc.cycles += cycles;
-    else inFile.set(line, { domain: node.domain, file: node.file, line, cycles });
-  };
-
-  /** A function node's own cycles by line: its `lines` (ascending), its `self`, and the profile's line costs. */
-  const putLines = (node: ProfileNode, byLine: Map<number, number>): void => {
-    const inFile = fileLines(node);
-    for (const [line, cycles] of [...byLine].sort((a, b) => a[0] - b[0])) addLine(node, inFile, line, cycles);
-  };
-
-  /**
-   * putLines() for a node whose positions with cycles are on lines that
-   * only go up (most functions: a line per statement): each line once,
-   * already in order, so no map and no sort (the same lines and sums).
-   */
-  const putAscending = (node: ProfileNode, positions: readonly number[], ln: Float64Array): void => {
-    const inFile = fileLines(node);
-    for (let i = 0; i < ln.length; i++) if (ln[i] !== 0) addLine(node, inFile, positions[i], ln[i]);
-  };
-
-  const visit = (live: LiveNode, parent: number): ProfileNode => {
-    const d = live.domain;
-    const program = d?.program;
-    const fn = live.fn >= 0 && program ? program.functions[live.fn] : undefined;
-    const hvFn = live.hvFn;
-    const file = fn && program ? files.of(program, fn.file) : hvFn ? files.intern(hvFn.file) : -1;
-    const node: ProfileNode = {
-      id: nodes.length,
-      parent,
-      kind: live.kind,
-      name: live.name,
-      domain: d ? d.id : -1,
-      vcpu: live.vcpu,
-      file,
-      line: fn ? fn.line : hvFn ? hv.extensions.lineOf(hvFn.file, hvFn.span.start) : -1,
-      self: 0,
-      total: 0,
-      count: live.count,
-      lines: [],
-      children: [],
-    };
-    nodes.push(node);
-    if (fn && program && d) {
-      const positions = rec.tablesOf(program).lines[live.fn];
-      const ln = live.ln;
-      if (ascendingLines(positions, ln)) putAscending(node, positions, ln);
-      else {
-        const byLine = new Map<number, number>();
-        for (let i = 0; i < ln.length; i++) {
-          if (ln[i] !== 0) byLine.set(positions[i], (byLine.get(positions[i]) ?? 0) + ln[i]);
-        }
-        putLines(node, byLine);
-      }
-    } else if (hvFn && live.hvAt) {
-      // A handler or helper of an extension: its statements' offsets in its file (by slot), by line.
-      const byLine = new Map<number, number>();
-      const cycles = live.hvAt;
-      const offsets = statementSlots(hvFn).offsets;
-      for (let i = 0; i < offsets.length; i++) {
-        if (cycles[i] === 0) continue;
-        const line = hv.extensions.lineOf(hvFn.file, offsets[i]);
-        byLine.set(line, (byLine.get(line) ?? 0) + cycles[i]);
-      }
-      putLines(node, byLine);
-    } else {
-      for (let i = 0; i < live.ln.length; i++) node.self += live.ln[i];
-    }
-    node.total = node.self;
-    for (const child of live.order) {
-      const c = visit(child, node.id);
-      node.children.push(c.id);
-      node.total += c.total;
-    }
-    return node;
-  };
-
-  const root = visit(rec.root, -1);
-  const hypervisor = hv.hypervisorCycles.reduce((a, b) => a + b, 0);
-  const idle = hv.idleCycles.reduce((a, b) => a + b, 0);
+  const tree = new TreeBuilder(hv, rec, files);
+  const nodes = tree.nodes;
+  const root = tree.visit(rec.root, -1);
+  let hypervisor = 0;
+  for (const c of hv.hypervisorCycles) hypervisor += c;
+  let idle = 0;
+  for (const c of hv.idleCycles) idle += c;
   for (const [kind, name, cycles] of [['hypervisor', '[hypervisor]', hypervisor], ['idle', '[idle]', idle]] as const) {
     const node: ProfileNode = { id: nodes.length, parent: root.id, kind, name, domain: -1, vcpu: -1, file: -1, line: -1, self: cycles, total: cycles, count: 0, lines: [], children: [] };
     nodes.push(node);
@@ -188,22 +290,11 @@ export function buildProfile(hv: Hypervisor, rec: Recorder, systemFile: string, 
     sites.push({ domain: s.domain, file: files.of(s.program, s.file), line: s.line, kind: s.kind, name: s.name, count: s.count, cycles: s.cycles, min: s.min, max: s.max });
   }
   sites.sort((a, b) => a.domain - b.domain || a.file - b.file || a.line - b.line || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
-  const lines = [...lineCosts.values()].flatMap((inFile) => [...inFile.values()]).sort((a, b) => a.domain - b.domain || a.file - b.file || a.line - b.line);
+  const lines = tree.sortedLines();
 
-  const statKeys = statKeysByPrefix(rec);
-  const domains: DomainSummary[] = hv.domains.map((d) => ({
-    id: d.id,
-    name: d.name,
-    mode: d.mode,
-    running: d.cycles,
-    runnable: d.vcpus.reduce((a, v) => a + rec.runnableOf(v), 0),
-    blocked: d.vcpus.reduce((a, v) => a + rec.blockedOf(v), 0),
-    hypercalls: statsOf(rec, statKeys, d, 'hypercall'),
-    traps: statsOf(rec, statKeys, d, 'trap'),
-    vmexits: statsOf(rec, statKeys, d, 'vmexit'),
-    upcalls: countStat(rec.stats.get(`${d.id}:upcall:`)),
-    pvopCalls: d.pvopCalls,
-  }));
+  const stats = statsByDomain(rec);
+  const domains: DomainSummary[] = [];
+  for (const d of hv.domains) domains.push(domainSummary(rec, d, stats.get(d.id)));
 
   return {
     version: 1,

@@ -20,8 +20,18 @@ export type LiveKind = 'root' | 'domain' | 'vcpu' | 'function' | 'hypercall' | '
  * its own node (a node is a path from the root), so `cur` is never shared.
  */
 export class LiveNode implements CallTreeNode {
-  readonly kids = new Map<number | string, LiveNode>();
-  readonly order: LiveNode[] = [];
+  /**
+   * Its children in first-entered order, a list through their `next` (most
+   * nodes have none or one: no Map or array of its own each, which made a
+   * profiled run with many vCPUs pay for hundreds of them at the start);
+   * `kids` indexes them by key once there are more than KID_SCAN.
+   */
+  first: LiveNode | null = null;
+  last: LiveNode | null = null;
+  next: LiveNode | null = null;
+  /** How many children it has (the profile sizes its node's `children` by it). */
+  kidCount = 0;
+  private kids: Map<number | string, LiveNode> | null = null;
   /** The last function child entered, and its function: most calls repeat it. */
   kf = -1;
   kn: LiveNode | null = null;
@@ -42,6 +52,8 @@ export class LiveNode implements CallTreeNode {
 
   constructor(
     readonly parent: LiveNode | null,
+    /** Its key among its parent's children (see Recorder.child()). */
+    readonly key: number | string,
     readonly kind: LiveKind,
     readonly name: string,
     readonly domain: Domain | null,
@@ -50,7 +62,30 @@ export class LiveNode implements CallTreeNode {
     readonly fn: number,
     readonly ln: Float64Array,
   ) {}
+
+  /** Its child with key `key`, if it has one. */
+  kid(key: number | string): LiveNode | undefined {
+    if (this.kids !== null) return this.kids.get(key);
+    for (let k = this.first; k !== null; k = k.next) if (k.key === key) return k;
+    return undefined;
+  }
+
+  /** Adds `node` (keyed `node.key`, not a child yet) as its last child. */
+  adopt(node: LiveNode): void {
+    if (this.last === null) this.first = node;
+    else this.last.next = node;
+    this.last = node;
+    if (this.kids !== null) this.kids.set(node.key, node);
+    else if (this.kidCount >= KID_SCAN) {
+      this.kids = new Map();
+      for (let k = this.first; k !== null; k = k.next) this.kids.set(k.key, k);
+    }
+    this.kidCount++;
+  }
 }
+
+/** Up to this many children a node's child is found by walking its list; past it, by a Map. */
+const KID_SCAN = 8;
 
 /** The block counts of a node no generated code runs on (one shape for every node's `bc`: always a Float64Array). */
 const NO_BLOCKS = new Float64Array(0);
@@ -174,7 +209,7 @@ export const CALL_TREE_LIMIT = 100_000;
  * count through one of these, so the totals are exact.
  */
 export class Recorder implements EngineProfiler {
-  readonly root = new LiveNode(null, 'root', 'pvlab', null, -1, -1, new Float64Array(1));
+  readonly root = new LiveNode(null, '', 'root', 'pvlab', null, -1, -1, new Float64Array(1));
   readonly domainNodes: LiveNode[] = [];
   /** By domid, then vCPU id. */
   private readonly vcpus: VcpuState[][] = [];
@@ -255,14 +290,14 @@ export class Recorder implements EngineProfiler {
   }
 
   private child(parent: LiveNode, key: number | string, kind: LiveKind, name: string, d: Domain | null, vcpu: number, fn: number): LiveNode {
-    let node = parent.kids.get(key);
+    let node = parent.kid(key);
     if (node === undefined) {
       const running = this.state;
       if (this.nodeCount >= CALL_TREE_LIMIT && running !== null) {
         // Past the cut: the vCPU's one node for this function or named frame (made once, not counted).
         this.cut = true;
         const cutKey = `cut:${key}`;
-        return running.root.kids.get(cutKey) ?? this.make(running.root, cutKey, kind, name, d, vcpu, fn);
+        return running.root.kid(cutKey) ?? this.make(running.root, cutKey, kind, name, d, vcpu, fn);
       }
       this.nodeCount++;
       node = this.make(parent, key, kind, name, d, vcpu, fn);
@@ -272,7 +307,7 @@ export class Recorder implements EngineProfiler {
 
   private make(parent: LiveNode, key: number | string, kind: LiveKind, name: string, d: Domain | null, vcpu: number, fn: number): LiveNode {
     const size = fn >= 0 && d !== null ? this.tablesOf(d.program).lines[fn].length : 1;
-    const node = new LiveNode(parent, kind, name, d, vcpu, fn, new Float64Array(size));
+    const node = new LiveNode(parent, key, kind, name, d, vcpu, fn, new Float64Array(size));
     node.impl = fn >= 0 && d !== null && d.program.functions[fn].impl !== undefined;
     const blocks = fn >= 0 && d !== null ? this.blocksOf.get(d.program) : undefined;
     if (blocks !== undefined) {
@@ -280,8 +315,7 @@ export class Recorder implements EngineProfiler {
       node.bc = new Float64Array(node.bt.length);
       this.blocked.push(node);
     }
-    parent.kids.set(key, node);
-    parent.order.push(node);
+    parent.adopt(node);
     return node;
   }
 
@@ -388,7 +422,7 @@ export class Recorder implements EngineProfiler {
   }
 
   private calleeOf(node: LiveNode, fn: number): LiveNode {
-    const found = node.kids.get(fn) ?? this.vcpus[(node.domain as Domain).id][node.vcpu].root.kids.get(`cut:${fn}`);
+    const found = node.kid(fn) ?? this.vcpus[(node.domain as Domain).id][node.vcpu].root.kid(`cut:${fn}`);
     if (found === undefined) throw new Error(`profile: no node for a call of function ${fn} below ${node.name}`);
     return found;
   }
@@ -570,20 +604,45 @@ export class Recorder implements EngineProfiler {
   /** Adds the calls a host site counted since it last did to its node and its site and statistics records. */
   private settleHostSite(hs: HostSite): void {
     if (hs.count === 0) return;
-    const node = hs.node as LiveNode;
-    node.ln[0] += hs.cycles;
-    node.count += hs.count;
     const d = hs.domain;
+    // The records written out field by field (a spread is a slow runtime copy, and this runs for every site at the end).
     const site = this.sites.get(hs.siteKey);
-    if (site === undefined) this.sites.set(hs.siteKey, { domain: d.id, program: d.program, file: hs.file, line: hs.line, kind: hs.kind, name: hs.name, ...countsOf(hs) });
+    if (site === undefined) this.sites.set(hs.siteKey, { domain: d.id, program: d.program, file: hs.file, line: hs.line, kind: hs.kind, name: hs.name, count: hs.count, cycles: hs.cycles, min: hs.min, max: hs.max });
     else addCounts(site, hs);
     const stat = this.stats.get(hs.statKey);
-    if (stat === undefined) this.stats.set(hs.statKey, countsOf(hs));
+    if (stat === undefined) this.stats.set(hs.statKey, { count: hs.count, cycles: hs.cycles, min: hs.min, max: hs.max });
     else addCounts(stat, hs);
-    hs.count = 0;
-    hs.cycles = 0;
-    hs.min = 0;
-    hs.max = 0;
+    settleNode(hs);
+  }
+
+  /**
+   * settleHostSite() of every host site at the end of the run. The host
+   * sites of one place in a domain's code (one per vCPU that called from
+   * there) share their site and statistics records: the records a domain's
+   * last host site settled into are kept (by domain id) and taken again by
+   * its next one at the same place, so that hundreds of vCPUs do not each
+   * look theirs up by key string (the same counts, in the same order).
+   */
+  private settleAllHostSites(): void {
+    const lastOf: (HostSite | undefined)[] = [];
+    const siteOf: SiteRecord[] = [];
+    const statOf: StatRecord[] = [];
+    for (const hs of this.allHostSites) {
+      if (hs.count === 0) continue;
+      const id = hs.domain.id;
+      const last = lastOf[id];
+      // Keys are made from these (and the domain): the same place, the same records.
+      if (last !== undefined && last.line === hs.line && last.file === hs.file && last.kind === hs.kind && last.name === hs.name) {
+        addCounts(siteOf[id], hs);
+        addCounts(statOf[id], hs);
+        settleNode(hs);
+      } else {
+        this.settleHostSite(hs);
+        lastOf[id] = hs;
+        siteOf[id] = this.sites.get(hs.siteKey) as SiteRecord;
+        statOf[id] = this.stats.get(hs.statKey) as StatRecord;
+      }
+    }
   }
 
   /**
@@ -765,7 +824,7 @@ export class Recorder implements EngineProfiler {
     this.giveHeldBack();
     this.foldBlocks();
     this.placeHandlers(null, '');
-    for (const hs of this.allHostSites) this.settleHostSite(hs);
+    this.settleAllHostSites();
     for (const d of this.domainNodes) for (const v of (d.domain as Domain).vcpus) this.stopped(v, Math.max(this.stateOf(v).since, end(v)));
   }
 
@@ -778,9 +837,15 @@ export class Recorder implements EngineProfiler {
   }
 }
 
-/** A count, total, min and max as a record of its own. */
-function countsOf(c: StatRecord): StatRecord {
-  return { count: c.count, cycles: c.cycles, min: c.min, max: c.max };
+/** A host site's counts into its node's, then cleared (its records took them too: see settleHostSite()). */
+function settleNode(hs: HostSite): void {
+  const node = hs.node as LiveNode;
+  node.ln[0] += hs.cycles;
+  node.count += hs.count;
+  hs.count = 0;
+  hs.cycles = 0;
+  hs.min = 0;
+  hs.max = 0;
 }
 
 /** Adds the occurrences counted in `c` to `s`. */
