@@ -402,11 +402,18 @@ export class Recorder implements EngineProfiler {
    * The block counts into cycles per position and the counts of the callees
    * entered (a node's child for a function, or past the call tree's cut the
    * vCPU's one node for it), then cleared.
+   *
+   * A call counted ahead with the call before it and taken back when the
+   * frame left before reaching it (vm/attribution.ts, settleCall()) is +1
+   * in one block and -1 in another: when the callee was never entered
+   * anywhere below the node (no node for it), those net to nothing, so the
+   * counts of callees without a node are summed first (`missing`).
    */
   private foldBlocks(): void {
     for (const node of this.blocked) {
       const bc = node.bc;
       const table = node.bt as readonly (readonly number[])[];
+      let missing: Map<number, number> | null = null;
       for (let k = 0; k < bc.length; k++) {
         const n = bc[k];
         if (n === 0) continue;
@@ -414,17 +421,23 @@ export class Recorder implements EngineProfiler {
         const block = table[k];
         for (let i = 0; i < block.length; i += 2) {
           const at = block[i];
-          if (at >= 0) node.ln[at] += n * block[i + 1];
-          else this.calleeOf(node, calledFn(at)).count += n * block[i + 1];
+          if (at >= 0) {
+            node.ln[at] += n * block[i + 1];
+            continue;
+          }
+          const fn = calledFn(at);
+          const callee = this.calleeOf(node, fn);
+          if (callee !== undefined) callee.count += n * block[i + 1];
+          else (missing ??= new Map()).set(fn, (missing.get(fn) ?? 0) + n * block[i + 1]);
         }
       }
+      if (missing !== null) for (const [fn, calls] of missing) if (calls !== 0) throw new Error(`profile: ${calls} calls of function ${fn} below ${node.name} with no node for it`);
     }
   }
 
-  private calleeOf(node: LiveNode, fn: number): LiveNode {
-    const found = node.kid(fn) ?? this.vcpus[(node.domain as Domain).id][node.vcpu].root.kid(`cut:${fn}`);
-    if (found === undefined) throw new Error(`profile: no node for a call of function ${fn} below ${node.name}`);
-    return found;
+  /** The node a call of `fn` from a frame on `node` entered (undefined: none was ever entered from there). */
+  private calleeOf(node: LiveNode, fn: number): LiveNode | undefined {
+    return node.kid(fn) ?? this.vcpus[(node.domain as Domain).id][node.vcpu].root.kid(`cut:${fn}`);
   }
 
   private pvopSite(caller: LiveNode, fn: number): void {

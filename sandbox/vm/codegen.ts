@@ -124,6 +124,14 @@ class Generator {
   /** The plain fast engine: the site number given to each fault location. */
   private readonly siteOf = new Map<Loc, number>();
   /**
+   * Locations a resumable version gave more than one site (a compound
+   * assignment's load, operation and store share their statement's
+   * location): the fresh-call version gives them sites of its own, since a
+   * site also names what is pending there when a helper faults (profiling:
+   * the frame's catch attributes it by site, see ProfileAttribution.faultSite()).
+   */
+  private readonly locWithSites = new Set<Loc>();
+  /**
    * Generating the unchecked copy of a counted loop (see countedLoop()): its
    * check boundaries only charge, the guard before it having shown that no
    * check there could find the budget spent.
@@ -558,12 +566,17 @@ class Generator {
   }
 
   private site(loc: Loc): number {
-    // A fresh-call version shares the sites of its resumable version (made just before it from the same IR).
-    const known = this.fresh ? this.siteOf.get(loc) : undefined;
+    // A fresh-call version shares the sites of its resumable version (made just before it from the same IR),
+    // each location's one site there.
+    const known = this.fresh && !this.locWithSites.has(loc) ? this.siteOf.get(loc) : undefined;
     if (known !== undefined) return known;
     this.locs.push(loc);
-    if (this.freshCalls) this.siteOf.set(loc, this.locs.length - 1);
-    return this.locs.length - 1;
+    const site = this.locs.length - 1;
+    if (this.freshCalls && !this.fresh) {
+      if (this.siteOf.has(loc)) this.locWithSites.add(loc);
+      else this.siteOf.set(loc, site);
+    }
+    return site;
   }
 
   private stmt(s: IStmt): string {
@@ -594,8 +607,10 @@ class Generator {
     }
     // Where `c` is looked at, or control flow joins or leaves, nothing may be pending. Profiling:
     // a call, hypercall or hlt flushes what is pending itself, attributing it with its own cost
-    // (one write per position; a helper that faults before it attributes it through its site).
-    const settled = settlesBefore(s) && !(this.profiling && flushesPending(s)) ? this.settle() : '';
+    // (one write per position; a helper that faults before it attributes it through its site),
+    // unless an intrinsic in its arguments would flush it first: one in an operand that && or ||
+    // may skip would take what is pending along with it, and the call's flush would not count it.
+    const settled = settlesBefore(s) && !(this.profiling && flushesPending(s) && !stmtHasIntr(s)) ? this.settle() : '';
     // An intrinsic sees the exact count (rdtsc reads the clock): in its statement no load is deferred,
     // so nothing is pending where it runs, even in an operand that && or || may skip.
     if (!stmtHasIntr(s)) return settled + this.stmtCode(s);

@@ -240,6 +240,62 @@ describe('attribution', () => {
     }
   });
 
+  it('profiles a run that crashes inside a call whose next call, to a function never called, was counted ahead', () => {
+    // run() is entered fresh, so its two calls along straight code are counted as one block ahead; f crashes
+    // (divide by zero) inside the first, and g, which nothing ever calls, gets no node: the profile still builds.
+    const files = {
+      '/p/sys.pvk': 'system s {\n    hypervisor none;\n    domain d { kernel "k.pvk"; memory 1; privileged; }\n}\n',
+      '/p/k.pvk': [
+        'fn f(x: u32) -> u32 {',
+        '    return 100 / (x - 1);',
+        '}',
+        'fn g(x: u32) -> u32 {',
+        '    return x + 1;',
+        '}',
+        'fn run() -> u32 {',
+        '    return g(f(1));',
+        '}',
+        'fn main() -> u32 {',
+        '    return run();',
+        '}',
+        '',
+      ].join('\n'),
+    };
+    const { profile, report } = profileOf(files);
+    expect(report.domains[0].fault).toMatchObject({ kind: 'divide-by-zero', line: 2 });
+    expect(profile.nodes.filter((n) => n.name === 'g')).toEqual([]);
+    expect((profile.nodes.find((n) => n.name === 'f') as ProfileNode).count).toBe(1);
+    const domain = profile.nodes.find((n) => n.kind === 'domain') as ProfileNode;
+    expect(subtreeSelf(profile, domain.id)).toBe(report.domains[0].cycles);
+  });
+
+  it('accounts for every cycle of a compound memory assignment that faults in a function called fresh', () => {
+    // `mem16[a] %= d` loads, divides and stores at one source location; d is 0, so the division faults
+    // with the statement and the load pending: the profile must still hold every cycle the run charged.
+    const files: Record<string, string> = {
+      '/p/sys.pvk': 'system s {\n    hypervisor none;\n    domain d { kernel "k.pvk"; memory 1; privileged; }\n}\n',
+      '/p/k.pvk': ['fn bump(d: u32) -> u32 {', '    mem16[0x100] %= d;', '    return 0;', '}', 'fn main() -> u32 {', '    bump(3);', '    return bump(0);', '}', ''].join('\n'),
+    };
+    const { profile, report } = profileOf(files);
+    expect(report.domains[0].fault).toMatchObject({ kind: 'divide-by-zero', line: 2 });
+    const domain = profile.nodes.find((n) => n.kind === 'domain') as ProfileNode;
+    expect(subtreeSelf(profile, domain.id)).toBe(report.domains[0].cycles);
+  });
+
+  it('runs a call whose argument skips an intrinsic (`false && rdtsc() > 0`) for exactly the cycles of a plain run', () => {
+    const files: Record<string, string> = {
+      '/p/sys.pvk': 'system s {\n    hypervisor none;\n    domain d { kernel "k.pvk"; memory 1; privileged; }\n}\n',
+      '/p/k.pvk': ['fn f(a: u32, b: bool) -> u32 {', '    return a;', '}', 'fn main() -> u32 {', '    let s: u32 = 0;', '    for i in 0..100 {', '        s += f(i, i > 1000 && rdtsc() > 0);', '    }', '    return s;', '}', ''].join('\n'),
+    };
+    const boot = bootSystem(new Workspace({ readFile: (p) => files[p] }), { file: '/p/sys.pvk', options: { maxCycles: 1_000_000_000 } });
+    if (!boot.ok) throw new Error(boot.message);
+    const plain = runReport(boot.hv, boot.hv.run());
+    const { profile, report } = profileOf(files);
+    expect(report).toEqual(plain);
+    const domain = profile.nodes.find((n) => n.kind === 'domain') as ProfileNode;
+    expect(subtreeSelf(profile, domain.id)).toBe(report.domains[0].cycles);
+  });
+
   it('charges what a statement runs after a call to its line, also when the next check point stops the run', () => {
     const files = {
       '/p/sys.pvk': 'system s {\n    hypervisor none;\n    domain d { kernel "k.pvk"; memory 1; privileged; }\n}\n',
