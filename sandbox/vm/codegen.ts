@@ -346,10 +346,15 @@ class Generator {
     const cond = this.cond(s.cond);
     this.deferLoads = defer;
     const at = this.cur;
+    // Each branch starts where the condition left control, not where the other branch ended:
+    // nothing is known there of what `K` holds or of a call counted ahead (see straightEnds()).
+    this.straightEnds();
     const then = this.list(s.then);
     this.cur = at;
+    this.straightEnds();
     const otherwise = withElse ? this.list(s.else) : '';
     this.cur = at;
+    this.straightEnds();
     return { cond, then, otherwise };
   }
 

@@ -282,6 +282,18 @@ describe('attribution', () => {
     expect(subtreeSelf(profile, domain.id)).toBe(report.domains[0].cycles);
   });
 
+  it('profiles calls of one function in both branches of an if, when only the else branch runs', () => {
+    const files: Record<string, string> = {
+      '/p/sys.pvk': 'system s {\n    hypervisor none;\n    domain d { kernel "k.pvk"; memory 1; privileged; }\n}\n',
+      '/p/k.pvk': ['fn g(a: u32) -> u32 {', '    return a;', '}', 'fn pick(x: u32) -> u32 {', '    if (x == 1) {', '        g(1);', '    } else {', '        g(2);', '    }', '    return 0;', '}', 'fn main() -> u32 {', '    return pick(0);', '}', ''].join('\n'),
+    };
+    const { profile, report } = profileOf(files);
+    expect(report.domains[0].fault ?? null).toBeNull();
+    expect((profile.nodes.find((n) => n.name === 'g') as ProfileNode).count).toBe(1);
+    const domain = profile.nodes.find((n) => n.kind === 'domain') as ProfileNode;
+    expect(subtreeSelf(profile, domain.id)).toBe(report.domains[0].cycles);
+  });
+
   it('runs a call whose argument skips an intrinsic (`false && rdtsc() > 0`) for exactly the cycles of a plain run', () => {
     const files: Record<string, string> = {
       '/p/sys.pvk': 'system s {\n    hypervisor none;\n    domain d { kernel "k.pvk"; memory 1; privileged; }\n}\n',
