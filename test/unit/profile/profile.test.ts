@@ -42,6 +42,17 @@ function find(p: Profile, pred: (n: ProfileNode) => boolean): ProfileNode[] {
   return p.nodes.filter(pred);
 }
 
+/** A one-domain system (no hypervisor) running the kernel `lines`, as in-memory files. */
+function oneKernel(lines: string[]): Record<string, string> {
+  return { '/p/sys.pvk': 'system s {\n    hypervisor none;\n    domain d { kernel "k.pvk"; memory 1; privileged; }\n}\n', '/p/k.pvk': [...lines, ''].join('\n') };
+}
+
+/** The profile's tree under the one domain holds exactly the cycles its run charged. */
+function expectEveryCycle(profile: Profile, report: ReturnType<typeof runReport>): void {
+  const domain = profile.nodes.find((n) => n.kind === 'domain') as ProfileNode;
+  expect(subtreeSelf(profile, domain.id)).toBe(report.domains[0].cycles);
+}
+
 const EXAMPLES: [string, string, string | undefined][] = [
   ['tour', TOUR, undefined],
   ['paravirt bare_metal', PARAVIRT, 'bare_metal'],
@@ -243,69 +254,39 @@ describe('attribution', () => {
   it('profiles a run that crashes inside a call whose next call, to a function never called, was counted ahead', () => {
     // run() is entered fresh, so its two calls along straight code are counted as one block ahead; f crashes
     // (divide by zero) inside the first, and g, which nothing ever calls, gets no node: the profile still builds.
-    const files = {
-      '/p/sys.pvk': 'system s {\n    hypervisor none;\n    domain d { kernel "k.pvk"; memory 1; privileged; }\n}\n',
-      '/p/k.pvk': [
-        'fn f(x: u32) -> u32 {',
-        '    return 100 / (x - 1);',
-        '}',
-        'fn g(x: u32) -> u32 {',
-        '    return x + 1;',
-        '}',
-        'fn run() -> u32 {',
-        '    return g(f(1));',
-        '}',
-        'fn main() -> u32 {',
-        '    return run();',
-        '}',
-        '',
-      ].join('\n'),
-    };
+    const files = oneKernel(['fn f(x: u32) -> u32 {', '    return 100 / (x - 1);', '}', 'fn g(x: u32) -> u32 {', '    return x + 1;', '}', 'fn run() -> u32 {', '    return g(f(1));', '}', 'fn main() -> u32 {', '    return run();', '}']);
     const { profile, report } = profileOf(files);
     expect(report.domains[0].fault).toMatchObject({ kind: 'divide-by-zero', line: 2 });
     expect(profile.nodes.filter((n) => n.name === 'g')).toEqual([]);
     expect((profile.nodes.find((n) => n.name === 'f') as ProfileNode).count).toBe(1);
-    const domain = profile.nodes.find((n) => n.kind === 'domain') as ProfileNode;
-    expect(subtreeSelf(profile, domain.id)).toBe(report.domains[0].cycles);
+    expectEveryCycle(profile, report);
   });
 
   it('accounts for every cycle of a compound memory assignment that faults in a function called fresh', () => {
     // `mem16[a] %= d` loads, divides and stores at one source location; d is 0, so the division faults
     // with the statement and the load pending: the profile must still hold every cycle the run charged.
-    const files: Record<string, string> = {
-      '/p/sys.pvk': 'system s {\n    hypervisor none;\n    domain d { kernel "k.pvk"; memory 1; privileged; }\n}\n',
-      '/p/k.pvk': ['fn bump(d: u32) -> u32 {', '    mem16[0x100] %= d;', '    return 0;', '}', 'fn main() -> u32 {', '    bump(3);', '    return bump(0);', '}', ''].join('\n'),
-    };
+    const files = oneKernel(['fn bump(d: u32) -> u32 {', '    mem16[0x100] %= d;', '    return 0;', '}', 'fn main() -> u32 {', '    bump(3);', '    return bump(0);', '}']);
     const { profile, report } = profileOf(files);
     expect(report.domains[0].fault).toMatchObject({ kind: 'divide-by-zero', line: 2 });
-    const domain = profile.nodes.find((n) => n.kind === 'domain') as ProfileNode;
-    expect(subtreeSelf(profile, domain.id)).toBe(report.domains[0].cycles);
+    expectEveryCycle(profile, report);
   });
 
   it('profiles calls of one function in both branches of an if, when only the else branch runs', () => {
-    const files: Record<string, string> = {
-      '/p/sys.pvk': 'system s {\n    hypervisor none;\n    domain d { kernel "k.pvk"; memory 1; privileged; }\n}\n',
-      '/p/k.pvk': ['fn g(a: u32) -> u32 {', '    return a;', '}', 'fn pick(x: u32) -> u32 {', '    if (x == 1) {', '        g(1);', '    } else {', '        g(2);', '    }', '    return 0;', '}', 'fn main() -> u32 {', '    return pick(0);', '}', ''].join('\n'),
-    };
+    const files = oneKernel(['fn g(a: u32) -> u32 {', '    return a;', '}', 'fn pick(x: u32) -> u32 {', '    if (x == 1) {', '        g(1);', '    } else {', '        g(2);', '    }', '    return 0;', '}', 'fn main() -> u32 {', '    return pick(0);', '}']);
     const { profile, report } = profileOf(files);
     expect(report.domains[0].fault ?? null).toBeNull();
     expect((profile.nodes.find((n) => n.name === 'g') as ProfileNode).count).toBe(1);
-    const domain = profile.nodes.find((n) => n.kind === 'domain') as ProfileNode;
-    expect(subtreeSelf(profile, domain.id)).toBe(report.domains[0].cycles);
+    expectEveryCycle(profile, report);
   });
 
   it('runs a call whose argument skips an intrinsic (`false && rdtsc() > 0`) for exactly the cycles of a plain run', () => {
-    const files: Record<string, string> = {
-      '/p/sys.pvk': 'system s {\n    hypervisor none;\n    domain d { kernel "k.pvk"; memory 1; privileged; }\n}\n',
-      '/p/k.pvk': ['fn f(a: u32, b: bool) -> u32 {', '    return a;', '}', 'fn main() -> u32 {', '    let s: u32 = 0;', '    for i in 0..100 {', '        s += f(i, i > 1000 && rdtsc() > 0);', '    }', '    return s;', '}', ''].join('\n'),
-    };
+    const files = oneKernel(['fn f(a: u32, b: bool) -> u32 {', '    return a;', '}', 'fn main() -> u32 {', '    let s: u32 = 0;', '    for i in 0..100 {', '        s += f(i, i > 1000 && rdtsc() > 0);', '    }', '    return s;', '}']);
     const boot = bootSystem(new Workspace({ readFile: (p) => files[p] }), { file: '/p/sys.pvk', options: { maxCycles: 1_000_000_000 } });
     if (!boot.ok) throw new Error(boot.message);
     const plain = runReport(boot.hv, boot.hv.run());
     const { profile, report } = profileOf(files);
     expect(report).toEqual(plain);
-    const domain = profile.nodes.find((n) => n.kind === 'domain') as ProfileNode;
-    expect(subtreeSelf(profile, domain.id)).toBe(report.domains[0].cycles);
+    expectEveryCycle(profile, report);
   });
 
   it('charges what a statement runs after a call to its line, also when the next check point stops the run', () => {
