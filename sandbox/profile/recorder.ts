@@ -328,7 +328,7 @@ export class Recorder implements EngineProfiler {
    * cursor is not set here.
    */
   enter(v: Vcpu, p: number, clock: number): void {
-    this.giveHeldBack();
+    // No calls are held back here: the run before this one gave them as it ended (leave()).
     const st = this.stateOf(v);
     this.state = st;
     this.runningSites = st.hostSites;
@@ -339,13 +339,16 @@ export class Recorder implements EngineProfiler {
     st.settle(clock);
     st.state = RUNNING;
     st.since = clock;
-    if (st.fresh) {
-      st.fresh = false;
-      st.frames[0] = this.push(v.domain.program.main, st.root);
-      st.depth = 1;
-    }
+    if (st.fresh) this.startAtMain(st, v);
     this.chainAt = st.depth;
     this.captured = 0;
+  }
+
+  /** enter() of a vCPU that (re)starts at main: main's node is its only frame's (out of line: once a start). */
+  private startAtMain(st: VcpuState, v: Vcpu): void {
+    st.fresh = false;
+    st.frames[0] = this.push(v.domain.program.main, st.root);
+    st.depth = 1;
   }
 
   /** A frame of the running vCPU, on node `node`, was captured as it stopped (innermost first). */
@@ -828,8 +831,9 @@ export class Recorder implements EngineProfiler {
 
   /** A port of domain `to` became pending at `at`, sent by the running vCPU (or the timer). */
   eventSent(to: Domain, port: number, at: number): void {
-    const v = this.state === null ? null : this.state.vcpu;
-    this.timeline.instant(INSTANT.send, v ? v.domain.id : -1, v ? v.id : -1, at, port, to.id);
+    // The running vCPU sends (its ids are enter()'s), or the timer: -1.
+    const running = this.state !== null;
+    this.timeline.instant(INSTANT.send, running ? this.domainId : -1, running ? this.vcpuId : -1, at, port, to.id);
   }
 
   /** Closes the summary's open intervals and settles the host sites' counts at the end of the run. */
