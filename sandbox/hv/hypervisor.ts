@@ -168,7 +168,7 @@ export class Hypervisor implements EngineHost, HypercallHost {
   private startAtMain(v: Vcpu): void {
     const program = v.domain.program;
     const main = program.functions[program.main];
-    v.frames = [{ fn: main.id, pc: 0, locals: new Array<number>(main.slots).fill(0), dst: -1, upcall: false, pvop: false }];
+    v.frames = [{ fn: main.id, pc: 0, locals: new Array<number>(main.slots).fill(0), dst: -1, upcall: false, pvop: false, node: null }];
     v.status = 'runnable';
     v.inUpcall = false;
     v.resumeResult = undefined;

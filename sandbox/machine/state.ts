@@ -30,6 +30,12 @@ export interface Frame {
   upcall: boolean;
   /** A pvop implementation reached through the ops table or a patched site. */
   pvop: boolean;
+  /**
+   * The profiling engine's call-tree node of this frame (vm/profiling.ts),
+   * set as the frame is captured and taken back as it resumes; null for
+   * frames no profiling engine made.
+   */
+  node: object | null;
 }
 
 export type VcpuStatus = 'runnable' | 'blocked' | 'down';
@@ -63,6 +69,8 @@ export class Vcpu {
   cycles = 0;
   /** Machine time when the vCPU last stopped running (for round-robin order within a domain). */
   lastRan = -1;
+  /** What a profiler follows of this vCPU (profile/recorder.ts): found in one load on every switch. Undefined when not profiled. */
+  profiled: unknown = undefined;
 
   constructor(
     readonly domain: Domain,

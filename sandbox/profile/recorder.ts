@@ -105,15 +105,7 @@ const OFF = 3;
  * storing one runs V8's write barrier, the rest are numbers.
  */
 class VcpuState {
-  /**
-   * The nodes of the vCPU's frames when it last stopped, innermost first
-   * (`depth` of them): each resumed frame takes back its own, outermost
-   * first. The same list serves every stop (resumes read it before the
-   * next stop writes it).
-   */
-  readonly frames: LiveNode[] = [];
-  depth = 0;
-  /** The vCPU (re)starts at main: push main's node when it next runs. */
+  /** The vCPU (re)starts at main: its frame gets main's node when it next runs (its other frames carry theirs: Frame.node). */
   fresh = true;
   /**
    * Its host-call sites by site number in its domain's program (each vCPU
@@ -251,13 +243,6 @@ export class Recorder implements EngineProfiler {
   private qNext = 0;
   private qN = 0;
   private qRoom = 0;
-  /**
-   * The running vCPU's frames' nodes (its state's `frames`): resumed() hands
-   * them out from `chainAt` down, then its frames, captured as it stops,
-   * write theirs from 0 up (`captured` of them).
-   */
-  private chainAt = 0;
-  private captured = 0;
   /** What the pvk handlers of extension hypercalls ran (the hypervisor reports to it): placed under their hypercall's frame. */
   readonly handlers = new HandlerFrames();
   /** Call-tree keys of hypervisor functions (made once each). */
@@ -274,7 +259,9 @@ export class Recorder implements EngineProfiler {
       this.vcpus[d.id] = [];
       for (const v of d.vcpus) {
         const vnode = this.child(node, `v${v.id}`, 'vcpu', `vCPU ${v.id}`, d, v.id, -1);
-        this.vcpus[d.id][v.id] = new VcpuState(v, vnode, d.state === 'paused');
+        const st = new VcpuState(v, vnode, d.state === 'paused');
+        this.vcpus[d.id][v.id] = st;
+        v.profiled = st;
       }
     }
   }
@@ -323,9 +310,9 @@ export class Recorder implements EngineProfiler {
 
   /**
    * The engine starts running `v` on pcpu `p` whose clock is `clock`. Its
-   * frames resume outermost first, each taking back its node (recorded as
-   * they were captured) and making it the cursor's before it runs: the
-   * cursor is not set here.
+   * frames resume outermost first, each taking back the node it carries
+   * (Frame.node, set as it was captured); each publishes it to the cursor
+   * before anything reads the cursor: the cursor is not set here.
    */
   enter(v: Vcpu, p: number, clock: number): void {
     // No calls are held back here: the run before this one gave them as it ended (leave()).
@@ -340,34 +327,18 @@ export class Recorder implements EngineProfiler {
     st.state = RUNNING;
     st.since = clock;
     if (st.fresh) this.startAtMain(st, v);
-    this.chainAt = st.depth;
-    this.captured = 0;
   }
 
   /** enter() of a vCPU that (re)starts at main: main's node is its only frame's (out of line: once a start). */
   private startAtMain(st: VcpuState, v: Vcpu): void {
     st.fresh = false;
-    st.frames[0] = this.push(v.domain.program.main, st.root);
-    st.depth = 1;
-  }
-
-  /** A frame of the running vCPU, on node `node`, was captured as it stopped (innermost first). */
-  capturedFrame(node: LiveNode): void {
-    (this.state as VcpuState).frames[this.captured++] = node;
-  }
-
-  /** A resumed frame's node: the next one down the vCPU's stack. */
-  resumed(): LiveNode {
-    const n = (this.state as VcpuState).frames[--this.chainAt];
-    cursor.top = n;
-    return n;
+    v.frames[0].node = this.push(v.domain.program.main, st.root);
   }
 
   /** The engine stopped running `v` (after its last sync); `clock` is its pcpu's time. */
   leave(v: Vcpu, clock: number): void {
     void v;
     this.giveHeldBack();
-    (this.state as VcpuState).depth = this.captured;
     // Its run since its last host call (none when it stopped at one: a yield, a block).
     if (clock > this.segStart) this.timeline.slice(this.domainId, this.vcpuId, this.pcpu, SLICE.run, RUN_NAME, this.segStart, clock);
     this.state = null;
@@ -779,7 +750,7 @@ export class Recorder implements EngineProfiler {
   }
 
   private stateOf(v: Vcpu): VcpuState {
-    return this.vcpus[v.domain.id][v.id];
+    return v.profiled as VcpuState;
   }
 
   // ------------------------------------------------------------ hypervisor: scheduling
@@ -817,7 +788,6 @@ export class Recorder implements EngineProfiler {
   restarted(v: Vcpu): void {
     const st = this.vcpus[v.domain.id]?.[v.id];
     if (!st) return;
-    st.depth = 0;
     st.fresh = true;
   }
 

@@ -32,7 +32,8 @@ export interface GeneratedProgram {
  * event delivery) stay exactly where they are without it. With `profiling`,
  * every cost the frame takes is also attributed to its statement position in
  * the frame's call-tree node (vm/attribution.ts), and calls and returns move
- * the profile cursor (`pe`, `rn`, `CU`): see vm/profiling.ts (implemented by
+ * the profile cursor (`pe`, `CU`; a resumed frame takes its node back from its
+ * record, `rf.node`): see vm/profiling.ts (implemented by
  * sandbox/profile/recorder.ts).
  */
 export function generate(program: Program, stepping = false, profiling = false): GeneratedProgram {
@@ -151,7 +152,7 @@ class Generator {
       '"use strict";',
       'const imul = rt.imul, R = rt.R, divu = rt.divu, divs = rt.divs, remu = rt.remu, rems = rt.rems;',
       `const ld = rt.ld, st = rt.st, intr = rt.intr, hcall = rt.${this.profiling ? 'hcallProfiled' : 'hcall'}, halt = rt.halt, check = rt.check, overflow = rt.overflow;`,
-      'const pe = rt.pe, pf = rt.pf, rn = rt.rn, CU = rt.CU;',
+      'const pe = rt.pe, pf = rt.pf, CU = rt.CU;',
       'const rdepth = rt.rdepth, capture = rt.capture, hasChild = rt.hasChild, resumeChild = rt.resumeChild, upcallDone = rt.upcallDone, limitStop = rt.limitStop, route = rt.route, hk = rt.hk, isFault = rt.isFault;',
       'let M = null, G = null, D = null, DISP = null, PVC = 0;',
       'const F = [];',
@@ -215,7 +216,7 @@ class Generator {
     const startsFresh = !this.freshCalls
       ? ''
       : this.profiling
-        ? `const dd = rdepth();\nconst PN = rn(), LN = PN.ln, BC = PN.bc;\n${manyParams ? '' : `if (rf.pc === 0 && PN.cur === 0 && !hasChild()) { const L = rf.locals; return F[${fn.id}](undefined, dd, PN${freshArgs}); }\n`}`
+        ? `const dd = rdepth();\nconst PN = rf.node, LN = PN.ln, BC = PN.bc;\n${manyParams ? '' : `if (rf.pc === 0 && PN.cur === 0 && !hasChild()) { const L = rf.locals; return F[${fn.id}](undefined, dd, PN${freshArgs}); }\n`}`
         : `const dd = rdepth();\n${manyParams ? '' : `if (rf.pc === 0 && !hasChild()) { const L = rf.locals; return F[${fn.id}](undefined, dd${freshArgs}); }\n`}`;
     const temps = Array.from({ length: this.temps }, (_, i) => `t${i} = 0`);
     // The frame's locals into the record capture() hands it (reused from one suspension to the next).
@@ -269,8 +270,8 @@ class Generator {
       // also counts the call at the caller's pvop site); a resumed frame takes its node back.
       this.profiling && !this.freshCalls
         ? fn.impl
-          ? `const PN = rf === undefined ? pe(${fn.id}, PP) : rn(), LN = PN.ln, BC = PN.bc;`
-          : `let PN = PP; if (rf !== undefined) PN = rn(); else if (PP.kf === ${fn.id}) { PN = PP.kn; PN.count++; } else PN = pe(${fn.id}, PP);\nconst LN = PN.ln, BC = PN.bc;`
+          ? `const PN = rf === undefined ? pe(${fn.id}, PP) : rf.node, LN = PN.ln, BC = PN.bc;`
+          : `let PN = PP; if (rf !== undefined) PN = rf.node; else if (PP.kf === ${fn.id}) { PN = PP.kn; PN.count++; } else PN = pe(${fn.id}, PP);\nconst LN = PN.ln, BC = PN.bc;`
         : '',
       `if (rf !== undefined) { const L = rf.locals; ${restore} rp = rf.pc === 0 ? 0 : route(${fn.id}, rf.pc);${this.profiling ? ' cu = PN.cur;' : ''} }`,
       'try {',

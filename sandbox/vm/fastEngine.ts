@@ -288,9 +288,10 @@ export class FastEngine implements Engine {
    * A suspending or faulting frame records itself: `fn`, where it resumes
    * (`site`), and its `slots` locals, which it writes into the array this
    * returns. Frames record innermost first, each into the running vCPU's
-   * next spare record (made once, then reused).
+   * next spare record (made once, then reused). Profiling code passes the
+   * frame's call-tree node: the frame takes it back as it resumes.
    */
-  capture(flat: FlatOp[][], fn: number, site: number, slots: number): number[] {
+  capture(flat: FlatOp[][], fn: number, site: number, slots: number, node: object | null): number[] {
     const pc = site <= 0 ? -site : site;
     const spare = this.spare;
     const k = this.taken++;
@@ -302,9 +303,10 @@ export class FastEngine implements Engine {
       frame.dst = -1;
       frame.upcall = false;
       frame.pvop = false;
+      frame.node = node;
       if (frame.locals.length !== slots) frame.locals = new Array<number>(slots).fill(0);
     } else {
-      frame = { fn, pc, locals: new Array<number>(slots).fill(0), dst: -1, upcall: false, pvop: false };
+      frame = { fn, pc, locals: new Array<number>(slots).fill(0), dst: -1, upcall: false, pvop: false, node };
       spare.push(frame);
     }
     // The frame captured before (its callee), if any.
@@ -527,12 +529,10 @@ const RUNTIME = {
     const loc = e.loc(s);
     throw new GuestFault('stack-overflow', `call depth above ${MAX_CALL_DEPTH} frames calling ${e.vcpu.domain.program.functions[fnId]?.name ?? '?'}`, loc.file, loc.line);
   },
-  /** A frame records itself (see FastEngine.capture): the array its locals go into. */
+  /** A frame records itself (see FastEngine.capture): the array its locals go into (profiling code passes its node). */
   capture: (fn: number, site: number, slots: number, node?: CallTreeNode) => {
     const e = engine();
-    const locals = e.capture(e.current.flat, fn, site, slots);
-    if (node !== undefined) (recorder as EngineProfiler).capturedFrame(node);
-    return locals;
+    return e.capture(e.current.flat, fn, site, slots, node ?? null);
   },
   route: (fn: number, pc: number) => engine().route(engine().current.flat[fn], pc),
   hasChild: () => engine().resumeIndex + 1 < engine().resumeFrames.length,
@@ -551,5 +551,4 @@ const RUNTIME = {
   pe: (fn: number, parent: CallTreeNode) => (recorder as EngineProfiler).push(fn, parent),
   pf: (fn: number, parent: CallTreeNode) => (recorder as EngineProfiler).reach(fn, parent),
   CU: cursor,
-  rn: () => (recorder as EngineProfiler).resumed(),
 };

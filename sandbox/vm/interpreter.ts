@@ -142,7 +142,7 @@ export class Interpreter implements Engine {
           this.cyc += pvop ? (dom.patched ? COSTS.pvopPatched : COSTS.pvopIndirect) : COSTS.call;
           if (pvop) dom.pvopCalls++;
           frame.pc++;
-          frame = { fn: fnId, pc: 0, locals, dst: op.w, upcall: false, pvop };
+          frame = { fn: fnId, pc: 0, locals, dst: op.w, upcall: false, pvop, node: null };
           frames.push(frame);
           code = allCode[fnId];
           L = locals;
@@ -217,7 +217,7 @@ export class Interpreter implements Engine {
     beginUpcall(this.host, vcpu, port, vcpu.frames.length);
     const locals = new Array<number>(fn.slots).fill(0);
     locals[0] = port;
-    const frame: Frame = { fn: fn.id, pc: 0, locals, dst: -1, upcall: true, pvop: false };
+    const frame: Frame = { fn: fn.id, pc: 0, locals, dst: -1, upcall: true, pvop: false, node: null };
     vcpu.frames.push(frame);
     return frame;
   }

@@ -42,7 +42,11 @@ export type BlockTables = readonly (readonly (readonly number[])[])[];
 export const cursor = { top: null as unknown as CallTreeNode };
 
 export interface EngineProfiler {
-  /** The engine starts running `v` on pcpu `pcpu` whose clock is `clock`. */
+  /**
+   * The engine starts running `v` on pcpu `pcpu` whose clock is `clock`.
+   * Its frames each carry their node (Frame.node, set as they were
+   * captured); a vCPU that starts at main gets main's node here.
+   */
   enter(v: Vcpu, pcpu: number, clock: number): void;
   /** The engine stopped running `v` (after its last sync); `clock` is its pcpu's time. */
   leave(v: Vcpu, clock: number): void;
@@ -55,10 +59,6 @@ export interface EngineProfiler {
    * given when the code is compiled, before its first node: each node of a function gets its `bc` as it is made.
    */
   blockTables(program: Program, tables: BlockTables): void;
-  /** A resumed frame's node: the next one down the vCPU's stack. */
-  resumed(): CallTreeNode;
-  /** A frame of the running vCPU, on node `node`, was captured as it stopped (innermost first). */
-  capturedFrame(node: CallTreeNode): void;
   /**
    * A host call charged `named + own` cycles (consumed by `clock`): the part
    * named by `kind` gets a frame of its own, `own` goes to the current statement.
