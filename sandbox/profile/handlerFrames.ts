@@ -1,7 +1,7 @@
 import type * as A from '../lang/ast.js';
 import { statementSlots } from '../hv/handlerSlots.js';
 import type { HandlerObserver, HandlerPathFrame } from '../hv/pvkHandlers.js';
-import { cursor } from '../vm/profiling.js';
+import type { ProfileCursor } from '../vm/profiling.js';
 
 /**
  * A hypervisor function's frame seen while pvk handlers ran (spec 9.1),
@@ -110,11 +110,16 @@ export class HandlerFrames implements HandlerObserver {
   private readonly stack: HandlerPath[] = [];
   private depth = 0;
 
+  constructor(
+    /** The profiler's cursor: the guest frame making the hypercall now (vm/profiling.ts). */
+    private readonly cursor: ProfileCursor,
+  ) {}
+
   /** The frame of handler `fn` (function `id` of the compiled handlers) run now, below its caller's: most calls repeat the one before. */
   handler(id: number, fn: A.FnItem): HandlerPath {
     const last = this.nested === 0 ? this.lastDirect : this.lastNestedRun;
     const run = last.run;
-    if (run === null || cursor.top !== last.top || fn !== last.fn) return this.newRun(last, id, fn);
+    if (run === null || this.cursor.top !== last.top || fn !== last.fn) return this.newRun(last, id, fn);
     const caller = last.caller as HandlerPath;
     // Compared, not tested: V8 then checks no other kinds of value.
     if (caller.pending === false) this.markPending(caller);
@@ -124,7 +129,7 @@ export class HandlerFrames implements HandlerObserver {
   private newRun(last: LastRun, id: number, fn: A.FnItem): HandlerPath {
     const caller = this.root();
     const run = caller.k[id] ?? caller.mk(id, fn);
-    last.top = cursor.top;
+    last.top = this.cursor.top;
     last.fn = fn;
     last.run = run;
     last.caller = caller;
@@ -138,7 +143,7 @@ export class HandlerFrames implements HandlerObserver {
 
   /** The frame of the guest code making the hypercall now: its children are the handlers' frames. */
   private root(): HandlerPath {
-    const top: object = cursor.top;
+    const top: object = this.cursor.top;
     const nested = this.nested;
     let caller = this.lastCaller;
     if (caller === null || top !== this.lastTop || nested !== this.lastNested) {

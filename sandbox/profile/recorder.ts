@@ -4,7 +4,7 @@ import type { Domain, Vcpu } from '../machine/state.js';
 import { boundaryTable, flatOf } from '../vm/flat.js';
 import { calledFn } from '../vm/attribution.js';
 import type { Loc, Program } from '../machine/ir.js';
-import { cursor as engineCursor, type BlockTables, type CallTreeNode, type EngineProfiler } from '../vm/profiling.js';
+import type { BlockTables, CallTreeNode, EngineProfiler } from '../vm/profiling.js';
 import { statementSlots } from '../hv/handlerSlots.js';
 import { HandlerFrames, type HandlerPath } from './handlerFrames.js';
 import { INSTANT, RUN_NAME, SLICE, TimelineColumns } from './timeline.js';
@@ -90,8 +90,6 @@ const KID_SCAN = 8;
 /** The block counts of a node no generated code runs on (one shape for every node's `bc`: always a Float64Array). */
 const NO_BLOCKS = new Float64Array(0);
 
-/** The engine's profile cursor (vm/profiling.ts): it only ever holds this recorder's nodes. */
-const cursor = engineCursor as { top: LiveNode };
 
 /** What a vCPU is doing, for the summary's runnable and blocked times (numbers: compared on every switch). */
 const RUNNING = 0;
@@ -202,6 +200,8 @@ export const CALL_TREE_LIMIT = 100_000;
  */
 export class Recorder implements EngineProfiler {
   readonly root = new LiveNode(null, '', 'root', 'pvlab', null, -1, -1, new Float64Array(1));
+  /** Where generated code publishes the running frame's node (vm/profiling.ts): made with the recorder, it only ever holds its nodes. */
+  readonly cursor: { top: LiveNode } = { top: this.root };
   readonly domainNodes: LiveNode[] = [];
   /** By domid, then vCPU id. */
   private readonly vcpus: VcpuState[][] = [];
@@ -244,7 +244,7 @@ export class Recorder implements EngineProfiler {
   private qN = 0;
   private qRoom = 0;
   /** What the pvk handlers of extension hypercalls ran (the hypervisor reports to it): placed under their hypercall's frame. */
-  readonly handlers = new HandlerFrames();
+  readonly handlers = new HandlerFrames(this.cursor);
   /** Call-tree keys of hypervisor functions (made once each). */
   private readonly hvKeys = new Map<A.FnItem, string>();
 
@@ -441,7 +441,7 @@ export class Recorder implements EngineProfiler {
    */
   hostCall(kind: 'hypercall' | 'trap' | 'vmexit', at: number, what: string | number, loc: Loc, named: number, own: number, clock: number): void {
     this.giveHeldBack();
-    const top = cursor.top;
+    const top = this.cursor.top;
     if (own !== 0) top.ln[top.cur] += own;
     let hs = this.runningSites[at];
     if (hs === undefined || hs.parent !== top) hs = this.hostSiteUnder(top, kind, at, what, loc);
@@ -468,7 +468,7 @@ export class Recorder implements EngineProfiler {
   hypercalledAgain(at: number, cycles: number, clock: number): boolean {
     this.giveHeldBack();
     const hs = this.runningSites[at];
-    if (hs === undefined || hs.parent !== cursor.top || hs.count === 0 || cycles < hs.min || cycles > hs.max || this.handlers.fresh || hs.whoPcpu !== this.pcpu) return false;
+    if (hs === undefined || hs.parent !== this.cursor.top || hs.count === 0 || cycles < hs.min || cycles > hs.max || this.handlers.fresh || hs.whoPcpu !== this.pcpu) return false;
     const timeline = this.timeline;
     const runStart = this.segStart;
     const start = clock - cycles;
@@ -490,7 +490,7 @@ export class Recorder implements EngineProfiler {
    * engine's hypercall path.
    */
   heldBack(at: number, cycles: number, clock: number): boolean {
-    if (at !== this.qAt || clock - cycles !== this.qNext || cycles !== this.qLen || this.qRoom === 0 || cursor.top !== this.qTop || this.handlers.fresh) return false;
+    if (at !== this.qAt || clock - cycles !== this.qNext || cycles !== this.qLen || this.qRoom === 0 || this.cursor.top !== this.qTop || this.handlers.fresh) return false;
     this.qN++;
     this.qRoom--;
     this.qNext = clock + this.qGap;
@@ -500,7 +500,7 @@ export class Recorder implements EngineProfiler {
   /** Calls at `at` into `hs` like the one just taken by the timeline's repeated() (its run `gap`, its `cycles`, ending at `clock`) may be held back from now. */
   private holdBack(at: number, hs: HostSite, gap: number, cycles: number, clock: number): void {
     this.qAt = at;
-    this.qTop = cursor.top;
+    this.qTop = this.cursor.top;
     this.qHs = hs;
     this.qLen = cycles;
     this.qGap = gap;
@@ -527,7 +527,7 @@ export class Recorder implements EngineProfiler {
   hypercalled(at: number, nr: number, loc: Loc, cycles: number, clock: number): void {
     this.giveHeldBack();
     let hs = this.runningSites[at];
-    if (hs === undefined || hs.parent !== cursor.top) hs = this.hostSiteUnder(cursor.top, 'hypercall', at, nr, loc);
+    if (hs === undefined || hs.parent !== this.cursor.top) hs = this.hostSiteUnder(this.cursor.top, 'hypercall', at, nr, loc);
     // The first call since the site last settled sets its fewest and most; a loop's calls mostly change neither.
     if (++hs.count === 1) hs.min = hs.max = cycles;
     else if (cycles < hs.min) hs.min = cycles;
@@ -725,7 +725,7 @@ export class Recorder implements EngineProfiler {
 
   /** A host call charged `cycles` that belong to the running statement itself (an intrinsic's native cost). */
   charged(cycles: number): void {
-    const top = cursor.top;
+    const top = this.cursor.top;
     top.ln[top.cur] += cycles;
   }
 

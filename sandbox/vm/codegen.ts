@@ -152,9 +152,10 @@ class Generator {
       '"use strict";',
       'const imul = rt.imul, R = rt.R, divu = rt.divu, divs = rt.divs, remu = rt.remu, rems = rt.rems;',
       `const ld = rt.ld, st = rt.st, intr = rt.intr, hcall = rt.${this.profiling ? 'hcallProfiled' : 'hcall'}, halt = rt.halt, check = rt.check, overflow = rt.overflow;`,
-      'const pe = rt.pe, pf = rt.pf, CU = rt.CU;',
+      'const pe = rt.pe, pf = rt.pf;',
       'const rdepth = rt.rdepth, capture = rt.capture, hasChild = rt.hasChild, resumeChild = rt.resumeChild, upcallDone = rt.upcallDone, limitStop = rt.limitStop, route = rt.route, hk = rt.hk, isFault = rt.isFault;',
-      'let M = null, G = null, D = null, DISP = null, PVC = 0;',
+      // Profiling: `CU`, the profiler's cursor, comes with the context (see vm/profiling.ts).
+      `let M = null, G = null, D = null, DISP = null, PVC = 0${this.profiling ? ', CU = null' : ''};`,
       'const F = [];',
     ];
     // The fast engine (plain or profiling): `F` holds each function's fresh-call version, `FR` the one a resumed frame enters.
@@ -169,7 +170,11 @@ class Generator {
     }
     // Profiling: each function's blocks, for the profiler (its nodes' counts `bc`).
     if (this.profiling) parts.push(`const BT = ${JSON.stringify(this.program.functions.map((fn) => this.blocksOf(fn.id).blocks))};`);
-    parts.push(`return { F, ${this.profiling ? 'BT, ' : ''}setContext(m, g, d, disp, pvc) { M = m; G = g; D = d; DISP = disp; PVC = pvc; } };`);
+    parts.push(
+      this.profiling
+        ? 'return { F, BT, setContext(m, g, d, disp, pvc, cu) { M = m; G = g; D = d; DISP = disp; PVC = pvc; if (CU !== cu) CU = cu; } };'
+        : 'return { F, setContext(m, g, d, disp, pvc) { M = m; G = g; D = d; DISP = disp; PVC = pvc; } };',
+    );
     return parts.join('\n');
   }
 

@@ -7,7 +7,7 @@ import { GuestFault } from '../machine/fault.js';
 import type { FlatOp } from './flat.js';
 import { exitOf, runIntrinsic } from './intrinsics.js';
 import type { Loc, Program } from '../machine/ir.js';
-import { cursor, type BlockTables, type CallTreeNode, type EngineProfiler } from './profiling.js';
+import type { BlockTables, CallTreeNode, EngineProfiler, ProfileCursor } from './profiling.js';
 import { beginUpcall } from './upcall.js';
 import type { GuestMemory } from '../machine/memory.js';
 
@@ -22,7 +22,8 @@ type CompiledFn = (rf: Frame | undefined, ...params: (number | CallTreeNode)[]) 
 interface Compiled {
   F: CompiledFn[];
   /** The running domain's memory, globals, itself, pvop dispatch table and pvop call cost. */
-  setContext(M: GuestMemory, G: Int32Array, D: Vcpu['domain'], DISP: Int32Array, PVC: number): void;
+  /** The running domain's memory, globals, domain, dispatch table and pvop call cost; profiling code also takes the profiler's cursor (stored only when it changed). */
+  setContext(M: GuestMemory, G: Int32Array, D: Vcpu['domain'], DISP: Int32Array, PVC: number, CU?: ProfileCursor): void;
   flat: FlatOp[][];
   locs: Loc[];
 }
@@ -256,7 +257,7 @@ export class FastEngine implements Engine {
         // on_event runs below the upcall's frame under the interrupted frame's node (published before
         // check()). Neither is stored in the cursor: as after a plain call, generated code publishes its
         // frame's node before anything reads the cursor, and storing nodes into it runs V8's write barrier.
-        interrupted ??= cursor.top;
+        interrupted ??= rec.cursor.top;
         const frame = rec.upcall(port, vcpu.cycles - before, this.pcpu.clock, interrupted);
         // A fresh call takes its depth and its own node (entered here, as a calling frame enters its callee's).
         const onEvent = vcpu.domain.program.onEvent;
@@ -348,7 +349,7 @@ export class FastEngine implements Engine {
     this.vcpu = vcpu;
     this.pcpu = this.host.pcpuOf(vcpu);
     this.current = compiled;
-    compiled.setContext(dom.memory, dom.globals, dom, dom.dispatch, dom.patched ? COSTS.pvopPatched : COSTS.pvopIndirect);
+    compiled.setContext(dom.memory, dom.globals, dom, dom.dispatch, dom.patched ? COSTS.pvopPatched : COSTS.pvopIndirect, this.recorder?.cursor);
     const frames = vcpu.frames;
     if (vcpu.resumeResult !== undefined) {
       if (vcpu.resumeDst >= 0) frames[frames.length - 1].locals[vcpu.resumeDst] = vcpu.resumeResult;
@@ -550,5 +551,4 @@ const RUNTIME = {
   },
   pe: (fn: number, parent: CallTreeNode) => (recorder as EngineProfiler).push(fn, parent),
   pf: (fn: number, parent: CallTreeNode) => (recorder as EngineProfiler).reach(fn, parent),
-  CU: cursor,
 };

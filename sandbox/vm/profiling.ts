@@ -31,17 +31,24 @@ export interface CallTreeNode {
   bc: Float64Array;
 }
 
-/**
- * The node of the frame that made the current host call (generated code
- * keeps its frame's node in a local and publishes it here before host calls
- * and suspensions; calls pass the node to the callee). One run at a time.
- */
 /** Per function of a program, its generated code's blocks: flat (position, cycles) pairs each (vm/attribution.ts BlockTable). */
 export type BlockTables = readonly (readonly (readonly number[])[])[];
 
-export const cursor = { top: null as unknown as CallTreeNode };
+/**
+ * The node of the frame that made the current host call: generated code
+ * keeps its frame's node in a local and publishes it here before host calls
+ * and check points (calls pass the node to the callee). Each profiler has
+ * its own, made with it: storing a node (made during the run, so young to
+ * V8) into an object as young as it needs no write barrier's slow path,
+ * which a long-lived module-level cursor took on nearly every switch.
+ */
+export interface ProfileCursor {
+  top: CallTreeNode;
+}
 
 export interface EngineProfiler {
+  /** Where generated code publishes the running frame's node (handed to the generated module with its context). */
+  readonly cursor: ProfileCursor;
   /**
    * The engine starts running `v` on pcpu `pcpu` whose clock is `clock`.
    * Its frames each carry their node (Frame.node, set as they were

@@ -15,6 +15,7 @@ import { statementSlots } from '../../../sandbox/hv/handlerSlots.js';
 import { HandlerFrames, type HandlerPath } from '../../../sandbox/profile/handlerFrames.js';
 import { generateHandlers, HandlerLayout } from '../../../sandbox/hv/handlerCompile.js';
 import { COSTS } from '../../../sandbox/machine/costs.js';
+import type { CallTreeNode } from '../../../sandbox/vm/profiling.js';
 
 const EDGE = `const BIG = 4000000000;
 abi edge {
@@ -121,6 +122,9 @@ function observed(frames: HandlerFrames): string[] {
   return lines;
 }
 
+/** A guest frame's call-tree node, as a profiler's cursor holds it while the hypercall runs. */
+const GUEST_FRAME: CallTreeNode = { parent: null, ln: new Float64Array(1), cur: 0, kf: -1, kn: null, count: 0, bc: new Float64Array(0) };
+
 /**
  * Runs hypercall `name` once on a machine fresh from boot (after vCPU 0 ran
  * main, so port 1 is bound), compiled or in the evaluator, with `budget`
@@ -130,7 +134,8 @@ function outcome(name: string, args: number[], budget: number, compiled: boolean
   const hv = bootEdge();
   hv.run();
   const decl = [...hv.extensions.byNumber.values()].find((h) => h.name.name === name) as A.HypercallDecl;
-  const log = new HandlerFrames();
+  // The guest frame making the call: one, as the recorder's cursor would hold (the same for every call here).
+  const log = new HandlerFrames({ top: GUEST_FRAME });
   const maxCycles = budget + COSTS.hypercallBase + decl.cost;
   let result: unknown;
   try {
