@@ -323,7 +323,10 @@ export class Recorder implements EngineProfiler {
     this.vcpuId = v.id;
     this.pcpu = p;
     this.segStart = clock;
-    st.settle(clock);
+    // settle(), written out: V8 did not inline it here, on every switch.
+    const was = st.state;
+    if (was === RUNNABLE) st.runnable += Math.max(0, clock - st.since);
+    else if (was === BLOCKED) st.blocked += Math.max(0, clock - st.since);
     st.state = RUNNING;
     st.since = clock;
     if (st.fresh) this.startAtMain(st, v);
