@@ -304,7 +304,8 @@ export class FastEngine implements Engine {
       frame.dst = -1;
       frame.upcall = false;
       frame.pvop = false;
-      frame.node = node;
+      // Mostly the node it had: a vCPU suspending at the same depth again (a store would run V8's write barrier).
+      if (frame.node !== node) frame.node = node;
       if (frame.locals.length !== slots) frame.locals = new Array<number>(slots).fill(0);
     } else {
       frame = { fn, pc, locals: new Array<number>(slots).fill(0), dst: -1, upcall: false, pvop: false, node };
