@@ -315,7 +315,7 @@ export class Recorder implements EngineProfiler {
    * before anything reads the cursor: the cursor is not set here.
    */
   enter(v: Vcpu, p: number, clock: number): void {
-    // No calls are held back here: the run before this one gave them as it ended (leave()).
+    // No calls are held back here: the run before this one gave them as it ended (ran()).
     const st = this.stateOf(v);
     this.state = st;
     this.runningSites = st.hostSites;
@@ -338,16 +338,7 @@ export class Recorder implements EngineProfiler {
     v.frames[0].node = this.push(v.domain.program.main, st.root);
   }
 
-  /** The engine stopped running `v` (after its last sync); `clock` is its pcpu's time. */
-  leave(v: Vcpu, clock: number): void {
-    void v;
-    this.giveHeldBack();
-    // Its run since its last host call (none when it stopped at one: a yield, a block).
-    if (clock > this.segStart) this.timeline.slice(this.domainId, this.vcpuId, this.pcpu, SLICE.run, RUN_NAME, this.segStart, clock);
-    this.state = null;
-  }
-
-  /** The running vCPU (between enter() and leave()). */
+  /** The running vCPU (between enter() and ran()). */
   private get vcpu(): Vcpu {
     return (this.state as VcpuState).vcpu;
   }
@@ -758,9 +749,18 @@ export class Recorder implements EngineProfiler {
 
   // ------------------------------------------------------------ hypervisor: scheduling
 
-  /** A run of `v` from `start` to `end` (machine time) ended; `v.status` says what it does next. */
+  /**
+   * A run of `v` from `start` to `end` (machine time, its pcpu's clock when
+   * the engine stopped) ended; `v.status` says what it does next. The
+   * engine's run ends here too (one call a switch, not one from the engine
+   * and one from the hypervisor): nothing between them records anything.
+   */
   ran(v: Vcpu, start: number, end: number): void {
     void start;
+    this.giveHeldBack();
+    // Its run since its last host call (none when it stopped at one: a yield, a block).
+    if (end > this.segStart) this.timeline.slice(this.domainId, this.vcpuId, this.pcpu, SLICE.run, RUN_NAME, this.segStart, end);
+    this.state = null;
     const st = this.stateOf(v);
     st.state = v.status === 'blocked' ? BLOCKED : v.status === 'runnable' && v.domain.state === 'running' ? RUNNABLE : OFF;
     st.since = end;

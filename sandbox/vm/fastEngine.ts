@@ -391,7 +391,6 @@ export class FastEngine implements Engine {
       throw e;
     } finally {
       R.sus = 0;
-      if (recorder) recorder.leave(vcpu, this.pcpu.clock);
       this.resumeFrames = NO_FRAMES;
       this.spare = NO_FRAMES;
       active = undefined;

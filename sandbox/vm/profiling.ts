@@ -52,11 +52,11 @@ export interface EngineProfiler {
   /**
    * The engine starts running `v` on pcpu `pcpu` whose clock is `clock`.
    * Its frames each carry their node (Frame.node, set as they were
-   * captured); a vCPU that starts at main gets main's node here.
+   * captured); a vCPU that starts at main gets main's node here. The run
+   * ends with the hypervisor's SchedulingObserver.ran(), which a profiler
+   * also implements (one call a switch, not one more from the engine).
    */
   enter(v: Vcpu, pcpu: number, clock: number): void;
-  /** The engine stopped running `v` (after its last sync); `clock` is its pcpu's time. */
-  leave(v: Vcpu, clock: number): void;
   /** A fresh call of function `fn` from a frame on node `top` starts: its node. */
   push(fn: number, top: CallTreeNode): CallTreeNode;
   /** push() of a call the calling code counts itself (in a block, see `bc`): the node only. */
