@@ -21,8 +21,7 @@ type CompiledFn = (rf: Frame | undefined, ...params: (number | CallTreeNode)[]) 
 
 interface Compiled {
   F: CompiledFn[];
-  /** The running domain's memory, globals, itself, pvop dispatch table and pvop call cost. */
-  /** The running domain's memory, globals, domain, dispatch table and pvop call cost; profiling code also takes the profiler's cursor (stored only when it changed). */
+  /** The running domain's memory, globals, itself, pvop dispatch table and pvop call cost; profiling code also takes the profiler's cursor (stored only when it changed). */
   setContext(M: GuestMemory, G: Int32Array, D: Vcpu['domain'], DISP: Int32Array, PVC: number, CU?: ProfileCursor): void;
   flat: FlatOp[][];
   locs: Loc[];
