@@ -90,7 +90,6 @@ const KID_SCAN = 8;
 /** The block counts of a node no generated code runs on (one shape for every node's `bc`: always a Float64Array). */
 const NO_BLOCKS = new Float64Array(0);
 
-
 /** What a vCPU is doing, for the summary's runnable and blocked times (numbers: compared on every switch). */
 const RUNNING = 0;
 const RUNNABLE = 1;
