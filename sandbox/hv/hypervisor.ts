@@ -507,7 +507,11 @@ export class Hypervisor implements EngineHost, HypercallHost {
 
   // ------------------------------------------------------------ engine services
 
+  /** The calling vCPU's cycles when the last hypercall began (profiling takes what it cost from them). */
+  hypercallStart = 0;
+
   hypercall(vcpu: Vcpu, nr: number, a0: number, a1: number, a2: number, a3: number, a4: number, loc: Loc): number {
+    this.hypercallStart = vcpu.cycles;
     if (this.hypervisorVersion === null) {
       throw new GuestFault('no-hypervisor', `hypercall #${nr} on bare metal: there is no hypervisor ('hypervisor none')`, loc.file, loc.line);
     }

@@ -151,7 +151,7 @@ class Generator {
     const parts = [
       '"use strict";',
       'const imul = rt.imul, R = rt.R, divu = rt.divu, divs = rt.divs, remu = rt.remu, rems = rt.rems;',
-      `const ld = rt.ld, st = rt.st, intr = rt.intr, hcall = rt.${this.profiling ? 'hcallProfiled' : 'hcall'}, halt = rt.halt, check = rt.check, overflow = rt.overflow;`,
+      `const ld = rt.ld, st = rt.st, intr = rt.intr, hcall = rt.${this.profiling ? 'hcallProfiled' : 'hcall'}, hcallRecord = rt.hcallRecord, halt = rt.halt, check = rt.check, overflow = rt.overflow;`,
       'const pe = rt.pe, pf = rt.pf;',
       'const rdepth = rt.rdepth, capture = rt.capture, hasChild = rt.hasChild, resumeChild = rt.resumeChild, upcallDone = rt.upcallDone, limitStop = rt.limitStop, route = rt.route, hk = rt.hk, isFault = rt.isFault;',
       // Profiling: `CU`, the profiler's cursor, comes with the context (see vm/profiling.ts).
@@ -694,7 +694,11 @@ class Generator {
         // past REGISTER_LOCALS arguments they are all in one array).
         const many = s.args.length > REGISTER_LOCALS;
         const five = Array.from({ length: 5 }, (_, i) => (i >= s.args.length ? '0' : many ? `${temps[0]}[${i}]` : temps[i])).join(', ');
-        return `${setArgs} ${this.flush()} site = ${pc}; ${this.suspendable(`hcall(${s.nr}, ${five}, ${at}, ${s.dst})`, s.dst)} if (R.cyc >= R.lim) { limitStop(); break U; } ${this.refresh()}`;
+        const call = `hcall(${s.nr}, ${five}, ${at}, ${s.dst})`;
+        // Profiling: the recorder takes the call (before a suspension unwinds the frames).
+        const recorded = this.profiling ? `hcallRecord(${s.nr}, ${at}); ` : '';
+        const suspendable = s.dst >= 0 ? `T = ${call}; ${recorded}${SUSPENDED} ${this.local(s.dst)} = T;` : `${call}; ${recorded}${SUSPENDED}`;
+        return `${setArgs} ${this.flush()} site = ${pc}; ${suspendable} if (R.cyc >= R.lim) { limitStop(); break U; } ${this.refresh()}`;
       }
       case 'hlt': {
         const pc = (this.pcOf.get(s) as number) + 1;

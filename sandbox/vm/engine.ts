@@ -28,6 +28,8 @@ export const HYPERCALL_PAUSE = 4;
 
 /** What an engine needs from the hypervisor. */
 export interface EngineHost extends IntrinsicHost {
+  /** The calling vCPU's cycles when the last hypercall began (set by hypercall()). */
+  readonly hypercallStart: number;
   pcpuOf(vcpu: Vcpu): Pcpu;
   /**
    * Runs hypercall `nr` with its first five arguments (unused ones 0) and

@@ -444,18 +444,9 @@ function divideByZero(site: number, pending: number): never {
   throw new GuestFault('divide-by-zero', 'division by zero', loc.file, loc.line);
 }
 
-/** A hypercall's value for generated code, or 0 when it ends the vCPU's run (it then suspends, its value to go to local `dst`). */
-function hypercallReturned(e: FastEngine, value: number, dst: number): number {
-  const end = e.host.hypercallEnd;
-  if (end === HYPERCALL_DONE) return value;
-  e.vcpu.resumeDst = dst;
-  e.suspend(end === HYPERCALL_BLOCK ? 'blocked' : end === HYPERCALL_YIELD ? 'yield' : end === HYPERCALL_PAUSE ? 'breakpoint' : 'done');
-  return 0;
-}
-
-/** Profiling: a hypercall at site `s` that began with the vCPU at `before` cycles threw (out of line: the usual path stays short). */
-function hypercallThrew(e: FastEngine, nr: number, s: number, before: number): void {
-  (recorder as EngineProfiler).hypercalled(s, nr, e.loc(s), e.vcpu.cycles - before, e.pcpu.clock);
+/** Profiling: the hypercall number `nr` at site `s` threw (out of line: the usual path stays short). */
+function hypercallThrew(e: FastEngine, nr: number, s: number): void {
+  (recorder as EngineProfiler).hypercalled(s, nr, e.loc(s), e.vcpu.cycles - e.host.hypercallStart, e.pcpu.clock);
 }
 
 /**
@@ -499,25 +490,25 @@ const RUNTIME = {
     e.suspend(end === HYPERCALL_BLOCK ? 'blocked' : end === HYPERCALL_YIELD ? 'yield' : end === HYPERCALL_PAUSE ? 'breakpoint' : 'done');
     return 0;
   },
-  /** hcall() in profiling code: the recorder takes the hypercall's cycles (only it: code that inlines it inlines no other path). */
+  /** hcall() in profiling code: a hypercall that throws (a pvk handler's panic or cycle limit) is still recorded. */
   hcallProfiled: (nr: number, a0: number, a1: number, a2: number, a3: number, a4: number, s: number, dst: number) => {
-    const e = engine();
-    e.sync();
-    const before = e.vcpu.cycles;
-    let value: number;
     try {
-      value = e.host.hypercall(e.vcpu, nr, a0, a1, a2, a3, a4, e.loc(s));
+      return RUNTIME.hcall(nr, a0, a1, a2, a3, a4, s, dst);
     } catch (x) {
-      // A pvk handler that panics or reaches the cycle limit stops the machine: what it ran is still profiled.
-      hypercallThrew(e, nr, s, before);
+      hypercallThrew(engine(), nr, s);
       throw x;
     }
-    const cycles = e.vcpu.cycles - before;
+  },
+  /**
+   * Profiling: the hypercall number `nr` at site `s` that hcallProfiled() just
+   * returned from: all its cycles its own. A loop's call like the last is only
+   * counted (heldBack(), inlined); any other is recorded out of line.
+   */
+  hcallRecord: (nr: number, s: number) => {
+    const e = engine();
+    const cycles = e.vcpu.cycles - e.host.hypercallStart;
     const clock = e.pcpu.clock;
-    // A loop's call like the last is only counted (heldBack(), inlined); any other is recorded out of line.
     if (!(recorder as EngineProfiler).heldBack(s, cycles, clock)) hypercallRecorded(e, nr, s, cycles, clock);
-    e.relimit();
-    return hypercallReturned(e, value, dst);
   },
   halt: (s: number) => {
     const e = engine();
