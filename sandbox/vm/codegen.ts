@@ -138,6 +138,8 @@ class Generator {
    * check there could find the budget spent.
    */
   private unchecked = false;
+  /** Profiling: the function being generated makes hypercalls (its catch records one that throws). */
+  private hypercalls = false;
 
   constructor(
     private readonly program: Program,
@@ -151,7 +153,7 @@ class Generator {
     const parts = [
       '"use strict";',
       'const imul = rt.imul, R = rt.R, divu = rt.divu, divs = rt.divs, remu = rt.remu, rems = rt.rems;',
-      `const ld = rt.ld, st = rt.st, intr = rt.intr, hcall = rt.${this.profiling ? 'hcallProfiled' : 'hcall'}, hcallRecord = rt.hcallRecord, halt = rt.halt, check = rt.check, overflow = rt.overflow;`,
+      `const ld = rt.ld, st = rt.st, intr = rt.intr, hcall = rt.hcall, hcallRecord = rt.hcallRecord, hcallThrew = rt.hcallThrew, halt = rt.halt, check = rt.check, overflow = rt.overflow;`,
       'const pe = rt.pe, pf = rt.pf;',
       'const rdepth = rt.rdepth, capture = rt.capture, hasChild = rt.hasChild, resumeChild = rt.resumeChild, upcallDone = rt.upcallDone, limitStop = rt.limitStop, route = rt.route, hk = rt.hk, isFault = rt.isFault;',
       // Profiling: `CU`, the profiler's cursor, comes with the context (see vm/profiling.ts).
@@ -199,6 +201,7 @@ class Generator {
     // Nothing is pending when a frame starts or resumes.
     this.cur = CLEAN;
     this.kHolds = -1;
+    this.hypercalls = false;
     this.attribution = new ProfileAttribution(countersInArray, this.blocksOf(fn.id));
     this.lv = fn.slots > REGISTER_LOCALS;
     const body = this.list(fn.body);
@@ -231,7 +234,7 @@ class Generator {
     // Leaving the frame by suspension or fault: its cycles (and profile counts) go out first.
     const leave = this.profiling ? `PN.cur = cu; ${WRITE_BACK} R.cyc += c; c = 0;` : this.flush();
     // Profiling: a fault a helper raised with costs pending attributes them first.
-    const faulted = this.profiling ? `${this.attribution.faultCode()} ` : '';
+    const faulted = this.profiling ? `${this.hypercalls ? 'if (R.hc >= 0) hcallThrew(); ' : ''}${this.attribution.faultCode()} ` : '';
     const capture = `{ const L = capture(${fn.id}, site, ${fn.slots}${this.profiling ? ', PN' : ''}); ${store} }`;
     // Profiling: what is pending and the loop counters go to the node as the body ends.
     const ends = this.profiling ? `${this.attribution.settle(false, true)} ${WRITE_BACK} R.cyc += c; return 0;` : 'R.cyc += c; return 0;';
@@ -694,10 +697,13 @@ class Generator {
         // past REGISTER_LOCALS arguments they are all in one array).
         const many = s.args.length > REGISTER_LOCALS;
         const five = Array.from({ length: 5 }, (_, i) => (i >= s.args.length ? '0' : many ? `${temps[0]}[${i}]` : temps[i])).join(', ');
+        // Profiling: the call is noted first (a hypercall that throws is recorded by the frame's catch), and the
+        // recorder takes it as it returns (before a suspension unwinds the frames). The call itself is plain code's.
+        if (this.profiling) this.hypercalls = true;
+        const noted = this.profiling ? `R.hn = ${s.nr}; R.hc = ${at}; ` : '';
         const call = `hcall(${s.nr}, ${five}, ${at}, ${s.dst})`;
-        // Profiling: the recorder takes the call (before a suspension unwinds the frames).
         const recorded = this.profiling ? `hcallRecord(${s.nr}, ${at}); ` : '';
-        const suspendable = s.dst >= 0 ? `T = ${call}; ${recorded}${SUSPENDED} ${this.local(s.dst)} = T;` : `${call}; ${recorded}${SUSPENDED}`;
+        const suspendable = s.dst >= 0 ? `${noted}T = ${call}; ${recorded}${SUSPENDED} ${this.local(s.dst)} = T;` : `${noted}${call}; ${recorded}${SUSPENDED}`;
         return `${setArgs} ${this.flush()} site = ${pc}; ${suspendable} if (R.cyc >= R.lim) { limitStop(); break U; } ${this.refresh()}`;
       }
       case 'hlt': {

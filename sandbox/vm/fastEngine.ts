@@ -363,6 +363,7 @@ export class FastEngine implements Engine {
     R.harm = this.stepping && this.boundaryHook !== undefined ? (this.armed.get(dom.program) ?? null) : null;
     R.skip = this.skipHook ? 1 : 0;
     R.fs = -1;
+    R.hc = -1;
     this.skipHook = false;
     this.relimit();
     this.resumeFrames = frames;
@@ -419,6 +420,9 @@ const R = {
   skip: 0,
   /** The site of the helper that last faulted with costs pending (-1: none): profiling code attributes them. */
   fs: -1,
+  /** Profiling: the site of the hypercall in progress (-1: none) and its number; a frame's catch records one that throws. */
+  hc: -1,
+  hn: 0,
 };
 
 /**
@@ -490,21 +494,19 @@ const RUNTIME = {
     e.suspend(end === HYPERCALL_BLOCK ? 'blocked' : end === HYPERCALL_YIELD ? 'yield' : end === HYPERCALL_PAUSE ? 'breakpoint' : 'done');
     return 0;
   },
-  /** hcall() in profiling code: a hypercall that throws (a pvk handler's panic or cycle limit) is still recorded. */
-  hcallProfiled: (nr: number, a0: number, a1: number, a2: number, a3: number, a4: number, s: number, dst: number) => {
-    try {
-      return RUNTIME.hcall(nr, a0, a1, a2, a3, a4, s, dst);
-    } catch (x) {
-      hypercallThrew(engine(), nr, s);
-      throw x;
-    }
+  /** Profiling: a frame's catch found the hypercall noted in `R.hn`/`R.hc` thrown (a pvk handler's panic or cycle limit): it is still recorded. */
+  hcallThrew: () => {
+    const s = R.hc;
+    R.hc = -1;
+    hypercallThrew(engine(), R.hn, s);
   },
   /**
-   * Profiling: the hypercall number `nr` at site `s` that hcallProfiled() just
+   * Profiling: the hypercall number `nr` at site `s` that hcall() just
    * returned from: all its cycles its own. A loop's call like the last is only
    * counted (heldBack(), inlined); any other is recorded out of line.
    */
   hcallRecord: (nr: number, s: number) => {
+    R.hc = -1;
     const e = engine();
     const cycles = e.vcpu.cycles - e.host.hypercallStart;
     const clock = e.pcpu.clock;
