@@ -261,17 +261,25 @@ class HandlerGenerator {
     room -= callees.length;
     const counted = loopedSlots(fn).slice(0, Math.max(0, Math.min(MAX_SLOT_LOCALS, room)));
     body = body.replace(/\u0001(\d+)\u0001/g, (_, k: string) => (counted.includes(Number(k)) ? `y${k}` : `CY[${k}]`));
-    body = body.replace(/\u0002(\d+)\u0002/g, (_, k: string) => (callees.includes(Number(k)) ? `k${k} ?? (k${k} = F.k[${k}] ?? F.mk(${k}, FN[${k}]))` : `F.k[${k}] ?? F.mk(${k}, FN[${k}])`));
-    lines.push('  F.n++; const CY = F.cy;');
-    if (callees.length > 0) lines.push(`  let ${callees.map((k) => `k${k} = null`).join(', ')};`);
     // Written back at each return, and on the way out of a throw (a try/finally would keep them out of registers).
     // They start at -0, not 0, as the guest code's loop counters do (vm/attribution.ts declarations()): V8 keeps
     // them as untagged doubles, not tagged small integers it must check and retag on each count.
     const writeBack = counted.map((k) => `CY[${k}] += y${k};`).join(' ');
     body = body.split(WRITE_BACK).join(writeBack);
-    if (counted.length === 0) lines.push(body, '  return 0;', '}');
-    else lines.push(`  let ${counted.map((k) => `y${k} = -0`).join(', ')};`, '  try {', body, `    ${writeBack} return 0;`, `  } catch (e) { ${writeBack} throw e; }`, '}');
-    return lines.join('\n');
+    const version = (frames: string, prologue: readonly string[]): string => {
+      const code = [...lines, ...prologue, '  F.n++; const CY = F.cy;'];
+      const framed = body.replace(/\u0002(\d+)\u0002/g, (_, k: string) => (callees.includes(Number(k)) ? frames.replaceAll('#', k) : `F.k[${k}] ?? F.mk(${k}, FN[${k}])`));
+      if (counted.length === 0) code.push(framed, '  return 0;', '}');
+      else code.push(`  let ${counted.map((k) => `y${k} = -0`).join(', ')};`, '  try {', framed, `    ${writeBack} return 0;`, `  } catch (e) { ${writeBack} throw e; }`, '}');
+      return code.join('\n');
+    };
+    if (callees.length === 0) return version('', []);
+    // A callee's frame is made on its first call (HandlerPath.mk()). Once every callee kept in a local has its frame,
+    // calls go to a version that looks them up as it starts: no call to mk() is left in its loops, which would make V8
+    // keep the loop's values in memory around it (the version that makes them, f3s, is the other).
+    const lazy = version('k# ?? (k# = F.k[#] ?? F.mk(#, FN[#]))', [`  let ${callees.map((k) => `k${k} = null`).join(', ')};`]);
+    const made = version('k#', [`  const ${callees.map((k) => `k${k} = F.k[${k}] ?? null`).join(', ')};`, `  if (${callees.map((k) => `k${k} === null`).join(' || ')}) return f${id}s(${['d', 'F', ...params].join(', ')});`]);
+    return `${lazy.replace(`function f${id}(`, `function f${id}s(`)}\n${made}`;
   }
 
   // ------------------------------------------------------------ charges
